@@ -1,0 +1,48 @@
+// What can go wrong when talking to Plausible, as distinct classes so callers
+// can tell "Plausible said no" (fix the request) from "Plausible is away"
+// (try later) from "that was not Plausible" (fix the configuration).
+// No message ever carries the API key: the client redacts it before building one.
+
+// Plausible answered with a 4xx. `plausibleMessage` is Plausible's own
+// {"error": "..."} text, verbatim, or the start of the body when it sent no
+// such text. A 404 from the Sites API on Community Edition lands here too, so
+// callers can check `status === 404` and fall back.
+export class PlausibleApiError extends Error {
+  override name = "PlausibleApiError";
+  readonly status: number;
+  readonly plausibleMessage: string;
+  // For 429: how long the limit window Plausible named lasts. Plausible sends
+  // no Retry-After, so "per hour" gives 3600 (the time left in the window is unknown).
+  readonly retryAfterSeconds?: number;
+
+  constructor(message: string, details: { status: number; plausibleMessage: string; retryAfterSeconds?: number }) {
+    super(message);
+    this.status = details.status;
+    this.plausibleMessage = details.plausibleMessage;
+    if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+}
+
+// Plausible could not be reached, timed out or answered 5xx, after one retry.
+export class PlausibleUnavailableError extends Error {
+  override name = "PlausibleUnavailableError";
+  readonly reason: "timeout" | "network" | "server_error";
+  readonly status?: number;
+
+  constructor(message: string, details: { reason: "timeout" | "network" | "server_error"; status?: number }) {
+    super(message);
+    this.reason = details.reason;
+    if (details.status !== undefined) this.status = details.status;
+  }
+}
+
+// The answer was not what Plausible sends: a redirect, a body over the byte
+// cap, malformed JSON or JSON of the wrong shape.
+export class PlausibleResponseError extends Error {
+  override name = "PlausibleResponseError";
+}
+
+// The Plausible base URL is not one this client will send an API key to.
+export class PlausibleConfigError extends Error {
+  override name = "PlausibleConfigError";
+}

@@ -1,0 +1,35 @@
+import { PlausibleResponseError } from "./errors";
+
+// Reads a response body as text, refusing more than `maxBytes`: a declared
+// Content-Length over the cap is refused before reading, and the bytes are
+// counted while streaming because Content-Length may be absent or wrong.
+export async function readBodyWithinLimit(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge(`declares ${declared} bytes`, maxBytes);
+  }
+  if (response.body === null) return "";
+
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let received = 0;
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(`ran past ${maxBytes} bytes`, maxBytes);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+function tooLarge(what: string, maxBytes: number): PlausibleResponseError {
+  return new PlausibleResponseError(
+    `Plausible's response ${what}, over the ${maxBytes}-byte limit. Ask for less: add a pagination limit, fewer dimensions or a shorter date range.`,
+  );
+}

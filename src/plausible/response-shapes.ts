@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+// The parts of Plausible's answers this client relies on. Unknown extra
+// fields are tolerated (Plausible adds fields over time); missing or
+// mistyped ones mean the answer did not come from a compatible Plausible.
+
+export const queryResultShape = z.object({
+  results: z.array(z.object({ metrics: z.array(z.unknown()), dimensions: z.array(z.string()) })),
+  meta: z.record(z.string(), z.unknown()),
+  query: z.record(z.string(), z.unknown()),
+});
+
+// Cursor pagination shared by the Sites API list endpoints; `after: null`
+// means there is no next page.
+const paginationMeta = z.object({ meta: z.object({ after: z.string().nullable().optional() }).optional() });
+
+export const sitesPageShape = paginationMeta.extend({
+  sites: z.array(z.object({ domain: z.string(), timezone: z.string().optional() })),
+});
+
+export const goalsPageShape = paginationMeta.extend({
+  goals: z.array(
+    z.object({
+      id: z.union([z.string(), z.number()]),
+      goal_type: z.enum(["event", "page"]),
+      display_name: z.string(),
+      event_name: z.string().nullable(),
+      page_path: z.string().nullable(),
+      custom_props: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
+});
+
+// GET /api/v1/sites/custom-props answers {"custom_properties": [{"property": "author"}, ...]}.
+export const customPropsPageShape = paginationMeta.extend({
+  custom_properties: z.array(z.object({ property: z.string() })),
+});
+
+// GET /api/v1/stats/realtime/visitors answers a bare integer.
+export const realtimeVisitorsShape = z.number().int().nonnegative();
