@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv, { type ValidateFunction } from "ajv";
 
@@ -6,7 +7,7 @@ import Ajv, { type ValidateFunction } from "ajv";
 // kept outside the repository (../shared/plausible beside the checkout), so
 // tests that use it must skip, saying why, when it is absent. Node project only:
 // it reads the disk, and ajv compiles with new Function, which workerd forbids.
-export const QUERY_SCHEMA_PATH = fileURLToPath(new URL("../../../shared/plausible/query-api-schema.json", import.meta.url));
+export const QUERY_SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "../../../shared/plausible/query-api-schema.json");
 
 export function loadQuerySchema(): object | undefined {
   if (!existsSync(QUERY_SCHEMA_PATH)) return undefined;
