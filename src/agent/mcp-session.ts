@@ -1,13 +1,50 @@
-// TEMPORARY scaffold, replaced by the real session agent (owner: lead). Kept only so routing can be wired.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpAgent } from "agents/mcp";
-import { z } from "zod";
+import { bearerKey } from "./bearer-key";
+import { sha256Hex } from "./hash";
+import { registerTools } from "./register-tools";
+import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
+import { toolContextFor } from "./tool-context";
 
-export class PlausibleMcpSession extends McpAgent<Env> {
-  server = new McpServer({ name: "plausible", version: "0.1.0" });
-  async init() {
-    this.server.registerTool("hello", { description: "hi", inputSchema: { name: z.string().optional() } }, async ({ name }) => ({
-      content: [{ type: "text", text: `Hello ${name ?? "x"}` }],
-    }));
+/** A signed-in connector user (/internal), as the OAuth grant's props carry them. */
+export interface UserProps {
+  sub: string;
+  email: string;
+  name: string;
+}
+/** A bearer-key SSE session (/sse): only the key's digest is kept, binding the session to the key that opened it. */
+export interface KeySessionProps {
+  keyHash: string;
+}
+export type SessionProps = UserProps | KeySessionProps;
+
+interface MessageExtra {
+  requestInfo?: { headers?: Record<string, string | string[] | undefined> };
+}
+
+/**
+ * One MCP session (SDK v1, as McpAgent needs): Streamable HTTP or legacy SSE
+ * on /internal for connector users, legacy SSE on /sse for bearer keys.
+ */
+export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, unknown>> {
+  server = new McpServer(SERVER_INFO, SERVER_OPTIONS);
+  #toolsRegistered = false;
+
+  // Runs on every start, including after hibernation, on a fresh server instance.
+  async init(): Promise<void> {
+    if (this.#toolsRegistered) return;
+    this.#toolsRegistered = true;
+    registerTools(this.server, (extra) => this.#contextFor(extra as MessageExtra));
+  }
+
+  async #contextFor(extra: MessageExtra) {
+    const props = (this.props ?? {}) as Partial<UserProps & KeySessionProps>;
+    if (props.sub) return toolContextFor(this.env, { scope: "user", sub: props.sub });
+    // A bearer session sends the key with every message and it is used from there, never stored.
+    const apiKey = bearerKey(extra.requestInfo?.headers);
+    if (!apiKey || !props.keyHash || (await sha256Hex(apiKey)) !== props.keyHash) {
+      throw new Error("This SSE session was opened with a different API key; open a new session with your key.");
+    }
+    return toolContextFor(this.env, { scope: "key", apiKey });
   }
 }

@@ -1,7 +1,137 @@
-// TEMPORARY scaffold (owner: lead).
 import { Agent } from "agents";
+import { canonicalJson, parsePlausibleBaseUrl, PlausibleClient, PlausibleConfigError, type PlausibleRequest } from "../plausible";
+import { cacheTtlSeconds } from "./cache-policy";
+import { sha256Hex } from "./hash";
+import { applyMigrations } from "./migrations";
+import { ResultCache } from "./result-cache";
+import { TokenBucket } from "./token-bucket";
+import { readUsageConfig, type UsageConfig } from "./usage-config";
+import { RateLimitedError, toFailure, type UsageOutcome } from "./usage-outcome";
+
+/** Agents are named `key-<sha256 of the API key>` (/mcp, /sse) or `user-<sha256 of the issuer's sub>` (/internal). */
+export type UsageScope = "key" | "user";
+
+export function usageAgentName(scope: UsageScope, digest: string): string {
+  return `${scope}-${digest}`;
+}
+
+/**
+ * One per API key or signed-in user: the token bucket and the result cache
+ * that all of that key's or user's MCP requests and sessions share, and the
+ * only place that talks to Plausible. A key's agent removes itself after
+ * `AGENT_IDLE_SECONDS` without calls, so no state outlives a key's use.
+ */
 export class UsageAgent extends Agent<Env> {
-  ping() {
-    return "pong";
+  readonly #config: UsageConfig;
+  readonly #bucket: TokenBucket;
+  readonly #cache: ResultCache;
+  /** Identical requests in flight share one Plausible call. */
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  #idleCheckScheduled = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = readUsageConfig(env as unknown as Record<string, unknown>);
+    ctx.blockConcurrencyWhile(async () => {
+      applyMigrations(ctx.storage);
+    });
+    this.#bucket = new TokenBucket(ctx.storage.sql, this.#config.burst, this.#config.refillPerMinute);
+    this.#cache = new ResultCache(ctx.storage.sql, { maxEntries: this.#config.cacheMaxEntries, maxBytes: this.#config.cacheMaxBytes });
+  }
+
+  get scope(): UsageScope {
+    return this.name.startsWith("key-") ? "key" : "user";
+  }
+
+  /**
+   * Answers Plausible requests: from the cache when fresh, otherwise from
+   * Plausible after taking one token per request it has to send (all or none).
+   * `apiKey` is the caller's own key on a key agent; a user agent uses the shared key.
+   */
+  async run(requests: PlausibleRequest[], apiKey?: string): Promise<UsageOutcome> {
+    let client: PlausibleClient;
+    let baseUrl: URL;
+    try {
+      baseUrl = parsePlausibleBaseUrl(this.env.PLAUSIBLE_BASE_URL);
+      client = new PlausibleClient({ baseUrl, apiKey: await this.#apiKeyFor(apiKey) });
+    } catch (error) {
+      return { ok: false, failure: toFailure(error) };
+    }
+    const keys = requests.map((request) => `${baseUrl.href} ${canonicalJson(request)}`);
+
+    // From here to the token decision nothing awaits, so concurrent calls can't race the bucket.
+    const now = Date.now();
+    const answers: Promise<unknown>[] = [];
+    const toFetch: number[] = [];
+    let cacheHits = 0;
+    keys.forEach((key, index) => {
+      const cached = this.#cache.get(key, now);
+      const inflight = this.#inflight.get(key);
+      if (cached !== undefined) {
+        cacheHits += 1;
+        answers[index] = Promise.resolve(cached);
+      } else if (inflight) {
+        answers[index] = inflight;
+      } else {
+        toFetch.push(index);
+      }
+    });
+    if (toFetch.length > 0) {
+      const waitSeconds = this.#bucket.take(toFetch.length, now);
+      if (waitSeconds > 0) return { ok: false, failure: toFailure(new RateLimitedError(waitSeconds, this.scope)) };
+    }
+    for (const index of toFetch) answers[index] = this.#fetchOnce(client, requests[index]!, keys[index]!);
+    this.#recordActivity(now);
+
+    const settled = await Promise.allSettled(answers);
+    const failed = settled.find((result) => result.status === "rejected");
+    if (failed) return { ok: false, failure: toFailure(failed.reason) };
+    return { ok: true, answers: settled.map((result) => (result as PromiseFulfilledResult<unknown>).value), cacheHits };
+  }
+
+  /** Scheduled after activity on a key agent: removes it once it has been idle long enough, else checks again later. */
+  async expireIfIdle(): Promise<void> {
+    this.#idleCheckScheduled = false;
+    const row = this.sql<{ last_call_ms: number }>`SELECT last_call_ms FROM agent_activity WHERE id = 1`[0];
+    const idleMs = Date.now() - (row?.last_call_ms ?? 0);
+    const limitMs = this.#config.idleSeconds * 1000;
+    if (idleMs >= limitMs) {
+      await this.destroy();
+      return;
+    }
+    this.#idleCheckScheduled = true;
+    await this.schedule(Math.ceil((limitMs - idleMs) / 1000), "expireIfIdle");
+  }
+
+  async #apiKeyFor(apiKey: string | undefined): Promise<string> {
+    if (this.scope === "key") {
+      // The name is the key's digest: a caller can't use another key's bucket or cache.
+      if (!apiKey || usageAgentName("key", await sha256Hex(apiKey)) !== this.name) {
+        throw new PlausibleConfigError("This usage agent belongs to a different API key.");
+      }
+      return apiKey;
+    }
+    const sharedKey = (this.env as unknown as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY;
+    if (!sharedKey) throw new PlausibleConfigError("PLAUSIBLE_API_KEY is not set on this server, so /internal cannot query Plausible. Ask the operator to set it.");
+    return sharedKey;
+  }
+
+  #fetchOnce(client: PlausibleClient, request: PlausibleRequest, key: string): Promise<unknown> {
+    const answer = client
+      .execute(request)
+      .then((value) => {
+        this.#cache.set(key, value, cacheTtlSeconds(request, this.#config.cacheTtlSeconds));
+        return value;
+      })
+      .finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, answer);
+    return answer;
+  }
+
+  #recordActivity(now: number): void {
+    this.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${now}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`;
+    if (this.scope !== "key" || this.#idleCheckScheduled) return;
+    this.#idleCheckScheduled = true;
+    void this.schedule(this.#config.idleSeconds, "expireIfIdle", undefined, { idempotent: true });
   }
 }

@@ -1,0 +1,31 @@
+import { McpServer } from "@modelcontextprotocol/server";
+import { createMcpHandler } from "agents/mcp/server";
+import { bearerKey, missingKeyResponse } from "./bearer-key";
+import { registerTools } from "./register-tools";
+import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
+import { toolContextFor } from "./tool-context";
+
+/**
+ * /mcp: stateless Streamable HTTP (SDK v2), serving 2026-07-28 clients and
+ * 2025-era ones on the same URL. Each request brings its own key; the key's
+ * usage agent holds its rate limit and cache.
+ */
+export function createBearerMcpHandler(env: Env) {
+  const handler = createMcpHandler(
+    ({ requestInfo }) => {
+      const server = new McpServer(SERVER_INFO, SERVER_OPTIONS);
+      const apiKey = bearerKey(requestInfo?.headers) ?? "";
+      registerTools(server, () => toolContextFor(env, { scope: "key", apiKey }));
+      return server;
+    },
+    { route: "/mcp", allowedHostnames: allowedHostnames(env), allowedOriginHostnames: "*" },
+  );
+  return (request: Request, ctx: ExecutionContext): Promise<Response> => {
+    if (!bearerKey(request.headers)) return Promise.resolve(missingKeyResponse());
+    return handler(request, env, ctx);
+  };
+}
+
+function allowedHostnames(env: Env): string[] {
+  return [new URL(env.PUBLIC_URL).hostname, "localhost", "127.0.0.1", "[::1]"];
+}

@@ -1,0 +1,32 @@
+import init from "../../migrations/0001_init.sql";
+import audit from "../../migrations/0002_audit.sql";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Every schema change, in order. Append only: an applied migration is never edited. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "0001_init", sql: init },
+  { version: 2, name: "0002_audit", sql: audit },
+];
+
+/**
+ * Brings the storage up to the newest schema, each migration in its own
+ * transaction, recording what ran in `schema_version`. Safe to call on every start.
+ */
+export function applyMigrations(storage: DurableObjectStorage, migrations: readonly Migration[] = MIGRATIONS): number {
+  const { sql } = storage;
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)");
+  const current = sql.exec<{ version: number | null }>("SELECT MAX(version) AS version FROM schema_version").one().version ?? 0;
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    storage.transactionSync(() => {
+      sql.exec(migration.sql);
+      sql.exec("INSERT INTO schema_version (version, name, applied_ms) VALUES (?, ?, ?)", migration.version, migration.name, Date.now());
+    });
+  }
+  return migrations.at(-1)?.version ?? current;
+}

@@ -1,0 +1,37 @@
+import { TOOLS, type ToolContext } from "../tools";
+import { describeToolError, isExpectedToolError } from "./tool-errors";
+
+/** The part of `McpServer.registerTool` that SDK v1 and v2 share. */
+interface ToolRegistry {
+  registerTool(name: string, config: Record<string, unknown>, handler: (input: never, extra: never) => unknown): unknown;
+}
+
+const ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
+
+/**
+ * Registers every tool on an MCP server of either SDK generation. `contextFor`
+ * gives the tools their view of Plausible for the request being served.
+ */
+export function registerTools(server: ToolRegistry, contextFor: (extra: unknown) => ToolContext | Promise<ToolContext>): void {
+  for (const tool of TOOLS) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: { title: tool.title, ...ANNOTATIONS },
+      },
+      (async (input: unknown, extra: unknown) => {
+        try {
+          const { structured, text } = await tool.run(input as never, await contextFor(extra));
+          return { structuredContent: structured, content: [{ type: "text", text }] };
+        } catch (error) {
+          if (!isExpectedToolError(error)) console.error(JSON.stringify({ event: "tool_failed", tool: tool.name, error: String(error) }));
+          return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
+        }
+      }) as never,
+    );
+  }
+}

@@ -1,0 +1,23 @@
+import { getAgentByName } from "agents";
+import type { ToolContext } from "../tools";
+import { sha256Hex } from "./hash";
+import { usageAgentName } from "./usage-agent";
+import { fromFailure, type UsageOutcome } from "./usage-outcome";
+
+/** Who is calling: a bearer API key (/mcp, /sse) or a signed-in user on the shared key (/internal). */
+export type Caller = { scope: "key"; apiKey: string } | { scope: "user"; sub: string };
+
+/** The tools' view of Plausible for one caller: every request goes through that caller's usage agent. */
+export async function toolContextFor(env: Env, caller: Caller): Promise<ToolContext> {
+  const name = usageAgentName(caller.scope, await sha256Hex(caller.scope === "key" ? caller.apiKey : caller.sub));
+  const apiKey = caller.scope === "key" ? caller.apiKey : undefined;
+  return {
+    defaultSiteId: env.PLAUSIBLE_DEFAULT_SITE_ID || undefined,
+    async plausible(requests) {
+      const agent = await getAgentByName(env.USAGE, name);
+      const outcome = (await agent.run(requests, apiKey)) as UsageOutcome;
+      if (outcome.ok) return outcome.answers;
+      throw fromFailure(outcome.failure);
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/** Limits and cache settings, read from the environment with the documented defaults. */
+export interface UsageConfig {
+  burst: number;
+  refillPerMinute: number;
+  cacheTtlSeconds: number;
+  cacheMaxEntries: number;
+  cacheMaxBytes: number;
+  idleSeconds: number;
+}
+
+function positiveInteger(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  }
+  return value;
+}
+
+export function readUsageConfig(env: Partial<Record<string, unknown>>): UsageConfig {
+  const text = (name: string) => (typeof env[name] === "string" ? (env[name] as string) : undefined);
+  return {
+    burst: positiveInteger(text("RATE_LIMIT_BURST"), 30, "RATE_LIMIT_BURST"),
+    refillPerMinute: positiveInteger(text("RATE_LIMIT_PER_MINUTE"), 60, "RATE_LIMIT_PER_MINUTE"),
+    cacheTtlSeconds: positiveInteger(text("CACHE_TTL_SECONDS"), 3600, "CACHE_TTL_SECONDS"),
+    cacheMaxEntries: positiveInteger(text("CACHE_MAX_ENTRIES"), 500, "CACHE_MAX_ENTRIES"),
+    cacheMaxBytes: positiveInteger(text("CACHE_MAX_BYTES"), 8 * 1024 * 1024, "CACHE_MAX_BYTES"),
+    idleSeconds: positiveInteger(text("AGENT_IDLE_SECONDS"), 900, "AGENT_IDLE_SECONDS"),
+  };
+}

@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
+import { describeRange, table } from "./render";
+import { dateRange, dateRangeOutput, metric, metricValues, narrowing, siteId } from "./schemas";
+import { defineTool } from "./types";
+
+const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
+
+export const getTimeseriesTool = defineTool({
+  name: "get_timeseries",
+  title: "Metrics over time",
+  description:
+    "Metrics per hour, day, week or month across a period, with empty buckets filled with zero so every bucket appears. Example: daily visitors to /pricing around Tuesday's deploy.",
+  inputSchema: z.object({
+    site_id: siteId,
+    date_range: dateRange.default("28d"),
+    interval: z.enum(["hour", "day", "week", "month"]).default("day").describe("Bucket size"),
+    metrics: z.array(metric).min(1).default(["visitors", "pageviews"]),
+    ...narrowing,
+  }),
+  outputSchema: z.object({
+    site_id: z.string(),
+    date_range: dateRangeOutput,
+    interval: z.string(),
+    rows: z.array(z.object({ time: z.string(), metrics: metricValues })),
+  }),
+  async run(input, context) {
+    const site = resolveSiteId(input.site_id, context);
+    const [answer] = await runQueries(context, [
+      {
+        site_id: site,
+        metrics: input.metrics,
+        date_range: input.date_range,
+        dimensions: [`time:${input.interval}`],
+        filters: buildFilters(input),
+        include: { time_labels: true },
+      },
+    ]);
+    const byTime = new Map(answer!.results.map((row) => [String(row.dimensions[0]), row.metrics]));
+    const labels = Array.isArray(answer!.meta?.time_labels) ? (answer!.meta.time_labels as string[]) : [...byTime.keys()];
+    // Plausible leaves out buckets without data: a count there is zero, while a rate or an average has no value.
+    const empty = input.metrics.map((name): MetricValue => (COUNTS.has(name) ? 0 : null));
+    const rows = labels.map((time) => ({ time, metrics: metricRecord(input.metrics, byTime.get(time) ?? empty) }));
+    return {
+      structured: { site_id: site, date_range: input.date_range, interval: input.interval, rows },
+      text: `${site}, ${describeRange(input.date_range)}, per ${input.interval}\n${table(
+        [input.interval, ...input.metrics],
+        rows.map((row) => [row.time, ...input.metrics.map((name) => row.metrics[name])]),
+      )}`,
+    };
+  },
+});

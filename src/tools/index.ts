@@ -1,0 +1,27 @@
+import { comparePeriodsTool } from "./compare-periods";
+import { getAggregateTool } from "./get-aggregate";
+import { getBreakdownTool } from "./get-breakdown";
+import { getConversionsTool } from "./get-conversions";
+import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
+import { getTimeseriesTool } from "./get-timeseries";
+import { listCustomPropsTool } from "./list-custom-props";
+import { listGoalsTool } from "./list-goals";
+import { listSitesTool } from "./list-sites";
+import { queryTool } from "./query";
+import type { ToolDefinition } from "./types";
+
+export { SERVER_INSTRUCTIONS } from "./instructions";
+export { ToolInputError, type ToolContext, type ToolDefinition } from "./types";
+
+export const TOOLS: readonly ToolDefinition[] = [
+  getAggregateTool,
+  getTimeseriesTool,
+  getBreakdownTool,
+  getConversionsTool,
+  comparePeriodsTool,
+  queryTool,
+  listSitesTool,
+  listGoalsTool,
+  listCustomPropsTool,
+  getRealtimeVisitorsTool,
+] as unknown as readonly ToolDefinition[];

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import type { Goal, QueryResult } from "../plausible";
+import { resolveSiteId } from "./query-parts";
+import { table } from "./render";
+import { siteId } from "./schemas";
+import { isSitesApiMissing } from "./sites-api";
+import { defineTool } from "./types";
+
+const FALLBACK_RANGE = "12mo";
+
+export const listGoalsTool = defineTool({
+  name: "list_goals",
+  title: "List goals",
+  description: "The goals configured for a site (custom events and pageview goals), by the names to use in `goal` arguments and event:goal filters.",
+  inputSchema: z.object({ site_id: siteId }),
+  outputSchema: z.object({
+    site_id: z.string(),
+    goals: z.array(
+      z.object({
+        name: z.string(),
+        goal_type: z.enum(["event", "page"]).optional(),
+        event_name: z.string().nullable().optional(),
+        page_path: z.string().nullable().optional(),
+      }),
+    ),
+    source: z.enum(["sites_api", "conversions_breakdown"]),
+    note: z.string().optional(),
+  }),
+  async run(input, context) {
+    const site = resolveSiteId(input.site_id, context);
+    try {
+      const [goals] = (await context.plausible([{ kind: "goals", siteId: site }])) as [Goal[]];
+      const listed = goals.map((goal) => ({
+        name: goal.display_name,
+        goal_type: goal.goal_type,
+        event_name: goal.event_name,
+        page_path: goal.page_path,
+      }));
+      return {
+        structured: { site_id: site, goals: listed, source: "sites_api" as const },
+        text: `${site}: goals\n${table(["goal", "type", "event / page"], listed.map((goal) => [goal.name, goal.goal_type, goal.event_name ?? goal.page_path ?? ""]))}`,
+      };
+    } catch (error) {
+      if (!isSitesApiMissing(error)) throw error;
+      // Without the Sites API, the goals that converted recently are the ones a breakdown by goal shows.
+      const [answer] = (await context.plausible([
+        { kind: "query", body: { site_id: site, metrics: ["visitors"], date_range: FALLBACK_RANGE, dimensions: ["event:goal"] } },
+      ])) as [QueryResult];
+      const goals = answer.results.map((row) => ({ name: String(row.dimensions[0]) }));
+      const note = `This Plausible instance has no Sites API, so these are the goals with conversions in the last ${FALLBACK_RANGE}; goals without conversions are not shown.`;
+      return {
+        structured: { site_id: site, goals, source: "conversions_breakdown" as const, note },
+        text: `${note}\n${table(["goal"], goals.map((goal) => [goal.name]))}`,
+      };
+    }
+  },
+});

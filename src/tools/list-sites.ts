@@ -1,0 +1,37 @@
+import { z } from "zod";
+import type { Site } from "../plausible";
+import { table } from "./render";
+import { isSitesApiMissing } from "./sites-api";
+import { defineTool } from "./types";
+
+export const listSitesTool = defineTool({
+  name: "list_sites",
+  title: "List sites",
+  description: "The sites (domains) this server's Plausible key can read, with their timezones. Use a domain as `site_id` in the other tools.",
+  inputSchema: z.object({}),
+  outputSchema: z.object({
+    sites: z.array(z.object({ domain: z.string(), timezone: z.string().optional() })),
+    source: z.enum(["sites_api", "default_site"]),
+    note: z.string().optional(),
+  }),
+  async run(_input, context) {
+    try {
+      const [sites] = (await context.plausible([{ kind: "sites" }])) as [Site[]];
+      const listed = sites.map(({ domain, timezone }) => ({ domain, ...(timezone ? { timezone } : {}) }));
+      return {
+        structured: { sites: listed, source: "sites_api" as const },
+        text: table(["domain", "timezone"], listed.map((site) => [site.domain, site.timezone])),
+      };
+    } catch (error) {
+      if (!isSitesApiMissing(error)) throw error;
+      const note = context.defaultSiteId
+        ? "This Plausible instance has no Sites API (Community Edition or a plan without it), so only the server's default site is listed. Other sites can still be queried by domain."
+        : "This Plausible instance has no Sites API (Community Edition or a plan without it) and the server has no default site: ask the user for the site's domain.";
+      const sites = context.defaultSiteId ? [{ domain: context.defaultSiteId }] : [];
+      return {
+        structured: { sites, source: "default_site" as const, note },
+        text: `${note}\n${table(["domain"], sites.map((site) => [site.domain]))}`,
+      };
+    }
+  },
+});

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import type { QueryBody } from "../plausible";
+import { describeRange, table } from "./render";
+import { resolveSiteId, runQueries } from "./query-parts";
+import { dateRange, dateRangeOutput, dimension, filters, metric, metricValue, siteId } from "./schemas";
+import { defineTool } from "./types";
+
+const orderBy = z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional();
+
+export const queryTool = defineTool({
+  name: "query",
+  title: "Query (Plausible v2)",
+  description:
+    "Run any Plausible Stats API v2 query: metrics, date_range, dimensions, filters (full tree with and/or/not/has_done/has_not_done, matches, case_sensitive), order_by, include and pagination. Use it when the simpler tools do not cover the question.",
+  inputSchema: z.object({
+    site_id: siteId,
+    metrics: z.array(metric).min(1).describe("Metrics to compute, each at most once"),
+    date_range: dateRange,
+    dimensions: z.array(dimension).optional().describe("Group results by these dimensions"),
+    filters,
+    order_by: orderBy.describe('e.g. [["visitors", "desc"]]; each entry must be a queried metric or dimension'),
+    include: z
+      .object({
+        imports: z.boolean().optional(),
+        time_labels: z.boolean().optional().describe("Needs a time dimension: lists every time bucket in meta.time_labels"),
+        total_rows: z.boolean().optional(),
+        trim_relative_date_range: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    pagination: z
+      .object({ limit: z.number().int().min(1).max(10000).optional(), offset: z.number().int().min(0).optional() })
+      .strict()
+      .optional(),
+  }),
+  outputSchema: z.object({
+    site_id: z.string(),
+    date_range: dateRangeOutput,
+    dimensions: z.array(z.string()),
+    metrics: z.array(z.string()),
+    results: z.array(z.object({ dimensions: z.array(z.unknown()), metrics: z.array(metricValue) })),
+    meta: z.record(z.string(), z.unknown()),
+  }),
+  async run(input, context) {
+    const { site_id, ...rest } = input;
+    const body = { site_id: resolveSiteId(site_id, context), ...rest } as QueryBody;
+    const [answer] = await runQueries(context, [body]);
+    const dimensions = input.dimensions ?? [];
+    const results = answer!.results.map((row) => ({ dimensions: row.dimensions, metrics: row.metrics as z.output<typeof metricValue>[] }));
+    return {
+      structured: { site_id: body.site_id, date_range: input.date_range, dimensions, metrics: input.metrics, results, meta: answer!.meta ?? {} },
+      text: `${body.site_id}, ${describeRange(input.date_range)}\n${table(
+        [...dimensions, ...input.metrics],
+        results.map((row) => [...row.dimensions.map(String), ...row.metrics]),
+      )}`,
+    };
+  },
+});

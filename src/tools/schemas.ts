@@ -1,0 +1,180 @@
+import { z } from "zod";
+
+/**
+ * Input pieces shared by the tools, faithful to Plausible's v2 query schema so a
+ * model's mistake is caught here, with a message that names the fix, before a
+ * Plausible request (and a rate-limit token) is spent.
+ */
+
+export const METRICS = [
+  "visitors",
+  "visits",
+  "pageviews",
+  "views_per_visit",
+  "bounce_rate",
+  "visit_duration",
+  "events",
+  "percentage",
+  "conversion_rate",
+  "group_conversion_rate",
+  "time_on_page",
+  "scroll_depth",
+  "total_revenue",
+  "average_revenue",
+] as const;
+export const metric = z.enum(METRICS);
+
+export const EVENT_DIMENSIONS = ["event:name", "event:page", "event:hostname", "event:label"] as const;
+export const VISIT_DIMENSIONS = [
+  "source",
+  "channel",
+  "referrer",
+  "utm_medium",
+  "utm_source",
+  "utm_campaign",
+  "utm_content",
+  "utm_term",
+  "screen",
+  "device",
+  "browser",
+  "browser_version",
+  "os",
+  "os_version",
+  "country",
+  "region",
+  "city",
+  "country_name",
+  "region_name",
+  "city_name",
+  "entry_page",
+  "exit_page",
+  "entry_page_hostname",
+  "exit_page_hostname",
+].map((name) => `visit:${name}`);
+export const TIME_DIMENSIONS = ["time", "time:hour", "time:day", "time:week", "time:month"] as const;
+const FILTERABLE = new Set<string>([...EVENT_DIMENSIONS, ...VISIT_DIMENSIONS]);
+const CUSTOM_PROPERTY = /^event:props:.+$/;
+
+export function isFilterableDimension(name: string): boolean {
+  return FILTERABLE.has(name) || CUSTOM_PROPERTY.test(name);
+}
+
+export function isDimension(name: string): boolean {
+  return isFilterableDimension(name) || name === "event:goal" || (TIME_DIMENSIONS as readonly string[]).includes(name);
+}
+
+const DIMENSION_HINT =
+  "use event:page, event:name, event:hostname, event:label, event:goal, event:props:<name>, visit:<source|channel|referrer|utm_*|device|browser|os|country|region|city|*_name|entry_page|exit_page|...> or time, time:hour, time:day, time:week, time:month";
+
+export const dimension = z
+  .string()
+  .superRefine((value, ctx) => {
+    if (!isDimension(value)) ctx.addIssue({ code: "custom", message: `unknown dimension "${value}": ${DIMENSION_HINT}` });
+  })
+  .describe("A Plausible dimension, e.g. event:page, visit:source, visit:country_name, event:props:plan, time:day");
+
+const NAMED_RANGES = ["all", "day", "24h", "7d", "28d", "30d", "91d", "month", "6mo", "12mo", "year"];
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATETIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function isCalendarDate(text: string): boolean {
+  if (!DATE.test(text)) return false;
+  const parsed = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(text);
+}
+
+/** Says what is wrong with a date range, or nothing when Plausible would accept it. */
+export function dateRangeProblem(range: string | readonly string[]): string | undefined {
+  if (typeof range === "string") {
+    if (NAMED_RANGES.includes(range)) return undefined;
+    const days = /^(\d+)d$/.exec(range);
+    if (days) return Number(days[1]) >= 1 && Number(days[1]) <= 5000 ? undefined : `"${range}": Nd takes 1 to 5000 days`;
+    const months = /^(\d+)mo$/.exec(range);
+    if (months) return Number(months[1]) >= 1 && Number(months[1]) <= 100 ? undefined : `"${range}": Nmo takes 1 to 100 months`;
+    return `"${range}" is not a date range: use one of ${NAMED_RANGES.join(", ")}, "Nd" (last N full days, ending yesterday), "Nmo" (last N full months), or ["YYYY-MM-DD", "YYYY-MM-DD"]`;
+  }
+  const [from, to] = range;
+  if (range.length !== 2 || from === undefined || to === undefined) return "give exactly two dates: [start, end]";
+  const bothDates = isCalendarDate(from) && isCalendarDate(to);
+  const bothDatetimes = DATETIME_WITH_OFFSET.test(from) && DATETIME_WITH_OFFSET.test(to);
+  if (!bothDates && !bothDatetimes) {
+    return 'use two dates ["2024-01-01", "2024-01-31"] or two datetimes with offsets ["2024-01-01T00:00:00Z", "2024-01-01T12:00:00+02:00"]; do not mix them';
+  }
+  if (Date.parse(from) > Date.parse(to)) return `the start ${from} is after the end ${to}`;
+  return undefined;
+}
+
+export const dateRange = z
+  .union([z.string(), z.tuple([z.string(), z.string()])])
+  .superRefine((range, ctx) => {
+    const problem = dateRangeProblem(range);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .describe(
+    'Period: "day" (today), "24h", "7d"/"28d"/"30d"/"91d" or any "Nd" (last N full days, ending yesterday), "month"/"year" (current, to date), "6mo"/"12mo"/"Nmo" (last N full months), "all", or an inclusive ["YYYY-MM-DD", "YYYY-MM-DD"] pair in the site\'s timezone.',
+  );
+
+export const siteId = z
+  .string()
+  .min(1)
+  .optional()
+  .describe("The site's domain as registered in Plausible, e.g. example.com. Omit to use the server's default site.");
+
+/** Plausible's filter tree, as in its v2 query schema. */
+const clauses = z.array(z.union([z.string(), z.number().int()])).min(1);
+const caseSensitivity = z.object({ case_sensitive: z.boolean() }).strict();
+const filterDimension = z.string().refine((name) => isFilterableDimension(name) || name === "event:goal" || name === "segment", {
+  message: `not a filterable dimension (time dimensions cannot be filtered): ${DIMENSION_HINT}`,
+});
+const leafOperator = z.enum(["is", "is_not", "contains", "contains_not", "matches", "matches_not", "matches_wildcard", "matches_wildcard_not"]);
+const leafFilter = z.union([
+  z.tuple([leafOperator, filterDimension, clauses]),
+  z.tuple([leafOperator, filterDimension, clauses, caseSensitivity]),
+]);
+export type FilterInput =
+  | z.output<typeof leafFilter>
+  | ["and" | "or" | "sequence", FilterInput[]]
+  | ["not" | "has_done" | "has_not_done", FilterInput];
+export const filter: z.ZodType<FilterInput> = z.lazy(() =>
+  z.union([
+    leafFilter,
+    z.tuple([z.enum(["and", "or", "sequence"]), z.array(filter).min(1)]),
+    z.tuple([z.enum(["not", "has_done", "has_not_done"]), filter]),
+  ]),
+);
+
+export const filters = z
+  .array(filter)
+  .optional()
+  .describe(
+    'Plausible v2 filters, ANDed: ["is", "event:page", ["/pricing"]], ["contains", "visit:source", ["google"], {"case_sensitive": false}], ["matches", "event:page", ["^/blog/"]], ["or", [f1, f2]], ["not", f], ["has_done", ["is", "event:goal", ["Signup"]]]. Operators: is, is_not, contains, contains_not, matches, matches_not (re2).',
+  );
+
+export const propertyFilters = z
+  .array(
+    z.object({
+      property: z
+        .string()
+        .min(1)
+        .describe("A built-in dimension such as visit:country or event:page, or a bare custom property name such as plan (meaning event:props:plan)"),
+      operator: z.enum(["is", "is_not", "contains", "contains_not"]).default("is"),
+      value: z.union([z.string(), z.array(z.string()).min(1)]).describe("One value or a list (any of them matches)"),
+    }),
+  )
+  .optional()
+  .describe("Shortcut filters on built-in dimensions or custom properties, ANDed with each other and with `filters`.");
+
+export const page = z.string().min(1).optional().describe('Only this page path, e.g. "/pricing" (same as the filter ["is", "event:page", [page]])');
+export const goal = z.string().min(1).optional().describe('Only this goal, e.g. "Signup" (same as the filter ["is", "event:goal", [goal]])');
+
+/** The narrowing arguments most tools share. */
+export const narrowing = { filters, property_filters: propertyFilters, page, goal };
+
+/** Output pieces. */
+export const metricValue = z.union([
+  z.number(),
+  z.null(),
+  z.object({ value: z.number().nullable(), currency: z.string(), short: z.string(), long: z.string() }),
+]);
+export const metricValues = z.record(z.string(), metricValue);
+export const dateRangeOutput = z.union([z.string(), z.tuple([z.string(), z.string()])]);

@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { installFakePlausible, plausibleError, TEXTS, type FakePlausible } from "../support/fake-plausible";
+import { connectBearer, ORIGIN, textOf, TRANSPORTS, workerFetch } from "../support/mcp-clients";
+
+const TOOL_NAMES = [
+  "compare_periods",
+  "get_aggregate",
+  "get_breakdown",
+  "get_conversions",
+  "get_realtime_visitors",
+  "get_timeseries",
+  "list_custom_props",
+  "list_goals",
+  "list_sites",
+  "query",
+];
+
+let plausible: FakePlausible;
+beforeEach(() => {
+  plausible = installFakePlausible();
+});
+afterEach(() => plausible.restore());
+
+describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.example.com`]))("bearer endpoint over %s", (transport, site) => {
+  it("lists all ten tools, read-only, with input and output schemas", async () => {
+    const client = await connectBearer(transport, "test-key-aaaaaaaa");
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
+    for (const tool of tools) {
+      expect(tool.inputSchema).toMatchObject({ type: "object" });
+      expect(tool.outputSchema).toMatchObject({ type: "object" });
+      expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: true });
+    }
+    await client.close();
+  });
+
+  it("runs a tool against Plausible with the caller's own key", async () => {
+    const client = await connectBearer(transport, "test-key-aaaaaaaa");
+    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: site, date_range: "7d", metrics: ["visitors", "pageviews"] } });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ site_id: site, date_range: "7d", metrics: { visitors: 10, pageviews: 11 } });
+    expect(textOf(result)).toContain("| visitors | pageviews |");
+    const sent = plausible.requests.at(-1)!;
+    expect(sent.authorization).toBe("Bearer test-key-aaaaaaaa");
+    expect(sent.body).toEqual({ site_id: site, metrics: ["visitors", "pageviews"], date_range: "7d" });
+    await client.close();
+  });
+
+  it("returns Plausible's error text verbatim with a hint, as a tool error", async () => {
+    plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(400, "#/metrics/0: Invalid metric \"baa\"") : undefined));
+    const client = await connectBearer(transport, "test-key-aaaaaaaa");
+    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: `error-${site}` } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('Plausible answered 400: #/metrics/0: Invalid metric "baa"');
+    expect(textOf(result)).toContain("Change the query");
+    await client.close();
+  });
+
+  it("rejects bad input as a tool error naming the argument, without calling Plausible", async () => {
+    const client = await connectBearer(transport, "test-key-aaaaaaaa");
+    const before = plausible.requests.length;
+    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: "example.com", date_range: "last week" } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/date_range/);
+    expect(textOf(result)).toContain('"last week" is not a date range');
+    expect(plausible.requests.length).toBe(before);
+    await client.close();
+  });
+});
+
+describe("bearer endpoint errors", () => {
+  it("answers 401 JSON saying how to pass the key, without OAuth metadata, on /mcp and /sse", async () => {
+    for (const [path, method] of [["/mcp", "POST"], ["/sse", "GET"], ["/sse/message", "POST"]] as const) {
+      for (const authorization of [undefined, "Basic abc", "Bearer", "Bearer bad key with spaces"]) {
+        const response = await workerFetch(`${ORIGIN}${path}`, {
+          method,
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...(authorization ? { authorization } : {}) },
+          body: method === "POST" ? JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) : undefined,
+        });
+        expect(response.status, `${method} ${path} with ${authorization}`).toBe(401);
+        const body = (await response.json()) as { error: string; error_description: string };
+        expect(body.error_description).toContain("Authorization: Bearer <key>");
+        expect(response.headers.get("www-authenticate") ?? "").not.toContain("resource_metadata");
+      }
+    }
+  });
+
+  it("reports an unknown key as Plausible's 401 text with what to do", async () => {
+    const client = await connectBearer("streamable-http (SDK v1)", "unknown-key-zzzz");
+    const result = await client.callTool({ name: "list_sites", arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain(`Plausible answered 401: ${TEXTS.invalidKey}`);
+    expect(textOf(result)).toContain("check `site_id`");
+    expect(textOf(result)).not.toContain("unknown-key-zzzz");
+    await client.close();
+  });
+
+  it.each([
+    [402, TEXTS.paymentRequired, "no Stats API access"],
+    [429, TEXTS.rateLimited, "Capacity returns within 3600 s"],
+  ])("surfaces Plausible %i with its text and the next step", async (status, text, hint) => {
+    plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(status, text) : undefined));
+    const client = await connectBearer("streamable-http (SDK v2)", "test-key-bbbbbbbb");
+    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: `status-${status}.example.com` } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain(`Plausible answered ${status}: ${text}`);
+    expect(textOf(result)).toContain(hint);
+    await client.close();
+  });
+
+  it("asks for a site when none is given and the server has no default", async () => {
+    const client = await connectBearer("streamable-http (SDK v1)", "test-key-aaaaaaaa");
+    const result = await client.callTool({ name: "get_timeseries", arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("Invalid argument `site_id`");
+    expect(textOf(result)).toContain("Ask the user which site");
+    await client.close();
+  });
+
+  it("never answers 500 to a malformed JSON-RPC body", async () => {
+    const response = await workerFetch(`${ORIGIN}/mcp`, {
+      method: "POST",
+      headers: { authorization: "Bearer test-key-aaaaaaaa", "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: "{not json",
+    });
+    expect(response.status).toBe(400);
+  });
+});

@@ -1,0 +1,106 @@
+import { vi } from "vitest";
+
+/**
+ * A fake Plausible at the fetch boundary, for tests in workerd: it answers
+ * requests to the test base URL (https://plausible.test) with Plausible's
+ * shapes, status codes and exact error texts, records what it was asked, and
+ * lets every other request (to the worker itself) through.
+ */
+export const PLAUSIBLE_ORIGIN = "https://plausible.test";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  search: URLSearchParams;
+  authorization: string | null;
+  body: unknown;
+}
+
+type Reply = Response | Promise<Response>;
+export type Route = (request: RecordedRequest) => Reply | undefined;
+
+export const TEXTS = {
+  invalidKey: "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested.",
+  rateLimited: "Too many API requests. Your API key is limited to 600 requests per hour. Please contact us to request more capacity.",
+  paymentRequired: "The account that owns this API key does not have access to Stats API. Please make sure you're using the API key of a subscriber account and that the subscription is active",
+};
+
+export function plausibleError(status: number, error: string): Response {
+  return Response.json({ error }, { status });
+}
+
+/** A deterministic answer shaped like Plausible's for any query: one row per dimension value. */
+export function defaultQueryAnswer(body: { metrics: string[]; dimensions?: string[]; include?: { time_labels?: boolean } }): Response {
+  const dimensions = body.dimensions ?? [];
+  const metricValues = (seed: number) => body.metrics.map((metric, index) => (metric === "bounce_rate" ? 40 + seed : (seed + 1) * 10 + index));
+  const time = dimensions.find((name) => name.startsWith("time"));
+  const labels = ["2026-01-01", "2026-01-02", "2026-01-03"];
+  const results =
+    dimensions.length === 0
+      ? [{ metrics: metricValues(0), dimensions: [] }]
+      : time
+        ? labels.slice(0, 2).map((label, seed) => ({ metrics: metricValues(seed), dimensions: [label] }))
+        : ["alpha", "beta"].map((value, seed) => ({ metrics: metricValues(seed), dimensions: dimensions.map((name) => `${value}:${name}`) }));
+  const meta = time && body.include?.time_labels ? { time_labels: labels } : {};
+  return Response.json({ results, meta, query: body });
+}
+
+export interface FakePlausible {
+  requests: RecordedRequest[];
+  /** Routes tried before the defaults, newest first. */
+  use(route: Route): void;
+  restore(): void;
+}
+
+export const VALID_KEYS = new Set(["test-key-aaaaaaaa", "test-key-bbbbbbbb", "shared-plausible-key"]);
+
+export function installFakePlausible(): FakePlausible {
+  const requests: RecordedRequest[] = [];
+  const routes: Route[] = [];
+  const realFetch = globalThis.fetch;
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    if (url.origin !== PLAUSIBLE_ORIGIN) return realFetch(input, init);
+    const text = request.method === "POST" ? await request.text() : "";
+    const recorded: RecordedRequest = {
+      method: request.method,
+      path: url.pathname,
+      search: url.searchParams,
+      authorization: request.headers.get("authorization"),
+      body: text ? JSON.parse(text) : undefined,
+    };
+    requests.push(recorded);
+    for (const route of routes) {
+      const reply = route(recorded);
+      if (reply) return reply;
+    }
+    const key = recorded.authorization?.replace(/^Bearer /, "") ?? "";
+    if (!VALID_KEYS.has(key)) return plausibleError(401, TEXTS.invalidKey);
+    switch (`${recorded.method} ${recorded.path}`) {
+      case "POST /api/v2/query":
+        return defaultQueryAnswer(recorded.body as never);
+      case "GET /api/v1/sites":
+        return Response.json({ sites: [{ domain: "example.com", timezone: "Europe/Berlin" }, { domain: "shop.example.com", timezone: "UTC" }], meta: { after: null, before: null, limit: 100 } });
+      case "GET /api/v1/sites/goals":
+        return Response.json({
+          goals: [
+            { id: 1, goal_type: "event", display_name: "Signup", event_name: "Signup", page_path: null },
+            { id: 2, goal_type: "page", display_name: "Visit /pricing", event_name: null, page_path: "/pricing" },
+          ],
+          meta: { after: null, before: null, limit: 100 },
+        });
+      case "GET /api/v1/sites/custom-props":
+        return Response.json({ custom_properties: [{ property: "plan" }, { property: "author" }], meta: { after: null, before: null, limit: 100 } });
+      case "GET /api/v1/stats/realtime/visitors":
+        return Response.json(7);
+      default:
+        return new Response("Not found", { status: 404 });
+    }
+  });
+  return {
+    requests,
+    use: (route) => routes.unshift(route),
+    restore: () => spy.mockRestore(),
+  };
+}
