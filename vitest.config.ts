@@ -12,7 +12,16 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { PLAUSIBLE_BASE_URL: "https://plausible.test" },
+              bindings: {
+                PLAUSIBLE_BASE_URL: "https://plausible.test",
+                // Sign-in for /internal against the fake issuer in test/support/oidc-issuer.ts.
+                OIDC_ISSUER: "http://127.0.0.1:9400",
+                OIDC_CLIENT_ID: "plausible-mcp-test-client",
+                OIDC_CLIENT_SECRET: "test-oidc-client-secret-0123456789",
+                PLAUSIBLE_API_KEY: "test-plausible-api-key",
+                ALLOWED_EMAIL_DOMAINS: "example.com, @Example.org",
+                MCP_ALLOWED_ORIGINS: "https://claude.ai",
+              },
             },
           }),
         ],

@@ -1,0 +1,45 @@
+import { INTERNAL_PATH, configurationErrorResponse, readAuthConfig } from "./config";
+import { providerFor, type InternalMcpHandler } from "./provider";
+import { rateLimitByAddress } from "./rate-limiter";
+
+export { AuthRateLimiter } from "./rate-limiter";
+export type { IdentityProps } from "./handler";
+export type { InternalMcpHandler } from "./provider";
+
+const RATE_LIMITED_PATHS = new Set(["/authorize", "/token", "/register"]);
+const SIGN_IN_PATHS = new Set([...RATE_LIMITED_PATHS, "/callback"]);
+
+/** Whether the connector (OAuth endpoints, discovery, /internal) answers this path. */
+export function isOAuthPath(pathname: string): boolean {
+  return (
+    pathname === INTERNAL_PATH ||
+    pathname.startsWith(INTERNAL_PATH + "/") ||
+    SIGN_IN_PATHS.has(pathname) ||
+    pathname.startsWith("/.well-known/")
+  );
+}
+
+/**
+ * The /internal connector: OAuth discovery, registration, consent and sign-in, tokens, and the
+ * MCP endpoint behind them. Anything else is 404. An incomplete configuration is a 503 naming
+ * the missing setting, so the rest of the worker (/mcp, /sse) keeps serving.
+ */
+export async function handleOAuth(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  internalMcp: InternalMcpHandler,
+): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  if (!isOAuthPath(pathname)) return new Response("Not found", { status: 404 });
+  const result = readAuthConfig(env);
+  if (!result.ok) {
+    console.error(`[auth] ${pathname} is unavailable: ${result.setting} ${result.reason}`);
+    return configurationErrorResponse(result.setting);
+  }
+  if (RATE_LIMITED_PATHS.has(pathname)) {
+    const limited = await rateLimitByAddress(request, env, result.config.rateLimitPerMinute);
+    if (limited) return limited;
+  }
+  return providerFor(result.config, internalMcp).fetch(request, env, ctx);
+}

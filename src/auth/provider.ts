@@ -1,0 +1,66 @@
+import { OAuthProvider, getOAuthApi, type OAuthHelpers, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
+import { INTERNAL_PATH, type AuthConfig } from "./config";
+import { createDefaultHandler } from "./handler";
+
+/** The MCP handler served at /internal once a request carries a valid access token. */
+export interface InternalMcpHandler {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
+}
+
+// Control characters in a self-asserted name would break logs and pages; refuse them at the door.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+let cached: { key: string; handler: InternalMcpHandler; provider: OAuthProvider<Env> } | undefined;
+
+/** The provider for this configuration, built once and reused while the configuration is unchanged. */
+export function providerFor(config: AuthConfig, internalMcp: InternalMcpHandler): OAuthProvider<Env> {
+  const key = JSON.stringify(config);
+  if (cached?.key === key && cached.handler === internalMcp) return cached.provider;
+  const provider = buildProvider(config, internalMcp);
+  cached = { key, handler: internalMcp, provider };
+  return provider;
+}
+
+function buildProvider(config: AuthConfig, internalMcp: InternalMcpHandler): OAuthProvider<Env> {
+  return new OAuthProvider<Env>(providerOptions(config, internalMcp));
+}
+
+/**
+ * The provider's helpers (grant listing, revocation, token inspection) outside a request to it,
+ * e.g. for offboarding. They never route, so /internal is not served from here.
+ */
+export function oauthHelpers(config: AuthConfig, env: Env): OAuthHelpers {
+  const notServedHere: InternalMcpHandler = { fetch: async () => new Response("Not found", { status: 404 }) };
+  return getOAuthApi(providerOptions(config, notServedHere), env);
+}
+
+function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): OAuthProviderOptions<Env> {
+  return {
+    apiRoute: INTERNAL_PATH,
+    apiHandler: internalMcp,
+    defaultHandler: createDefaultHandler(config),
+    authorizeEndpoint: "/authorize",
+    tokenEndpoint: "/token",
+    clientRegistrationEndpoint: "/register",
+    accessTokenTTL: config.accessTokenTtlSeconds,
+    // Fixed lifetime from sign-in: members re-authenticate (and pass the domain policy) at least this often.
+    refreshTokenTTL: config.refreshTokenTtlSeconds,
+    resourceMetadata: {
+      resource: config.resource,
+      authorization_servers: [config.publicUrl.origin],
+      bearer_methods_supported: ["header"],
+      resource_name: "Plausible Analytics",
+    },
+    clientIdMetadataDocumentEnabled: config.clientIdMetadataDocuments,
+    clientRegistrationCallback: ({ clientMetadata }) => {
+      const name = clientMetadata.client_name;
+      if (typeof name === "string" && CONTROL_CHARACTERS.test(name)) {
+        return { description: "client_name must not contain control characters" };
+      }
+    },
+    onError: ({ code, status, internal }) => {
+      // The reason slug is diagnostic and never a secret; the request body is never logged.
+      console.warn(`[auth] OAuth error ${status} ${code}: ${internal.category}/${internal.reason}`);
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { isLoopbackHostname } from "./loopback";
+
+/**
+ * DNS-rebinding and cross-site protection for the MCP endpoints (MCP transport spec: servers MUST
+ * validate Origin). A browser page on another site cannot call /internal, /mcp or /sse with a
+ * user's ambient network position; clients that are not browsers send no Origin and pass.
+ */
+
+const MCP_PATHS = ["/internal", "/mcp", "/sse"];
+
+export function isMcpPath(pathname: string): boolean {
+  return MCP_PATHS.some((path) => pathname === path || pathname.startsWith(path + "/"));
+}
+
+export function allowedOrigins(env: Env): Set<string> {
+  return new Set(
+    (env.MCP_ALLOWED_ORIGINS ?? "")
+      .split(",")
+      .map((origin) => origin.trim().replace(/\/$/, "").toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** A 403 for a foreign Host (any path) or a foreign Origin (MCP paths and their preflights). */
+export function refuseUntrustedRequest(request: Request, env: Env): Response | undefined {
+  const url = new URL(request.url);
+  const publicUrl = parsePublicUrl(env.PUBLIC_URL);
+  if (!publicUrl) {
+    // Fail closed: without PUBLIC_URL no host can be told apart from a rebinding attacker's.
+    console.error("[http] PUBLIC_URL is not a valid URL; every request is refused until it is set");
+    return Response.json({ error: "server_error", error_description: "PUBLIC_URL" }, { status: 503, headers: { "Cache-Control": "no-store" } });
+  }
+  if (!isTrustedHost(request.headers.get("Host") ?? url.host, publicUrl)) {
+    return forbidden("This server does not answer for this host name.");
+  }
+  const origin = request.headers.get("Origin");
+  if (origin !== null && isMcpPath(url.pathname) && !allowedOrigins(env).has(origin.toLowerCase())) {
+    return forbidden("This origin may not call this MCP server; ask the administrator to add it to MCP_ALLOWED_ORIGINS.");
+  }
+  return undefined;
+}
+
+/**
+ * CORS on /internal only for allowlisted origins: the allowlisted origin is reflected, and a
+ * request without Origin gets no CORS headers at all (the MCP transport otherwise adds "*").
+ */
+export function applyInternalCors(request: Request, env: Env, response: Response): Response {
+  const { pathname } = new URL(request.url);
+  if (!(pathname === "/internal" || pathname.startsWith("/internal/"))) return response;
+  const origin = request.headers.get("Origin");
+  const allowed = origin !== null && allowedOrigins(env).has(origin.toLowerCase());
+  const current = response.headers.get("Access-Control-Allow-Origin");
+  if (allowed ? current === origin : current === null) return response;
+  const headers = new Headers(response.headers);
+  if (allowed) {
+    headers.set("Access-Control-Allow-Origin", origin);
+    headers.set("Vary", "Origin");
+  } else {
+    for (const name of [...headers.keys()]) if (name.startsWith("access-control-")) headers.delete(name);
+  }
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * PUBLIC_URL's host. When PUBLIC_URL is itself on loopback (wrangler dev), any loopback host is
+ * accepted, since localhost and 127.0.0.1 name the same machine.
+ */
+function isTrustedHost(host: string, publicUrl: URL): boolean {
+  const requested = host.toLowerCase();
+  if (requested === publicUrl.host) return true;
+  const hostname = hostnameOf(requested);
+  return isLoopbackHostname(publicUrl.hostname) && hostname !== undefined && isLoopbackHostname(hostname);
+}
+
+function parsePublicUrl(value: string | undefined): URL | undefined {
+  try {
+    return value ? new URL(value) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hostnameOf(host: string): string | undefined {
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+function forbidden(message: string): Response {
+  return Response.json({ error: "forbidden", error_description: message }, { status: 403, headers: { "Cache-Control": "no-store" } });
+}
