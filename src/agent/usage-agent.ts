@@ -99,6 +99,8 @@ export class UsageAgent extends Agent<Env> {
       await this.destroy();
       return;
     }
+    // One pending check at a time, whether this ran from its schedule or was called directly.
+    for (const pending of this.getSchedules()) if (pending.callback === "expireIfIdle") await this.cancelSchedule(pending.id);
     this.#idleCheckScheduled = true;
     await this.schedule(Math.ceil((limitMs - idleMs) / 1000), "expireIfIdle");
   }

@@ -1,0 +1,262 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { getAgentByName } from "agents";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/agent/hash";
+import { applyMigrations, MIGRATIONS } from "../../src/agent/migrations";
+import { usageAgentName, type UsageAgent } from "../../src/agent/usage-agent";
+import type { UsageOutcome } from "../../src/agent/usage-outcome";
+import type { PlausibleRequest } from "../../src/plausible";
+import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
+
+// Storage is shared by the tests of this file, so each test uses its own key
+// (and so its own agent), from the fake's set of valid keys or a fresh one.
+let plausible: FakePlausible;
+beforeEach(() => {
+  plausible = installFakePlausible();
+});
+afterEach(() => plausible.restore());
+
+let keyCounter = 0;
+async function freshAgent() {
+  const apiKey = `usage-test-${++keyCounter}-${crypto.randomUUID()}`;
+  // The fake knows only its own keys; this file's fresh keys are valid too.
+  plausible.use((request) => (request.authorization === `Bearer ${apiKey}` ? validAnswer(request) : undefined));
+  const name = usageAgentName("key", await sha256Hex(apiKey));
+  const stub = await getAgentByName(env.USAGE, name);
+  return { apiKey, name, stub, run: (requests: PlausibleRequest[]) => stub.run(requests, apiKey) as Promise<UsageOutcome> };
+}
+
+/** Right after destroy() the old instance is still aborting; the next request reaches a fresh one. */
+async function retryWhileDestroying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes("destroyed")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+function validAnswer(request: { path: string; body: unknown }): Response | undefined {
+  if (request.path === "/api/v1/stats/realtime/visitors") return Response.json(3);
+  if (request.path !== "/api/v2/query") return undefined;
+  return Response.json({ results: [{ metrics: [42], dimensions: [] }], meta: {}, query: request.body });
+}
+
+const query = (site: string, date_range: string | [string, string] = "7d"): PlausibleRequest => ({
+  kind: "query",
+  body: { site_id: site, metrics: ["visitors"], date_range },
+});
+
+describe("token bucket", () => {
+  it("lets exactly the burst through when 100 calls arrive at once", async () => {
+    const { run } = await freshAgent();
+    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, index) => run([query(`site-${index}.example.com`)])));
+    const passed = outcomes.filter((outcome) => outcome.ok);
+    const limited = outcomes.filter((outcome) => !outcome.ok && outcome.failure.kind === "rate_limited");
+    expect(passed).toHaveLength(30);
+    expect(limited).toHaveLength(70);
+    expect(plausible.requests).toHaveLength(30);
+  });
+
+  it("says how many seconds until the next token, and does not call Plausible", async () => {
+    const { run } = await freshAgent();
+    for (let index = 0; index < 30; index += 1) expect((await run([query(`s${index}.example.com`)])).ok).toBe(true);
+    const refused = await run([query("one-more.example.com")]);
+    expect(refused).toEqual({ ok: false, failure: { kind: "rate_limited", retryAfterSeconds: 1, scope: "key" } });
+    expect(plausible.requests).toHaveLength(30);
+  });
+
+  it("takes one token per Plausible request, all or none", async () => {
+    const { run, stub } = await freshAgent();
+    for (let index = 0; index < 29; index += 1) await run([query(`s${index}.example.com`)]);
+    const pair = await run([query("a.example.com"), query("b.example.com")]);
+    expect(pair.ok).toBe(false);
+    const tokens = await runInDurableObject(stub, (agent: UsageAgent, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM token_bucket").one().tokens);
+    expect(tokens).toBeGreaterThanOrEqual(1);
+    expect(tokens).toBeLessThan(2);
+  });
+
+  it("does not charge cache hits", async () => {
+    const { run } = await freshAgent();
+    await run([query("cached.example.com")]);
+    for (let index = 0; index < 29; index += 1) await run([query(`s${index}.example.com`)]);
+    const hits = await Promise.all(Array.from({ length: 10 }, () => run([query("cached.example.com")])));
+    expect(hits.every((outcome) => outcome.ok && outcome.cacheHits === 1)).toBe(true);
+  });
+});
+
+describe("result cache", () => {
+  it("answers a repeated request from the cache, with one Plausible call", async () => {
+    const { run } = await freshAgent();
+    const first = await run([query("repeat.example.com")]);
+    const second = await run([query("repeat.example.com")]);
+    expect(first).toMatchObject({ ok: true, cacheHits: 0 });
+    expect(second).toMatchObject({ ok: true, cacheHits: 1 });
+    expect(second.ok && second.answers).toEqual(first.ok && first.answers);
+    expect(plausible.requests).toHaveLength(1);
+  });
+
+  it("keeps historical ranges for CACHE_TTL_SECONDS and recent ones for 60 s", async () => {
+    const { run, stub } = await freshAgent();
+    await run([query("old.example.com", ["2024-01-01", "2024-01-31"]), query("recent.example.com", "7d")]);
+    const ttls = await runInDurableObject(stub, (_agent: UsageAgent, state) =>
+      state.storage.sql.exec<{ cache_key: string; ttl: number }>("SELECT cache_key, expires_ms - stored_ms AS ttl FROM result_cache").toArray(),
+    );
+    expect(ttls.find((row) => row.cache_key.includes("old.example.com"))?.ttl).toBe(3_600_000);
+    expect(ttls.find((row) => row.cache_key.includes("recent.example.com"))?.ttl).toBe(60_000);
+  });
+
+  it("asks Plausible again once an entry has expired", async () => {
+    const { run, stub } = await freshAgent();
+    await run([query("expiring.example.com")]);
+    await runInDurableObject(stub, (_agent: UsageAgent, state) => state.storage.sql.exec("UPDATE result_cache SET expires_ms = 0"));
+    const again = await run([query("expiring.example.com")]);
+    expect(again).toMatchObject({ ok: true, cacheHits: 0 });
+    expect(plausible.requests).toHaveLength(2);
+  });
+
+  it("never caches realtime visitors", async () => {
+    const { run } = await freshAgent();
+    const realtime: PlausibleRequest = { kind: "realtime", siteId: "live.example.com" };
+    await run([realtime]);
+    const second = await run([realtime]);
+    expect(second).toMatchObject({ ok: true, cacheHits: 0, answers: [3] });
+    expect(plausible.requests).toHaveLength(2);
+  });
+
+  it("keeps nothing of a failed request", async () => {
+    const { run } = await freshAgent();
+    let failNext = true;
+    plausible.use((request) => {
+      if (!failNext || request.path !== "/api/v2/query") return undefined;
+      failNext = false;
+      return plausibleError(400, "Invalid filters.");
+    });
+    const failed = await run([query("flaky.example.com")]);
+    expect(failed).toMatchObject({ ok: false, failure: { kind: "plausible_api", status: 400, plausibleMessage: "Invalid filters." } });
+    expect(await run([query("flaky.example.com")])).toMatchObject({ ok: true, cacheHits: 0 });
+    expect(plausible.requests).toHaveLength(2);
+  });
+
+  it("shares one Plausible request among identical concurrent misses, charging one token", async () => {
+    const { run, stub } = await freshAgent();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    plausible.use((request) =>
+      request.path === "/api/v2/query"
+        ? gate.then(() => Response.json({ results: [{ metrics: [5], dimensions: [] }], meta: {}, query: request.body }))
+        : undefined,
+    );
+    const pending = Array.from({ length: 5 }, () => run([query("together.example.com")]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const outcomes = await Promise.all(pending);
+    expect(outcomes.every((outcome) => outcome.ok && outcome.answers[0] !== undefined)).toBe(true);
+    expect(plausible.requests).toHaveLength(1);
+    const tokens = await runInDurableObject(stub, (_agent: UsageAgent, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM token_bucket").one().tokens);
+    expect(tokens).toBeGreaterThanOrEqual(29);
+  });
+
+  it("evicts the oldest entries past CACHE_MAX_ENTRIES", async () => {
+    const { stub } = await freshAgent();
+    const size = await runInDurableObject(stub, async (agent: UsageAgent, state) => {
+      const { ResultCache } = await import("../../src/agent/result-cache");
+      const cache = new ResultCache(state.storage.sql, { maxEntries: 3, maxBytes: 1_000_000 });
+      for (let index = 0; index < 5; index += 1) cache.set(`k${index}`, { index }, 60, 1_000 + index);
+      return { size: cache.size(), newest: cache.get("k4", 1_000), oldest: cache.get("k0", 1_000) };
+    });
+    expect(size.size.entries).toBe(3);
+    expect(size.newest).toEqual({ index: 4 });
+    expect(size.oldest).toBeUndefined();
+  });
+
+  it("evicts past the byte cap and never stores an entry larger than it", async () => {
+    const { stub } = await freshAgent();
+    const result = await runInDurableObject(stub, async (_agent: UsageAgent, state) => {
+      const { ResultCache } = await import("../../src/agent/result-cache");
+      const cache = new ResultCache(state.storage.sql, { maxEntries: 100, maxBytes: 250 });
+      cache.set("big", "x".repeat(300), 60, 1_000);
+      cache.set("a", "y".repeat(100), 60, 1_001);
+      cache.set("b", "z".repeat(100), 60, 1_002);
+      cache.set("c", "w".repeat(100), 60, 1_003);
+      return { big: cache.get("big", 1_000), a: cache.get("a", 1_000), c: cache.get("c", 1_000), size: cache.size() };
+    });
+    expect(result.big).toBeUndefined();
+    expect(result.a).toBeUndefined();
+    expect(result.c).toBe("w".repeat(100));
+    expect(result.size.bytes).toBeLessThanOrEqual(250);
+  });
+});
+
+describe("key binding and lifetime", () => {
+  it("refuses a key that is not the one the agent is named after", async () => {
+    const { stub } = await freshAgent();
+    const outcome = (await stub.run([query("x.example.com")], "someone-elses-key")) as UsageOutcome;
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: "config" } });
+    expect(plausible.requests).toHaveLength(0);
+  });
+
+  it("schedules an idle check after a call, and destroys itself once idle", async () => {
+    const { run, stub, name, apiKey } = await freshAgent();
+    await run([query("idle.example.com")]);
+    const scheduled = await runInDurableObject(stub, (agent: UsageAgent) => agent.getSchedules().map((schedule) => schedule.callback));
+    expect(scheduled).toEqual(["expireIfIdle"]);
+    await runInDurableObject(stub, (_agent: UsageAgent, state) => state.storage.sql.exec("UPDATE agent_activity SET last_call_ms = 0"));
+    await runInDurableObject(stub, (agent: UsageAgent) => agent.expireIfIdle()).catch(() => undefined);
+    // A destroyed agent starts empty: the cached answer is gone, so Plausible is asked again.
+    const again = await retryWhileDestroying(async () => (await getAgentByName(env.USAGE, name)).run([query("idle.example.com")], apiKey) as Promise<UsageOutcome>);
+    expect(again).toMatchObject({ ok: true, cacheHits: 0 });
+    expect(plausible.requests).toHaveLength(2);
+  });
+
+  it("stays while calls keep coming, and checks again later", async () => {
+    const { run, stub } = await freshAgent();
+    await run([query("busy.example.com")]);
+    await runInDurableObject(stub, (agent: UsageAgent) => agent.expireIfIdle());
+    expect(await run([query("busy.example.com")])).toMatchObject({ ok: true, cacheHits: 1 });
+    const scheduled = await runInDurableObject(stub, (agent: UsageAgent) => agent.getSchedules().map((schedule) => schedule.callback));
+    expect(scheduled).toEqual(["expireIfIdle"]);
+  });
+});
+
+describe("migrations", () => {
+  it("applies every migration to a fresh agent, in order", async () => {
+    const { stub } = await freshAgent();
+    const versions = await runInDurableObject(stub, (_agent: UsageAgent, state) =>
+      state.storage.sql.exec<{ version: number; name: string }>("SELECT version, name FROM schema_version ORDER BY version").toArray(),
+    );
+    expect(versions).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
+  });
+
+  it("upgrades an agent at version N to N+1 and keeps its rows", async () => {
+    const { stub } = await freshAgent();
+    const after = await runInDurableObject(stub, (_agent: UsageAgent, state) => {
+      const { sql } = state.storage;
+      // Put the agent back at version 1, holding data, as an agent created before 0002 would be.
+      sql.exec("DROP TABLE audit_log");
+      sql.exec("DELETE FROM schema_version WHERE version > 1");
+      sql.exec("INSERT INTO result_cache (cache_key, body, bytes, stored_ms, expires_ms) VALUES ('kept', '1', 1, 0, 9999999999999)");
+      const reached = applyMigrations(state.storage);
+      return {
+        reached,
+        versions: sql.exec<{ version: number }>("SELECT version FROM schema_version ORDER BY version").toArray().map((row) => row.version),
+        kept: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM result_cache WHERE cache_key = 'kept'").one().n,
+        auditTable: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'audit_log'").one().n,
+      };
+    });
+    expect(after).toEqual({ reached: 2, versions: [1, 2], kept: 1, auditTable: 1 });
+  });
+
+  it("is a no-op when already current", async () => {
+    const { stub } = await freshAgent();
+    const count = await runInDurableObject(stub, (_agent: UsageAgent, state) => {
+      applyMigrations(state.storage);
+      applyMigrations(state.storage);
+      return state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM schema_version").one().n;
+    });
+    expect(count).toBe(MIGRATIONS.length);
+  });
+});
