@@ -1,0 +1,81 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { FakeOidcIssuer, FakeUser, IdTokenTampering } from "../support/oidc-issuer";
+import { Browser, createIssuer, oauthHelpers, pkce, register, signIn } from "./harness";
+
+let issuer: FakeOidcIssuer;
+beforeAll(async () => {
+  issuer = await createIssuer();
+});
+beforeEach(() => issuer.install());
+afterEach(() => vi.restoreAllMocks());
+
+let userCounter = 0;
+
+/** Signs a fresh user in through the whole flow; the callback's answer and the user's grants. */
+async function attemptSignIn(user: Omit<FakeUser, "sub">, tampering?: IdTokenTampering) {
+  const sub = `refused-${++userCounter}`;
+  issuer.user = { sub, ...user };
+  issuer.nextIdToken = tampering;
+  const browser = new Browser();
+  const client = await register(browser);
+  const { callback, code } = await signIn(browser, issuer, client, await pkce().challenge);
+  const { items } = await oauthHelpers().listUserGrants(sub);
+  return { callback, code, grants: items, page: await callback.text() };
+}
+
+const member = { email: "ada@example.com", email_verified: true, name: "Ada" };
+
+async function expectDenied(attempt: Awaited<ReturnType<typeof attemptSignIn>>, because: RegExp) {
+  expect(attempt.callback.status).toBe(403);
+  expect(attempt.callback.headers.get("Location")).toBeNull();
+  expect(attempt.code).toBeUndefined();
+  expect(attempt.grants).toEqual([]);
+  expect(attempt.page).toMatch(because);
+}
+
+describe("ID token verification", () => {
+  it("admits a correctly signed token (control case)", async () => {
+    const attempt = await attemptSignIn(member);
+    expect(attempt.code).toBeTruthy();
+    expect(attempt.grants).toHaveLength(1);
+  });
+
+  it("denies a bad signature", async () => {
+    await expectDenied(await attemptSignIn(member, { forgeSignature: true }), /signature is invalid/);
+  });
+
+  it("denies a token for another audience", async () => {
+    await expectDenied(await attemptSignIn(member, { claims: { aud: "someone-elses-client" } }), /claim &#34;aud&#34;/);
+  });
+
+  it("denies a token from another issuer", async () => {
+    await expectDenied(await attemptSignIn(member, { claims: { iss: "https://evil.example" } }), /claim &#34;iss&#34;/);
+  });
+
+  it("denies an expired token", async () => {
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    await expectDenied(await attemptSignIn(member, { claims: { iat: past - 300, exp: past } }), /expired/);
+  });
+
+  it("denies a token whose nonce belongs to another sign-in", async () => {
+    await expectDenied(await attemptSignIn(member, { claims: { nonce: "another-sign-in" } }), /nonce does not match/);
+  });
+
+  it("denies a token without a nonce", async () => {
+    await expectDenied(await attemptSignIn(member, { claims: { nonce: undefined } }), /nonce does not match/);
+  });
+});
+
+describe("the domain policy in the sign-in flow", () => {
+  it("refuses an email outside the allowed domains with a 403 page that says why, and no grant", async () => {
+    await expectDenied(await attemptSignIn({ ...member, email: "eve@evilexample.com" }), /not in an allowed domain \(example\.com, example\.org\)/);
+  });
+
+  it("refuses an unverified email", async () => {
+    await expectDenied(await attemptSignIn({ ...member, email_verified: false }), /is not verified/);
+  });
+
+  it("refuses an identity without an email", async () => {
+    await expectDenied(await attemptSignIn({ email_verified: true, name: "Nobody" }), /did not share an email/);
+  });
+});
