@@ -347,6 +347,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   function send(response: ServerResponse, reply: Reply): void {
+    // A client that gave up (timeout, abort) gets no answer and no status count.
+    if (response.destroyed) return;
     stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;
     response.writeHead(reply.status, {
       "content-type": reply.contentType ?? "application/json; charset=utf-8",
