@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DEFAULT_SUMMARY_METRICS } from "./get-aggregate";
 import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, metric, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 const DAY_MS = 86_400_000;
@@ -47,7 +47,7 @@ export const comparePeriodsTool = defineTool({
     site_id: siteId,
     current: dateRange.describe('The period of interest, e.g. ["2024-05-07", "2024-05-13"] or "7d"'),
     previous: dateRange.optional().describe("The period to compare against; omit for the equally long period just before `current`"),
-    metrics: z.array(metric).min(1).default([...DEFAULT_SUMMARY_METRICS]),
+    metrics: metricList.default([...DEFAULT_SUMMARY_METRICS]),
     ...narrowing,
   }),
   outputSchema: z.object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { buildFilters, metricRecord, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, metric, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { defineTool } from "./types";
 
 export const DEFAULT_SUMMARY_METRICS = ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"] as const;
@@ -14,7 +14,7 @@ export const getAggregateTool = defineTool({
   inputSchema: z.object({
     site_id: siteId,
     date_range: dateRange.default("28d"),
-    metrics: z.array(metric).min(1).default([...DEFAULT_SUMMARY_METRICS]).describe("Defaults to visitors, visits, pageviews, bounce_rate, visit_duration"),
+    metrics: metricList.default([...DEFAULT_SUMMARY_METRICS]).describe("Defaults to visitors, visits, pageviews, bounce_rate, visit_duration"),
     ...narrowing,
   }),
   outputSchema: z.object({ site_id: z.string(), date_range: dateRangeOutput, metrics: metricValues }),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { buildFilters, metricRecord, propertyDimension, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, isDimension, metric, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, isDimension, metric, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 export const getBreakdownTool = defineTool({
@@ -16,8 +16,8 @@ export const getBreakdownTool = defineTool({
       .min(1)
       .describe("e.g. event:page, visit:source, visit:channel, visit:country_name, visit:device, event:goal, or a custom property: event:props:plan or just plan"),
     date_range: dateRange.default("28d"),
-    metrics: z.array(metric).min(1).default(["visitors"]),
-    order_by: z.string().optional().describe("The metric to rank by, descending; defaults to the first metric"),
+    metrics: metricList.default(["visitors"]),
+    order_by: metric.optional().describe("The metric to rank by, descending; defaults to the first metric"),
     limit: z.number().int().min(1).max(1000).default(10),
     ...narrowing,
   }),
@@ -29,12 +29,12 @@ export const getBreakdownTool = defineTool({
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
-    const breakdownBy = isDimension(input.dimension) ? input.dimension : propertyDimension(input.dimension);
+    const breakdownBy = isDimension(input.dimension) ? input.dimension : propertyDimension(input.dimension, "dimension");
     if (breakdownBy.startsWith("time")) {
       throw new ToolInputError("dimension", "time buckets are a timeseries: use get_timeseries");
     }
     const rankBy = input.order_by ?? input.metrics[0]!;
-    if (!input.metrics.includes(rankBy as (typeof input.metrics)[number])) {
+    if (!input.metrics.includes(rankBy)) {
       throw new ToolInputError("order_by", `"${rankBy}" is not among the requested metrics (${input.metrics.join(", ")})`);
     }
     const [answer] = await runQueries(context, [

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, metric, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { defineTool } from "./types";
 
 const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
@@ -15,7 +15,7 @@ export const getTimeseriesTool = defineTool({
     site_id: siteId,
     date_range: dateRange.default("28d"),
     interval: z.enum(["hour", "day", "week", "month"]).default("day").describe("Bucket size"),
-    metrics: z.array(metric).min(1).default(["visitors", "pageviews"]),
+    metrics: metricList.default(["visitors", "pageviews"]),
     ...narrowing,
   }),
   outputSchema: z.object({

@@ -21,26 +21,38 @@ interface NarrowingInput {
   goal?: string;
 }
 
-/** A bare custom property name means `event:props:<name>`; a built-in dimension is used as is. */
-export function propertyDimension(property: string): string {
+/**
+ * A bare custom property name means `event:props:<name>`; a built-in dimension is used as is.
+ * `argument` names the tool argument the name came from, for the error.
+ */
+export function propertyDimension(property: string, argument: string): string {
   if (isFilterableDimension(property)) return property;
-  if (property.includes(":")) {
-    throw new ToolInputError("property_filters", `"${property}" is not a filterable dimension; use e.g. visit:country, event:page or a custom property name`);
+  if (property === "event:goal") {
+    throw new ToolInputError(argument, "for goals use the `goal` argument (or an event:goal filter in `filters`)");
   }
-  const builtIn = [`visit:${property}`, `event:${property}`].find(isFilterableDimension);
+  if (property.includes(":")) {
+    throw new ToolInputError(argument, `"${property}" is not a known dimension; use e.g. visit:country, event:page, event:props:<name> or a bare custom property name`);
+  }
+  const builtIn = [`visit:${property}`, `event:${property}`].find((name) => isFilterableDimension(name) || name === "event:goal");
   if (builtIn) {
     throw new ToolInputError(
-      "property_filters",
+      argument,
       `"${property}" is ambiguous: write "${builtIn}" for the built-in dimension, or "event:props:${property}" for a custom property of that name`,
     );
   }
   return `event:props:${property}`;
 }
 
+/**
+ * The dimensions a filter narrows the counted events or visits by. has_done and
+ * has_not_done select visitors by what else they did, so a page or goal inside
+ * them does not clash with the page or goal being counted.
+ */
 function dimensionsIn(filter: FilterInput): string[] {
   const [operator, operand] = filter;
   if (operator === "and" || operator === "or" || operator === "sequence") return (operand as FilterInput[]).flatMap(dimensionsIn);
-  if (operator === "not" || operator === "has_done" || operator === "has_not_done") return dimensionsIn(operand as FilterInput);
+  if (operator === "not") return dimensionsIn(operand as FilterInput);
+  if (operator === "has_done" || operator === "has_not_done") return [];
   return [operand as string];
 }
 
@@ -48,7 +60,7 @@ function dimensionsIn(filter: FilterInput): string[] {
 export function buildFilters(input: NarrowingInput): Filter[] | undefined {
   const combined: FilterInput[] = [...(input.filters ?? [])];
   for (const { property, operator, value } of input.property_filters ?? []) {
-    combined.push([operator, propertyDimension(property), Array.isArray(value) ? value : [value]]);
+    combined.push([operator, propertyDimension(property, "property_filters"), Array.isArray(value) ? value : [value]]);
   }
   const shortcuts = [
     ["page", "event:page", input.page],

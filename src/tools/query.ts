@@ -2,10 +2,24 @@ import { z } from "zod";
 import type { QueryBody } from "../plausible";
 import { describeRange, table } from "./render";
 import { resolveSiteId, runQueries } from "./query-parts";
-import { dateRange, dateRangeOutput, dimension, filters, metric, metricValue, siteId } from "./schemas";
-import { defineTool } from "./types";
+import { dateRange, dateRangeOutput, dimension, filters, metricList, metricValue, noRepeats, siteId } from "./schemas";
+import { defineTool, ToolInputError } from "./types";
 
 const orderBy = z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional();
+
+const isTimeDimension = (name: string) => name === "time" || name.startsWith("time:");
+
+/** Plausible orders only by what the query asks for, and never by event:goal. */
+function checkOrderBy(orderBy: [string, string][], metrics: readonly string[], dimensions: readonly string[]): void {
+  for (const [name] of orderBy) {
+    if (name === "event:goal") {
+      throw new ToolInputError("order_by", "Plausible cannot order by event:goal; order by a metric such as visitors instead");
+    }
+    if (!metrics.includes(name) && !dimensions.includes(name)) {
+      throw new ToolInputError("order_by", `"${name}" is neither a queried metric nor a queried dimension; order by one of ${[...metrics, ...dimensions].join(", ")}`);
+    }
+  }
+}
 
 export const queryTool = defineTool({
   name: "query",
@@ -14,9 +28,9 @@ export const queryTool = defineTool({
     "Run any Plausible Stats API v2 query: metrics, date_range, dimensions, filters (full tree with and/or/not/has_done/has_not_done, matches, case_sensitive), order_by, include and pagination. Use it when the simpler tools do not cover the question.",
   inputSchema: z.object({
     site_id: siteId,
-    metrics: z.array(metric).min(1).describe("Metrics to compute, each at most once"),
+    metrics: metricList.describe("Metrics to compute, each at most once"),
     date_range: dateRange,
-    dimensions: z.array(dimension).optional().describe("Group results by these dimensions"),
+    dimensions: z.array(dimension).superRefine(noRepeats).optional().describe("Group results by these dimensions, each at most once"),
     filters,
     order_by: orderBy.describe('e.g. [["visitors", "desc"]]; each entry must be a queried metric or dimension'),
     include: z
@@ -42,6 +56,10 @@ export const queryTool = defineTool({
     meta: z.record(z.string(), z.unknown()),
   }),
   async run(input, context) {
+    checkOrderBy(input.order_by ?? [], input.metrics, input.dimensions ?? []);
+    if (input.include?.time_labels && !(input.dimensions ?? []).some(isTimeDimension)) {
+      throw new ToolInputError("include", "time_labels needs a time dimension (time, time:hour, time:day, time:week or time:month) in `dimensions`");
+    }
     const { site_id, ...rest } = input;
     const body = { site_id: resolveSiteId(site_id, context), ...rest } as QueryBody;
     const [answer] = await runQueries(context, [body]);

@@ -24,6 +24,14 @@ export const METRICS = [
 ] as const;
 export const metric = z.enum(METRICS);
 
+/** Plausible refuses a list that names an item twice. */
+export function noRepeats(items: readonly string[], ctx: z.RefinementCtx): void {
+  const repeated = items.filter((item, index) => items.indexOf(item) !== index);
+  if (repeated.length > 0) ctx.addIssue({ code: "custom", message: `${[...new Set(repeated)].join(", ")} given more than once: name each at most once` });
+}
+
+export const metricList = z.array(metric).min(1).superRefine(noRepeats);
+
 export const EVENT_DIMENSIONS = ["event:name", "event:page", "event:hostname", "event:label"] as const;
 export const VISIT_DIMENSIONS = [
   "source",
@@ -75,12 +83,21 @@ export const dimension = z
 
 const NAMED_RANGES = ["all", "day", "24h", "7d", "28d", "30d", "91d", "month", "6mo", "12mo", "year"];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATETIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+// RFC 3339, as Plausible's schema asks: seconds are required, and so is the offset.
+const DATETIME_WITH_OFFSET = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
 
 function isCalendarDate(text: string): boolean {
   if (!DATE.test(text)) return false;
   const parsed = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(text);
+}
+
+function isDatetimeWithOffset(text: string): boolean {
+  const match = DATETIME_WITH_OFFSET.exec(text);
+  if (!match) return false;
+  const [, date = "", hour, minute, second, , , offsetHour = "0", offsetMinute = "0"] = match;
+  const within = (value: string | undefined, max: number) => Number(value) <= max;
+  return isCalendarDate(date) && within(hour, 23) && within(minute, 59) && within(second, 59) && within(offsetHour, 23) && within(offsetMinute, 59);
 }
 
 /** Says what is wrong with a date range, or nothing when Plausible would accept it. */
@@ -96,7 +113,7 @@ export function dateRangeProblem(range: string | readonly string[]): string | un
   const [from, to] = range;
   if (range.length !== 2 || from === undefined || to === undefined) return "give exactly two dates: [start, end]";
   const bothDates = isCalendarDate(from) && isCalendarDate(to);
-  const bothDatetimes = DATETIME_WITH_OFFSET.test(from) && DATETIME_WITH_OFFSET.test(to);
+  const bothDatetimes = isDatetimeWithOffset(from) && isDatetimeWithOffset(to);
   if (!bothDates && !bothDatetimes) {
     return 'use two dates ["2024-01-01", "2024-01-31"] or two datetimes with offsets ["2024-01-01T00:00:00Z", "2024-01-01T12:00:00+02:00"]; do not mix them';
   }
@@ -122,15 +139,28 @@ export const siteId = z
 
 /** Plausible's filter tree, as in its v2 query schema. */
 const clauses = z.array(z.union([z.string(), z.number().int()])).min(1);
-const caseSensitivity = z.object({ case_sensitive: z.boolean() }).strict();
+const modifiers = z.object({ case_sensitive: z.boolean().optional() }).strict();
 const filterDimension = z.string().refine((name) => isFilterableDimension(name) || name === "event:goal" || name === "segment", {
   message: `not a filterable dimension (time dimensions cannot be filtered): ${DIMENSION_HINT}`,
 });
-const leafOperator = z.enum(["is", "is_not", "contains", "contains_not", "matches", "matches_not", "matches_wildcard", "matches_wildcard_not"]);
-const leafFilter = z.union([
-  z.tuple([leafOperator, filterDimension, clauses]),
-  z.tuple([leafOperator, filterDimension, clauses, caseSensitivity]),
-]);
+const leafOperator = z.enum(["is", "is_not", "contains", "contains_not", "matches", "matches_not"]);
+
+/** Which operator takes which dimension and modifier: Plausible's schema has one leaf shape per operator family. */
+function leafProblem([operator, dimension, , modifiers]: [string, string, unknown, unknown?]): string | undefined {
+  if ((operator === "matches" || operator === "matches_not") && modifiers !== undefined) {
+    return `${operator} takes no {case_sensitive} modifier; for a case-insensitive regex start it with (?i)`;
+  }
+  if (dimension === "event:goal" && operator !== "is" && operator !== "contains") {
+    return `event:goal takes only is and contains; for visitors who did not convert use ["has_not_done", ["is", "event:goal", [...]]]`;
+  }
+  if (dimension === "segment" && operator !== "is") return `a segment is selected only with ["is", "segment", [id]]`;
+  return undefined;
+}
+
+const leafFilter = z.tuple([leafOperator, filterDimension, clauses, modifiers.optional()]).superRefine((leaf, ctx) => {
+  const problem = leafProblem(leaf);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 export type FilterInput =
   | z.output<typeof leafFilter>
   | ["and" | "or" | "sequence", FilterInput[]]
@@ -147,7 +177,7 @@ export const filters = z
   .array(filter)
   .optional()
   .describe(
-    'Plausible v2 filters, ANDed: ["is", "event:page", ["/pricing"]], ["contains", "visit:source", ["google"], {"case_sensitive": false}], ["matches", "event:page", ["^/blog/"]], ["or", [f1, f2]], ["not", f], ["has_done", ["is", "event:goal", ["Signup"]]]. Operators: is, is_not, contains, contains_not, matches, matches_not (re2).',
+    'Plausible v2 filters, ANDed: ["is", "event:page", ["/pricing"]], ["contains", "visit:source", ["google"], {"case_sensitive": false}], ["matches", "event:page", ["^/blog/"]], ["or", [f1, f2]], ["not", f], ["has_done", ["is", "event:goal", ["Signup"]]]. Operators: is, is_not, contains, contains_not, matches, matches_not (re2, no case_sensitive modifier; use (?i)). event:goal takes only is and contains.',
   );
 
 export const propertyFilters = z
