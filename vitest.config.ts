@@ -28,7 +28,8 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/**/*.node.test.ts"],
+          // test/e2e runs against wrangler dev in Node: vitest.e2e.config.ts.
+          exclude: ["test/**/*.node.test.ts", "test/e2e/**"],
         },
       },
       {

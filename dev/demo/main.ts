@@ -1,0 +1,109 @@
+// npm run demo: the whole system offline (Plausible simulator, local OpenID Connect issuer,
+// wrangler dev) and how to connect an MCP client to it. Ctrl-C stops everything.
+
+import { parseArgs } from "node:util";
+import { DEMO_ALLOWED_EMAIL_DOMAINS, DEFAULT_PORTS, startDemoStack, type DemoStack } from "./stack.ts";
+import { PortInUseError } from "./ports.ts";
+
+const USAGE = `Usage: npm run demo -- [options]
+  --port N              worker port (default ${DEFAULT_PORTS.worker}; 0 = any free port)
+  --simulator-port N    Plausible simulator port (default ${DEFAULT_PORTS.simulator})
+  --issuer-port N       OpenID Connect issuer port (default ${DEFAULT_PORTS.issuer})
+  --email ADDRESS       who signs in on /internal (default $DEMO_EMAIL or demo@example.com)
+  --name NAME           that user's display name (default "Demo User")
+  --allowed-domains D   ALLOWED_EMAIL_DOMAINS (default $ALLOWED_EMAIL_DOMAINS or ${DEMO_ALLOWED_EMAIL_DOMAINS})
+  --persist-to DIR      wrangler dev's local storage (default .wrangler/demo-state)
+  --quiet               do not echo the worker's request log
+  --help`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string" },
+    "simulator-port": { type: "string" },
+    "issuer-port": { type: "string" },
+    email: { type: "string" },
+    name: { type: "string" },
+    "allowed-domains": { type: "string" },
+    "persist-to": { type: "string" },
+    quiet: { type: "boolean" },
+    help: { type: "boolean" },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+function port(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    process.stderr.write(`--${flag} must be a port number (0 for any free port), got "${value}".\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return parsed;
+}
+
+const email = values.email ?? process.env.DEMO_EMAIL ?? "demo@example.com";
+const allowedEmailDomains = values["allowed-domains"] ?? process.env.ALLOWED_EMAIL_DOMAINS ?? DEMO_ALLOWED_EMAIL_DOMAINS;
+let workerReady = false;
+process.stderr.write("Starting the Plausible simulator, the local sign-in and wrangler dev...\n");
+
+let stack: DemoStack;
+try {
+  stack = await startDemoStack({
+    ports: {
+      worker: port("port", values.port, DEFAULT_PORTS.worker),
+      simulator: port("simulator-port", values["simulator-port"], DEFAULT_PORTS.simulator),
+      issuer: port("issuer-port", values["issuer-port"], DEFAULT_PORTS.issuer),
+    },
+    persistTo: values["persist-to"],
+    user: { email, name: values.name ?? "Demo User" },
+    allowedEmailDomains,
+    // The request log is useful once the stack runs; the start-up banner is noise.
+    onWorkerOutput: (line) => {
+      if (workerReady && !values.quiet) process.stderr.write(`[worker] ${line}\n`);
+    },
+  });
+} catch (error) {
+  process.stderr.write(`${error instanceof PortInUseError ? "" : "The demo could not start: "}${(error as Error).message}\n`);
+  process.exit(1);
+}
+workerReady = true;
+
+const { urls, apiKey } = stack;
+process.stdout.write(`
+Plausible MCP demo is running (offline: simulated Plausible data, local sign-in).
+
+  MCP (Streamable HTTP, your key as bearer)  ${urls.mcp}
+  MCP (legacy SSE, same key)                 ${urls.sse}
+  MCP connector (OAuth sign-in)              ${urls.internal}
+  Demo Plausible API key                     ${apiKey}
+  Sites                                      ${stack.simulator.sites.map((site) => site.domain).join(", ")}
+  Sign-in user                               ${stack.issuer.user.email} (allowed domains: ${allowedEmailDomains})
+  Plausible simulator                        ${urls.simulator} (request counters: ${urls.simulator}/__sim/stats)
+  OpenID Connect issuer                      ${urls.issuer}
+
+Claude Code, bearer key:
+  claude mcp add --transport http plausible-demo ${urls.mcp} --header "Authorization: Bearer ${apiKey}"
+
+Claude Code, OAuth connector (run /mcp in Claude Code to sign in):
+  claude mcp add --transport http plausible-demo-internal ${urls.internal}
+
+MCP Inspector (CLI):
+  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/list
+  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call --tool-name get_aggregate --tool-arg date_range=7d
+
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write("\nStopping wrangler dev, the issuer and the simulator...\n");
+    void stack.stop().then(() => process.exit(0));
+  });
+}

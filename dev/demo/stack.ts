@@ -1,0 +1,115 @@
+// The whole system offline: the Plausible simulator, a local OpenID Connect issuer and the
+// worker under `wrangler dev`, wired together. Used by `npm run demo`, the end-to-end tests
+// and benchmarks.
+
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from "../plausible-simulator/server.ts";
+import { DEFAULT_DEMO_USER, startLocalIssuer, type DemoUser, type LocalIssuer } from "../oidc/issuer.ts";
+import { claimPort, freePort } from "./ports.ts";
+import { startWranglerDev, type WranglerDev } from "./wrangler-dev.ts";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const DEMO_API_KEY = "demo-key";
+export const DEMO_SITE_ID = "example.com";
+export const DEMO_ALLOWED_EMAIL_DOMAINS = "example.com";
+export const DEFAULT_PORTS = { worker: 8787, simulator: 8788, issuer: 8789 } as const;
+
+export interface DemoStackOptions {
+  /** Fixed ports (refused with a clear message when taken) or 0 for free ones; default 0. */
+  ports?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
+  /** wrangler dev's local storage; keep it to keep grants and caches across restarts. */
+  persistTo?: string;
+  /** Who signs in at the local issuer; default demo@example.com. */
+  user?: DemoUser;
+  allowedEmailDomains?: string;
+  simulator?: Omit<SimulatorOptions, "port" | "host">;
+  /** Extra or overriding worker variables (e.g. RATE_LIMIT_BURST). */
+  vars?: Record<string, string>;
+  /** wrangler's and the worker's output, line by line. */
+  onWorkerOutput?: (line: string) => void;
+}
+
+export interface DemoStackUrls {
+  worker: string;
+  /** Streamable HTTP with `Authorization: Bearer <Plausible key>`. */
+  mcp: string;
+  /** Legacy SSE with the same bearer key. */
+  sse: string;
+  /** The OAuth connector endpoint (sign-in at the local issuer). */
+  internal: string;
+  simulator: string;
+  issuer: string;
+}
+
+export interface DemoStack {
+  urls: DemoStackUrls;
+  apiKey: string;
+  simulator: SimulatorHandle;
+  issuer: LocalIssuer;
+  /** Stops wrangler dev and starts it again on the same port and persisted state. */
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
+  const ports = options.ports ?? {};
+  // Check every fixed port before starting anything, so a clash leaves nothing running.
+  const workerPort = await claimPort(ports.worker ?? 0, "worker", "--port");
+  const simulatorPort = await claimPort(ports.simulator ?? 0, "Plausible simulator", "--simulator-port");
+  const issuerPort = await claimPort(ports.issuer ?? 0, "OpenID Connect issuer", "--issuer-port");
+  const persistTo = resolve(REPO_ROOT, options.persistTo ?? ".wrangler/demo-state");
+
+  const running: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of running.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const simulator = await startSimulator({ ...options.simulator, port: simulatorPort, host: "127.0.0.1" });
+    running.push(() => simulator.close());
+    const issuer = await startLocalIssuer({ port: issuerPort, user: options.user ?? DEFAULT_DEMO_USER });
+    running.push(() => issuer.close());
+
+    const worker = `http://127.0.0.1:${workerPort}`;
+    const vars: Record<string, string> = {
+      PUBLIC_URL: worker,
+      PLAUSIBLE_BASE_URL: simulator.url,
+      PLAUSIBLE_DEFAULT_SITE_ID: DEMO_SITE_ID,
+      OIDC_ISSUER: issuer.url,
+      ALLOWED_EMAIL_DOMAINS: options.allowedEmailDomains ?? DEMO_ALLOWED_EMAIL_DOMAINS,
+      // The mock issuer accepts any client; the worker only needs both to be set.
+      OIDC_CLIENT_ID: "plausible-mcp-demo",
+      OIDC_CLIENT_SECRET: "demo-oidc-client-secret",
+      // The shared server-side key /internal queries with.
+      PLAUSIBLE_API_KEY: DEMO_API_KEY,
+      ...options.vars,
+    };
+    const inspectorPort = await freePort();
+    const startWorker = () =>
+      startWranglerDev({ cwd: REPO_ROOT, port: workerPort, inspectorPort, persistTo, vars, onOutput: options.onWorkerOutput });
+    let wrangler: WranglerDev = await startWorker();
+    running.push(() => wrangler.stop());
+
+    return {
+      urls: {
+        worker,
+        mcp: `${worker}/mcp`,
+        sse: `${worker}/sse`,
+        internal: `${worker}/internal`,
+        simulator: simulator.url,
+        issuer: issuer.url,
+      },
+      apiKey: DEMO_API_KEY,
+      simulator,
+      issuer,
+      async restartWorker() {
+        await wrangler.stop();
+        wrangler = await startWorker();
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

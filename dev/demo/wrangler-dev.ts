@@ -1,0 +1,124 @@
+// Runs the worker under `wrangler dev` (local workerd, persisted storage) as a child process
+// and waits until it answers HTTP.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { LOOPBACK } from "./ports.ts";
+
+export interface WranglerDevOptions {
+  /** Repository root: where wrangler.toml lives. */
+  cwd: string;
+  port: number;
+  inspectorPort: number;
+  persistTo: string;
+  /** Passed as --var NAME:value; they override wrangler.toml and any .dev.vars. */
+  vars: Record<string, string>;
+  /** Every line wrangler and the worker print (stdout and stderr). */
+  onOutput?: (line: string) => void;
+  /** How long to wait for the first answer; wrangler bundles the worker first. */
+  readyTimeoutMs?: number;
+}
+
+export interface WranglerDev {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Answers 200 as soon as the worker runs, and needs no credentials. */
+const READY_PATH = "/.well-known/oauth-protected-resource/internal";
+const OUTPUT_TAIL_LINES = 40;
+
+export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
+  const url = `http://${LOOPBACK}:${options.port}`;
+  const args = [
+    wranglerBin(options.cwd),
+    "dev",
+    "--local",
+    "--ip", LOOPBACK,
+    "--port", String(options.port),
+    "--inspector-port", String(options.inspectorPort),
+    "--persist-to", options.persistTo,
+    "--show-interactive-dev-session=false",
+    ...Object.entries(options.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    // Its own process group, so stop() also ends workerd, which wrangler starts as a grandchild.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      // No account, no network: no telemetry, no banner's update check, and the placeholder
+      // `request.cf` instead of downloading Cloudflare's.
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_HIDE_BANNER: "true",
+      CLOUDFLARE_API_TOKEN: "",
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+    },
+  });
+
+  const tail: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on("line", (line) => {
+      tail.push(line);
+      if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
+      options.onOutput?.(line);
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const stop = () => stopProcessGroup(child, exited);
+  try {
+    await waitUntilAnswering(url + READY_PATH, exited, options.readyTimeoutMs ?? 90_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`wrangler dev did not start: ${(error as Error).message}\n--- last output ---\n${tail.join("\n")}`);
+  }
+  return { url, stop };
+}
+
+/** The project's own wrangler, run with this Node (no npx, no download). */
+function wranglerBin(cwd: string): string {
+  const manifest = createRequire(cwd + "/package.json").resolve("wrangler/package.json");
+  return join(dirname(manifest), "bin", "wrangler.js");
+}
+
+async function waitUntilAnswering(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`it exited with code ${exitCode}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not answer within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+/** SIGTERM to the whole group (wrangler and workerd), SIGKILL if it lingers. */
+async function stopProcessGroup(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  signalGroup("SIGTERM");
+  const timer = setTimeout(() => signalGroup("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+  // workerd may outlive wrangler for a moment; the group must be empty before the port is reused.
+  signalGroup("SIGKILL");
+}

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callOk, connectWithKey, textOf, type ClientKind, type E2eClient } from "./support/clients.ts";
+import { simulatorRequests, startE2eStack, type DemoStack } from "./support/stack.ts";
+
+const TOOL_NAMES = [
+  "compare_periods",
+  "get_aggregate",
+  "get_breakdown",
+  "get_conversions",
+  "get_realtime_visitors",
+  "get_timeseries",
+  "list_custom_props",
+  "list_goals",
+  "list_sites",
+  "query",
+];
+
+type Metrics = Record<string, number | null>;
+interface Aggregate { metrics: Metrics }
+interface Timeseries { rows: Array<{ time: string; metrics: Metrics }> }
+interface Breakdown { rows: Array<{ value: string; metrics: Metrics }> }
+interface Comparison {
+  current: { metrics: Metrics };
+  previous: { metrics: Metrics };
+  change: Record<string, { absolute: number | null; percent: number | null }>;
+}
+
+let stack: DemoStack;
+beforeAll(async () => {
+  stack = await startE2eStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const ENDPOINTS: Array<{ kind: ClientKind; path: "/mcp" | "/sse" }> = [
+  { kind: "SDK v1, Streamable HTTP", path: "/mcp" },
+  { kind: "SDK v1, SSE", path: "/sse" },
+  { kind: "SDK v2, Streamable HTTP", path: "/mcp" },
+];
+
+describe.each(ENDPOINTS)("$kind on $path with the demo key", ({ kind, path }) => {
+  let client: E2eClient;
+  beforeAll(async () => {
+    client = await connectWithKey(kind, stack.urls.worker + path, stack.apiKey);
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it("lists the ten tools", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
+  });
+
+  it("lists the simulator's sites", async () => {
+    const { sites } = await callOk<{ sites: Array<{ domain: string }> }>(client, "list_sites");
+    expect(sites.map((site) => site.domain).sort()).toEqual(stack.simulator.sites.map((site) => site.domain).sort());
+  });
+
+  it("answers a 7-day aggregate with the simulator's visitors", async () => {
+    const { metrics } = await callOk<Aggregate>(client, "get_aggregate", { date_range: "7d", metrics: ["visitors", "pageviews"] });
+    expect(metrics.visitors).toBeGreaterThan(0);
+    expect(metrics.pageviews).toBeGreaterThanOrEqual(metrics.visitors!);
+  });
+
+  it("reports a bad argument as a tool error, not a protocol failure", async () => {
+    const result = await client.callTool({ name: "get_breakdown", arguments: { dimension: "time:day", date_range: "7d" } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("get_timeseries");
+  });
+});
+
+describe("SDK v2 client", () => {
+  it("negotiates protocol 2026-07-28 on /mcp", async () => {
+    const client = await connectWithKey("SDK v2, Streamable HTTP", stack.urls.mcp, stack.apiKey);
+    try {
+      expect(client.protocolVersion).toBe("2026-07-28");
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("numbers from the simulator's dataset (SDK v1 over /mcp)", () => {
+  let client: E2eClient;
+  beforeAll(async () => {
+    client = await connectWithKey("SDK v1, Streamable HTTP", stack.urls.mcp, stack.apiKey);
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it("a 7-day daily timeseries has 7 rows whose visitors add up to the 7-day aggregate", async () => {
+    const series = await callOk<Timeseries>(client, "get_timeseries", { date_range: "7d", interval: "day", metrics: ["visitors"] });
+    const { metrics } = await callOk<Aggregate>(client, "get_aggregate", { date_range: "7d", metrics: ["visitors"] });
+    expect(series.rows).toHaveLength(7);
+    const sum = series.rows.reduce((total, row) => total + row.metrics.visitors!, 0);
+    expect(metrics.visitors).toBeGreaterThan(0);
+    expect(sum).toBe(metrics.visitors);
+  });
+
+  it("a breakdown by source is sorted by visitors and adds up to at most the aggregate", async () => {
+    const { rows } = await callOk<Breakdown>(client, "get_breakdown", { dimension: "visit:source", date_range: "30d", limit: 5 });
+    const { metrics } = await callOk<Aggregate>(client, "get_aggregate", { date_range: "30d", metrics: ["visitors"] });
+    expect(rows.length).toBeGreaterThan(1);
+    expect(rows.length).toBeLessThanOrEqual(5);
+    const visitors = rows.map((row) => row.metrics.visitors!);
+    expect(visitors).toEqual([...visitors].sort((a, b) => b - a));
+    expect(visitors.reduce((total, value) => total + value, 0)).toBeLessThanOrEqual(metrics.visitors!);
+  });
+
+  it("a full breakdown by a visit dimension adds up exactly to the aggregate", async () => {
+    const { rows } = await callOk<Breakdown>(client, "get_breakdown", { dimension: "visit:device", date_range: "30d", limit: 100 });
+    const { metrics } = await callOk<Aggregate>(client, "get_aggregate", { date_range: "30d", metrics: ["visitors"] });
+    expect(rows.reduce((total, row) => total + row.metrics.visitors!, 0)).toBe(metrics.visitors);
+  });
+
+  it("compare_periods' change is the current value minus the previous one", async () => {
+    const comparison = await callOk<Comparison>(client, "compare_periods", { current: "7d", metrics: ["visitors", "pageviews"] });
+    for (const name of ["visitors", "pageviews"]) {
+      const current = comparison.current.metrics[name]!;
+      const previous = comparison.previous.metrics[name]!;
+      expect(current).toBeGreaterThan(0);
+      expect(previous).toBeGreaterThan(0);
+      expect(comparison.change[name]!.absolute).toBe(current - previous);
+    }
+  });
+
+  it("answers a repeated identical call from its cache: the simulator sees no new request", async () => {
+    const args = { dimension: "visit:country_name", date_range: "28d", limit: 3 };
+    const first = await callOk<Breakdown>(client, "get_breakdown", args);
+    const before = await simulatorRequests(stack);
+    const second = await callOk<Breakdown>(client, "get_breakdown", args);
+    expect(await simulatorRequests(stack)).toBe(before);
+    expect(second).toEqual(first);
+  });
+
+  it("a different question does reach the simulator", async () => {
+    const before = await simulatorRequests(stack);
+    await callOk<Aggregate>(client, "get_aggregate", { date_range: "90d", metrics: ["visits"] });
+    expect(await simulatorRequests(stack)).toBeGreaterThan(before);
+  });
+});

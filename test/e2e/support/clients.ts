@@ -1,0 +1,72 @@
+import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from "@modelcontextprotocol/client";
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+export type ClientKind = "SDK v1, Streamable HTTP" | "SDK v1, SSE" | "SDK v2, Streamable HTTP";
+
+/** What the tests use of a connected client, the same for both SDK generations. */
+export interface E2eClient {
+  listTools(): Promise<{ tools: Array<{ name: string }> }>;
+  callTool(request: { name: string; arguments?: Record<string, unknown> }): Promise<ToolResult>;
+  close(): Promise<void>;
+  /** The protocol version agreed at initialize. */
+  protocolVersion: string | undefined;
+}
+
+export interface ToolResult {
+  isError?: boolean;
+  content: unknown;
+  structuredContent?: unknown;
+}
+
+const CLIENT_INFO = { name: "plausible-mcp-e2e", version: "1.0.0" };
+
+/** A client on /mcp or /sse with a Plausible key as bearer. */
+export async function connectWithKey(kind: ClientKind, url: string, apiKey: string): Promise<E2eClient> {
+  const requestInit = { headers: { Authorization: `Bearer ${apiKey}` } };
+  if (kind === "SDK v2, Streamable HTTP") {
+    // The v2 client speaks the 2025 handshake unless told otherwise; pinning fails loudly if the
+    // server cannot serve the 2026-07-28 revision.
+    const client = new ClientV2(CLIENT_INFO, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+    await client.connect(new StreamableHTTPClientTransportV2(new URL(url), { requestInit }));
+    return wrap(client, client.getNegotiatedProtocolVersion());
+  }
+  const client = new Client(CLIENT_INFO);
+  await client.connect(kind === "SDK v1, SSE" ? new SSEClientTransport(new URL(url), { requestInit }) : new StreamableHTTPClientTransport(new URL(url), { requestInit }));
+  return wrap(client, protocolVersionOf(client));
+}
+
+/** A v1 client on /internal whose access token comes from `authProvider` (already authorized). */
+export async function connectWithOAuth(kind: Exclude<ClientKind, "SDK v2, Streamable HTTP">, url: string, authProvider: OAuthClientProvider): Promise<E2eClient> {
+  const client = new Client(CLIENT_INFO);
+  const transport = kind === "SDK v1, SSE" ? new SSEClientTransport(new URL(url), { authProvider }) : new StreamableHTTPClientTransport(new URL(url), { authProvider });
+  await client.connect(transport);
+  return wrap(client, protocolVersionOf(client));
+}
+
+/** v1 transports for Streamable HTTP keep the negotiated version; the SSE one does not. */
+function protocolVersionOf(client: Client): string | undefined {
+  return (client.transport as { protocolVersion?: string } | undefined)?.protocolVersion;
+}
+
+function wrap(client: { listTools: E2eClient["listTools"]; callTool: unknown; close(): Promise<void> }, protocolVersion: string | undefined): E2eClient {
+  return {
+    listTools: () => client.listTools(),
+    callTool: (request) => (client.callTool as (request: unknown) => Promise<ToolResult>)(request),
+    close: () => client.close(),
+    protocolVersion,
+  };
+}
+
+/** The structured result of a successful tool call; fails the test with the tool's own text otherwise. */
+export async function callOk<T>(client: E2eClient, name: string, args: Record<string, unknown> = {}): Promise<T> {
+  const result = await client.callTool({ name, arguments: args });
+  if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+  return result.structuredContent as T;
+}
+
+export function textOf(result: ToolResult): string {
+  return (result.content as Array<{ type: string; text?: string }>).map((part) => part.text ?? "").join("\n");
+}
