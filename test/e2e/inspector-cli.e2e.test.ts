@@ -1,0 +1,55 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startE2eStack, type DemoStack } from "./support/stack.ts";
+
+const run = promisify(execFile);
+
+/** The project's MCP Inspector launcher, run with this Node as `npx @modelcontextprotocol/inspector` would. */
+function inspectorBin(): string {
+  const manifestPath = createRequire(import.meta.url).resolve("@modelcontextprotocol/inspector/package.json");
+  const { bin } = JSON.parse(readFileSync(manifestPath, "utf8")) as { bin: Record<string, string> };
+  return join(dirname(manifestPath), bin.inspector!);
+}
+
+let stack: DemoStack;
+let catalogDir: string;
+beforeAll(async () => {
+  stack = await startE2eStack();
+  catalogDir = mkdtempSync(join(tmpdir(), "plausible-mcp-inspector-"));
+});
+afterAll(async () => {
+  await stack?.stop();
+  if (catalogDir) rmSync(catalogDir, { recursive: true, force: true });
+});
+
+async function inspector(...args: string[]): Promise<unknown> {
+  const { stdout } = await run(
+    process.execPath,
+    [inspectorBin(), "--cli", stack.urls.mcp, "--transport", "http", "--header", `Authorization: Bearer ${stack.apiKey}`, ...args],
+    // Its server catalog would otherwise be written under the user's home directory.
+    { env: { ...process.env, MCP_CATALOG_PATH: join(catalogDir, "mcp.json") }, timeout: 60_000 },
+  );
+  return JSON.parse(stdout);
+}
+
+it("MCP Inspector's CLI lists the tools on /mcp", async () => {
+  const { tools } = (await inspector("--method", "tools/list")) as { tools: Array<{ name: string }> };
+  expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(["get_aggregate", "get_timeseries", "query", "list_sites"]));
+  expect(tools).toHaveLength(10);
+});
+
+it("MCP Inspector's CLI calls get_aggregate and gets the simulator's numbers", async () => {
+  const result = (await inspector("--method", "tools/call", "--tool-name", "get_aggregate", "--tool-arg", "date_range=7d", "--tool-arg", "site_id=example.com")) as {
+    isError?: boolean;
+    structuredContent: { site_id: string; metrics: { visitors: number; pageviews: number } };
+  };
+  expect(result.isError).toBeFalsy();
+  expect(result.structuredContent.site_id).toBe("example.com");
+  expect(result.structuredContent.metrics.visitors).toBeGreaterThan(0);
+  expect(result.structuredContent.metrics.pageviews).toBeGreaterThanOrEqual(result.structuredContent.metrics.visitors);
+});
