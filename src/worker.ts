@@ -5,6 +5,7 @@ import { handleOAuth } from "./auth";
 import { applyInternalCors, refuseUntrustedRequest } from "./http/origin-host-guard";
 
 export { PlausibleMcpSession } from "./agent/mcp-session";
+export { SharedKeyGuard } from "./agent/shared-key-guard";
 export { UsageAgent } from "./agent/usage-agent";
 export { AuthRateLimiter } from "./auth";
 

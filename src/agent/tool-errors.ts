@@ -1,6 +1,6 @@
 import { PlausibleApiError, PlausibleConfigError, PlausibleResponseError, PlausibleUnavailableError } from "../plausible";
 import { ToolInputError } from "../tools";
-import { RateLimitedError } from "./usage-outcome";
+import { CircuitOpenError, RateLimitedError, SharedQuotaError, UpstreamUnavailableError } from "./usage-outcome";
 
 const HINTS: Record<number, string> = {
   400: "Change the query as Plausible's message says, then call again.",
@@ -20,8 +20,19 @@ export function describeToolError(error: unknown): string {
     const window = error.status === 429 && error.retryAfterSeconds ? ` Capacity returns within ${error.retryAfterSeconds} s.` : "";
     return `Plausible answered ${error.status}: ${error.plausibleMessage}\n${HINTS[error.status] ?? "Check the arguments and try again."}${window}`;
   }
+  if (error instanceof SharedQuotaError) {
+    return `${error.message} Wait until then; answers already fetched are cached and free, so repeat earlier questions meanwhile.`;
+  }
+  if (error instanceof CircuitOpenError) {
+    return `Plausible is unavailable: ${error.message} Ask again in ${error.retryAfterSeconds} s; this is not a problem with the question.`;
+  }
   if (error instanceof PlausibleUnavailableError) {
-    return `Plausible is unavailable (${error.reason}${error.status ? ` ${error.status}` : ""}) after a retry. Try again in a minute; this is not a problem with the question.`;
+    const wait = error instanceof UpstreamUnavailableError ? error.retryAfterSeconds : 0;
+    const next =
+      wait > 0
+        ? `After repeated failures the server will wait ${wait} s before calling Plausible again; ask again after that.`
+        : "The server will try Plausible again on the next call; if it keeps failing, the server pauses its calls for a short while.";
+    return `Plausible is unavailable (${error.reason}${error.status ? ` ${error.status}` : ""}) after a retry. ${next} This is not a problem with the question.`;
   }
   if (error instanceof PlausibleResponseError) return `Plausible's answer could not be used: ${error.message}. Try a narrower query (a shorter period or a smaller limit).`;
   if (error instanceof PlausibleConfigError) return `The server is misconfigured: ${error.message}`;
@@ -30,5 +41,12 @@ export function describeToolError(error: unknown): string {
 
 /** Expected outcomes of a call (bad input, limits, Plausible's answers) rather than faults of this server. */
 export function isExpectedToolError(error: unknown): boolean {
-  return !(error instanceof Error) || error instanceof ToolInputError || error instanceof RateLimitedError || error instanceof PlausibleApiError;
+  return (
+    !(error instanceof Error) ||
+    error instanceof ToolInputError ||
+    error instanceof RateLimitedError ||
+    error instanceof SharedQuotaError ||
+    error instanceof CircuitOpenError ||
+    error instanceof PlausibleApiError
+  );
 }

@@ -1,12 +1,22 @@
 import { Agent } from "agents";
-import { canonicalJson, parsePlausibleBaseUrl, PlausibleClient, PlausibleConfigError, type PlausibleRequest } from "../plausible";
+import {
+  canonicalJson,
+  parsePlausibleBaseUrl,
+  PlausibleApiError,
+  PlausibleClient,
+  PlausibleConfigError,
+  PlausibleUnavailableError,
+  type PlausibleRequest,
+} from "../plausible";
 import { cacheTtlSeconds } from "./cache-policy";
+import { CircuitBreaker } from "./circuit-breaker";
 import { sha256Hex } from "./hash";
 import { applyMigrations } from "./migrations";
 import { ResultCache } from "./result-cache";
+import { sharedKeyGuardName, type UpstreamReport } from "./shared-key-guard";
 import { TokenBucket } from "./token-bucket";
 import { readUsageConfig, type UsageConfig } from "./usage-config";
-import { RateLimitedError, toFailure, type UsageOutcome } from "./usage-outcome";
+import { CircuitOpenError, fromFailure, RateLimitedError, toFailure, UpstreamUnavailableError, type UsageOutcome } from "./usage-outcome";
 
 /** Agents are named `key-<sha256 of the API key>` (/mcp, /sse) or `user-<sha256 of the issuer's sub>` (/internal). */
 export type UsageScope = "key" | "user";
@@ -25,6 +35,8 @@ export class UsageAgent extends Agent<Env> {
   readonly #config: UsageConfig;
   readonly #bucket: TokenBucket;
   readonly #cache: ResultCache;
+  /** Used on key agents only; user agents share the guard's circuit. */
+  readonly #circuit: CircuitBreaker;
   /** Identical requests in flight share one Plausible call. */
   readonly #inflight = new Map<string, Promise<unknown>>();
   #idleCheckScheduled = false;
@@ -37,6 +49,7 @@ export class UsageAgent extends Agent<Env> {
     });
     this.#bucket = new TokenBucket(ctx.storage.sql, this.#config.burst, this.#config.refillPerMinute);
     this.#cache = new ResultCache(ctx.storage.sql, { maxEntries: this.#config.cacheMaxEntries, maxBytes: this.#config.cacheMaxBytes });
+    this.#circuit = new CircuitBreaker(this.#config.circuit);
   }
 
   get scope(): UsageScope {
@@ -47,13 +60,14 @@ export class UsageAgent extends Agent<Env> {
    * Answers Plausible requests: from the cache when fresh, otherwise from
    * Plausible after taking one token per request it has to send (all or none).
    * `apiKey` is the caller's own key on a key agent; a user agent uses the shared key.
+   * A refusal (bucket, circuit, shared quota) costs no Plausible call.
    */
   async run(requests: PlausibleRequest[], apiKey?: string): Promise<UsageOutcome> {
     let client: PlausibleClient;
     let baseUrl: URL;
     try {
       baseUrl = parsePlausibleBaseUrl(this.env.PLAUSIBLE_BASE_URL);
-      client = new PlausibleClient({ baseUrl, apiKey: await this.#apiKeyFor(apiKey) });
+      client = new PlausibleClient({ baseUrl, apiKey: await this.#apiKeyFor(apiKey), maxResponseBytes: this.#config.maxResponseBytes });
     } catch (error) {
       return { ok: false, failure: toFailure(error) };
     }
@@ -76,11 +90,17 @@ export class UsageAgent extends Agent<Env> {
         toFetch.push(index);
       }
     });
+    let admission = Promise.resolve();
     if (toFetch.length > 0) {
+      // A key's own circuit is asked first, so failing fast costs no token.
+      const circuit = this.scope === "key" ? this.#circuit.check(now) : { admitted: true as const };
+      if (!circuit.admitted) return { ok: false, failure: toFailure(new CircuitOpenError(circuit.retryAfterSeconds)) };
       const waitSeconds = this.#bucket.take(toFetch.length, now);
       if (waitSeconds > 0) return { ok: false, failure: toFailure(new RateLimitedError(waitSeconds, this.scope)) };
+      if (this.scope === "key") this.#circuit.admit(now);
+      else admission = this.#admitOnSharedKey(toFetch.length);
     }
-    for (const index of toFetch) answers[index] = this.#fetchOnce(client, requests[index]!, keys[index]!);
+    for (const index of toFetch) answers[index] = this.#fetchOnce(client, admission, requests[index]!, keys[index]!);
     this.#recordActivity(now);
 
     const settled = await Promise.allSettled(answers);
@@ -118,16 +138,55 @@ export class UsageAgent extends Agent<Env> {
     return sharedKey;
   }
 
-  #fetchOnce(client: PlausibleClient, request: PlausibleRequest, key: string): Promise<unknown> {
-    const answer = client
-      .execute(request)
-      .then((value) => {
+  /** Registered as in flight before `admission` settles, so identical requests arriving meanwhile share it. */
+  #fetchOnce(client: PlausibleClient, admission: Promise<void>, request: PlausibleRequest, key: string): Promise<unknown> {
+    const answer = admission
+      .then(async () => {
+        let value: unknown;
+        try {
+          value = await client.execute(request);
+        } catch (error) {
+          throw await this.#afterFailure(error);
+        }
+        await this.#report("answered");
+        // Only a successful answer is cached: a refusal or failure is asked again next time.
         this.#cache.set(key, value, cacheTtlSeconds(request, this.#config.cacheTtlSeconds));
         return value;
       })
       .finally(() => this.#inflight.delete(key));
     this.#inflight.set(key, answer);
     return answer;
+  }
+
+  /** Reports a failed call to the circuit (and the shared quota) and returns the error the caller sees. */
+  async #afterFailure(error: unknown): Promise<unknown> {
+    if (error instanceof PlausibleUnavailableError) {
+      const retryAfterSeconds = await this.#report("unavailable");
+      return new UpstreamUnavailableError(error.message, { reason: error.reason, retryAfterSeconds, ...(error.status === undefined ? {} : { status: error.status }) });
+    }
+    // Any other answer means Plausible is up; a 429 also closes the shared key for the hour.
+    await this.#report(error instanceof PlausibleApiError && error.status === 429 ? "rate_limited" : "answered");
+    return error;
+  }
+
+  /** Feeds a call's outcome to the key's circuit, or to the shared key's guard. Returns the seconds until calls go through again. */
+  async #report(outcome: UpstreamReport): Promise<number> {
+    if (this.scope === "user") return (await this.#sharedKeyGuard()).report(outcome);
+    if (outcome !== "unavailable") {
+      this.#circuit.recordSuccess();
+      return 0;
+    }
+    return this.#circuit.recordFailure();
+  }
+
+  async #admitOnSharedKey(count: number): Promise<void> {
+    const admission = await (await this.#sharedKeyGuard()).admit(count);
+    if (!admission.admitted) throw fromFailure(admission.failure);
+  }
+
+  async #sharedKeyGuard() {
+    const name = await sharedKeyGuardName(await this.#apiKeyFor(undefined));
+    return this.env.SHARED_KEY_GUARD.get(this.env.SHARED_KEY_GUARD.idFromName(name));
   }
 
   #recordActivity(now: number): void {

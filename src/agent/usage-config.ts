@@ -1,3 +1,5 @@
+import type { CircuitSettings } from "./circuit-breaker";
+
 /** Limits and cache settings, read from the environment with the documented defaults. */
 export interface UsageConfig {
   burst: number;
@@ -6,6 +8,11 @@ export interface UsageConfig {
   cacheMaxEntries: number;
   cacheMaxBytes: number;
   idleSeconds: number;
+  /** Largest Plausible answer read, in bytes (`MAX_RESPONSE_BYTES`). */
+  maxResponseBytes: number;
+  /** Calls per UTC hour the shared key (/internal) may make, across all users (`PLAUSIBLE_HOURLY_LIMIT`). */
+  hourlyLimit: number;
+  circuit: CircuitSettings;
 }
 
 function positiveInteger(raw: string | undefined, fallback: number, name: string): number {
@@ -26,5 +33,13 @@ export function readUsageConfig(env: Partial<Record<string, unknown>>): UsageCon
     cacheMaxEntries: positiveInteger(text("CACHE_MAX_ENTRIES"), 500, "CACHE_MAX_ENTRIES"),
     cacheMaxBytes: positiveInteger(text("CACHE_MAX_BYTES"), 8 * 1024 * 1024, "CACHE_MAX_BYTES"),
     idleSeconds: positiveInteger(text("AGENT_IDLE_SECONDS"), 900, "AGENT_IDLE_SECONDS"),
+    maxResponseBytes: positiveInteger(text("MAX_RESPONSE_BYTES"), 5_000_000, "MAX_RESPONSE_BYTES"),
+    // Plausible's default per key.
+    hourlyLimit: positiveInteger(text("PLAUSIBLE_HOURLY_LIMIT"), 600, "PLAUSIBLE_HOURLY_LIMIT"),
+    circuit: {
+      failureThreshold: positiveInteger(text("CIRCUIT_FAILURE_THRESHOLD"), 5, "CIRCUIT_FAILURE_THRESHOLD"),
+      windowSeconds: positiveInteger(text("CIRCUIT_WINDOW_SECONDS"), 60, "CIRCUIT_WINDOW_SECONDS"),
+      coolingOffSeconds: positiveInteger(text("CIRCUIT_COOLING_OFF_SECONDS"), 30, "CIRCUIT_COOLING_OFF_SECONDS"),
+    },
   };
 }

@@ -11,6 +11,43 @@ export class RateLimitedError extends Error {
   }
 }
 
+/** Plausible failed repeatedly just now: the circuit is open and the call was refused without asking Plausible. */
+export class CircuitOpenError extends Error {
+  override name = "CircuitOpenError";
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Plausible failed repeatedly just now, so this server is not calling it for the next ${retryAfterSeconds} s, to let it recover.`);
+  }
+}
+
+/**
+ * The shared Plausible key (/internal) has no calls left this hour: either this
+ * server's count reached PLAUSIBLE_HOURLY_LIMIT, or Plausible itself answered 429.
+ */
+export class SharedQuotaError extends Error {
+  override name = "SharedQuotaError";
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly reason: "hourly_limit" | "plausible_limit",
+    readonly hourlyLimit: number,
+  ) {
+    super(
+      reason === "hourly_limit"
+        ? `The team's shared Plausible key has used its ${hourlyLimit} calls for this hour; capacity returns in ${retryAfterSeconds} s, when the hour turns (UTC).`
+        : `Plausible refused the team's shared key for too many requests; this server stops using it until the hour turns (UTC), in ${retryAfterSeconds} s.`,
+    );
+  }
+}
+
+/** Plausible was unavailable after the client's retry; `retryAfterSeconds` is how long the server now waits before calling it again (0: it tries on the next call). */
+export class UpstreamUnavailableError extends PlausibleUnavailableError {
+  override name = "UpstreamUnavailableError";
+  readonly retryAfterSeconds: number;
+  constructor(message: string, details: { reason: "timeout" | "network" | "server_error"; status?: number; retryAfterSeconds: number }) {
+    super(message, details);
+    this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+}
+
 /**
  * Errors cross the Durable Object RPC boundary as plain data (RPC keeps only an
  * error's message), and are rebuilt on the other side as the same classes.
@@ -18,7 +55,9 @@ export class RateLimitedError extends Error {
 export type UsageFailure =
   | { kind: "rate_limited"; retryAfterSeconds: number; scope: "key" | "user" }
   | { kind: "plausible_api"; message: string; status: number; plausibleMessage: string; retryAfterSeconds?: number }
-  | { kind: "unavailable"; message: string; reason: "timeout" | "network" | "server_error"; status?: number }
+  | { kind: "unavailable"; message: string; reason: "timeout" | "network" | "server_error"; status?: number; retryAfterSeconds: number }
+  | { kind: "circuit_open"; retryAfterSeconds: number }
+  | { kind: "shared_quota"; retryAfterSeconds: number; reason: "hourly_limit" | "plausible_limit"; hourlyLimit: number }
   | { kind: "response"; message: string }
   | { kind: "config"; message: string };
 
@@ -30,8 +69,13 @@ export function toFailure(error: unknown): UsageFailure {
     const { message, status, plausibleMessage, retryAfterSeconds } = error;
     return { kind: "plausible_api", message, status, plausibleMessage, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
   }
+  if (error instanceof CircuitOpenError) return { kind: "circuit_open", retryAfterSeconds: error.retryAfterSeconds };
+  if (error instanceof SharedQuotaError) {
+    return { kind: "shared_quota", retryAfterSeconds: error.retryAfterSeconds, reason: error.reason, hourlyLimit: error.hourlyLimit };
+  }
   if (error instanceof PlausibleUnavailableError) {
-    return { kind: "unavailable", message: error.message, reason: error.reason, ...(error.status === undefined ? {} : { status: error.status }) };
+    const retryAfterSeconds = error instanceof UpstreamUnavailableError ? error.retryAfterSeconds : 0;
+    return { kind: "unavailable", message: error.message, reason: error.reason, retryAfterSeconds, ...(error.status === undefined ? {} : { status: error.status }) };
   }
   if (error instanceof PlausibleResponseError) return { kind: "response", message: error.message };
   if (error instanceof PlausibleConfigError) return { kind: "config", message: error.message };
@@ -45,7 +89,11 @@ export function fromFailure(failure: UsageFailure): Error {
     case "plausible_api":
       return new PlausibleApiError(failure.message, failure);
     case "unavailable":
-      return new PlausibleUnavailableError(failure.message, failure);
+      return new UpstreamUnavailableError(failure.message, failure);
+    case "circuit_open":
+      return new CircuitOpenError(failure.retryAfterSeconds);
+    case "shared_quota":
+      return new SharedQuotaError(failure.retryAfterSeconds, failure.reason, failure.hourlyLimit);
     case "response":
       return new PlausibleResponseError(failure.message);
     case "config":

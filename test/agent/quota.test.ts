@@ -1,0 +1,167 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { getAgentByName } from "agents";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { sha256Hex } from "../../src/agent/hash";
+import { sharedKeyGuardName, type SharedKeyGuard } from "../../src/agent/shared-key-guard";
+import { describeToolError } from "../../src/agent/tool-errors";
+import { usageAgentName } from "../../src/agent/usage-agent";
+import { fromFailure, type UsageOutcome } from "../../src/agent/usage-outcome";
+import type { PlausibleRequest } from "../../src/plausible";
+import { defaultQueryAnswer, installFakePlausible, plausibleError, TEXTS, type FakePlausible } from "../support/fake-plausible";
+
+// The shared key behind /internal: one guard counts its calls per UTC hour for
+// every user, after each user's own bucket. The clock is moved with fake Date.
+const SHARED_KEY = (env as unknown as { PLAUSIBLE_API_KEY: string }).PLAUSIBLE_API_KEY;
+const LIMIT = Number(env.PLAUSIBLE_HOURLY_LIMIT);
+const BURST = Number(env.RATE_LIMIT_BURST);
+const THRESHOLD = Number(env.CIRCUIT_FAILURE_THRESHOLD);
+const COOLING_OFF_SECONDS = Number(env.CIRCUIT_COOLING_OFF_SECONDS);
+const HOUR_MS = 3_600_000;
+
+let plausible: FakePlausible;
+let sharedKeyAnswer: (request: { body: unknown }) => Response = (request) => defaultQueryAnswer(request.body as never);
+beforeEach(async () => {
+  plausible = installFakePlausible();
+  sharedKeyAnswer = (request) => defaultQueryAnswer(request.body as never);
+  plausible.use((request) => (request.authorization === `Bearer ${SHARED_KEY}` && request.path === "/api/v2/query" ? sharedKeyAnswer(request) : undefined));
+  await setUsed(0);
+});
+afterEach(() => {
+  plausible.restore();
+  vi.useRealTimers();
+});
+
+async function guard() {
+  return env.SHARED_KEY_GUARD.get(env.SHARED_KEY_GUARD.idFromName(await sharedKeyGuardName(SHARED_KEY)));
+}
+
+/** Puts this hour's count of the shared key at `used`. */
+async function setUsed(used: number, closed = false) {
+  await runInDurableObject(await guard(), (_guard: SharedKeyGuard, state) => {
+    const hourStart = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    state.storage.sql.exec("DELETE FROM shared_key_hour");
+    state.storage.sql.exec("INSERT INTO shared_key_hour (id, hour_start_ms, used, closed) VALUES (1, ?, ?, ?)", hourStart, used, closed ? 1 : 0);
+  });
+}
+
+let userCounter = 0;
+async function freshUser() {
+  const stub = await getAgentByName(env.USAGE, usageAgentName("user", await sha256Hex(`quota-user-${++userCounter}-${crypto.randomUUID()}`)));
+  return (requests: PlausibleRequest[]) => stub.run(requests) as Promise<UsageOutcome>;
+}
+
+/** The tool error text a model would read for a failed outcome. */
+function errorText(outcome: UsageOutcome | undefined): string {
+  if (!outcome || outcome.ok) throw new Error("expected a failure");
+  return describeToolError(fromFailure(outcome.failure));
+}
+
+const query = (site: string): PlausibleRequest => ({ kind: "query", body: { site_id: site, metrics: ["visitors"], date_range: "7d" } });
+
+function toNextHour() {
+  const next = (Math.floor(Date.now() / HOUR_MS) + 1) * HOUR_MS;
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(next + 1_000);
+}
+
+describe("shared-key quota guard", () => {
+  it("is exact under concurrency: of 100 simultaneous takes, exactly what is left passes", async () => {
+    await setUsed(LIMIT - 7);
+    const stub = await guard();
+    const admissions = await Promise.all(Array.from({ length: 100 }, () => stub.admit(1)));
+    expect(admissions.filter((admission) => admission.admitted)).toHaveLength(7);
+    expect(await stub.usage()).toEqual({ used: LIMIT, limit: LIMIT, closed: false });
+  });
+
+  it("refuses users before Plausible does, saying when capacity returns, and takes from every user's calls", async () => {
+    await setUsed(LIMIT - 3);
+    const users = await Promise.all(Array.from({ length: 6 }, () => freshUser()));
+    const outcomes = await Promise.all(users.map((run, index) => run([query(`team-${index}.example.com`)])));
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(3);
+    const refused = outcomes.filter((outcome) => !outcome.ok);
+    expect(refused).toHaveLength(3);
+    for (const outcome of refused) expect(outcome).toMatchObject({ ok: false, failure: { kind: "shared_quota", reason: "hourly_limit", hourlyLimit: LIMIT } });
+    expect(plausible.requests).toHaveLength(3);
+    const failure = (refused[0] as { failure: { retryAfterSeconds: number } }).failure;
+    expect(failure.retryAfterSeconds).toBeGreaterThan(0);
+    expect(failure.retryAfterSeconds).toBeLessThanOrEqual(3600);
+    const text = errorText(refused[0]);
+    expect(text).toContain(`The team's shared Plausible key has used its ${LIMIT} calls for this hour; capacity returns in ${failure.retryAfterSeconds} s, when the hour turns (UTC).`);
+  });
+
+  it("applies each user's bucket first, so a refused call takes no quota", async () => {
+    const run = await freshUser();
+    const outcomes = await Promise.all(Array.from({ length: BURST + 15 }, (_, index) => run([query(`heavy-${index}.example.com`)])));
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(BURST);
+    expect(outcomes.filter((outcome) => !outcome.ok && outcome.failure.kind === "rate_limited")).toHaveLength(15);
+    expect((await (await guard()).usage()).used).toBe(BURST);
+  });
+
+  it("charges one call per Plausible request, none for cache hits", async () => {
+    const run = await freshUser();
+    await run([query("pair-a.example.com"), query("pair-b.example.com")]);
+    await run([query("pair-a.example.com")]);
+    expect((await (await guard()).usage()).used).toBe(2);
+  });
+
+  it("still answers from the cache once the hour's quota is used", async () => {
+    const run = await freshUser();
+    await run([query("kept.example.com")]);
+    await setUsed(LIMIT);
+    expect(await run([query("kept.example.com")])).toMatchObject({ ok: true, cacheHits: 1 });
+    expect(await run([query("new.example.com")])).toMatchObject({ ok: false, failure: { kind: "shared_quota" } });
+  });
+
+  it("opens again when the UTC hour turns", async () => {
+    await setUsed(LIMIT);
+    const run = await freshUser();
+    expect(await run([query("late.example.com")])).toMatchObject({ ok: false, failure: { kind: "shared_quota" } });
+    toNextHour();
+    expect(await run([query("late.example.com")])).toMatchObject({ ok: true });
+    expect((await (await guard()).usage()).used).toBe(1);
+  });
+
+  it("closes the shared key until the hour turns after Plausible answers 429", async () => {
+    sharedKeyAnswer = () => plausibleError(429, TEXTS.rateLimited);
+    const first = await freshUser();
+    const limited = await first([query("limited.example.com")]);
+    expect(limited).toMatchObject({ ok: false, failure: { kind: "plausible_api", status: 429, plausibleMessage: TEXTS.rateLimited } });
+    expect(errorText(limited)).toContain(`Plausible answered 429: ${TEXTS.rateLimited}`);
+
+    sharedKeyAnswer = (request) => defaultQueryAnswer(request.body as never);
+    const other = await freshUser();
+    const refused = await other([query("someone-else.example.com")]);
+    expect(refused).toMatchObject({ ok: false, failure: { kind: "shared_quota", reason: "plausible_limit" } });
+    expect(errorText(refused)).toMatch(
+      /Plausible refused the team's shared key for too many requests; this server stops using it until the hour turns \(UTC\), in \d+ s\./,
+    );
+    expect(plausible.requests).toHaveLength(1);
+
+    toNextHour();
+    expect(await other([query("someone-else.example.com")])).toMatchObject({ ok: true });
+  });
+});
+
+describe("shared-key circuit", () => {
+  it("opens for every user after repeated unavailable answers, and one probe closes it", async () => {
+    sharedKeyAnswer = () => new Response("down", { status: 503 });
+    const users = await Promise.all(Array.from({ length: THRESHOLD }, () => freshUser()));
+    const failures = await Promise.all(users.map((run, index) => run([query(`outage-${index}.example.com`)])));
+    expect(failures.every((outcome) => !outcome.ok && outcome.failure.kind === "unavailable")).toBe(true);
+    const sent = plausible.requests.length;
+
+    const bystander = await freshUser();
+    const fast = await bystander([query("bystander.example.com")]);
+    expect(fast).toMatchObject({ ok: false, failure: { kind: "circuit_open" } });
+    expect(plausible.requests.length).toBe(sent);
+    const usedWhileOpen = (await (await guard()).usage()).used;
+    expect(usedWhileOpen).toBe(THRESHOLD);
+
+    sharedKeyAnswer = (request) => defaultQueryAnswer(request.body as never);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + (COOLING_OFF_SECONDS + 1) * 1000);
+    expect(await bystander([query("bystander.example.com")])).toMatchObject({ ok: true });
+    expect(await users[0]!([query("outage-0.example.com")])).toMatchObject({ ok: true });
+  });
+});
