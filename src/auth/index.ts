@@ -10,7 +10,7 @@ const RATE_LIMITED_PATHS = new Set(["/authorize", "/token", "/register"]);
 const SIGN_IN_PATHS = new Set([...RATE_LIMITED_PATHS, "/callback"]);
 
 /** Whether the connector (OAuth endpoints, discovery, /internal) answers this path. */
-export function isOAuthPath(pathname: string): boolean {
+function isOAuthPath(pathname: string): boolean {
   return (
     pathname === INTERNAL_PATH ||
     pathname.startsWith(INTERNAL_PATH + "/") ||
