@@ -87,6 +87,28 @@ describe("the /internal connector, end to end", () => {
     expect((await callInternal(browser, next.access_token)).status).toBe(401);
   });
 
+  it("serves a browser client from an allowlisted origin, with CORS for that origin on every answer", async () => {
+    const browser = new Browser();
+    const { tokens } = await connectedClient(browser, issuer);
+    const fromClaude = (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      request.headers.set("Origin", "https://claude.ai");
+      return withToken(browser, tokens.access_token)(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
+    };
+    const corsOrigins: (string | null)[] = [];
+    const recording = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await fromClaude(input, init);
+      corsOrigins.push(response.headers.get("Access-Control-Allow-Origin"));
+      return response;
+    };
+    const client = new Client({ name: "browser-connector", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(RESOURCE), { fetch: recording }));
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    await client.close();
+    expect(corsOrigins.length).toBeGreaterThan(1);
+    expect(new Set(corsOrigins)).toEqual(new Set(["https://claude.ai"]));
+  });
+
   it("stores the issuer's sub as the grant's user and { sub, email, name } as its props", async () => {
     issuer.user = { sub: "tenant:42", email: "Grace@Example.org", email_verified: true, name: "Grace Hopper" };
     const browser = new Browser();

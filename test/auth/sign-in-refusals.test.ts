@@ -75,6 +75,12 @@ describe("the domain policy in the sign-in flow", () => {
     await expectDenied(await attemptSignIn({ ...member, email_verified: false }), /is not verified/);
   });
 
+  it("escapes what the identity provider sent when it explains a refusal", async () => {
+    const attempt = await attemptSignIn({ ...member, email: `"<img src=x onerror=alert(1)>"@evil.example` });
+    await expectDenied(attempt, /&#60;img src=x onerror=alert\(1\)&#62;/);
+    expect(attempt.page).not.toContain("<img");
+  });
+
   it("refuses an identity without an email", async () => {
     await expectDenied(await attemptSignIn({ email_verified: true, name: "Nobody" }), /did not share an email/);
   });
