@@ -2,6 +2,7 @@ import { createBearerMcpHandler } from "./agent/bearer-mcp";
 import { createBearerSseHandler } from "./agent/bearer-sse";
 import { PlausibleMcpSession } from "./agent/mcp-session";
 import { handleOAuth } from "./auth";
+import { limitRequestBody } from "./http/body-limit";
 import { applyInternalCors, refuseUntrustedRequest } from "./http/origin-host-guard";
 
 export { PlausibleMcpSession } from "./agent/mcp-session";
@@ -20,6 +21,9 @@ export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const refused = refuseUntrustedRequest(request, env);
     if (refused) return refused;
+    const limited = await limitRequestBody(request);
+    if (limited instanceof Response) return applyInternalCors(request, env, limited);
+    request = limited;
     const { pathname } = new URL(request.url);
     if (pathname === "/mcp") return (bearerMcp ??= createBearerMcpHandler(env))(request, ctx);
     if (pathname === "/sse" || pathname.startsWith("/sse/")) return bearerSse(request, env, ctx);
