@@ -1,4 +1,4 @@
-import { vi } from "vitest";
+import { interceptOrigin } from "./fetch-boundary";
 
 /**
  * A fake Plausible at the fetch boundary, for tests in workerd: it answers
@@ -52,16 +52,14 @@ export interface FakePlausible {
   restore(): void;
 }
 
-export const VALID_KEYS = new Set(["test-key-aaaaaaaa", "test-key-bbbbbbbb", "shared-plausible-key"]);
+// The bearer keys the tests use, and the shared key that vitest.config.ts gives /internal.
+export const VALID_KEYS = new Set(["test-key-aaaaaaaa", "test-key-bbbbbbbb", "test-plausible-api-key"]);
 
 export function installFakePlausible(): FakePlausible {
   const requests: RecordedRequest[] = [];
   const routes: Route[] = [];
-  const realFetch = globalThis.fetch;
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
+  const remove = interceptOrigin(PLAUSIBLE_ORIGIN, async (request) => {
     const url = new URL(request.url);
-    if (url.origin !== PLAUSIBLE_ORIGIN) return realFetch(input, init);
     const text = request.method === "POST" ? await request.text() : "";
     const recorded: RecordedRequest = {
       method: request.method,
@@ -101,6 +99,6 @@ export function installFakePlausible(): FakePlausible {
   return {
     requests,
     use: (route) => routes.unshift(route),
-    restore: () => spy.mockRestore(),
+    restore: remove,
   };
 }

@@ -1,5 +1,5 @@
 import { SignJWT, base64url, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from "jose";
-import { vi } from "vitest";
+import { interceptOrigin } from "./fetch-boundary";
 
 /**
  * A fake OpenID Connect issuer at the fetch boundary: discovery, a JWKS from a real jose key pair,
@@ -59,12 +59,7 @@ export class FakeOidcIssuer {
 
   /** Route the worker's outbound fetches to this issuer; everything else goes to the real fetch. */
   install(): void {
-    const realFetch = globalThis.fetch;
-    vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init);
-      if (new URL(request.url).origin !== new URL(this.issuer).origin) return realFetch(input, init);
-      return this.handle(request);
-    });
+    interceptOrigin(new URL(this.issuer).origin, (request) => this.handle(request));
   }
 
   get authorizationEndpoint(): string {
