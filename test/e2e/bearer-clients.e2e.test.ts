@@ -136,6 +136,34 @@ describe("numbers from the simulator's dataset (SDK v1 over /mcp)", () => {
     expect(second).toEqual(first);
   });
 
+  it("every tool answers from the simulator", async () => {
+    const conversions = await callOk<{ rows: Array<{ goal: string; metrics: Metrics }> }>(client, "get_conversions", { date_range: "30d" });
+    expect(conversions.rows.length).toBeGreaterThan(0);
+    expect(conversions.rows.every((row) => row.metrics.conversion_rate! > 0 && row.metrics.conversion_rate! <= 100)).toBe(true);
+
+    const goals = await callOk<{ goals: Array<{ name: string }>; source: string }>(client, "list_goals");
+    expect(goals.source).toBe("sites_api");
+    expect(goals.goals.map((goal) => goal.name)).toEqual(expect.arrayContaining(conversions.rows.map((row) => row.goal)));
+
+    const props = await callOk<{ properties: string[] }>(client, "list_custom_props");
+    expect(props.properties.length).toBeGreaterThan(0);
+    const byProp = await callOk<Breakdown>(client, "get_breakdown", { dimension: props.properties[0], date_range: "30d" });
+    expect(byProp.rows.length).toBeGreaterThan(0);
+
+    const realtime = await callOk<{ visitors: number }>(client, "get_realtime_visitors");
+    expect(Number.isInteger(realtime.visitors)).toBe(true);
+
+    const query = await callOk<{ results: Array<{ dimensions: unknown[]; metrics: number[] }> }>(client, "query", {
+      metrics: ["visitors", "pageviews"],
+      date_range: "30d",
+      dimensions: ["visit:device"],
+      filters: [["is_not", "visit:device", ["Desktop"]]],
+      order_by: [["visitors", "desc"]],
+    });
+    expect(query.results.length).toBeGreaterThan(0);
+    expect(query.results.every((row) => row.dimensions[0] !== "Desktop")).toBe(true);
+  });
+
   it("a different question does reach the simulator", async () => {
     const before = await simulatorRequests(stack);
     await callOk<Aggregate>(client, "get_aggregate", { date_range: "90d", metrics: ["visits"] });
