@@ -27,8 +27,8 @@ export default {
     const { pathname } = new URL(request.url);
     if (pathname === "/mcp") return (bearerMcp ??= createBearerMcpHandler(env))(request, ctx);
     if (pathname === "/sse" || pathname.startsWith("/sse/")) return bearerSse(request, env, ctx);
-    // AUTH SLOT (owner: auth helper): everything else — /internal, /authorize, /callback, /token, /register,
-    // /.well-known/* — goes through the OAuth provider built in src/auth with `internalMcp` as its api handler.
+    // Everything else (/internal, /authorize, /callback, /token, /register, /.well-known/*) is the
+    // connector: the OAuth provider, with the session agent behind /internal.
     return applyInternalCors(request, env, await handleOAuth(request, env, ctx, internalMcp));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,5 +1,6 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpAgent } from "agents/mcp";
+import { ToolInputError } from "../tools";
 import { bearerKey } from "./bearer-key";
 import { sha256Hex } from "./hash";
 import { registerTools } from "./register-tools";
@@ -43,7 +44,7 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
     // A bearer session sends the key with every message and it is used from there, never stored.
     const apiKey = bearerKey(extra.requestInfo?.headers);
     if (!apiKey || !props.keyHash || (await sha256Hex(apiKey)) !== props.keyHash) {
-      throw new Error("This SSE session was opened with a different API key; open a new session with your key.");
+      throw new ToolInputError("Authorization", "this SSE session was opened with a different API key; open a new session with your key.");
     }
     return toolContextFor(this.env, { scope: "key", apiKey });
   }
