@@ -1,14 +1,24 @@
+import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { createBearerMcpHandler } from "./agent/bearer-mcp";
 import { createBearerSseHandler } from "./agent/bearer-sse";
-import { PlausibleMcpSession } from "./agent/mcp-session";
-import { handleOAuth } from "./auth";
+import { PlausibleMcpSession as McpSessionAgent } from "./agent/mcp-session";
+import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
+import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
+import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";
 import { limitRequestBody } from "./http/body-limit";
 import { applyInternalCors, refuseUntrustedRequest } from "./http/origin-host-guard";
+import { sentryOptions } from "./observability/sentry-options";
 
-export { PlausibleMcpSession } from "./agent/mcp-session";
-export { SharedKeyGuard } from "./agent/shared-key-guard";
-export { UsageAgent } from "./agent/usage-agent";
-export { AuthRateLimiter } from "./auth";
+// Every Durable Object reports to Sentry with the worker's options and scrubbing (off without SENTRY_DSN).
+export const PlausibleMcpSession = instrumentDurableObjectWithSentry(sentryOptions, McpSessionAgent);
+export const SharedKeyGuard = instrumentDurableObjectWithSentry(sentryOptions, SharedKeyGuardObject);
+export const UsageAgent = instrumentDurableObjectWithSentry(sentryOptions, UsageAgentObject);
+export const AuthRateLimiter = instrumentDurableObjectWithSentry(sentryOptions, AuthRateLimiterObject);
+// The instances' types, for the bindings in worker-configuration.d.ts.
+export type PlausibleMcpSession = McpSessionAgent;
+export type SharedKeyGuard = SharedKeyGuardObject;
+export type UsageAgent = UsageAgentObject;
+export type AuthRateLimiter = AuthRateLimiterObject;
 
 const bearerSse = createBearerSseHandler();
 let bearerMcp: ReturnType<typeof createBearerMcpHandler> | undefined;
@@ -17,7 +27,7 @@ let bearerMcp: ReturnType<typeof createBearerMcpHandler> | undefined;
 // Streamable HTTP and legacy SSE (GET /internal, POST /internal/message) on the same path.
 export const internalMcp = PlausibleMcpSession.serve("/internal", { binding: "MCP_SESSION", transport: "auto" });
 
-export default {
+export default withSentry(sentryOptions, {
   async fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const refused = refuseUntrustedRequest(request, env);
     if (refused) return refused;
@@ -31,4 +41,4 @@ export default {
     // connector: the OAuth provider, with the session agent behind /internal.
     return applyInternalCors(request, env, await handleOAuth(request, env, ctx, internalMcp));
   },
-} satisfies ExportedHandler<Env>;
+} satisfies ExportedHandler<Env>);

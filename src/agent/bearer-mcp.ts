@@ -1,5 +1,6 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
+import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import { bearerKey, missingKeyResponse } from "./bearer-key";
 import { registerTools } from "./register-tools";
 import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
@@ -13,9 +14,9 @@ import { toolContextFor } from "./tool-context";
 export function createBearerMcpHandler(env: Env) {
   const handler = createMcpHandler(
     ({ requestInfo }) => {
-      const server = new McpServer(SERVER_INFO, SERVER_OPTIONS);
+      const server = instrumentMcpServer(new McpServer(SERVER_INFO, SERVER_OPTIONS), "mcp");
       const apiKey = bearerKey(requestInfo?.headers) ?? "";
-      registerTools(server, () => toolContextFor(env, { scope: "key", apiKey }));
+      registerTools(server, () => toolContextFor(env, { scope: "key", apiKey }), { endpoint: "mcp" });
       return server;
     },
     { route: "/mcp", allowedHostnames: allowedHostnames(env), allowedOriginHostnames: "*" },

@@ -1,6 +1,8 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpAgent } from "agents/mcp";
 import { ToolInputError } from "../tools";
+import { instrumentMcpServer } from "../observability/mcp-telemetry";
+import type { ToolCaller } from "../observability/tool-call";
 import { bearerKey } from "./bearer-key";
 import { sha256Hex } from "./hash";
 import { registerTools } from "./register-tools";
@@ -35,7 +37,15 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
   async init(): Promise<void> {
     if (this.#toolsRegistered) return;
     this.#toolsRegistered = true;
-    registerTools(this.server, (extra) => this.#contextFor(extra as MessageExtra));
+    const caller = this.#caller();
+    instrumentMcpServer(this.server, caller.endpoint);
+    registerTools(this.server, (extra) => this.#contextFor(extra as MessageExtra), caller);
+  }
+
+  /** Props are loaded before `init`: a grant's member on /internal, otherwise an anonymous /sse key session. */
+  #caller(): ToolCaller {
+    const props = (this.props ?? {}) as Partial<UserProps>;
+    return props.sub && props.email ? { endpoint: "internal", email: props.email } : { endpoint: "sse" };
   }
 
   async #contextFor(extra: MessageExtra) {

@@ -1,3 +1,4 @@
+import { observeToolCall, type ToolCaller } from "../observability/tool-call";
 import { TOOLS, type ToolContext } from "../tools";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
@@ -10,9 +11,10 @@ const ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, destructiveHint: 
 
 /**
  * Registers every tool on an MCP server of either SDK generation. `contextFor`
- * gives the tools their view of Plausible for the request being served.
+ * gives the tools their view of Plausible for the request being served;
+ * `caller` says which endpoint (and on /internal which member) each call is logged and reported for.
  */
-export function registerTools(server: ToolRegistry, contextFor: (extra: unknown) => ToolContext | Promise<ToolContext>): void {
+export function registerTools(server: ToolRegistry, contextFor: (extra: unknown) => ToolContext | Promise<ToolContext>, caller: ToolCaller): void {
   for (const tool of TOOLS) {
     server.registerTool(
       tool.name,
@@ -23,15 +25,16 @@ export function registerTools(server: ToolRegistry, contextFor: (extra: unknown)
         outputSchema: tool.outputSchema,
         annotations: { title: tool.title, ...ANNOTATIONS },
       },
-      (async (input: unknown, extra: unknown) => {
-        try {
-          const { structured, text } = await tool.run(input as never, await contextFor(extra));
-          return { structuredContent: structured, content: [{ type: "text", text }] };
-        } catch (error) {
-          if (!isExpectedToolError(error)) console.error(JSON.stringify({ event: "tool_failed", tool: tool.name, error: String(error) }));
-          return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
-        }
-      }) as never,
+      ((input: unknown, extra: unknown) =>
+        observeToolCall(caller, tool.name, async (call) => {
+          try {
+            const { structured, text } = await tool.run(input as never, await contextFor(extra));
+            return { structuredContent: structured, content: [{ type: "text", text }] };
+          } catch (error) {
+            call.failed(error, isExpectedToolError(error));
+            return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
+          }
+        })) as never,
     );
   }
 }

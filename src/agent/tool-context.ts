@@ -1,4 +1,5 @@
 import { getAgentByName } from "agents";
+import { currentCallAttribution, recordPlausibleUsage } from "../observability/tool-call";
 import type { ToolContext } from "../tools";
 import { sha256Hex } from "./hash";
 import { usageAgentName } from "./usage-agent";
@@ -15,7 +16,8 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
     defaultSiteId: env.PLAUSIBLE_DEFAULT_SITE_ID || undefined,
     async plausible(requests) {
       const agent = await getAgentByName(env.USAGE, name);
-      const outcome = (await agent.run(requests, apiKey)) as UsageOutcome;
+      const outcome = (await agent.run(requests, apiKey, currentCallAttribution())) as UsageOutcome;
+      recordPlausibleUsage(requests.length, outcome);
       if (outcome.ok) return outcome.answers;
       throw fromFailure(outcome.failure);
     },

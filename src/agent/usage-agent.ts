@@ -8,6 +8,8 @@ import {
   PlausibleUnavailableError,
   type PlausibleRequest,
 } from "../plausible";
+import { AuditLog, auditRetentionDays } from "../observability/audit-log";
+import type { CallAttribution } from "../observability/tool-call";
 import { cacheTtlSeconds } from "./cache-policy";
 import { CircuitBreaker } from "./circuit-breaker";
 import { sha256Hex } from "./hash";
@@ -37,6 +39,8 @@ export class UsageAgent extends Agent<Env> {
   readonly #cache: ResultCache;
   /** Used on key agents only; user agents share the guard's circuit. */
   readonly #circuit: CircuitBreaker;
+  /** Used on user agents only: each call made with the shared key, for the operator. */
+  readonly #audit: AuditLog;
   /** Identical requests in flight share one Plausible call. */
   readonly #inflight = new Map<string, Promise<unknown>>();
   #idleCheckScheduled = false;
@@ -50,6 +54,7 @@ export class UsageAgent extends Agent<Env> {
     this.#bucket = new TokenBucket(ctx.storage.sql, this.#config.burst, this.#config.refillPerMinute);
     this.#cache = new ResultCache(ctx.storage.sql, { maxEntries: this.#config.cacheMaxEntries, maxBytes: this.#config.cacheMaxBytes });
     this.#circuit = new CircuitBreaker(this.#config.circuit);
+    this.#audit = new AuditLog(ctx.storage.sql, auditRetentionDays(env as unknown as Record<string, unknown>));
   }
 
   get scope(): UsageScope {
@@ -62,7 +67,7 @@ export class UsageAgent extends Agent<Env> {
    * `apiKey` is the caller's own key on a key agent; a user agent uses the shared key.
    * A refusal (bucket, circuit, shared quota) costs no Plausible call.
    */
-  async run(requests: PlausibleRequest[], apiKey?: string): Promise<UsageOutcome> {
+  async run(requests: PlausibleRequest[], apiKey?: string, call?: CallAttribution): Promise<UsageOutcome> {
     let client: PlausibleClient;
     let baseUrl: URL;
     try {
@@ -100,13 +105,14 @@ export class UsageAgent extends Agent<Env> {
       if (this.scope === "key") this.#circuit.admit(now);
       else admission = this.#admitOnSharedKey(toFetch.length);
     }
-    for (const index of toFetch) answers[index] = this.#fetchOnce(client, admission, requests[index]!, keys[index]!);
+    for (const index of toFetch) answers[index] = this.#fetchOnce(client, admission, requests[index]!, keys[index]!, call);
     this.#recordActivity(now);
 
     const settled = await Promise.allSettled(answers);
     const failed = settled.find((result) => result.status === "rejected");
     if (failed) return { ok: false, failure: toFailure(failed.reason) };
-    return { ok: true, answers: settled.map((result) => (result as PromiseFulfilledResult<unknown>).value), cacheHits };
+    const upstreamMs = cacheHits < requests.length ? Date.now() - now : 0;
+    return { ok: true, answers: settled.map((result) => (result as PromiseFulfilledResult<unknown>).value), cacheHits, upstreamMs };
   }
 
   /** Scheduled after activity on a key agent: removes it once it has been idle long enough, else checks again later. */
@@ -139,9 +145,10 @@ export class UsageAgent extends Agent<Env> {
   }
 
   /** Registered as in flight before `admission` settles, so identical requests arriving meanwhile share it. */
-  #fetchOnce(client: PlausibleClient, admission: Promise<void>, request: PlausibleRequest, key: string): Promise<unknown> {
+  #fetchOnce(client: PlausibleClient, admission: Promise<void>, request: PlausibleRequest, key: string, call?: CallAttribution): Promise<unknown> {
     const answer = admission
       .then(async () => {
+        if (this.scope === "user" && call?.email) await this.#audit.record(call.email, call.tool, request);
         let value: unknown;
         try {
           value = await client.execute(request);

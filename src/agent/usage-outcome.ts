@@ -61,7 +61,8 @@ export type UsageFailure =
   | { kind: "response"; message: string }
   | { kind: "config"; message: string };
 
-export type UsageOutcome = { ok: true; answers: unknown[]; cacheHits: number } | { ok: false; failure: UsageFailure };
+/** `upstreamMs`: how long the answers not in the cache took (0 when all were cached). */
+export type UsageOutcome = { ok: true; answers: unknown[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure };
 
 export function toFailure(error: unknown): UsageFailure {
   if (error instanceof RateLimitedError) return { kind: "rate_limited", retryAfterSeconds: error.retryAfterSeconds, scope: error.scope };

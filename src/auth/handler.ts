@@ -10,6 +10,7 @@ import { consentPage, htmlResponse, refusalPage } from "./consent-page";
 import { checkSignInPolicy } from "./domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, exchangeCode, verifyIdToken } from "./oidc";
 import { grantUserId, rememberUserEmail } from "./user-index";
+import { logAuthorization } from "../observability/structured-log";
 
 /** The identity props the session agent reads from `this.props`. */
 export interface IdentityProps {
@@ -74,6 +75,7 @@ async function decideConsent(request: Request, oauth: OAuthHelpers, config: Auth
   if (!form) return refusalPage(400, "Invalid request", "The consent form could not be read.");
   const handle = String(form.get("handle") ?? "");
   if (form.get("decision") !== "approve") {
+    logAuthorization("refused", "The person denied access on the consent page.");
     const denied = await oauth.denyConsent(request, handle);
     return new Response(null, { status: 302, headers: denied.headers });
   }
@@ -97,6 +99,7 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
   const params = new URL(request.url).searchParams;
   const { request: original, data, headers } = await oauth.finishUpstream<UpstreamData>(request);
   if (params.get("error")) {
+    logAuthorization("refused", "Sign-in was cancelled or failed at the identity provider.");
     headers.set("Location", authorizationErrorRedirect(original, "access_denied", "Sign-in was cancelled or failed at the identity provider"));
     return new Response(null, { status: 302, headers });
   }
@@ -114,7 +117,7 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
   const claims = await verifyIdToken(discovery, idToken, { clientId: config.oidcClientId, nonce: data.nonce });
   const decision = checkSignInPolicy(claims, config.allowedEmailDomains, discovery.issuer);
   if (!decision.allowed) {
-    console.warn(`[auth] sign-in refused by the domain policy: ${decision.reason}`);
+    logAuthorization("refused", decision.reason);
     return refusalPage(403, "Access denied", decision.reason, headers);
   }
 
@@ -133,6 +136,7 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
   });
   // Outlives the grant by the code's lifetime, so offboarding always finds it.
   await rememberUserEmail(env.OAUTH_KV, decision.email, userId, config.refreshTokenTtlSeconds + 600);
+  logAuthorization("granted", "Signed in with a verified email in an allowed domain.", decision.email);
   headers.set("Location", redirectTo);
   return new Response(null, { status: 302, headers });
 }
@@ -141,7 +145,10 @@ function renderError(error: unknown): Response {
   if (error instanceof AuthorizationError && error.redirectTo) return redirect(error.redirectTo);
   if (error instanceof AuthorizationError) return refusalPage(400, "Invalid request", error.description);
   if (error instanceof CimdFetchError) return refusalPage(400, "Invalid request", "This app could not be verified: its client metadata document could not be fetched.");
-  if (error instanceof OidcError && error.kind === "rejected") return refusalPage(403, "Sign-in failed", error.message);
+  if (error instanceof OidcError && error.kind === "rejected") {
+    logAuthorization("refused", error.message);
+    return refusalPage(403, "Sign-in failed", error.message);
+  }
   if (error instanceof OidcError) return refusalPage(502, "Sign-in unavailable", error.message);
   throw error;
 }

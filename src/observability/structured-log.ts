@@ -1,0 +1,38 @@
+import { redactString } from "./redact";
+
+/** One tool call, as a JSON line: who (only on /internal), what, how it went and what it cost upstream. */
+export interface ToolCallLine {
+  event: "tool_call";
+  endpoint: "mcp" | "sse" | "internal";
+  tool: string;
+  /** The member's email on /internal; bearer-key endpoints are anonymous. */
+  user?: string;
+  /** "hit": every Plausible answer came from the cache; "miss": none did; "none": Plausible wasn't needed. */
+  cache: "hit" | "miss" | "partial" | "none";
+  plausible_requests: number;
+  upstream_ms: number;
+  outcome: "ok" | "tool_error" | "failed";
+  error?: string;
+}
+
+/** One sign-in decision on the /internal connector. */
+export interface AuthorizationLine {
+  event: "authorization";
+  decision: "granted" | "refused";
+  reason: string;
+  user?: string;
+}
+
+/**
+ * Writes one JSON object per line: Workers Logs indexes its fields, and
+ * `wrangler dev` prints it as is. Free text is redacted like Sentry data.
+ */
+export function logLine(line: ToolCallLine | AuthorizationLine): void {
+  const text = JSON.stringify(line, (key, value) => (typeof value === "string" && key !== "user" ? redactString(value) : value));
+  if (line.event === "tool_call" && line.outcome === "failed") console.error(text);
+  else console.log(text);
+}
+
+export function logAuthorization(decision: AuthorizationLine["decision"], reason: string, user?: string): void {
+  logLine({ event: "authorization", decision, reason, ...(user ? { user } : {}) });
+}
