@@ -24,8 +24,10 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-export function textOf(result: { content: unknown }): string {
-  return (result.content as { type: string; text: string }[]).map((part) => part.text).join("\n");
+/** The text parts of a tool result, joined. */
+export function textOf(result: object): string {
+  const { content = [] } = result as { content?: { type: string; text: string }[] };
+  return content.map((part) => part.text).join("\n");
 }
 
 /** Connects a real MCP client to the bearer endpoints with `apiKey`. */
