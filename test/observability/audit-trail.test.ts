@@ -1,0 +1,154 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { sha256Hex } from "../../src/agent/hash";
+import { usageAgentName } from "../../src/agent/usage-agent";
+import { AuditLog, auditRetentionDays } from "../../src/observability/audit-log";
+import { auditSelectSql, toAuditRecord, type AuditRow } from "../../src/observability/audit-record";
+import { canonicalJson } from "../../src/plausible";
+import { Browser, RESOURCE, connectedClient, createIssuer } from "../auth/harness";
+import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
+import { connectBearer } from "../support/mcp-clients";
+import type { FakeOidcIssuer } from "../support/oidc-issuer";
+
+let issuer: FakeOidcIssuer;
+let plausible: FakePlausible;
+beforeAll(async () => {
+  issuer = await createIssuer();
+});
+beforeEach(() => {
+  issuer.install();
+  plausible = installFakePlausible();
+  plausible.use((request) => (request.authorization === "Bearer test-plausible-api-key" && request.path === "/api/v2/query" ? Response.json({ results: [{ metrics: [5], dimensions: [] }], meta: {}, query: request.body }) : undefined));
+});
+afterEach(() => {
+  plausible.restore();
+  vi.restoreAllMocks();
+});
+
+async function memberSession(member: { sub: string; email: string }) {
+  issuer.user = { ...member, email_verified: true, name: member.email };
+  const browser = new Browser();
+  const { tokens } = await connectedClient(browser, issuer);
+  const client = new Client({ name: "audit-test", version: "1.0.0" });
+  const withToken = (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    request.headers.set("Authorization", `Bearer ${tokens.access_token}`);
+    return browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
+  };
+  await client.connect(new StreamableHTTPClientTransport(new URL(RESOURCE), { fetch: withToken }));
+  return client;
+}
+
+async function auditOf(scope: "user" | "key", secret: string) {
+  const stub = env.USAGE.get(env.USAGE.idFromName(usageAgentName(scope, await sha256Hex(secret))));
+  return runInDurableObject(stub, (_agent, state) => state.storage.sql.exec<AuditRow & Record<string, SqlStorageValue>>(auditSelectSql(false)).toArray().map(toAuditRecord));
+}
+
+/** The JSON lines written to the console while `run` ran. */
+async function logLines(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const capture = (text: unknown) => void lines.push(String(text));
+  vi.spyOn(console, "log").mockImplementation(capture);
+  vi.spyOn(console, "error").mockImplementation(capture);
+  await run();
+  return lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const aggregate = (site: string) => ({ name: "get_aggregate", arguments: { site_id: site, date_range: "7d", metrics: ["visitors"] } });
+
+describe("audit trail of the shared key", () => {
+  it("records each call that reaches Plausible for a member (who, when, site, tool, query hash), not the cached ones", async () => {
+    const member = { sub: "audit-member-1", email: "ada@example.com" };
+    const client = await memberSession(member);
+    const before = Date.now();
+    expect((await client.callTool(aggregate("audited.example.com"))).isError).toBeFalsy();
+    expect((await client.callTool(aggregate("audited.example.com"))).isError).toBeFalsy(); // from the cache
+    await client.close();
+
+    const records = await auditOf("user", member.sub);
+    expect(records).toHaveLength(1);
+    const [record] = records;
+    expect(record).toMatchObject({ email: member.email, tool: "get_aggregate", site_id: "audited.example.com" });
+    expect(Date.parse(record!.at)).toBeGreaterThanOrEqual(before - 1000);
+    const sent = plausible.requests.at(-1)!.body;
+    expect(record!.query_hash).toBe(await sha256Hex(canonicalJson({ kind: "query", body: sent as never })));
+  });
+
+  it("records nothing for bearer keys, whose own key is used", async () => {
+    const client = await connectBearer("streamable-http (SDK v2)", "test-key-bbbbbbbb");
+    expect((await client.callTool(aggregate("own-key.example.com"))).isError).toBeFalsy();
+    await client.close();
+    expect(await auditOf("key", "test-key-bbbbbbbb")).toEqual([]);
+  });
+
+  it("keeps records for AUDIT_RETENTION_DAYS: each write drops older ones", async () => {
+    const stub = env.USAGE.get(env.USAGE.idFromName(usageAgentName("user", await sha256Hex("retention-member"))));
+    const kept = await runInDurableObject(stub, async (_agent, state) => {
+      const log = new AuditLog(state.storage.sql, 90);
+      const day = 86_400_000;
+      const start = Date.UTC(2026, 0, 1);
+      await log.record("a@example.com", "list_sites", { kind: "sites" }, start);
+      await log.record("a@example.com", "list_goals", { kind: "goals", siteId: "a.example" }, start + 89 * day);
+      await log.record("a@example.com", "get_realtime_visitors", { kind: "realtime", siteId: "a.example" }, start + 91 * day);
+      return state.storage.sql.exec<AuditRow & Record<string, SqlStorageValue>>(auditSelectSql(true), "A@Example.com").toArray().map(toAuditRecord);
+    });
+    expect(kept.map((record) => [record.tool, record.site_id])).toEqual([
+      ["list_goals", "a.example"],
+      ["get_realtime_visitors", "a.example"],
+    ]);
+  });
+
+  it("reads AUDIT_RETENTION_DAYS, 90 by default, and refuses a value that is not a whole number of days", () => {
+    expect(auditRetentionDays({})).toBe(90);
+    expect(auditRetentionDays({ AUDIT_RETENTION_DAYS: " 30 " })).toBe(30);
+    expect(() => auditRetentionDays({ AUDIT_RETENTION_DAYS: "1.5" })).toThrow(/AUDIT_RETENTION_DAYS must be a positive whole number/);
+    expect(auditRetentionDays(env as unknown as Record<string, unknown>)).toBe(90);
+  });
+});
+
+describe("structured logs", () => {
+  it("writes one JSON line per tool call: the member on /internal, cache miss then hit, upstream time, outcome", async () => {
+    const member = { sub: "log-member-1", email: "grace@example.com" };
+    const client = await memberSession(member);
+    const lines = await logLines(async () => {
+      await client.callTool(aggregate("logged.example.com"));
+      await client.callTool(aggregate("logged.example.com"));
+      // Plausible refuses the question: the caller's mistake, a tool error rather than a failure.
+      plausible.use((request) => ((request.body as { site_id?: string } | undefined)?.site_id === "refused.example.com" ? plausibleError(400, "Invalid metric") : undefined));
+      await client.callTool(aggregate("refused.example.com"));
+    });
+    await client.close();
+    const calls = lines.filter((line) => line.event === "tool_call");
+    expect(calls).toHaveLength(3);
+    expect(calls[0]).toMatchObject({ endpoint: "internal", tool: "get_aggregate", user: member.email, cache: "miss", plausible_requests: 1, outcome: "ok" });
+    expect(calls[0]!.upstream_ms).toEqual(expect.any(Number));
+    expect(calls[1]).toMatchObject({ user: member.email, cache: "hit", plausible_requests: 1, upstream_ms: 0, outcome: "ok" });
+    expect(calls[2]).toMatchObject({ user: member.email, cache: "miss", plausible_requests: 1, outcome: "tool_error" });
+  });
+
+  it("names nobody on the bearer endpoints", async () => {
+    const client = await connectBearer("sse (SDK v1)", "test-key-aaaaaaaa");
+    const lines = await logLines(async () => void (await client.callTool(aggregate("anon-log.example.com"))));
+    await client.close();
+    const [call] = lines.filter((line) => line.event === "tool_call");
+    expect(call).toEqual({ event: "tool_call", endpoint: "sse", tool: "get_aggregate", cache: "miss", plausible_requests: 1, upstream_ms: expect.any(Number), outcome: "ok" });
+  });
+
+  it("writes one JSON line per sign-in decision, granted with the member, refused with the reason", async () => {
+    const granted = await logLines(async () => void (await memberSession({ sub: "log-member-2", email: "lin@example.com" })).close());
+    expect(granted.filter((line) => line.event === "authorization")).toEqual([
+      { event: "authorization", decision: "granted", reason: expect.stringContaining("allowed domain"), user: "lin@example.com" },
+    ]);
+
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const refused = await logLines(async () => {
+      await expect(memberSession({ sub: "log-outsider", email: "eve@elsewhere.test" })).rejects.toThrow();
+    });
+    expect(refused.filter((line) => line.event === "authorization")).toEqual([
+      { event: "authorization", decision: "refused", reason: expect.stringContaining("is not in an allowed domain") },
+    ]);
+  });
+});
