@@ -1,6 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { Browser, RESOURCE, connectedClient, createIssuer } from "../auth/harness";
 import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
 import { textOf } from "../support/mcp-clients";
@@ -15,7 +15,10 @@ beforeEach(() => {
   issuer.install();
   plausible = installFakePlausible();
 });
-afterEach(() => plausible.restore());
+afterEach(() => {
+  vi.useRealTimers();
+  plausible.restore();
+});
 
 /** Signs `user` in through the whole OAuth flow and opens an MCP session on /internal. */
 async function signedInSession(user: { sub: string; email: string; name: string }) {
@@ -51,6 +54,8 @@ describe("/internal sessions share the user's limits and cache", () => {
     const first = await signedInSession({ sub: "burst-user", email: "ada@example.com", name: "Ada" });
     // A second MCP session of the same user (same grant): a new session must not reset the bucket.
     const second = await openSession(first.browser, first.accessToken);
+    // The clock stands still, so no token refills while the burst is spent, however slow the machine.
+    vi.useFakeTimers({ toFake: ["Date"] });
     for (let index = 0; index < 30; index += 1) {
       const session = index % 2 === 0 ? first : second;
       const result = await session.client.callTool(aggregate(`burst-${index}.example.com`));
@@ -68,6 +73,7 @@ describe("/internal sessions share the user's limits and cache", () => {
     expect(unaffected.isError, textOf(unaffected)).toBeFalsy();
     expect(plausible.requests.length).toBe(sentByFirstUser + 1);
 
+    vi.useRealTimers();
     await Promise.all([first.client.close(), second.client.close(), other.client.close()]);
   });
 
