@@ -8,7 +8,7 @@ import { compileFilters, dimensionReader } from "./filters.ts";
 import type { Predicate } from "./filters.ts";
 import { inspectElixir } from "./schema.ts";
 import { addDays, addMonths, offsetMinutes, startOfMonth, startOfWeek, toIsoInZone } from "./time.ts";
-import { TIME_DIMENSIONS, leaves } from "./validate.ts";
+import { isTimeDimension, leaves } from "./validate.ts";
 import type { Metric, QueryRequest } from "./validate.ts";
 
 export interface Money {
@@ -338,7 +338,7 @@ function plan(site: Site, range: ResolvedRange, dimensions: string[], filters: Q
   const intervals = new Map<string, Interval>();
   const buckets = new Map<string, (visit: Visit) => string>();
   for (const dimension of dimensions) {
-    if (!TIME_DIMENSIONS.has(dimension)) continue;
+    if (!isTimeDimension(dimension)) continue;
     intervals.set(dimension, intervalOf(dimension, range));
     buckets.set(dimension, bucketer(intervalOf(dimension, range), range));
   }
@@ -427,7 +427,7 @@ function compareValues(a: unknown, b: unknown): number {
 }
 
 function defaultOrderBy(query: QueryRequest): Array<[string, "asc" | "desc"]> {
-  const time = query.dimensions.find((dimension) => TIME_DIMENSIONS.has(dimension));
+  const time = query.dimensions.find((dimension) => isTimeDimension(dimension));
   return time ? [[time, "asc"], [query.metrics[0]!, "desc"]] : [[query.metrics[0]!, "desc"]];
 }
 
@@ -494,7 +494,7 @@ export function runQuery(site: Site, query: QueryRequest, now: number): QueryRes
   if (revenueMetrics.length > 0 && mainPlan.revenueGoals.size === 0) {
     meta.metric_warnings = Object.fromEntries(revenueMetrics.map((metric) => [metric, REVENUE_WARNING]));
   }
-  const timeDimension = query.dimensions.find((dimension) => TIME_DIMENSIONS.has(dimension));
+  const timeDimension = query.dimensions.find((dimension) => isTimeDimension(dimension));
   if (query.include.time_labels && timeDimension) {
     meta.time_labels = timeLabels(mainPlan.intervals.get(timeDimension)!, range, site.timezone);
   }

@@ -2,55 +2,15 @@
 // JSON schema closely enough to keep the query engine safe when the schema
 // file is absent; the rules below them are Plausible's own, with its texts.
 
+import { EVENT_DIMENSIONS, METRICS, TIME_DIMENSIONS, VISIT_DIMENSIONS } from "../../src/plausible/vocabulary.ts";
 import { isDateRangeShape } from "./date-range.ts";
 import { noMatchMessage, typeName } from "./schema.ts";
 
-export const METRICS = [
-  "visitors",
-  "visits",
-  "pageviews",
-  "views_per_visit",
-  "bounce_rate",
-  "visit_duration",
-  "events",
-  "percentage",
-  "conversion_rate",
-  "group_conversion_rate",
-  "time_on_page",
-  "scroll_depth",
-  "total_revenue",
-  "average_revenue",
-] as const;
 export type Metric = (typeof METRICS)[number];
 
-const VISIT_DIMENSIONS = [
-  "source",
-  "channel",
-  "referrer",
-  "utm_medium",
-  "utm_source",
-  "utm_campaign",
-  "utm_content",
-  "utm_term",
-  "screen",
-  "device",
-  "browser",
-  "browser_version",
-  "os",
-  "os_version",
-  "country",
-  "region",
-  "city",
-  "country_name",
-  "region_name",
-  "city_name",
-  "entry_page",
-  "exit_page",
-  "entry_page_hostname",
-  "exit_page_hostname",
-].map((name) => `visit:${name}`);
-const SIMPLE_DIMENSIONS = new Set(["event:name", "event:page", "event:hostname", "event:label", ...VISIT_DIMENSIONS]);
-export const TIME_DIMENSIONS = new Set(["time", "time:hour", "time:day", "time:week", "time:month"]);
+const SIMPLE_DIMENSIONS = new Set<string>([...EVENT_DIMENSIONS, ...VISIT_DIMENSIONS]);
+const TIME = new Set<string>(TIME_DIMENSIONS);
+export const isTimeDimension = (value: string) => TIME.has(value);
 
 export type Filter = unknown[];
 
@@ -75,7 +35,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const isPropDimension = (value: unknown) => typeof value === "string" && /^event:props:.+/.test(value);
 const isFilterDimension = (value: unknown) => (typeof value === "string" && SIMPLE_DIMENSIONS.has(value)) || isPropDimension(value);
 const isDimension = (value: unknown) =>
-  isFilterDimension(value) || value === "event:goal" || (typeof value === "string" && TIME_DIMENSIONS.has(value));
+  isFilterDimension(value) || value === "event:goal" || (typeof value === "string" && isTimeDimension(value));
 
 function isFilterLeaf(filter: unknown[]): boolean {
   const [operator, dimension, clauses, modifiers] = filter;
@@ -150,7 +110,7 @@ export function structuralErrors(body: Record<string, unknown>): string[] {
     (entry) =>
       Array.isArray(entry) &&
       entry.length === 2 &&
-      ((METRICS as readonly unknown[]).includes(entry[0]) || isFilterDimension(entry[0]) || TIME_DIMENSIONS.has(entry[0] as string)) &&
+      ((METRICS as readonly unknown[]).includes(entry[0]) || isFilterDimension(entry[0]) || isTimeDimension(entry[0] as string)) &&
       (entry[1] === "asc" || entry[1] === "desc"),
     false,
   );
@@ -313,7 +273,7 @@ export function ruleViolation(query: QueryRequest, goalNames: string[]): string 
     return `Event metric(s) ${backticked(eventMetrics)} cannot be queried along with session dimension(s) ${backticked(sessionDimensions)}`;
   }
 
-  if (query.include.time_labels && !query.dimensions.some((dimension) => TIME_DIMENSIONS.has(dimension))) {
+  if (query.include.time_labels && !query.dimensions.some((dimension) => isTimeDimension(dimension))) {
     return "Invalid include.time_labels: requires a time dimension.";
   }
   return null;

@@ -3,3 +3,4 @@ export { canonicalJson } from "./canonical-json";
 export { PlausibleClient, type PlausibleClientOptions } from "./client";
 export { PlausibleApiError, PlausibleConfigError, PlausibleResponseError, PlausibleUnavailableError } from "./errors";
 export type * from "./types";
+export { EVENT_DIMENSIONS, METRICS, NAMED_DATE_RANGES, TIME_DIMENSIONS, VISIT_DIMENSIONS } from "./vocabulary";

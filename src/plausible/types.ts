@@ -2,63 +2,25 @@
 // endpoints this client reads. Mirrors Plausible's request JSON schema
 // (query-api-schema.json); when in doubt the schema wins.
 
-export type Metric =
-  | "visitors"
-  | "visits"
-  | "pageviews"
-  | "views_per_visit"
-  | "bounce_rate"
-  | "visit_duration"
-  | "events"
-  | "percentage"
-  | "conversion_rate"
-  | "group_conversion_rate"
-  | "time_on_page"
-  | "scroll_depth"
-  // Revenue metrics exist only on Plausible Cloud / Enterprise, not Community Edition.
-  | "total_revenue"
-  | "average_revenue";
+import type { EVENT_DIMENSIONS, METRICS, NAMED_DATE_RANGES, TIME_DIMENSIONS, VISIT_DIMENSIONS } from "./vocabulary";
 
-export type NamedDateRange = "all" | "day" | "24h" | "7d" | "28d" | "30d" | "91d" | "month" | "6mo" | "12mo" | "year";
+export type Metric = (typeof METRICS)[number];
+
+export type NamedDateRange = (typeof NAMED_DATE_RANGES)[number];
 
 // Named ranges, `Nd`, `Nmo`, ["YYYY-MM-DD", "YYYY-MM-DD"] or two ISO 8601
 // datetimes that both carry an offset. Dates and datetimes can't be mixed.
 export type DateRange = NamedDateRange | `${number}d` | `${number}mo` | (string & {}) | [string, string];
 
-export type EventDimension = "event:name" | "event:page" | "event:hostname" | "event:label";
+export type EventDimension = (typeof EVENT_DIMENSIONS)[number];
 
-export type VisitDimension =
-  | "visit:source"
-  | "visit:channel"
-  | "visit:referrer"
-  | "visit:utm_medium"
-  | "visit:utm_source"
-  | "visit:utm_campaign"
-  | "visit:utm_content"
-  | "visit:utm_term"
-  | "visit:screen"
-  | "visit:device"
-  | "visit:browser"
-  | "visit:browser_version"
-  | "visit:os"
-  | "visit:os_version"
-  | "visit:country"
-  | "visit:region"
-  | "visit:city"
-  | "visit:country_name"
-  | "visit:region_name"
-  | "visit:city_name"
-  | "visit:entry_page"
-  | "visit:exit_page"
-  | "visit:entry_page_hostname"
-  | "visit:exit_page_hostname";
+export type VisitDimension = (typeof VISIT_DIMENSIONS)[number];
 
 export type CustomPropertyDimension = `event:props:${string}`;
 
 export type GoalDimension = "event:goal";
 
-// Time dimensions can be grouped and ordered by, never filtered on.
-export type TimeDimension = "time" | "time:hour" | "time:day" | "time:week" | "time:month";
+export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
 
 // Dimensions Plausible lets you filter on (every dimension but goal and time).
 export type FilterDimension = EventDimension | VisitDimension | CustomPropertyDimension;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EVENT_DIMENSIONS, METRICS, NAMED_DATE_RANGES, TIME_DIMENSIONS, VISIT_DIMENSIONS } from "../plausible";
 
 /**
  * Input pieces shared by the tools, faithful to Plausible's v2 query schema so a
@@ -6,22 +7,6 @@ import { z } from "zod";
  * Plausible request (and a rate-limit token) is spent.
  */
 
-export const METRICS = [
-  "visitors",
-  "visits",
-  "pageviews",
-  "views_per_visit",
-  "bounce_rate",
-  "visit_duration",
-  "events",
-  "percentage",
-  "conversion_rate",
-  "group_conversion_rate",
-  "time_on_page",
-  "scroll_depth",
-  "total_revenue",
-  "average_revenue",
-] as const;
 export const metric = z.enum(METRICS);
 
 /** Plausible refuses a list that names an item twice. */
@@ -32,35 +17,8 @@ export function noRepeats(items: readonly string[], ctx: z.RefinementCtx): void 
 
 export const metricList = z.array(metric).min(1).superRefine(noRepeats);
 
-export const EVENT_DIMENSIONS = ["event:name", "event:page", "event:hostname", "event:label"] as const;
-export const VISIT_DIMENSIONS = [
-  "source",
-  "channel",
-  "referrer",
-  "utm_medium",
-  "utm_source",
-  "utm_campaign",
-  "utm_content",
-  "utm_term",
-  "screen",
-  "device",
-  "browser",
-  "browser_version",
-  "os",
-  "os_version",
-  "country",
-  "region",
-  "city",
-  "country_name",
-  "region_name",
-  "city_name",
-  "entry_page",
-  "exit_page",
-  "entry_page_hostname",
-  "exit_page_hostname",
-].map((name) => `visit:${name}`);
-export const TIME_DIMENSIONS = ["time", "time:hour", "time:day", "time:week", "time:month"] as const;
 const FILTERABLE = new Set<string>([...EVENT_DIMENSIONS, ...VISIT_DIMENSIONS]);
+const TIME = new Set<string>(TIME_DIMENSIONS);
 const CUSTOM_PROPERTY = /^event:props:.+$/;
 
 export function isFilterableDimension(name: string): boolean {
@@ -68,7 +26,7 @@ export function isFilterableDimension(name: string): boolean {
 }
 
 export function isDimension(name: string): boolean {
-  return isFilterableDimension(name) || name === "event:goal" || (TIME_DIMENSIONS as readonly string[]).includes(name);
+  return isFilterableDimension(name) || name === "event:goal" || TIME.has(name);
 }
 
 const DIMENSION_HINT =
@@ -81,7 +39,7 @@ export const dimension = z
   })
   .describe("A Plausible dimension, e.g. event:page, visit:source, visit:country_name, event:props:plan, time:day");
 
-const NAMED_RANGES = ["all", "day", "24h", "7d", "28d", "30d", "91d", "month", "6mo", "12mo", "year"];
+const NAMED_RANGES: readonly string[] = NAMED_DATE_RANGES;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 // RFC 3339, as Plausible's schema asks: seconds are required, and so is the offset.
 const DATETIME_WITH_OFFSET = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;

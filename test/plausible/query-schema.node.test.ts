@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { QueryBody } from "../../src/plausible";
+import { METRICS, TIME_DIMENSIONS, type QueryBody } from "../../src/plausible";
 import { QUERY_SCHEMA_PATH, compileQuerySchema, loadQuerySchema } from "../support/query-schema";
 
 const schema = loadQuerySchema();
@@ -20,26 +20,11 @@ const valid: [string, QueryBody][] = [
     "every metric",
     {
       site_id: "example.com",
-      metrics: [
-        "visitors",
-        "visits",
-        "pageviews",
-        "views_per_visit",
-        "bounce_rate",
-        "visit_duration",
-        "events",
-        "percentage",
-        "conversion_rate",
-        "group_conversion_rate",
-        "time_on_page",
-        "scroll_depth",
-        "total_revenue",
-        "average_revenue",
-      ],
+      metrics: [...METRICS],
       date_range: "30d",
     },
   ],
-  ...(["time", "time:hour", "time:day", "time:week", "time:month"] as const).map((dimension): [string, QueryBody] => [
+  ...TIME_DIMENSIONS.map((dimension): [string, QueryBody] => [
     `time dimension ${dimension}`,
     { site_id: "example.com", metrics: ["visitors"], date_range: "7d", dimensions: [dimension], include: { time_labels: true } },
   ]),
