@@ -27,6 +27,10 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // Generous: a file's first call starts workerd's Durable Objects, slow on a busy 2-core
+          // machine. Tests assert behaviour, never timings.
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
           include: ["test/**/*.test.ts"],
           // test/e2e runs against wrangler dev in Node: vitest.e2e.config.ts.
           exclude: ["test/**/*.node.test.ts", "test/e2e/**"],
