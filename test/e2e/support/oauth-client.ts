@@ -45,11 +45,14 @@ export class RecordingOAuthProvider implements OAuthClientProvider {
   private information: OAuthClientInformationMixed | undefined;
   private savedTokens: OAuthTokens | undefined;
   private verifier = "";
+  // Plain fields rather than parameter properties: Node runs this file as-is (type stripping) for the bench.
+  private readonly redirectUri: string;
+  private readonly clientName: string;
 
-  constructor(
-    private readonly redirectUri: string,
-    private readonly clientName: string,
-  ) {}
+  constructor(redirectUri: string, clientName: string) {
+    this.redirectUri = redirectUri;
+    this.clientName = clientName;
+  }
 
   get redirectUrl(): string {
     return this.redirectUri;

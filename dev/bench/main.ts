@@ -1,0 +1,77 @@
+// npm run bench: starts a fresh demo stack per run (simulator with injected latency, local issuer,
+// wrangler dev), drives it with real MCP SDK clients and writes bench/results/<date>.json, the
+// summary in bench/README.md and the chart bench/latency.svg.
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT } from "../demo/stack.ts";
+import { chromiumAvailable, MISSING_CHROMIUM } from "./internal-sign-in.ts";
+import { latencyChart } from "./chart.ts";
+import { replaceResultsSection, resultsSection, type BenchResults } from "./report.ts";
+import { BENCH_VARS, RUNS, runLoad, runScenarios, type RunResult } from "./runs.ts";
+
+const USAGE = `Usage: npm run bench -- [options]
+  --runs ID,ID   only these runs (default: all): ${RUNS.map((run) => run.id).join(", ")}
+  --label NAME   write bench/results/<date>-NAME.json and leave README and chart alone (e.g. before)
+  --help
+Set BENCH_VERBOSE=1 to see wrangler's and the worker's output.`;
+
+const { values } = parseArgs({ options: { runs: { type: "string" }, label: { type: "string" }, help: { type: "boolean" } } });
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const wanted = values.runs?.split(",").map((id) => id.trim());
+const unknown = wanted?.filter((id) => !RUNS.some((run) => run.id === id)) ?? [];
+if (unknown.length > 0) {
+  process.stderr.write(`Unknown run ${unknown.join(", ")}.\n${USAGE}\n`);
+  process.exit(2);
+}
+let runs = RUNS.filter((run) => !wanted || wanted.includes(run.id));
+if (!chromiumAvailable) {
+  process.stderr.write(`Skipping the /internal runs. ${MISSING_CHROMIUM}\n`);
+  runs = runs.filter((run) => run.kind !== "load" || run.endpoint !== "/internal");
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const started = performance.now();
+const results: RunResult[] = [];
+for (const spec of runs) {
+  log(`${spec.id}: starting a fresh stack...`);
+  const result = spec.kind === "load" ? await runLoad(spec, log) : await runScenarios(spec, log);
+  results.push(result);
+  const phases = result.kind === "load" ? result.phases : [result.session.first, result.session.repeated, result.comparison.single, result.comparison.compare];
+  for (const phase of phases) {
+    log(
+      `  ${phase.phase.padEnd(30)} p50 ${phase.latencyMs.p50} ms, p95 ${phase.latencyMs.p95} ms, ${phase.callsPerSecond} calls/s, ` +
+        `${phase.errors} errors, ${phase.plausibleRequests}/${phase.impliedRequests} Plausible requests, worker ${phase.cpuMsPerCall.worker} ms CPU/call ` +
+        `(${phase.workerCores} cores), proxy ${phase.cpuMsPerCall.proxy}, wrangler ${phase.cpuMsPerCall.wrangler}, bench ${phase.cpuMsPerCall.bench}, other load ${phase.otherCores} cores, RSS ${phase.peakWorkerRssMiB} MiB${phase.errorSamples.length ? `\n    e.g. ${phase.errorSamples[0]}` : ""}`,
+    );
+  }
+}
+
+const now = new Date();
+const date = now.toISOString().slice(0, 10);
+const benchResults: BenchResults = {
+  date,
+  label: values.label ?? null,
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", node: process.version, platform: `${process.platform} ${process.arch}` },
+  workerVars: BENCH_VARS,
+  durationSeconds: Math.round((performance.now() - started) / 1000),
+  runs: results,
+};
+
+const benchDir = join(REPO_ROOT, "bench");
+mkdirSync(join(benchDir, "results"), { recursive: true });
+const resultsFile = `results/${date}${values.label ? `-${values.label}` : ""}.json`;
+writeFileSync(join(benchDir, resultsFile), `${JSON.stringify(benchResults, null, 2)}\n`);
+log(`Wrote bench/${resultsFile} (${benchResults.durationSeconds} s).`);
+if (!values.label) {
+  writeFileSync(join(benchDir, "latency.svg"), latencyChart(benchResults));
+  const readmePath = join(benchDir, "README.md");
+  writeFileSync(readmePath, replaceResultsSection(readFileSync(readmePath, "utf8"), resultsSection(benchResults, resultsFile)));
+  log("Updated bench/README.md and bench/latency.svg.");
+}
