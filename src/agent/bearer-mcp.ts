@@ -1,6 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
 import { instrumentMcpServer } from "../observability/mcp-telemetry";
+import { sentryOptions } from "../observability/sentry-options";
 import { bearerKey, missingKeyResponse } from "./bearer-key";
 import { registerTools } from "./register-tools";
 import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
@@ -12,9 +13,12 @@ import { toolContextFor } from "./tool-context";
  * usage agent holds its rate limit and cache.
  */
 export function createBearerMcpHandler(env: Env) {
+  // Without SENTRY_DSN, Sentry records nothing; wrapping each request's server would still cost CPU.
+  const instrument = sentryOptions(env).enabled;
   const handler = createMcpHandler(
     ({ requestInfo }) => {
-      const server = instrumentMcpServer(new McpServer(SERVER_INFO, SERVER_OPTIONS), "mcp");
+      const fresh = new McpServer(SERVER_INFO, SERVER_OPTIONS);
+      const server = instrument ? instrumentMcpServer(fresh, "mcp") : fresh;
       const apiKey = bearerKey(requestInfo?.headers) ?? "";
       registerTools(server, () => toolContextFor(env, { scope: "key", apiKey }), { endpoint: "mcp" });
       return server;

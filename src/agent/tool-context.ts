@@ -1,4 +1,3 @@
-import { getAgentByName } from "agents";
 import { currentCallAttribution, recordPlausibleUsage } from "../observability/tool-call";
 import type { ToolContext } from "../tools";
 import { sha256Hex } from "./hash";
@@ -15,8 +14,9 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
   return {
     defaultSiteId: env.PLAUSIBLE_DEFAULT_SITE_ID || undefined,
     async plausible(requests) {
-      const agent = await getAgentByName(env.USAGE, name);
-      const outcome = (await agent.run(requests, apiKey, currentCallAttribution())) as UsageOutcome;
+      // One Durable Object round trip per call: the agent reads its name from ctx.id.name and starts
+      // itself on its first RPC, so agents' getAgentByName (a start-up RPC before every call) is not needed.
+      const outcome = (await env.USAGE.getByName(name).run(requests, apiKey, currentCallAttribution())) as UsageOutcome;
       recordPlausibleUsage(requests.length, outcome);
       if (outcome.ok) return outcome.answers;
       throw fromFailure(outcome.failure);

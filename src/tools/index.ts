@@ -4,6 +4,7 @@ import { getBreakdownTool } from "./get-breakdown";
 import { getConversionsTool } from "./get-conversions";
 import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
 import { getTimeseriesTool } from "./get-timeseries";
+import { memoizeJsonSchema } from "./json-schema-memo";
 import { listCustomPropsTool } from "./list-custom-props";
 import { listGoalsTool } from "./list-goals";
 import { listSitesTool } from "./list-sites";
@@ -25,3 +26,8 @@ export const TOOLS: readonly ToolDefinition[] = [
   listCustomPropsTool,
   getRealtimeVisitorsTool,
 ] as unknown as readonly ToolDefinition[];
+
+for (const tool of TOOLS) {
+  memoizeJsonSchema(tool.inputSchema);
+  memoizeJsonSchema(tool.outputSchema);
+}
