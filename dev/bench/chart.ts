@@ -37,7 +37,7 @@ export function latencyChart(results: BenchResults): string {
   const decades = Math.ceil(Math.log10(maxMs / MIN_MS));
   const x = (ms: number) => LABEL_WIDTH + (Math.log10(Math.max(ms, MIN_MS) / MIN_MS) / decades) * PLOT_WIDTH;
   const height = TOP + data.length * ROW_HEIGHT + BOTTOM;
-  const width = LABEL_WIDTH + PLOT_WIDTH + 30;
+  const width = LABEL_WIDTH + PLOT_WIDTH + 130;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,

@@ -10,17 +10,32 @@ import { REPO_ROOT } from "../demo/stack.ts";
 import { chromiumAvailable, MISSING_CHROMIUM } from "./internal-sign-in.ts";
 import { latencyChart } from "./chart.ts";
 import { replaceResultsSection, resultsSection, type BenchResults } from "./report.ts";
-import { BENCH_VARS, RUNS, runLoad, runScenarios, type RunResult } from "./runs.ts";
+import { BENCH_VARS, RUNS, runLoad, runScenarios, stopRunningStacks, type RunResult } from "./runs.ts";
 
 const USAGE = `Usage: npm run bench -- [options]
   --runs ID,ID   only these runs (default: all): ${RUNS.map((run) => run.id).join(", ")}
   --label NAME   write bench/results/<date>-NAME.json and leave README and chart alone (e.g. before)
+  --report FILE  run nothing: rewrite bench/README.md's tables and the chart from bench/FILE (e.g. results/2026-11-26.json)
   --help
 Set BENCH_VERBOSE=1 to see wrangler's and the worker's output.`;
 
-const { values } = parseArgs({ options: { runs: { type: "string" }, label: { type: "string" }, help: { type: "boolean" } } });
+const { values } = parseArgs({ options: { runs: { type: "string" }, label: { type: "string" }, report: { type: "string" }, help: { type: "boolean" } } });
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const benchDir = join(REPO_ROOT, "bench");
+
+function writeSummary(results: BenchResults, resultsFile: string): void {
+  writeFileSync(join(benchDir, "latency.svg"), latencyChart(results));
+  const readmePath = join(benchDir, "README.md");
+  writeFileSync(readmePath, replaceResultsSection(readFileSync(readmePath, "utf8"), resultsSection(results, resultsFile)));
+  process.stderr.write("Updated bench/README.md and bench/latency.svg.\n");
+}
+
+if (values.report) {
+  writeSummary(JSON.parse(readFileSync(join(benchDir, values.report), "utf8")) as BenchResults, values.report);
   process.exit(0);
 }
 
@@ -37,6 +52,12 @@ if (!chromiumAvailable) {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log("Stopping the running stack...");
+    void stopRunningStacks().finally(() => process.exit(130));
+  });
+}
 const started = performance.now();
 const results: RunResult[] = [];
 for (const spec of runs) {
@@ -64,14 +85,8 @@ const benchResults: BenchResults = {
   runs: results,
 };
 
-const benchDir = join(REPO_ROOT, "bench");
 mkdirSync(join(benchDir, "results"), { recursive: true });
 const resultsFile = `results/${date}${values.label ? `-${values.label}` : ""}.json`;
 writeFileSync(join(benchDir, resultsFile), `${JSON.stringify(benchResults, null, 2)}\n`);
 log(`Wrote bench/${resultsFile} (${benchResults.durationSeconds} s).`);
-if (!values.label) {
-  writeFileSync(join(benchDir, "latency.svg"), latencyChart(benchResults));
-  const readmePath = join(benchDir, "README.md");
-  writeFileSync(readmePath, replaceResultsSection(readFileSync(readmePath, "utf8"), resultsSection(benchResults, resultsFile)));
-  log("Updated bench/README.md and bench/latency.svg.");
-}
+if (!values.label) writeSummary(benchResults, resultsFile);

@@ -102,6 +102,13 @@ interface BenchStack {
   stop(): Promise<void>;
 }
 
+const running = new Set<BenchStack>();
+
+/** Stops the stack a run has open (on Ctrl-C: wrangler runs in its own process group and would outlive the bench). */
+export async function stopRunningStacks(): Promise<void> {
+  await Promise.all([...running].map((bench) => bench.stop()));
+}
+
 async function startBenchStack(latencyMs: number, log: (line: string) => void): Promise<BenchStack> {
   const persistTo = mkdtempSync(join(tmpdir(), "plausible-mcp-bench-"));
   const started = performance.now();
@@ -113,15 +120,18 @@ async function startBenchStack(latencyMs: number, log: (line: string) => void): 
   });
   const startMs = Math.round(performance.now() - started);
   const processes = findStackProcesses(Number(new URL(stack.urls.worker).port));
-  return {
+  const bench: BenchStack = {
     stack,
     context: { stack, processes },
     startMs,
     async stop() {
+      running.delete(bench);
       await stack.stop();
       rmSync(persistTo, { recursive: true, force: true });
     },
   };
+  running.add(bench);
+  return bench;
 }
 
 async function connectClients(spec: LoadRunSpec, stack: DemoStack): Promise<E2eClient[]> {
