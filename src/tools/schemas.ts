@@ -79,8 +79,15 @@ export function dateRangeProblem(range: string | readonly string[]): string | un
   return undefined;
 }
 
+/**
+ * A [start, end] pair. Declared as an array of exactly two strings rather than a tuple: a tuple's
+ * JSON Schema (`prefixItems` with `items: false`) reads as "no items allowed" to the draft-07
+ * validators of SDK v1 clients, which then reject every result that holds a date pair.
+ */
+const datePair = z.array(z.string()).length(2) as unknown as z.ZodType<[string, string]>;
+
 export const dateRange = z
-  .union([z.string(), z.tuple([z.string(), z.string()])])
+  .union([z.string(), datePair])
   .superRefine((range, ctx) => {
     const problem = dateRangeProblem(range);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -165,4 +172,4 @@ export const metricValue = z.union([
   z.object({ value: z.number().nullable(), currency: z.string(), short: z.string(), long: z.string() }),
 ]);
 export const metricValues = z.record(z.string(), metricValue);
-export const dateRangeOutput = z.union([z.string(), z.tuple([z.string(), z.string()])]);
+export const dateRangeOutput = z.union([z.string(), datePair]);

@@ -31,6 +31,8 @@ describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.exa
     for (const tool of tools) {
       expect(tool.inputSchema).toMatchObject({ type: "object" });
       expect(tool.outputSchema).toMatchObject({ type: "object" });
+      // Draft-07 validators (SDK v1 clients) read a tuple's `items: false` as "no items at all".
+      expect(JSON.stringify(tool.outputSchema)).not.toContain('"items":false');
       expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: true });
     }
     await client.close();
@@ -45,6 +47,15 @@ describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.exa
     const sent = plausible.requests.at(-1)!;
     expect(sent.authorization).toBe("Bearer test-key-aaaaaaaa");
     expect(sent.body).toEqual({ site_id: site, metrics: ["visitors", "pageviews"], date_range: "7d" });
+    await client.close();
+  });
+
+  it("returns results holding date pairs that match the output schema the client has listed", async () => {
+    const client = await connectBearer(transport, "test-key-aaaaaaaa");
+    await client.listTools();
+    const result = await client.callTool({ name: "compare_periods", arguments: { site_id: `pairs-${site}`, current: ["2026-01-08", "2026-01-14"], metrics: ["visitors"] } });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ previous: { date_range: ["2026-01-01", "2026-01-07"] } });
     await client.close();
   });
 
