@@ -2,11 +2,10 @@ import { env } from "cloudflare:workers";
 import { interceptOrigin } from "../support/fetch-boundary";
 
 /**
- * Turns Sentry on for the worker and Durable Objects of this test file (each file runs in its own
- * isolate) and answers the SDK's own transport at the fetch boundary: every envelope that would be
- * sent is kept here, nothing reaches a network.
+ * Answers the Sentry SDK's own transport at the fetch boundary: every envelope that would be sent
+ * is kept here, nothing reaches a network. The "workers-sentry" test project (vitest.config.ts)
+ * gives the worker a SENTRY_DSN, so Sentry is on there from the moment the worker loads.
  */
-export const TEST_DSN = "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.test/42";
 
 export interface SentryItem {
   type: string;
@@ -23,11 +22,10 @@ export interface SentryCapture {
 }
 
 export function captureSentry(): SentryCapture {
-  const settings = env as unknown as Record<string, string>;
-  settings.SENTRY_DSN = TEST_DSN;
-  settings.SENTRY_TRACES_SAMPLE_RATE = "1.0";
+  const dsn = (env as unknown as { SENTRY_DSN?: string }).SENTRY_DSN;
+  if (!dsn) throw new Error("Sentry tests run in the workers-sentry project, which sets SENTRY_DSN (vitest.config.ts)");
   const bodies: string[] = [];
-  interceptOrigin(new URL(TEST_DSN).origin, async (request) => {
+  interceptOrigin(new URL(dsn).origin, async (request) => {
     bodies.push(await request.text());
     return new Response("{}", { status: 200 });
   });
