@@ -44,6 +44,7 @@ export class UsageAgent extends Agent<Env> {
   /** Identical requests in flight share one Plausible call. */
   readonly #inflight = new Map<string, Promise<unknown>>();
   #idleCheckScheduled = false;
+  #activityRecordedMs = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -197,8 +198,14 @@ export class UsageAgent extends Agent<Env> {
   }
 
   #recordActivity(now: number): void {
-    this.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${now}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`;
-    if (this.scope !== "key" || this.#idleCheckScheduled) return;
+    // Only a key's agent expires when idle. Its last call is written at most once a second: all the
+    // precision the idle check needs, without a write on every call of a busy key.
+    if (this.scope !== "key") return;
+    if (now - this.#activityRecordedMs >= 1000) {
+      this.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${now}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`;
+      this.#activityRecordedMs = now;
+    }
+    if (this.#idleCheckScheduled) return;
     this.#idleCheckScheduled = true;
     void this.schedule(this.#config.idleSeconds, "expireIfIdle", undefined, { idempotent: true });
   }
