@@ -1,4 +1,5 @@
 import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { readBounded } from "../shared/read-bounded";
 
 /**
  * Request bodies on the MCP endpoints: none over 1 MiB is read (an MCP message
@@ -30,7 +31,7 @@ export async function limitRequestBody(request: Request): Promise<Request | Resp
     await request.body.cancel();
     return tooLarge();
   }
-  const body = await readWithin(request.body, MAX_REQUEST_BYTES);
+  const body = await readBounded(request.body, MAX_REQUEST_BYTES);
   if (body === undefined) return tooLarge();
 
   if (LEGACY_MESSAGE_PATHS.has(pathname) && (request.headers.get("content-type") ?? "").includes("application/json")) {
@@ -38,30 +39,6 @@ export async function limitRequestBody(request: Request): Promise<Request | Resp
     if (refused) return refused;
   }
   return new Request(request, { body });
-}
-
-/** The whole body, or undefined as soon as it passes `maxBytes`. */
-async function readWithin(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | undefined> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    received += value.byteLength;
-    if (received > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /** A 400 with the JSON-RPC error for a body that is not JSON (-32700) or not one JSON-RPC message (-32600). */

@@ -1,3 +1,4 @@
+import { readBounded } from "../shared/read-bounded";
 import { PlausibleResponseError } from "./errors";
 
 // Reads a response body as text, refusing more than `maxBytes`: a declared
@@ -11,21 +12,9 @@ export async function readBodyWithinLimit(response: Response, maxBytes: number):
   }
   if (response.body === null) return "";
 
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let received = 0;
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    received += value.byteLength;
-    if (received > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(`ran past ${maxBytes} bytes`, maxBytes);
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
+  const body = await readBounded(response.body, maxBytes);
+  if (body === undefined) throw tooLarge(`ran past ${maxBytes} bytes`, maxBytes);
+  return new TextDecoder().decode(body);
 }
 
 function tooLarge(what: string, maxBytes: number): PlausibleResponseError {

@@ -3,19 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { installFakePlausible, plausibleError, TEXTS, type FakePlausible } from "../support/fake-plausible";
 import { connectBearer, ORIGIN, textOf, TRANSPORTS, workerFetch } from "../support/mcp-clients";
-
-const TOOL_NAMES = [
-  "compare_periods",
-  "get_aggregate",
-  "get_breakdown",
-  "get_conversions",
-  "get_realtime_visitors",
-  "get_timeseries",
-  "list_custom_props",
-  "list_goals",
-  "list_sites",
-  "query",
-];
+import { TOOL_NAMES } from "../support/tool-names";
 
 let plausible: FakePlausible;
 beforeEach(() => {

@@ -1,19 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callOk, connectWithKey, textOf, type ClientKind, type E2eClient } from "./support/clients.ts";
 import { simulatorRequests, startE2eStack, type DemoStack } from "./support/stack.ts";
-
-const TOOL_NAMES = [
-  "compare_periods",
-  "get_aggregate",
-  "get_breakdown",
-  "get_conversions",
-  "get_realtime_visitors",
-  "get_timeseries",
-  "list_custom_props",
-  "list_goals",
-  "list_sites",
-  "query",
-];
+import { TOOL_NAMES } from "../support/tool-names.ts";
 
 type Metrics = Record<string, number | null>;
 interface Aggregate { metrics: Metrics }

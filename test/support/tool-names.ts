@@ -1,0 +1,13 @@
+/** The ten tools every endpoint must list, sorted: what the endpoint and end-to-end tests expect. */
+export const TOOL_NAMES = [
+  "compare_periods",
+  "get_aggregate",
+  "get_breakdown",
+  "get_conversions",
+  "get_realtime_visitors",
+  "get_timeseries",
+  "list_custom_props",
+  "list_goals",
+  "list_sites",
+  "query",
+];
