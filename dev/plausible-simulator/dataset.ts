@@ -52,13 +52,7 @@ export interface Visit {
   events: SimEvent[];
 }
 
-export interface VisitAttributes {
-  source: string;
-  channel: string;
-  referrer: string;
-  utm_medium: string;
-  utm_source: string;
-  utm_campaign: string;
+export interface VisitAttributes extends SourceProfile {
   utm_content: string;
   utm_term: string;
   country: string;

@@ -1,7 +1,5 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { Browser, RESOURCE, connectedClient, createIssuer } from "../auth/harness";
+import { Browser, connectedClient, createIssuer, openInternalSession } from "../auth/harness";
 import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
 import { textOf } from "../support/mcp-clients";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
@@ -29,14 +27,7 @@ async function signedInSession(user: { sub: string; email: string; name: string 
 }
 
 async function openSession(browser: Browser, accessToken: string) {
-  const client = new Client({ name: "connector", version: "1.0.0" });
-  const withToken = (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    request.headers.set("Authorization", `Bearer ${accessToken}`);
-    return browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
-  };
-  await client.connect(new StreamableHTTPClientTransport(new URL(RESOURCE), { fetch: withToken }));
-  return { client, browser, accessToken };
+  return { client: await openInternalSession(browser, accessToken), browser, accessToken };
 }
 
 const aggregate = (site: string) => ({ name: "get_aggregate", arguments: { site_id: site, date_range: "7d" } });

@@ -19,6 +19,7 @@ import {
   register,
   signIn,
   tokenRequest,
+  withToken,
 } from "./harness";
 
 let issuer: FakeOidcIssuer;
@@ -27,14 +28,6 @@ beforeAll(async () => {
 });
 beforeEach(() => issuer.install());
 afterEach(() => vi.restoreAllMocks());
-
-function withToken(browser: Browser, accessToken: string) {
-  return (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    request.headers.set("Authorization", `Bearer ${accessToken}`);
-    return browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
-  };
-}
 
 describe("the /internal connector, end to end", () => {
   it("signs a member in and serves MCP over Streamable HTTP and SSE, then refreshes, revokes and refuses", async () => {

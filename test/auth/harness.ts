@@ -1,4 +1,6 @@
 import { env, exports } from "cloudflare:workers";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { base64url } from "jose";
 import { readAuthConfig } from "../../src/auth/config";
 import { oauthHelpers as helpersFor } from "../../src/auth/provider";
@@ -214,4 +216,20 @@ export function callInternal(browser: Browser, accessToken?: string, init: { hea
       params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "probe", version: "1" } },
     }),
   });
+}
+
+/** A client `fetch` that goes through `browser` and carries the access token. */
+export function withToken(browser: Browser, accessToken: string) {
+  return (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    request.headers.set("Authorization", `Bearer ${accessToken}`);
+    return browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
+  };
+}
+
+/** An MCP SDK v1 session on /internal over Streamable HTTP, with the access token. */
+export async function openInternalSession(browser: Browser, accessToken: string): Promise<Client> {
+  const client = new Client({ name: "connector-test", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(RESOURCE), { fetch: withToken(browser, accessToken) }));
+  return client;
 }

@@ -1,14 +1,12 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/agent/hash";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { AuditLog, auditRetentionDays } from "../../src/observability/audit-log";
 import { auditSelectSql, toAuditRecord, type AuditRow } from "../../src/observability/audit-record";
 import { canonicalJson } from "../../src/plausible";
-import { Browser, RESOURCE, connectedClient, createIssuer } from "../auth/harness";
+import { Browser, connectedClient, createIssuer, openInternalSession } from "../auth/harness";
 import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
 import { connectBearer } from "../support/mcp-clients";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
@@ -32,14 +30,7 @@ async function memberSession(member: { sub: string; email: string }) {
   issuer.user = { ...member, email_verified: true, name: member.email };
   const browser = new Browser();
   const { tokens } = await connectedClient(browser, issuer);
-  const client = new Client({ name: "audit-test", version: "1.0.0" });
-  const withToken = (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    request.headers.set("Authorization", `Bearer ${tokens.access_token}`);
-    return browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
-  };
-  await client.connect(new StreamableHTTPClientTransport(new URL(RESOURCE), { fetch: withToken }));
-  return client;
+  return openInternalSession(browser, tokens.access_token);
 }
 
 async function auditOf(scope: "user" | "key", secret: string) {

@@ -1,9 +1,7 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from "@modelcontextprotocol/client";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/agent/hash";
-import { Browser, CLIENT_REDIRECT, RESOURCE, authorizeUrl, consentHandle, createIssuer, exchangeCode, pkce, postConsent, refresh, register, type TokenResponse } from "../auth/harness";
+import { Browser, CLIENT_REDIRECT, authorizeUrl, consentHandle, createIssuer, exchangeCode, openInternalSession, pkce, postConsent, refresh, register, type TokenResponse } from "../auth/harness";
 import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
 import { ORIGIN, workerFetch } from "../support/mcp-clients";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
@@ -97,13 +95,7 @@ describe("Sentry on the attributed connector (/internal)", () => {
     const refreshed = (await (await refresh(browser, client, tokens.refresh_token!)).json()) as TokenResponse;
     const cookies = [...browser.cookies.values()];
 
-    const session = new Client({ name: "connector", version: "1.0.0" });
-    const withToken = (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init);
-      request.headers.set("Authorization", `Bearer ${refreshed.access_token}`);
-      return browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
-    };
-    await session.connect(new StreamableHTTPClientTransport(new URL(RESOURCE), { fetch: withToken }));
+    const session = await openInternalSession(browser, refreshed.access_token);
     expect((await session.callTool(aggregate("member-input.example"))).isError).toBeFalsy();
     expect((await session.callTool(aggregate("member-fails.example"))).isError).toBe(true);
     expect((await session.callTool(aggregate("member-echo.example"))).isError).toBe(true);
