@@ -21,6 +21,11 @@ export class TokenBucket {
     return Math.max(1, Math.ceil(((count - tokens) * 60) / this.refillPerMinute));
   }
 
+  /** Gives back tokens taken for requests that were then not sent (up to the capacity). */
+  refund(count: number, now = Date.now()): void {
+    this.store(Math.min(this.capacity, this.available(now) + count), now);
+  }
+
   available(now = Date.now()): number {
     const row = this.sql.exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM token_bucket WHERE id = 1").toArray()[0];
     if (!row) return this.capacity;

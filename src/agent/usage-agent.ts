@@ -15,7 +15,7 @@ import { CircuitBreaker } from "./circuit-breaker";
 import { sha256Hex } from "./hash";
 import { applyMigrations } from "./migrations";
 import { ResultCache } from "./result-cache";
-import { sharedKeyGuardName, type UpstreamReport } from "./shared-key-guard";
+import { sharedKeyGuardName, type SharedKeyGuard, type UpstreamReport } from "./shared-key-guard";
 import { TokenBucket } from "./token-bucket";
 import { readUsageConfig, type UsageConfig } from "./usage-config";
 import { CircuitOpenError, fromFailure, RateLimitedError, toFailure, UpstreamUnavailableError, type UsageOutcome } from "./usage-outcome";
@@ -45,6 +45,7 @@ export class UsageAgent extends Agent<Env> {
   readonly #inflight = new Map<string, Promise<unknown>>();
   #idleCheckScheduled = false;
   #activityRecordedMs = 0;
+  #guard?: Promise<DurableObjectStub<SharedKeyGuard>>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -189,12 +190,16 @@ export class UsageAgent extends Agent<Env> {
 
   async #admitOnSharedKey(count: number): Promise<void> {
     const admission = await (await this.#sharedKeyGuard()).admit(count);
-    if (!admission.admitted) throw fromFailure(admission.failure);
+    if (admission.admitted) return;
+    // Nothing was sent, so the user's own bucket gets its tokens back.
+    this.#bucket.refund(count);
+    throw fromFailure(admission.failure);
   }
 
-  async #sharedKeyGuard() {
-    const name = await sharedKeyGuardName(await this.#apiKeyFor(undefined));
-    return this.env.SHARED_KEY_GUARD.get(this.env.SHARED_KEY_GUARD.idFromName(name));
+  /** The guard of the shared key, named by its digest: resolved once per instance, as the key is fixed. */
+  #sharedKeyGuard() {
+    this.#guard ??= this.#apiKeyFor(undefined).then(async (key) => this.env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName(key)));
+    return this.#guard;
   }
 
   #recordActivity(now: number): void {

@@ -98,6 +98,18 @@ describe("shared-key quota guard", () => {
     expect((await (await guard()).usage()).used).toBe(BURST);
   });
 
+  it("gives the user's tokens back when the shared quota refuses", async () => {
+    await setUsed(LIMIT);
+    const stub = await getAgentByName(env.USAGE, usageAgentName("user", await sha256Hex(`refund-user-${crypto.randomUUID()}`)));
+    const outcomes: UsageOutcome[] = [];
+    for (let index = 0; index < BURST + 5; index += 1) outcomes.push((await stub.run([query(`refused-${index}.example.com`)])) as UsageOutcome);
+    // One after another, every call reached the guard: none was refused by the user's own bucket.
+    expect(outcomes.every((outcome) => !outcome.ok && outcome.failure.kind === "shared_quota")).toBe(true);
+    const tokens = await runInDurableObject(stub, (_agent, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM token_bucket").one().tokens);
+    expect(tokens).toBeGreaterThanOrEqual(BURST - 1);
+    expect(plausible.requests).toHaveLength(0);
+  });
+
   it("charges one call per Plausible request, none for cache hits", async () => {
     const run = await freshUser();
     await run([query("pair-a.example.com"), query("pair-b.example.com")]);
