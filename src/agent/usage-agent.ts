@@ -111,9 +111,9 @@ export class UsageAgent extends Agent<Env> {
     this.#recordActivity(now);
 
     const settled = await Promise.allSettled(answers);
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) return { ok: false, failure: toFailure(failed.reason) };
     const upstreamMs = cacheHits < requests.length ? Date.now() - now : 0;
+    const failed = settled.find((result) => result.status === "rejected");
+    if (failed) return { ok: false, failure: toFailure(failed.reason), upstreamMs };
     return { ok: true, answers: settled.map((result) => (result as PromiseFulfilledResult<unknown>).value), cacheHits, upstreamMs };
   }
 

@@ -62,7 +62,8 @@ export type UsageFailure =
   | { kind: "config"; message: string };
 
 /** `upstreamMs`: how long the answers not in the cache took (0 when all were cached). */
-export type UsageOutcome = { ok: true; answers: unknown[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure };
+/** `upstreamMs`: how long the call waited on Plausible (absent when it was refused before asking). */
+export type UsageOutcome = { ok: true; answers: unknown[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure; upstreamMs?: number };
 
 export function toFailure(error: unknown): UsageFailure {
   if (error instanceof RateLimitedError) return { kind: "rate_limited", retryAfterSeconds: error.retryAfterSeconds, scope: error.scope };

@@ -16,7 +16,7 @@ export interface CallAttribution {
 }
 
 /** What the usage agent reported for the Plausible requests of one call; a failed run reports neither figure. */
-export type PlausibleUsage = { ok: true; cacheHits: number; upstreamMs: number } | { ok: false };
+export type PlausibleUsage = { ok: true; cacheHits: number; upstreamMs: number } | { ok: false; upstreamMs?: number };
 
 export interface ToolCallHandle {
   /** The call ended in a tool error; `expected` ones (bad input, limits, Plausible's refusals) are no fault of this server. */
@@ -42,9 +42,8 @@ export function recordPlausibleUsage(requests: number, usage: PlausibleUsage): v
   const call = activeCalls.getStore();
   if (!call) return;
   call.requests += requests;
-  if (!usage.ok) return;
-  call.cacheHits += usage.cacheHits;
-  call.upstreamMs += usage.upstreamMs;
+  call.upstreamMs += usage.upstreamMs ?? 0;
+  if (usage.ok) call.cacheHits += usage.cacheHits;
 }
 
 /**
