@@ -23,14 +23,11 @@ export function createBearerMcpHandler(env: Env) {
       registerTools(server, () => toolContextFor(env, { scope: "key", apiKey }), { endpoint: "mcp" });
       return server;
     },
-    { route: "/mcp", allowedHostnames: allowedHostnames(env), allowedOriginHostnames: "*" },
+    // Host and Origin are checked for every MCP path before routing (src/http/origin-host-guard.ts).
+    { route: "/mcp", allowedOriginHostnames: "*" },
   );
   return (request: Request, ctx: ExecutionContext): Promise<Response> => {
     if (!bearerKey(request.headers)) return Promise.resolve(missingKeyResponse());
     return handler(request, env, ctx);
   };
-}
-
-function allowedHostnames(env: Env): string[] {
-  return [new URL(env.PUBLIC_URL).hostname, "localhost", "127.0.0.1", "[::1]"];
 }

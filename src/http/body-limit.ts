@@ -1,5 +1,6 @@
 import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { readBounded } from "../shared/read-bounded";
+import { isMcpPath } from "./origin-host-guard";
 
 /**
  * Request bodies on the MCP endpoints: none over 1 MiB is read (an MCP message
@@ -10,12 +11,7 @@ import { readBounded } from "../shared/read-bounded";
  */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 
-const GUARDED_PATHS = ["/mcp", "/sse", "/internal"];
 const LEGACY_MESSAGE_PATHS = new Set(["/sse/message", "/internal/message"]);
-
-function isGuarded(pathname: string): boolean {
-  return GUARDED_PATHS.some((path) => pathname === path || pathname.startsWith(path + "/"));
-}
 
 /**
  * The request to pass on, its body read into memory, or the answer when the body
@@ -24,7 +20,7 @@ function isGuarded(pathname: string): boolean {
  */
 export async function limitRequestBody(request: Request): Promise<Request | Response> {
   const { pathname } = new URL(request.url);
-  if (request.body === null || !isGuarded(pathname)) return request;
+  if (request.body === null || !isMcpPath(pathname)) return request;
 
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > MAX_REQUEST_BYTES) {
