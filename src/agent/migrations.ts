@@ -1,5 +1,6 @@
 import init from "../../migrations/0001_init.sql";
 import audit from "../../migrations/0002_audit.sql";
+import guardHour from "../../migrations/shared-key-guard/0001_hour.sql";
 
 export interface Migration {
   version: number;
@@ -7,11 +8,14 @@ export interface Migration {
   sql: string;
 }
 
-/** Every schema change, in order. Append only: an applied migration is never edited. */
+/** Every schema change of the usage agents, in order. Append only: an applied migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init", sql: init },
   { version: 2, name: "0002_audit", sql: audit },
 ];
+
+/** The same for the shared-key guard, whose storage is its own. */
+export const SHARED_KEY_GUARD_MIGRATIONS: readonly Migration[] = [{ version: 1, name: "shared-key-guard/0001_hour", sql: guardHour }];
 
 /**
  * Brings the storage up to the newest schema, each migration in its own

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { CircuitBreaker } from "./circuit-breaker";
 import { sha256Hex } from "./hash";
+import { applyMigrations, SHARED_KEY_GUARD_MIGRATIONS } from "./migrations";
 import { readUsageConfig, type UsageConfig } from "./usage-config";
 import type { UsageFailure } from "./usage-outcome";
 
@@ -36,9 +37,9 @@ export class SharedKeyGuard extends DurableObject<Env> {
     super(ctx, env);
     this.#config = readUsageConfig(env as unknown as Record<string, unknown>);
     this.#circuit = new CircuitBreaker(this.#config.circuit);
-    ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS shared_key_hour (id INTEGER PRIMARY KEY CHECK (id = 1), hour_start_ms INTEGER NOT NULL, used INTEGER NOT NULL, closed INTEGER NOT NULL)",
-    );
+    ctx.blockConcurrencyWhile(async () => {
+      applyMigrations(ctx.storage, SHARED_KEY_GUARD_MIGRATIONS);
+    });
   }
 
   /** Takes `count` calls from this hour's quota, all or none; refuses without taking any while the circuit is open. */

@@ -3,6 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/agent/hash";
+import { SHARED_KEY_GUARD_MIGRATIONS } from "../../src/agent/migrations";
 import { sharedKeyGuardName, type SharedKeyGuard } from "../../src/agent/shared-key-guard";
 import { describeToolError } from "../../src/agent/tool-errors";
 import { usageAgentName } from "../../src/agent/usage-agent";
@@ -96,6 +97,13 @@ describe("shared-key quota guard", () => {
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(BURST);
     expect(outcomes.filter((outcome) => !outcome.ok && outcome.failure.kind === "rate_limited")).toHaveLength(15);
     expect((await (await guard()).usage()).used).toBe(BURST);
+  });
+
+  it("keeps its schema with the project's migrations, in storage of its own", async () => {
+    const versions = await runInDurableObject(await guard(), (_guard: SharedKeyGuard, state) =>
+      state.storage.sql.exec<{ name: string }>("SELECT name FROM schema_version ORDER BY version").toArray().map((row) => row.name),
+    );
+    expect(versions).toEqual(SHARED_KEY_GUARD_MIGRATIONS.map((migration) => migration.name));
   });
 
   it("gives the user's tokens back when the shared quota refuses", async () => {
