@@ -52,15 +52,9 @@ export interface Visit {
   events: SimEvent[];
 }
 
-export interface VisitAttributes extends SourceProfile {
+export interface VisitAttributes extends SourceProfile, Place {
   utm_content: string;
   utm_term: string;
-  country: string;
-  country_name: string;
-  region: string;
-  region_name: string;
-  city: number;
-  city_name: string;
   device: string;
   screen: string;
   browser: string;
