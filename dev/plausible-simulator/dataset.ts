@@ -22,7 +22,6 @@ export interface SimEvent {
   name: string;
   page: string;
   hostname: string;
-  label: string;
   props: Record<string, string>;
   /** Revenue in the goal's currency, only on revenue goal events. */
   revenue: number | null;
@@ -206,8 +205,8 @@ function pageGoal(id: number, path: string): Goal {
   return { id, goal_type: "page", display_name: `Visit ${path}`, event_name: null, page_path: path, currency: null };
 }
 
-function customEvent(name: string, page: string, label: string, props: Record<string, string>, revenue: number | null = null) {
-  return { name, page, label, props, revenue };
+function customEvent(name: string, page: string, props: Record<string, string>, revenue: number | null = null) {
+  return { name, page, props, revenue };
 }
 
 const BLUEPRINTS: SiteBlueprint[] = [
@@ -222,10 +221,10 @@ const BLUEPRINTS: SiteBlueprint[] = [
     customEvents: (random, pages) => {
       if (!pages.includes("/signup") || random() > 0.35) return [];
       const plan = pick(random, [["free", 70], ["pro", 25], ["enterprise", 5]] as const);
-      const events = [customEvent("Signup", "/signup", "conversion", { plan })];
+      const events = [customEvent("Signup", "/signup", { plan })];
       if (plan !== "free") {
         const price = plan === "pro" ? 29 : 499;
-        events.push(customEvent("Purchase", "/signup", "conversion", { plan }, price));
+        events.push(customEvent("Purchase", "/signup", { plan }, price));
       }
       return events;
     },
@@ -242,10 +241,10 @@ const BLUEPRINTS: SiteBlueprint[] = [
     customEvents: (random, pages) => {
       const product = pages.find((page) => page.startsWith("/products/"))?.slice("/products/".length);
       if (!product || random() > 0.4) return [];
-      const events = [customEvent("Add to Cart", `/products/${product}`, "engagement", { product })];
+      const events = [customEvent("Add to Cart", `/products/${product}`, { product })];
       if (pages.includes("/checkout") || random() < 0.3) {
         const price = { mug: 12, "t-shirt": 25, hoodie: 55 }[product] ?? 20;
-        events.push(customEvent("Purchase", "/checkout", "conversion", { product }, price * between(random, 1, 3)));
+        events.push(customEvent("Purchase", "/checkout", { product }, price * between(random, 1, 3)));
       }
       return events;
     },
@@ -260,7 +259,7 @@ const BLUEPRINTS: SiteBlueprint[] = [
     goals: [eventGoal(7, "Newsletter Signup"), pageGoal(8, "/about")],
     customProps: ["author"],
     customEvents: (random, pages) =>
-      random() < 0.06 ? [customEvent("Newsletter Signup", pages[pages.length - 1] ?? "/", "engagement", {})] : [],
+      random() < 0.06 ? [customEvent("Newsletter Signup", pages[pages.length - 1] ?? "/", {})] : [],
     pageProps: (page): Record<string, string> => {
       if (!page.startsWith("/posts/")) return {};
       return { author: page.includes("privacy") ? "alice" : "bob" };
@@ -305,7 +304,6 @@ function buildVisit(random: Random, blueprint: SiteBlueprint, visitorId: number,
     name: "pageview",
     page,
     hostname: blueprint.hostnameFor(page),
-    label: "(none)",
     props: blueprint.pageProps(page),
     revenue: null,
     timeOnPage: pageCount === 1 ? between(random, 3, 40) : between(random, 8, 240),

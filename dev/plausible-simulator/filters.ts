@@ -1,6 +1,6 @@
 // Compiles a query's filter tree into a predicate over (visit, event) pairs.
 // Visit dimensions read the visit, event dimensions read the event, and
-// behavioral filters (has_done, sequence) look at all events of the visit.
+// behavioral filters (has_done, has_not_done) look at all events of the visit.
 
 import type { SimEvent, Visit, VisitAttributes } from "./dataset.ts";
 import type { Filter } from "./validate.ts";
@@ -30,8 +30,6 @@ export function dimensionReader(dimension: string): DimensionReader {
       return (_visit, event) => event?.page ?? null;
     case "event:hostname":
       return (_visit, event) => event?.hostname ?? null;
-    case "event:label":
-      return (_visit, event) => event?.label ?? null;
   }
   if (dimension.startsWith("event:props:")) {
     const prop = dimension.slice("event:props:".length);
@@ -79,17 +77,6 @@ function compileLeaf(filter: Filter): Predicate {
   };
 }
 
-function compileSequence(steps: Predicate[]): Predicate {
-  return (visit) => {
-    let step = 0;
-    for (const event of visit.events) {
-      if (steps[step]?.(visit, event)) step++;
-      if (step === steps.length) return true;
-    }
-    return false;
-  };
-}
-
 /** Compiles a filter tree. Throws a SyntaxError for a regex JavaScript rejects. */
 export function compileFilter(filter: Filter): Predicate {
   const [operator, operand] = filter;
@@ -112,8 +99,6 @@ export function compileFilter(filter: Filter): Predicate {
       const done = (visit: Visit) => visit.events.some((event) => inner(visit, event));
       return operator === "has_done" ? (visit) => done(visit) : (visit) => !done(visit);
     }
-    case "sequence":
-      return compileSequence((operand as Filter[]).map((part) => compileFilter(part)));
     default:
       return compileLeaf(filter);
   }

@@ -62,7 +62,7 @@ export function isFilterTree(filter: unknown): boolean {
   if (!Array.isArray(filter) || filter.length < 2) return false;
   const [operator, operand] = filter;
   if (filter.length === 2) {
-    if (operator === "and" || operator === "or" || operator === "sequence") {
+    if (operator === "and" || operator === "or") {
       return Array.isArray(operand) && operand.length > 0 && operand.every(isFilterTree);
     }
     if (operator === "not" || operator === "has_done" || operator === "has_not_done") return isFilterTree(operand);
@@ -167,7 +167,7 @@ interface LeafVisit {
 export function leaves(filters: Filter[], depth = 0, behavioralDepth = 0): LeafVisit[] {
   return filters.flatMap((filter) => {
     const [operator, operand] = filter;
-    if (operator === "and" || operator === "or" || operator === "sequence") return leaves(operand as Filter[], depth + 1, behavioralDepth);
+    if (operator === "and" || operator === "or") return leaves(operand as Filter[], depth + 1, behavioralDepth);
     if (operator === "not") return leaves([operand as Filter], depth + 1, behavioralDepth);
     if (operator === "has_done" || operator === "has_not_done") return leaves([operand as Filter], depth + 1, behavioralDepth + 1);
     return [{ leaf: filter, depth, behavioralDepth }];

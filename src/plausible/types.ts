@@ -52,8 +52,7 @@ export type Filter =
   | ["and" | "or", Filter[]]
   | ["not", Filter]
   // Event filters only, and not nested inside another has_done.
-  | ["has_done" | "has_not_done", Filter]
-  | ["sequence", Filter[]];
+  | ["has_done" | "has_not_done", Filter];
 
 export type SortDirection = "asc" | "desc";
 

@@ -22,7 +22,7 @@ export const METRICS = [
 
 export const NAMED_DATE_RANGES = ["all", "day", "24h", "7d", "28d", "30d", "91d", "month", "6mo", "12mo", "year"] as const;
 
-export const EVENT_DIMENSIONS = ["event:name", "event:page", "event:hostname", "event:label"] as const;
+export const EVENT_DIMENSIONS = ["event:name", "event:page", "event:hostname"] as const;
 
 export const VISIT_DIMENSIONS = [
   "visit:source",

@@ -50,7 +50,7 @@ export function propertyDimension(property: string, argument: string): string {
  */
 function dimensionsIn(filter: FilterInput): string[] {
   const [operator, operand] = filter;
-  if (operator === "and" || operator === "or" || operator === "sequence") return (operand as FilterInput[]).flatMap(dimensionsIn);
+  if (operator === "and" || operator === "or") return (operand as FilterInput[]).flatMap(dimensionsIn);
   if (operator === "not") return dimensionsIn(operand as FilterInput);
   if (operator === "has_done" || operator === "has_not_done") return [];
   return [operand as string];

@@ -30,7 +30,7 @@ export function isDimension(name: string): boolean {
 }
 
 const DIMENSION_HINT =
-  "use event:page, event:name, event:hostname, event:label, event:goal, event:props:<name>, visit:<source|channel|referrer|utm_*|device|browser|os|country|region|city|*_name|entry_page|exit_page|...> or time, time:hour, time:day, time:week, time:month";
+  "use event:page, event:name, event:hostname, event:goal, event:props:<name>, visit:<source|channel|referrer|utm_*|device|browser|os|country|region|city|*_name|entry_page|exit_page|...> or time, time:hour, time:day, time:week, time:month";
 
 export const dimension = z
   .string()
@@ -128,12 +128,12 @@ const leafFilter = z.tuple([leafOperator, filterDimension, clauses, modifiers.op
 });
 export type FilterInput =
   | z.output<typeof leafFilter>
-  | ["and" | "or" | "sequence", FilterInput[]]
+  | ["and" | "or", FilterInput[]]
   | ["not" | "has_done" | "has_not_done", FilterInput];
 export const filter: z.ZodType<FilterInput> = z.lazy(() =>
   z.union([
     leafFilter,
-    z.tuple([z.enum(["and", "or", "sequence"]), z.array(filter).min(1)]),
+    z.tuple([z.enum(["and", "or"]), z.array(filter).min(1)]),
     z.tuple([z.enum(["not", "has_done", "has_not_done"]), filter]),
   ]),
 );

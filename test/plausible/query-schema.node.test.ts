@@ -54,7 +54,6 @@ const valid: [string, QueryBody][] = [
         ["or", [["is", "visit:browser", ["Firefox"]], ["and", [["is", "visit:os", ["Linux"]], ["not", ["is", "visit:device", ["Mobile"]]]]]]],
         ["has_done", ["is", "event:name", ["Signup"]]],
         ["has_not_done", ["contains", "event:page", ["/pricing"], { case_sensitive: true }]],
-        ["sequence", [["is", "event:page", ["/pricing"]], ["is", "event:name", ["Purchase"]]]],
       ],
     },
   ],
