@@ -62,8 +62,8 @@ export class PlausibleClient {
     return this.#expect(call, queryResultShape, await callPlausible(this.#config, call));
   }
 
-  // Sites API: Enterprise plans only. Community Edition answers 404, which
-  // surfaces as PlausibleApiError with status 404.
+  // Sites API: Plausible Cloud only. Community Edition answers 406 with an
+  // HTML page (other setups 404), which surfaces as a PlausibleApiError.
   async listSites(): Promise<Site[]> {
     const pages = await this.#allPages({ method: "GET", path: "api/v1/sites" }, sitesPageShape);
     return pages.flatMap((page) => page.sites.map(({ domain, timezone }) => (timezone === undefined ? { domain } : { domain, timezone })));

@@ -5,8 +5,8 @@
 
 // Plausible answered with a 4xx. `plausibleMessage` is Plausible's own
 // {"error": "..."} text, verbatim, or the start of the body when it sent no
-// such text. A 404 from the Sites API on Community Edition lands here too, so
-// callers can check `status === 404` and fall back.
+// such text. Community Edition's answer to the Sites API (406, an HTML page)
+// lands here too, so callers can check the status and fall back.
 export class PlausibleApiError extends Error {
   override name = "PlausibleApiError";
   readonly status: number;

@@ -4,8 +4,12 @@ import { z } from "zod";
 // fields are tolerated (Plausible adds fields over time); missing or
 // mistyped ones mean the answer did not come from a compatible Plausible.
 
+// Dimension values are strings, except visit:city's, which are integer GeoName
+// ids (e.g. 5391959); a value Plausible could not determine may be null.
+export const dimensionValueShape = z.union([z.string(), z.number(), z.null()]);
+
 export const queryResultShape = z.object({
-  results: z.array(z.object({ metrics: z.array(z.unknown()), dimensions: z.array(z.string()) })),
+  results: z.array(z.object({ metrics: z.array(z.unknown()), dimensions: z.array(dimensionValueShape) })),
   meta: z.record(z.string(), z.unknown()),
   query: z.record(z.string(), z.unknown()),
 });
@@ -22,10 +26,12 @@ export const goalsPageShape = paginationMeta.extend({
   goals: z.array(
     z.object({
       id: z.union([z.string(), z.number()]),
-      goal_type: z.enum(["event", "page"]),
+      goal_type: z.enum(["event", "page", "scroll"]),
       display_name: z.string(),
       event_name: z.string().nullable(),
       page_path: z.string().nullable(),
+      // Scroll goals: the share of the page (percent) a visitor must scroll past.
+      scroll_threshold: z.number().optional(),
       custom_props: z.record(z.string(), z.string()).optional(),
     }),
   ),

@@ -82,10 +82,13 @@ export interface QueryBody {
   pagination?: QueryPagination;
 }
 
+// Strings, except visit:city: integer GeoName ids (null when unknown).
+export type DimensionValue = string | number | null;
+
 export interface QueryResultRow {
   // Numbers, or {value, currency, short, long} objects for revenue metrics.
   metrics: unknown[];
-  dimensions: string[];
+  dimensions: DimensionValue[];
 }
 
 export interface QueryResult {
@@ -102,10 +105,12 @@ export interface Site {
 
 export interface Goal {
   id: string | number;
-  goal_type: "event" | "page";
+  goal_type: "event" | "page" | "scroll";
   display_name: string;
   event_name: string | null;
   page_path: string | null;
+  // Scroll goals only: percent of the page scrolled.
+  scroll_threshold?: number;
   custom_props?: Record<string, string>;
 }
 

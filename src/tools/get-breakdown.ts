@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { buildFilters, metricRecord, propertyDimension, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, isDimension, metric, metricList, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, dimensionValue, isDimension, metric, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 export const getBreakdownTool = defineTool({
@@ -25,7 +25,7 @@ export const getBreakdownTool = defineTool({
     site_id: z.string(),
     date_range: dateRangeOutput,
     dimension: z.string(),
-    rows: z.array(z.object({ value: z.string(), metrics: metricValues })),
+    rows: z.array(z.object({ value: dimensionValue, metrics: metricValues })),
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
@@ -48,10 +48,10 @@ export const getBreakdownTool = defineTool({
         pagination: { limit: input.limit },
       },
     ]);
-    const rows = answer!.results.map((row) => ({ value: String(row.dimensions[0] ?? ""), metrics: metricRecord(input.metrics, row.metrics) }));
+    const rows = answer!.results.map((row) => ({ value: row.dimensions[0] ?? null, metrics: metricRecord(input.metrics, row.metrics) }));
     return {
       structured: { site_id: site, date_range: input.date_range, dimension: breakdownBy, rows },
-      text: `${site}, ${describeRange(input.date_range)}, by ${breakdownBy}\n${table(
+      text: `${site}, ${describeRange(input.date_range)}, by ${breakdownBy}${breakdownBy === "visit:city" ? " (GeoName ids; visit:city_name gives names)" : ""}\n${table(
         [breakdownBy, ...input.metrics],
         rows.map((row) => [row.value, ...input.metrics.map((name) => row.metrics[name])]),
       )}`,

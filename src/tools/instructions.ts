@@ -12,6 +12,6 @@ Metrics:
 - time_on_page and scroll_depth need event:page (a page argument, filter or dimension).
 - pageviews and events cannot be combined with visit:entry_page or visit:exit_page.
 
-Dimensions: event:page, event:goal, event:props:<name> (custom properties), visit:source, visit:channel, visit:referrer, visit:utm_*, visit:device, visit:browser, visit:os, visit:country (2-letter code; use visit:country_name for names), visit:city_name, visit:entry_page, visit:exit_page; time dimensions only in timeseries or query.
+Dimensions: event:page, event:goal, event:props:<name> (custom properties), visit:source, visit:channel, visit:referrer, visit:utm_*, visit:device, visit:browser, visit:os, visit:country (2-letter code; use visit:country_name for names), visit:city_name (visit:city gives numeric GeoName ids), visit:entry_page, visit:exit_page; time dimensions only in timeseries or query.
 
 If a call fails, the error says what to change: fix that argument and try again. If no site is given and none is configured, ask the user which site.`;

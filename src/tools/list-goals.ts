@@ -8,19 +8,26 @@ import { defineTool } from "./types";
 
 const FALLBACK_RANGE = "12mo";
 
+function goalTarget(goal: { event_name: string | null; page_path: string | null; scroll_threshold?: number }): string {
+  if (goal.scroll_threshold !== undefined) return `${goal.page_path ?? "any page"} scrolled ${goal.scroll_threshold}%`;
+  return goal.event_name ?? goal.page_path ?? "";
+}
+
 export const listGoalsTool = defineTool({
   name: "list_goals",
   title: "List goals",
-  description: "The goals configured for a site (custom events and pageview goals), by the names to use in `goal` arguments and event:goal filters.",
+  description:
+    "The goals configured for a site (custom events, pageview goals and scroll-depth goals), by the names to use in `goal` arguments and event:goal filters.",
   inputSchema: z.object({ site_id: siteId }),
   outputSchema: z.object({
     site_id: z.string(),
     goals: z.array(
       z.object({
         name: z.string(),
-        goal_type: z.enum(["event", "page"]).optional(),
+        goal_type: z.enum(["event", "page", "scroll"]).optional(),
         event_name: z.string().nullable().optional(),
         page_path: z.string().nullable().optional(),
+        scroll_threshold: z.number().optional().describe("Scroll goals: percent of the page a visitor scrolled past"),
       }),
     ),
     source: z.enum(["sites_api", "conversions_breakdown"]),
@@ -35,10 +42,12 @@ export const listGoalsTool = defineTool({
         goal_type: goal.goal_type,
         event_name: goal.event_name,
         page_path: goal.page_path,
+        // Plausible gives other goal types a threshold of -1: only a scroll goal's means something.
+        ...(goal.goal_type === "scroll" && goal.scroll_threshold !== undefined ? { scroll_threshold: goal.scroll_threshold } : {}),
       }));
       return {
         structured: { site_id: site, goals: listed, source: "sites_api" as const },
-        text: `${site}: goals\n${table(["goal", "type", "event / page"], listed.map((goal) => [goal.name, goal.goal_type, goal.event_name ?? goal.page_path ?? ""]))}`,
+        text: `${site}: goals\n${table(["goal", "type", "event / page"], listed.map((goal) => [goal.name, goal.goal_type, goalTarget(goal)]))}`,
       };
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;

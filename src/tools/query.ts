@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { QueryBody } from "../plausible";
 import { describeRange, table } from "./render";
 import { resolveSiteId, runQueries } from "./query-parts";
-import { dateRange, dateRangeOutput, dimension, filters, metricList, metricValue, noRepeats, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, dimension, dimensionValue, filters, metricList, metricValue, noRepeats, siteId } from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 const orderBy = z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional();
@@ -52,7 +52,7 @@ export const queryTool = defineTool({
     date_range: dateRangeOutput,
     dimensions: z.array(z.string()),
     metrics: z.array(z.string()),
-    results: z.array(z.object({ dimensions: z.array(z.unknown()), metrics: z.array(metricValue) })),
+    results: z.array(z.object({ dimensions: z.array(dimensionValue), metrics: z.array(metricValue) })),
     meta: z.record(z.string(), z.unknown()),
   }),
   async run(input, context) {
@@ -69,7 +69,7 @@ export const queryTool = defineTool({
       structured: { site_id: body.site_id, date_range: input.date_range, dimensions, metrics: input.metrics, results, meta: answer!.meta ?? {} },
       text: `${body.site_id}, ${describeRange(input.date_range)}\n${table(
         [...dimensions, ...input.metrics],
-        results.map((row) => [...row.dimensions.map(String), ...row.metrics]),
+        results.map((row) => [...row.dimensions, ...row.metrics]),
       )}`,
     };
   },

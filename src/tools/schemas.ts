@@ -172,4 +172,6 @@ export const metricValue = z.union([
   z.object({ value: z.number().nullable(), currency: z.string(), short: z.string(), long: z.string() }),
 ]);
 export const metricValues = z.record(z.string(), metricValue);
+/** A dimension value as Plausible sends it: a string, an integer GeoName id for visit:city, or null when unknown. */
+export const dimensionValue = z.union([z.string(), z.number(), z.null()]);
 export const dateRangeOutput = z.union([z.string(), datePair]);

@@ -99,10 +99,11 @@ describe("bearer endpoint errors", () => {
   it.each([
     [402, TEXTS.paymentRequired, "no Stats API access"],
     [429, TEXTS.rateLimited, "Capacity returns within 3600 s"],
+    [429, TEXTS.rateLimitedOlder, "Capacity returns within 3600 s"],
   ])("surfaces Plausible %i with its text and the next step", async (status, text, hint) => {
     plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(status, text) : undefined));
     const client = await connectBearer("streamable-http (SDK v2)", "test-key-bbbbbbbb");
-    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: `status-${status}.example.com` } });
+    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: `status-${status}-${text.length}.example.com` } });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(`Plausible answered ${status}: ${text}`);
     expect(textOf(result)).toContain(hint);

@@ -21,12 +21,26 @@ export type Route = (request: RecordedRequest) => Reply | undefined;
 
 export const TEXTS = {
   invalidKey: "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested.",
-  rateLimited: "Too many API requests. Your API key is limited to 600 requests per hour. Please contact us to request more capacity.",
+  // The newest servers' hourly limit text; older ones said "Your API key is limited to 600 requests per hour".
+  rateLimited: "Too many API requests. The limit is 600 per hour. Please contact us to request more capacity.",
+  rateLimitedOlder: "Too many API requests. Your API key is limited to 600 requests per hour. Please contact us to request more capacity.",
   paymentRequired: "The account that owns this API key does not have access to Stats API. Please make sure you're using the API key of a subscriber account and that the subscription is active",
 };
 
 export function plausibleError(status: number, error: string): Response {
   return Response.json({ error }, { status });
+}
+
+/**
+ * Community Edition has no Sites API routes: the request falls through to the
+ * HTML catch-all, whose content negotiation answers 406 to `Accept: application/json`.
+ */
+export function communityEditionSitesApi(request: RecordedRequest): Response | undefined {
+  if (!request.path.startsWith("/api/v1/sites")) return undefined;
+  return new Response(
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not Acceptable · Plausible Analytics</title></head><body><main><h1>Not Acceptable</h1><p>Oops! There was an error.</p></main></body></html>',
+    { status: 406, headers: { "content-type": "text/html; charset=utf-8" } },
+  );
 }
 
 /** A deterministic answer shaped like Plausible's for any query: one row per dimension value. */
