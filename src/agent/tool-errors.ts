@@ -1,4 +1,4 @@
-import { PlausibleApiError, PlausibleConfigError, PlausibleResponseError, PlausibleUnavailableError } from "../plausible";
+import { featureRefusedIn, PlausibleApiError, PlausibleConfigError, PlausibleResponseError, PlausibleUnavailableError, versionHint } from "../plausible";
 import { ToolInputError } from "../tools";
 import { CircuitOpenError, RateLimitedError, SharedQuotaError, UpstreamUnavailableError } from "./usage-outcome";
 
@@ -18,7 +18,10 @@ export function describeToolError(error: unknown): string {
   }
   if (error instanceof PlausibleApiError) {
     const window = error.status === 429 && error.retryAfterSeconds ? ` Capacity returns within ${error.retryAfterSeconds} s.` : "";
-    return `Plausible answered ${error.status}: ${error.plausibleMessage}\n${HINTS[error.status] ?? "Check the arguments and try again."}${window}`;
+    // An older Community Edition refuses what it does not know yet with an ordinary 400.
+    const refused = error.status === 400 ? featureRefusedIn(error.plausibleMessage) : undefined;
+    const hint = refused ? versionHint(refused) : (HINTS[error.status] ?? "Check the arguments and try again.");
+    return `Plausible answered ${error.status}: ${error.plausibleMessage}\n${hint}${window}`;
   }
   if (error instanceof SharedQuotaError) {
     return `${error.message} Wait until then; answers already fetched are cached and free, so repeat earlier questions meanwhile.`;

@@ -1,5 +1,6 @@
 export { parsePlausibleBaseUrl } from "./base-url";
 export { canonicalJson } from "./canonical-json";
+export { COMMUNITY_EDITION_FEATURES, featureRefusedIn, versionHint, versionTableMarkdown, type VersionedFeature } from "./ce-versions";
 export { PlausibleClient, type PlausibleClientOptions } from "./client";
 export { PlausibleApiError, PlausibleConfigError, PlausibleResponseError, PlausibleUnavailableError } from "./errors";
 export type * from "./types";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { communityEditionSitesApi, installFakePlausible, type FakePlausible } from "../support/fake-plausible";
+import { communityEditionSitesApi, installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
 import { connectBearer, textOf, type TestClient } from "../support/mcp-clients";
 
 /**
@@ -101,5 +101,27 @@ describe("Community Edition: no Sites API (406 with an HTML page)", () => {
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ source: "unavailable", properties: [] });
     expect(textOf(result)).toContain("This Plausible instance has no Sites API");
+  });
+});
+
+describe("an older Community Edition", () => {
+  it("refusing 24h: the tool error names the feature, the version and what to use instead", async () => {
+    // CE 3.2's schema has no "24h": its schema error is a plain 400.
+    plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(400, '#/date_range: Invalid date range "24h"') : undefined));
+    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: "ce32.example.com", date_range: "24h" } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('Plausible answered 400: #/date_range: Invalid date range "24h"');
+    expect(textOf(result)).toContain('Plausible Cloud has date range "24h"; Community Edition does not yet (3.2 refuses it). Use instead: "day"');
+  });
+
+  it("refusing time_on_page (CE before 3.0): says it needs 3.0", async () => {
+    plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(400, '#/metrics/1: Invalid metric "time_on_page"') : undefined));
+    const result = await client.callTool({
+      name: "get_aggregate",
+      arguments: { site_id: "ce25.example.com", metrics: ["visitors", "time_on_page"], page: "/pricing" },
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("metric time_on_page needs Plausible Community Edition 3.0 or newer");
+    expect(textOf(result)).toContain("Use instead: visit_duration");
   });
 });
