@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
+import { buildFilters, metricRecord, resolveSiteId, type MetricValue } from "./query-parts";
 import { describeRange, table } from "./render";
+import { fetchSeries } from "./series";
 import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { defineTool } from "./types";
 
@@ -10,7 +11,7 @@ export const getTimeseriesTool = defineTool({
   name: "get_timeseries",
   title: "Metrics over time",
   description:
-    "Metrics per hour, day, week or month across a period, with empty buckets filled with zero so every bucket appears. Example: daily visitors to /pricing around Tuesday's deploy.",
+    "Metrics per hour, day, week or month across a period, with empty buckets filled with zero so every bucket up to now appears (month and year end today). Example: daily visitors to /pricing around Tuesday's deploy.",
   inputSchema: z.object({
     site_id: siteId,
     date_range: dateRange.default("28d"),
@@ -26,21 +27,16 @@ export const getTimeseriesTool = defineTool({
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
-    const [answer] = await runQueries(context, [
-      {
-        site_id: site,
-        metrics: input.metrics,
-        date_range: input.date_range,
-        dimensions: [`time:${input.interval}`],
-        filters: buildFilters(input),
-        include: { time_labels: true },
-      },
-    ]);
-    const byTime = new Map(answer!.results.map((row) => [String(row.dimensions[0]), row.metrics]));
-    const labels = Array.isArray(answer!.meta?.time_labels) ? (answer!.meta.time_labels as string[]) : [...byTime.keys()];
+    const { buckets } = await fetchSeries(context, {
+      site_id: site,
+      metrics: input.metrics,
+      date_range: input.date_range,
+      dimensions: [`time:${input.interval}`],
+      filters: buildFilters(input),
+    });
     // Plausible leaves out buckets without data: a count there is zero, while a rate or an average has no value.
     const empty = input.metrics.map((name): MetricValue => (COUNTS.has(name) ? 0 : null));
-    const rows = labels.map((time) => ({ time, metrics: metricRecord(input.metrics, byTime.get(time) ?? empty) }));
+    const rows = buckets.map(({ time, metrics }) => ({ time, metrics: metricRecord(input.metrics, metrics ?? empty) }));
     return {
       structured: { site_id: site, date_range: input.date_range, interval: input.interval, rows },
       text: `${site}, ${describeRange(input.date_range)}, per ${input.interval}\n${table(

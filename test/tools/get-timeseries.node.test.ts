@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { PlausibleApiError, type PlausibleRequest } from "../../src/plausible";
 import { getTimeseriesTool } from "../../src/tools/get-timeseries";
 import { callTool, fakeContext, queryBodies, queryResult } from "./fake-context";
 
@@ -47,5 +48,46 @@ describe("get_timeseries", () => {
     expect(structured.rows).toEqual([{ time: "2024-05-07 05:00:00", metrics: { visitors: 3, pageviews: 4 } }]);
     await callTool(getTimeseriesTool, { site_id: "example.com" }, context);
     expect(queryBodies(calls)[1]).toMatchObject({ date_range: "28d", dimensions: ["time:day"] });
+  });
+
+  describe("month and year", () => {
+    afterEach(() => vi.useRealTimers());
+    // Plausible's whole month, as it answers without trim_relative_date_range (Berlin, UTC+1 in January).
+    const wholeMonth = () =>
+      queryResult([[["2026-01-14"], [5, 6]]], { time_labels: Array.from({ length: 31 }, (_, day) => `2026-01-${String(day + 1).padStart(2, "0")}`) });
+    const withRange = (result: ReturnType<typeof queryResult>) => ({ ...result, query: { date_range: ["2026-01-01T00:00:00+01:00", "2026-01-31T23:59:59+01:00"] } });
+
+    it("asks Plausible to end the period today and drops any bucket after now in the site's timezone", async () => {
+      // 23:30 UTC on the 15th is already the 16th in Berlin.
+      vi.useFakeTimers({ now: Date.parse("2026-01-15T23:30:00Z"), toFake: ["Date"] });
+      const { context, calls } = fakeContext(() => withRange(wholeMonth()));
+      const { structured } = await callTool(getTimeseriesTool, { site_id: "example.com", date_range: "month" }, context);
+      expect(queryBodies(calls)[0]!.include).toEqual({ time_labels: true, trim_relative_date_range: true });
+      expect(structured.rows.map((row) => row.time).at(-1)).toBe("2026-01-16");
+      expect(structured.rows).toHaveLength(16);
+    });
+
+    it("on a Community Edition older than 3.1, asks again without trim_relative_date_range and trims itself", async () => {
+      vi.useFakeTimers({ now: Date.parse("2026-01-15T12:00:00Z"), toFake: ["Date"] });
+      const refusal = "#/include/trim_relative_date_range: Schema does not allow additional properties.";
+      const { context, calls } = fakeContext((request: PlausibleRequest) => {
+        if (request.kind === "query" && request.body.include?.trim_relative_date_range) {
+          throw new PlausibleApiError(`Plausible answered 400: ${refusal}`, { status: 400, plausibleMessage: refusal });
+        }
+        return withRange(wholeMonth());
+      });
+      const { structured } = await callTool(getTimeseriesTool, { site_id: "example.com", date_range: "month", interval: "week" }, context);
+      expect(queryBodies(calls).map((body) => body.include)).toEqual([{ time_labels: true, trim_relative_date_range: true }, { time_labels: true }]);
+      expect(structured.rows.map((row) => row.time).at(-1)).toBe("2026-01-15");
+    });
+
+    it("does not retry other refusals", async () => {
+      const refusal = '#/metrics/0: Invalid metric "scroll_depth"';
+      const { context, calls } = fakeContext(() => {
+        throw new PlausibleApiError(`Plausible answered 400: ${refusal}`, { status: 400, plausibleMessage: refusal });
+      });
+      await expect(callTool(getTimeseriesTool, { site_id: "example.com", date_range: "year", metrics: ["scroll_depth"], page: "/" }, context)).rejects.toThrow(refusal);
+      expect(calls).toHaveLength(1);
+    });
   });
 });
