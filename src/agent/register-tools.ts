@@ -1,5 +1,5 @@
 import { observeToolCall, type ToolCaller } from "../observability/tool-call";
-import { TOOLS, type ToolContext } from "../tools";
+import { DEFAULT_MAX_RESULT_CHARS, fitResult, TOOLS, type ToolContext } from "../tools";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
 /** The part of `McpServer.registerTool` that SDK v1 and v2 share. */
@@ -28,7 +28,9 @@ export function registerTools(server: ToolRegistry, contextFor: (extra: unknown)
       ((input: unknown, extra: unknown) =>
         observeToolCall(caller, tool.name, async (call) => {
           try {
-            const { structured, text } = await tool.run(input as never, await contextFor(extra));
+            const context = await contextFor(extra);
+            // Every result fits the budget clients accept; long listings are cut and say so.
+            const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS);
             return { structuredContent: structured, content: [{ type: "text", text }] };
           } catch (error) {
             call.failed(error, isExpectedToolError(error));

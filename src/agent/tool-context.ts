@@ -2,6 +2,7 @@ import { currentCallAttribution, recordPlausibleUsage } from "../observability/t
 import type { ToolContext } from "../tools";
 import { sha256Hex } from "./hash";
 import { usageAgentName } from "./usage-agent";
+import { readMaxResultChars } from "./usage-config";
 import { fromFailure, type UsageOutcome } from "./usage-outcome";
 
 /** Who is calling: a bearer API key (/mcp, /sse) or a signed-in user on the shared key (/internal). */
@@ -13,6 +14,7 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
   const apiKey = caller.scope === "key" ? caller.apiKey : undefined;
   return {
     defaultSiteId: env.PLAUSIBLE_DEFAULT_SITE_ID || undefined,
+    maxResultChars: readMaxResultChars(env as unknown as Record<string, unknown>),
     async plausible(requests) {
       // One Durable Object round trip per call: the agent reads its name from ctx.id.name and starts
       // itself on its first RPC, so agents' getAgentByName (a start-up RPC before every call) is not needed.

@@ -1,5 +1,5 @@
 import { featureRefusedIn, PlausibleApiError, PlausibleConfigError, PlausibleResponseError, PlausibleUnavailableError, versionHint } from "../plausible";
-import { ToolInputError } from "../tools";
+import { ResultBudgetError, ToolInputError } from "../tools";
 import { CircuitOpenError, RateLimitedError, SharedQuotaError, UpstreamUnavailableError } from "./usage-outcome";
 
 const HINTS: Record<number, string> = {
@@ -12,7 +12,7 @@ const HINTS: Record<number, string> = {
 
 /** Turns a failed tool call into the text a model and a person read: what went wrong and what to do next. */
 export function describeToolError(error: unknown): string {
-  if (error instanceof ToolInputError) return error.message;
+  if (error instanceof ToolInputError || error instanceof ResultBudgetError) return error.message;
   if (error instanceof RateLimitedError) {
     return `${error.message} Wait ${error.retryAfterSeconds} s before the next call; answers already fetched are cached and free.`;
   }
@@ -47,6 +47,7 @@ export function isExpectedToolError(error: unknown): boolean {
   return (
     !(error instanceof Error) ||
     error instanceof ToolInputError ||
+    error instanceof ResultBudgetError ||
     error instanceof RateLimitedError ||
     error instanceof SharedQuotaError ||
     error instanceof CircuitOpenError ||

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_RESULT_CHARS } from "../tools/types";
 import type { CircuitSettings } from "./circuit-breaker";
 
 /** Limits and cache settings, read from the environment with the documented defaults. */
@@ -42,4 +43,10 @@ export function readUsageConfig(env: Partial<Record<string, unknown>>): UsageCon
       coolingOffSeconds: positiveInteger(text("CIRCUIT_COOLING_OFF_SECONDS"), 30, "CIRCUIT_COOLING_OFF_SECONDS"),
     },
   };
+}
+
+/** The most characters one tool result may take (`MAX_RESULT_CHARS`). */
+export function readMaxResultChars(env: Partial<Record<string, unknown>>): number {
+  const raw = env.MAX_RESULT_CHARS;
+  return positiveInteger(typeof raw === "string" ? raw : undefined, DEFAULT_MAX_RESULT_CHARS, "MAX_RESULT_CHARS");
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { buildFilters, metricRecord, propertyDimension, resolveSiteId, runQueries } from "./query-parts";
-import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, dimensionValue, isDimension, metric, metricList, metricValues, narrowing, siteId } from "./schemas";
+import { describeRange } from "./render";
+import { dateRange, dateRangeOutput, dimensionValue, isDimension, metric, metricList, metricValues, narrowing, siteId, truncation } from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 export const getBreakdownTool = defineTool({
@@ -26,6 +26,7 @@ export const getBreakdownTool = defineTool({
     date_range: dateRangeOutput,
     dimension: z.string(),
     rows: z.array(z.object({ value: dimensionValue, metrics: metricValues })),
+    ...truncation,
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
@@ -51,10 +52,13 @@ export const getBreakdownTool = defineTool({
     const rows = answer!.results.map((row) => ({ value: row.dimensions[0] ?? null, metrics: metricRecord(input.metrics, row.metrics) }));
     return {
       structured: { site_id: site, date_range: input.date_range, dimension: breakdownBy, rows },
-      text: `${site}, ${describeRange(input.date_range)}, by ${breakdownBy}${breakdownBy === "visit:city" ? " (GeoName ids; visit:city_name gives names)" : ""}\n${table(
-        [breakdownBy, ...input.metrics],
-        rows.map((row) => [row.value, ...input.metrics.map((name) => row.metrics[name])]),
-      )}`,
+      text: `${site}, ${describeRange(input.date_range)}, by ${breakdownBy}${breakdownBy === "visit:city" ? " (GeoName ids; visit:city_name gives names)" : ""}`,
+      listing: {
+        key: "rows",
+        headers: [breakdownBy, ...input.metrics],
+        cells: rows.map((row) => [row.value, ...input.metrics.map((name) => row.metrics[name])]),
+        narrow: "a smaller limit, fewer metrics or a filter",
+      },
     };
   },
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { buildFilters, metricRecord, resolveSiteId, runQueries } from "./query-parts";
-import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, metricValues, narrowing, siteId } from "./schemas";
+import { describeRange } from "./render";
+import { dateRange, dateRangeOutput, metricValues, narrowing, siteId, truncation } from "./schemas";
 import { defineTool } from "./types";
 
 const METRICS = ["visitors", "events", "conversion_rate"] as const;
@@ -22,6 +22,7 @@ export const getConversionsTool = defineTool({
     site_id: z.string(),
     date_range: dateRangeOutput,
     rows: z.array(z.object({ goal: z.string(), page: z.string().optional(), metrics: metricValues })),
+    ...truncation,
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
@@ -44,10 +45,13 @@ export const getConversionsTool = defineTool({
     }));
     return {
       structured: { site_id: site, date_range: input.date_range, rows },
-      text: `${site}, ${describeRange(input.date_range)}, conversions (rate = % of all visitors)\n${table(
-        [...(input.per_page ? ["goal", "page"] : ["goal"]), ...METRICS],
-        rows.map((row) => [row.goal, ...(input.per_page ? [row.page] : []), ...METRICS.map((name) => row.metrics[name])]),
-      )}`,
+      text: `${site}, ${describeRange(input.date_range)}, conversions (rate = % of all visitors)`,
+      listing: {
+        key: "rows",
+        headers: [...(input.per_page ? ["goal", "page"] : ["goal"]), ...METRICS],
+        cells: rows.map((row) => [row.goal, ...(input.per_page ? [row.page] : []), ...METRICS.map((name) => row.metrics[name])]),
+        narrow: "a smaller limit, one goal, or a page filter",
+      },
     };
   },
 });

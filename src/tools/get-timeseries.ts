@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { buildFilters, metricRecord, resolveSiteId, type MetricValue } from "./query-parts";
-import { describeRange, table } from "./render";
+import { describeRange } from "./render";
 import { fetchSeries } from "./series";
-import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId, truncation } from "./schemas";
 import { defineTool } from "./types";
 
 const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
@@ -24,6 +24,7 @@ export const getTimeseriesTool = defineTool({
     date_range: dateRangeOutput,
     interval: z.string(),
     rows: z.array(z.object({ time: z.string(), metrics: metricValues })),
+    ...truncation,
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
@@ -39,10 +40,13 @@ export const getTimeseriesTool = defineTool({
     const rows = buckets.map(({ time, metrics }) => ({ time, metrics: metricRecord(input.metrics, metrics ?? empty) }));
     return {
       structured: { site_id: site, date_range: input.date_range, interval: input.interval, rows },
-      text: `${site}, ${describeRange(input.date_range)}, per ${input.interval}\n${table(
-        [input.interval, ...input.metrics],
-        rows.map((row) => [row.time, ...input.metrics.map((name) => row.metrics[name])]),
-      )}`,
+      text: `${site}, ${describeRange(input.date_range)}, per ${input.interval}`,
+      listing: {
+        key: "rows",
+        headers: [input.interval, ...input.metrics],
+        cells: rows.map((row) => [row.time, ...input.metrics.map((name) => row.metrics[name])]),
+        narrow: "a coarser interval (day, week or month rather than hour) or a shorter date_range",
+      },
     };
   },
 });

@@ -12,7 +12,8 @@ import { queryTool } from "./query";
 import type { ToolDefinition } from "./types";
 
 export { SERVER_INSTRUCTIONS } from "./instructions";
-export { ToolInputError, type ToolContext, type ToolDefinition } from "./types";
+export { fitResult } from "./render";
+export { DEFAULT_MAX_RESULT_CHARS, ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
 
 export const TOOLS: readonly ToolDefinition[] = [
   getAggregateTool,

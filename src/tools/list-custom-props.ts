@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { resolveSiteId } from "./query-parts";
-import { table } from "./render";
-import { siteId } from "./schemas";
+import { siteId, truncation } from "./schemas";
 import { isSitesApiMissing } from "./sites-api";
 import { defineTool } from "./types";
 
@@ -15,6 +14,7 @@ export const listCustomPropsTool = defineTool({
     properties: z.array(z.string()),
     source: z.enum(["sites_api", "unavailable"]),
     note: z.string().optional(),
+    ...truncation,
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
@@ -22,7 +22,13 @@ export const listCustomPropsTool = defineTool({
       const [properties] = (await context.plausible([{ kind: "customProps", siteId: site }])) as [string[]];
       return {
         structured: { site_id: site, properties, source: "sites_api" as const },
-        text: `${site}: custom properties\n${table(["property"], properties.map((name) => [name]))}`,
+        text: `${site}: custom properties`,
+        listing: {
+          key: "properties",
+          headers: ["property"],
+          cells: properties.map((name) => [name]),
+          narrow: "ask the user which property they mean, then get_breakdown with event:props:<name>",
+        },
       };
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import type { Goal, QueryResult } from "../plausible";
 import { resolveSiteId } from "./query-parts";
-import { table } from "./render";
-import { siteId } from "./schemas";
+import { siteId, truncation } from "./schemas";
 import { isSitesApiMissing } from "./sites-api";
 import { defineTool } from "./types";
 
 const FALLBACK_RANGE = "12mo";
+const NARROW = "ask the user which goal they mean, or get_conversions with a goal filter";
 
 function goalTarget(goal: { event_name: string | null; page_path: string | null; scroll_threshold?: number }): string {
   if (goal.scroll_threshold !== undefined) return `${goal.page_path ?? "any page"} scrolled ${goal.scroll_threshold}%`;
@@ -32,6 +32,7 @@ export const listGoalsTool = defineTool({
     ),
     source: z.enum(["sites_api", "conversions_breakdown"]),
     note: z.string().optional(),
+    ...truncation,
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
@@ -47,7 +48,8 @@ export const listGoalsTool = defineTool({
       }));
       return {
         structured: { site_id: site, goals: listed, source: "sites_api" as const },
-        text: `${site}: goals\n${table(["goal", "type", "event / page"], listed.map((goal) => [goal.name, goal.goal_type, goalTarget(goal)]))}`,
+        text: `${site}: goals`,
+        listing: { key: "goals", headers: ["goal", "type", "event / page"], cells: listed.map((goal) => [goal.name, goal.goal_type, goalTarget(goal)]), narrow: NARROW },
       };
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;
@@ -59,7 +61,8 @@ export const listGoalsTool = defineTool({
       const note = `This Plausible instance has no Sites API, so these are the goals with conversions in the last ${FALLBACK_RANGE}; goals without conversions are not shown.`;
       return {
         structured: { site_id: site, goals, source: "conversions_breakdown" as const, note },
-        text: `${note}\n${table(["goal"], goals.map((goal) => [goal.name]))}`,
+        text: note,
+        listing: { key: "goals", headers: ["goal"], cells: goals.map((goal) => [goal.name]), narrow: NARROW },
       };
     }
   },

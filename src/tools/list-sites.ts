@@ -1,8 +1,10 @@
 import { z } from "zod";
 import type { Site } from "../plausible";
-import { table } from "./render";
+import { truncation } from "./schemas";
 import { isSitesApiMissing } from "./sites-api";
 import { defineTool } from "./types";
+
+const NARROW = "ask the user for the site's domain and use it as site_id directly";
 
 export const listSitesTool = defineTool({
   name: "list_sites",
@@ -13,6 +15,7 @@ export const listSitesTool = defineTool({
     sites: z.array(z.object({ domain: z.string(), timezone: z.string().optional() })),
     source: z.enum(["sites_api", "default_site"]),
     note: z.string().optional(),
+    ...truncation,
   }),
   async run(_input, context) {
     try {
@@ -20,7 +23,8 @@ export const listSitesTool = defineTool({
       const listed = sites.map(({ domain, timezone }) => ({ domain, ...(timezone ? { timezone } : {}) }));
       return {
         structured: { sites: listed, source: "sites_api" as const },
-        text: table(["domain", "timezone"], listed.map((site) => [site.domain, site.timezone])),
+        text: "",
+        listing: { key: "sites", headers: ["domain", "timezone"], cells: listed.map((site) => [site.domain, site.timezone]), narrow: NARROW },
       };
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;
@@ -30,7 +34,8 @@ export const listSitesTool = defineTool({
       const sites = context.defaultSiteId ? [{ domain: context.defaultSiteId }] : [];
       return {
         structured: { sites, source: "default_site" as const, note },
-        text: `${note}\n${table(["domain"], sites.map((site) => [site.domain]))}`,
+        text: note,
+        listing: { key: "sites", headers: ["domain"], cells: sites.map((site) => [site.domain]), narrow: NARROW },
       };
     }
   },

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { QueryBody } from "../plausible";
-import { describeRange, table } from "./render";
+import { describeRange } from "./render";
 import { resolveSiteId, runQueries } from "./query-parts";
-import { dateRange, dateRangeOutput, dimension, dimensionValue, filters, metricList, metricValue, noRepeats, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, dimension, dimensionValue, filters, metricList, metricValue, noRepeats, siteId, truncation } from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 const orderBy = z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional();
@@ -19,6 +19,13 @@ function checkOrderBy(orderBy: [string, string][], metrics: readonly string[], d
       throw new ToolInputError("order_by", `"${name}" is neither a queried metric nor a queried dimension; order by one of ${[...metrics, ...dimensions].join(", ")}`);
     }
   }
+}
+
+/** time_labels cut to the buckets up to the latest one among the rows shown, when rows had to be left out. */
+function labelsUpToShownRows(meta: Record<string, unknown>, shown: { dimensions: unknown[] }[], timeIndex: number): Record<string, unknown> {
+  if (timeIndex < 0 || !Array.isArray(meta.time_labels)) return meta;
+  const latest = shown.reduce((max, row) => (String(row.dimensions[timeIndex]) > max ? String(row.dimensions[timeIndex]) : max), "");
+  return { ...meta, time_labels: (meta.time_labels as string[]).filter((label) => label <= latest) };
 }
 
 export const queryTool = defineTool({
@@ -54,6 +61,7 @@ export const queryTool = defineTool({
     metrics: z.array(z.string()),
     results: z.array(z.object({ dimensions: z.array(dimensionValue), metrics: z.array(metricValue) })),
     meta: z.record(z.string(), z.unknown()),
+    ...truncation,
   }),
   async run(input, context) {
     checkOrderBy(input.order_by ?? [], input.metrics, input.dimensions ?? []);
@@ -67,10 +75,14 @@ export const queryTool = defineTool({
     const results = answer!.results.map((row) => ({ dimensions: row.dimensions, metrics: row.metrics as z.output<typeof metricValue>[] }));
     return {
       structured: { site_id: body.site_id, date_range: input.date_range, dimensions, metrics: input.metrics, results, meta: answer!.meta ?? {} },
-      text: `${body.site_id}, ${describeRange(input.date_range)}\n${table(
-        [...dimensions, ...input.metrics],
-        results.map((row) => [...row.dimensions, ...row.metrics]),
-      )}`,
+      text: `${body.site_id}, ${describeRange(input.date_range)}`,
+      listing: {
+        key: "results",
+        headers: [...dimensions, ...input.metrics],
+        cells: results.map((row) => [...row.dimensions, ...row.metrics]),
+        narrow: "pagination (a limit, then an offset for the next page), fewer dimensions, a coarser time dimension or a filter",
+        cutAlso: (structured) => ({ ...structured, meta: labelsUpToShownRows(structured.meta, structured.results, dimensions.findIndex(isTimeDimension)) }),
+      },
     };
   },
 });

@@ -172,6 +172,12 @@ export const metricValue = z.union([
   z.object({ value: z.number().nullable(), currency: z.string(), short: z.string(), long: z.string() }),
 ]);
 export const metricValues = z.record(z.string(), metricValue);
+/** Output fields of a tool whose rows may be cut to fit the result budget (MAX_RESULT_CHARS). */
+export const truncation = {
+  truncated: z.boolean().optional().describe("true when rows were left out to keep the result within the server's size limit"),
+  rows_shown: z.number().int().optional().describe("With truncated: how many rows this result holds"),
+  rows_available: z.number().int().optional().describe("With truncated: how many rows Plausible answered"),
+};
 /** A dimension value as Plausible sends it: a string, an integer GeoName id for visit:city, or null when unknown. */
 export const dimensionValue = z.union([z.string(), z.number(), z.null()]);
 export const dateRangeOutput = z.union([z.string(), datePair]);

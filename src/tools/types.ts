@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { PlausibleRequest } from "../plausible";
+import type { Cell } from "./render";
 
 /**
  * What a tool may use. Tools describe Plausible calls as data and hand them to
@@ -11,12 +12,31 @@ export interface ToolContext {
   plausible(requests: PlausibleRequest[]): Promise<unknown[]>;
   /** The site to use when a call names none (`PLAUSIBLE_DEFAULT_SITE_ID`). */
   defaultSiteId?: string;
+  /** The most characters one result may take, text and structured content together (`MAX_RESULT_CHARS`); default DEFAULT_MAX_RESULT_CHARS. */
+  maxResultChars?: number;
 }
+
+/** Clients refuse or cut larger tool results (Claude's apps near 150,000 characters, Claude Code about 25,000 tokens). */
+export const DEFAULT_MAX_RESULT_CHARS = 100_000;
 
 export interface ToolOutput<Structured> {
   structured: Structured;
-  /** A compact rendering (a small table) that a model reads cheaply. */
+  /** A compact rendering that a model reads cheaply: a small table, or with `listing` the heading above the rows' table. */
   text: string;
+  /** The rows of a series, breakdown or list: drawn as a table after `text` and cut to fit the result budget (see fitResult). */
+  listing?: Listing<Structured>;
+}
+
+export interface Listing<Structured> {
+  /** The array in `structured` that holds the rows. */
+  key: keyof Structured & string;
+  headers: readonly string[];
+  /** The table cells of each row, in the rows' order. */
+  cells: readonly (readonly Cell[])[];
+  /** How to ask for less, completing "narrow the question: …". */
+  narrow: string;
+  /** Cuts whatever else follows the rows (e.g. their time labels) to the first `shown` rows, which are already cut. */
+  cutAlso?: (structured: Structured, shown: number) => Structured;
 }
 
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
@@ -47,4 +67,9 @@ export class ToolInputError extends Error {
     super(`Invalid argument \`${argument}\`: ${reason}`);
     this.name = "ToolInputError";
   }
+}
+
+/** A result that cannot be made to fit the result budget (MAX_RESULT_CHARS) by leaving rows out. */
+export class ResultBudgetError extends Error {
+  override name = "ResultBudgetError";
 }

@@ -1,6 +1,6 @@
 import type { PlausibleRequest, QueryBody, QueryResult } from "../../src/plausible";
 import type { z } from "zod";
-import type { ToolContext, ToolDefinition } from "../../src/tools";
+import { DEFAULT_MAX_RESULT_CHARS, fitResult, type ToolContext, type ToolDefinition } from "../../src/tools";
 
 /** A ToolContext that records every plausible([...]) call and answers each request with `answer`. */
 export function fakeContext(answer: (request: PlausibleRequest) => unknown = () => queryResult([]), defaultSiteId?: string) {
@@ -40,11 +40,11 @@ export function queryBodies(calls: PlausibleRequest[][]): QueryBody[] {
 
 /**
  * Calls a tool the way the MCP layer does: arguments through its input schema,
- * then run; the structured output must satisfy its output schema.
+ * then run, then fit to the result budget; the structured output must satisfy its output schema.
  */
 export async function callTool<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O>, args: unknown, context: ToolContext) {
-  const output = await tool.run(tool.inputSchema.parse(args), context);
-  tool.outputSchema.parse(output.structured);
+  const output = fitResult(await tool.run(tool.inputSchema.parse(args), context), context.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS);
+  tool.outputSchema.strict().parse(output.structured);
   return output;
 }
 
