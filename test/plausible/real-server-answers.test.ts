@@ -125,3 +125,23 @@ describe("an older Community Edition", () => {
     expect(textOf(result)).toContain("Use instead: visit_duration");
   });
 });
+
+describe("a result larger than clients accept", () => {
+  it("a year of hourly buckets comes back within MAX_RESULT_CHARS (default 100000), cut and saying so", async () => {
+    const labels = Array.from({ length: 8760 }, (_, index) => new Date(Date.UTC(2025, 0, 1) + index * 3_600_000).toISOString().slice(0, 19).replace("T", " "));
+    plausible.use((request) =>
+      request.path === "/api/v2/query"
+        ? json({ results: labels.map((label, index) => ({ metrics: [index % 97, index % 89, index % 131], dimensions: [label] })), meta: { time_labels: labels }, query: request.body })
+        : undefined,
+    );
+    const result = await client.callTool({
+      name: "get_timeseries",
+      arguments: { site_id: "hourly.example.com", date_range: ["2025-01-01", "2025-12-31"], interval: "hour", metrics: ["visitors", "visits", "pageviews"] },
+    });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(JSON.stringify(result.structuredContent).length + JSON.stringify(textOf(result)).length).toBeLessThanOrEqual(100_000);
+    expect(result.structuredContent).toMatchObject({ truncated: true, rows_available: 8760 });
+    expect(textOf(result)).toContain("of 8760 rows fit in one answer (this server's limit is 100000 characters per result)");
+    expect(textOf(result)).toContain("narrow the question: a coarser interval");
+  });
+});
