@@ -11,10 +11,12 @@ import { addDays, localDate, localMidnight } from "./time.ts";
 
 export interface Goal {
   id: number;
-  goal_type: "event" | "page";
+  goal_type: "event" | "page" | "scroll";
   display_name: string;
   event_name: string | null;
   page_path: string | null;
+  /** Scroll goals: completed by a pageview of `page_path` scrolled at least this far (percent). */
+  scroll_threshold?: number;
   currency: string | null;
 }
 
@@ -205,6 +207,10 @@ function pageGoal(id: number, path: string): Goal {
   return { id, goal_type: "page", display_name: `Visit ${path}`, event_name: null, page_path: path, currency: null };
 }
 
+function scrollGoal(id: number, path: string, threshold: number): Goal {
+  return { id, goal_type: "scroll", display_name: `Scroll ${threshold}% on ${path}`, event_name: null, page_path: path, scroll_threshold: threshold, currency: null };
+}
+
 function customEvent(name: string, page: string, props: Record<string, string>, revenue: number | null = null) {
   return { name, page, props, revenue };
 }
@@ -256,7 +262,7 @@ const BLUEPRINTS: SiteBlueprint[] = [
     dailyVisitors: 35,
     pages: [["/", 25], ["/posts/hello-world", 15], ["/posts/privacy-first-analytics", 20], ["/posts/self-hosting", 12], ["/tags/analytics", 5], ["/about", 6]],
     hostnameFor: () => "blog.example.com",
-    goals: [eventGoal(7, "Newsletter Signup"), pageGoal(8, "/about")],
+    goals: [eventGoal(7, "Newsletter Signup"), pageGoal(8, "/about"), scrollGoal(9, "/posts/privacy-first-analytics", 75)],
     customProps: ["author"],
     customEvents: (random, pages) =>
       random() < 0.06 ? [customEvent("Newsletter Signup", pages[pages.length - 1] ?? "/", {})] : [],
@@ -289,10 +295,12 @@ function visitAttributes(random: Random): VisitAttributes {
   };
 }
 
-function goalsOf(event: Pick<SimEvent, "name" | "page">, goals: Goal[]): Goal[] {
-  return goals.filter((goal) =>
-    goal.goal_type === "event" ? goal.event_name === event.name : event.name === "pageview" && event.page === goal.page_path,
-  );
+function goalsOf(event: Pick<SimEvent, "name" | "page" | "scrollDepth">, goals: Goal[]): Goal[] {
+  return goals.filter((goal) => {
+    if (goal.goal_type === "event") return goal.event_name === event.name;
+    const pageview = event.name === "pageview" && event.page === goal.page_path;
+    return goal.goal_type === "scroll" ? pageview && event.scrollDepth >= (goal.scroll_threshold ?? 0) : pageview;
+  });
 }
 
 function buildVisit(random: Random, blueprint: SiteBlueprint, visitorId: number, repeatVisitor: boolean, attributes: VisitAttributes, start: number, date: string, hour: number): Visit {
@@ -300,18 +308,20 @@ function buildVisit(random: Random, blueprint: SiteBlueprint, visitorId: number,
   const pages: string[] = [pick(random, blueprint.pages)];
   while (pages.length < pageCount) pages.push(pick(random, blueprint.pages));
 
-  const events: SimEvent[] = pages.map((page) => ({
-    name: "pageview",
-    page,
-    hostname: blueprint.hostnameFor(page),
-    props: blueprint.pageProps(page),
-    revenue: null,
-    timeOnPage: pageCount === 1 ? between(random, 3, 40) : between(random, 8, 240),
-    scrollDepth: between(random, 15, 100),
-    goals: goalsOf({ name: "pageview", page }, blueprint.goals),
-  }));
+  const events: SimEvent[] = pages.map((page) => {
+    const pageview = {
+      name: "pageview",
+      page,
+      hostname: blueprint.hostnameFor(page),
+      props: blueprint.pageProps(page),
+      revenue: null,
+      timeOnPage: pageCount === 1 ? between(random, 3, 40) : between(random, 8, 240),
+      scrollDepth: between(random, 15, 100),
+    };
+    return { ...pageview, goals: goalsOf(pageview, blueprint.goals) };
+  });
   for (const custom of blueprint.customEvents(random, pages)) {
-    events.push({ ...custom, hostname: blueprint.hostnameFor(custom.page), timeOnPage: 0, scrollDepth: 0, goals: goalsOf(custom, blueprint.goals) });
+    events.push({ ...custom, hostname: blueprint.hostnameFor(custom.page), timeOnPage: 0, scrollDepth: 0, goals: goalsOf({ ...custom, scrollDepth: 0 }, blueprint.goals) });
   }
 
   const entryPage = pages[0]!;

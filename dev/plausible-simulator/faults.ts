@@ -1,5 +1,5 @@
-// Runtime behaviour switches for tests and benchmarks: latency and injected
-// faults. A fault rule fires for its next `count` requests, or at random for
+// Runtime behaviour switches for tests and benchmarks: latency, injected
+// faults and the Community Edition mode. A fault rule fires for its next `count` requests, or at random for
 // a `rate` share of requests, or for every request when it has neither.
 
 export const FAULT_KINDS = ["429", "500", "502", "503", "hang", "non_json", "truncated_json", "oversized"] as const;
@@ -25,6 +25,8 @@ export interface RuntimeSettings {
   /** Per-key requests per hour before 429. */
   hourlyLimit: number;
   faults: FaultRule[];
+  /** Answer as Plausible Community Edition 3.2: no Sites API (406 with an HTML page), no "24h". */
+  communityEdition: boolean;
 }
 
 function isFaultRule(value: unknown): value is FaultRule {
@@ -50,8 +52,10 @@ export function settingsProblem(patch: unknown): string | null {
       }
     } else if (["latencyMs", "jitterMs", "oversizedBytes", "hourlyLimit"].includes(key)) {
       if (!isCount(value)) return `"${key}" must be a non-negative number.`;
+    } else if (key === "communityEdition") {
+      if (typeof value !== "boolean") return `"communityEdition" must be true or false.`;
     } else {
-      return `Unknown setting "${key}". Known: latencyMs, jitterMs, oversizedBytes, hourlyLimit, faults.`;
+      return `Unknown setting "${key}". Known: latencyMs, jitterMs, oversizedBytes, hourlyLimit, faults, communityEdition.`;
     }
   }
   return null;

@@ -15,6 +15,7 @@ const USAGE = `Usage: node dev/plausible-simulator/main.ts [options]
   --hourly-limit N    requests per key per hour before 429 (default 600)
   --key KEY[=SITES]   extra API key; SITES is a comma list of domains (default: all)
   --schema PATH       Plausible's query-api-schema.json (default: $PLAUSIBLE_QUERY_SCHEMA or ../shared/plausible/)
+  --community-edition answer as Community Edition 3.2: no Sites API (406 HTML), no "24h"
   --help`;
 
 function number(name: string, value: string | undefined): number | undefined {
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     "hourly-limit": { type: "string" },
     key: { type: "string", multiple: true },
     schema: { type: "string" },
+    "community-edition": { type: "boolean" },
     help: { type: "boolean" },
   },
 });
@@ -69,6 +71,7 @@ const simulator = await startSimulator({
   latencyMs: number("latency-ms", values["latency-ms"]),
   jitterMs: number("jitter-ms", values["jitter-ms"]),
   hourlyLimit: number("hourly-limit", values["hourly-limit"]),
+  communityEdition: values["community-edition"] ?? false,
 });
 
 process.stdout.write(

@@ -42,6 +42,12 @@ export interface SimulatorOptions {
   hourlyLimit?: number;
   oversizedBytes?: number;
   faults?: FaultRule[];
+  /**
+   * Answer as Plausible Community Edition (3.2) does: no Sites API, so its
+   * routes fall through to an HTML page that answers 406 to
+   * `Accept: application/json`; and `date_range: "24h"` is refused.
+   */
+  communityEdition?: boolean;
   /** Where the one-line notices go; defaults to stderr. */
   log?: (line: string) => void;
 }
@@ -78,8 +84,8 @@ const MAX_BODY_BYTES = 1_048_576;
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DEFAULT_SCHEMA_PATH = resolve(REPO_ROOT, "../shared/plausible/query-api-schema.json");
 
-const rateLimitText = (limit: number) =>
-  `Too many API requests. Your API key is limited to ${limit} requests per hour. Please contact us to request more capacity.`;
+// The newest servers' wording (older ones: "Your API key is limited to N requests per hour.").
+const rateLimitText = (limit: number) => `Too many API requests. The limit is ${limit} per hour. Please contact us to request more capacity.`;
 
 interface Reply {
   status: number;
@@ -183,6 +189,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     oversizedBytes: options.oversizedBytes ?? 5 * 1_048_576,
     hourlyLimit: options.hourlyLimit ?? 600,
     faults: (options.faults ?? []).map((rule) => ({ ...rule })),
+    communityEdition: options.communityEdition ?? false,
   });
   let settings = initialSettings();
   let stats: SimulatorStats = { total: 0, byEndpoint: {}, byStatus: {} };
@@ -230,6 +237,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (typeof fields.site_id !== "string" || fields.site_id === "") return error(400, MISSING_SITE);
     const site = siteByDomain(fields.site_id);
     if (!site || !canAccess(auth.key, site)) return error(401, INVALID_KEY_OR_SITE);
+    // CE 3.2's schema has no "24h" yet.
+    if (settings.communityEdition && fields.date_range === "24h") return error(400, '#/date_range: Invalid date range "24h"');
 
     const schemaErrors = schema ? schema.check(body) : [];
     const lines = schemaErrors.length > 0 ? schemaErrors : structuralErrors(fields);
@@ -286,7 +295,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     // Plausible lists the newest goal first.
     const listed = [...found.site.goals]
       .sort((a, b) => b.id - a.id)
-      .map(({ id, goal_type, display_name, event_name, page_path }) => ({ id, goal_type, display_name, event_name, page_path, custom_props: {} }));
+      .map(({ id, goal_type, display_name, event_name, page_path, scroll_threshold }) => ({
+        id,
+        goal_type,
+        display_name,
+        event_name,
+        page_path,
+        ...(scroll_threshold === undefined ? {} : { scroll_threshold }),
+        custom_props: {},
+      }));
     const paged = paginate(listed, params);
     return paged ? json(200, { goals: paged.page, meta: paged.meta }) : INVALID_CURSOR;
   }
@@ -326,8 +343,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return error(404, `No admin route ${request.method} ${path}. Known: GET /__sim/stats, POST /__sim/faults, POST /__sim/reset.`);
   }
 
+  /**
+   * Community Edition has no Sites API routes: the request reaches the HTML
+   * catch-all, which answers 406 to a client that accepts only JSON.
+   */
+  function noSitesApi(request: IncomingMessage): Reply {
+    const acceptsHtml = !/application\/json/.test(request.headers.accept ?? "") || /text\/html|\*\/\*/.test(request.headers.accept ?? "");
+    const [status, title] = acceptsHtml ? [404, "Not Found"] : [406, "Not Acceptable"];
+    const body = `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${title} · Plausible Analytics</title></head><body><main><h1>${title}</h1><p>Oops! There was an error.</p></main></body></html>`;
+    return { status, body, contentType: "text/html; charset=utf-8" };
+  }
+
   function route(request: IncomingMessage, path: string, params: URLSearchParams): Promise<Reply> | Reply {
     const endpoint = `${request.method} ${path}`;
+    if (settings.communityEdition && path.startsWith("/api/v1/sites")) return noSitesApi(request);
     switch (endpoint) {
       case "POST /api/v2/query":
         return query(request);

@@ -191,3 +191,41 @@ describe("determinism", () => {
     }
   });
 });
+
+describe("real-server details", () => {
+  it("visit:city values are integer GeoName ids", async () => {
+    const cities = await rows({ metrics: ["visitors"], date_range: "30d", dimensions: ["visit:city"] });
+    expect(cities.every((row) => Number.isInteger(row.dimensions[0]))).toBe(true);
+    expect(cities.map((row) => row.dimensions[0])).toContain(5391959);
+  });
+
+  it("a scroll goal converts the pageviews of its page scrolled past the threshold", async () => {
+    const blog = { site_id: "blog.example.com", date_range: "30d" };
+    const page = "/posts/privacy-first-analytics";
+    const goals = await post(sim.url, { ...blog, metrics: ["visitors"], dimensions: ["event:goal"] });
+    const scrolled = goals.body.results.find((row: { dimensions: string[] }) => row.dimensions[0] === `Scroll 75% on ${page}`);
+    const [viewed] = (await post(sim.url, { ...blog, metrics: ["visitors"], filters: [["is", "event:page", [page]]] })).body.results;
+    expect(scrolled.metrics[0]).toBeGreaterThan(0);
+    expect(scrolled.metrics[0]).toBeLessThan(viewed.metrics[0]);
+  });
+
+  it("month and year are the whole calendar period, with time labels to its end, unless trimmed to today", async () => {
+    // FIXED_NOW is 2025-06-15 in Berlin.
+    const month = await post(sim.url, { site_id: SITE, metrics: ["visitors"], date_range: "month", dimensions: ["time:day"], include: { time_labels: true } });
+    expect(month.body.query.date_range).toEqual(["2025-06-01T00:00:00+02:00", "2025-06-30T23:59:59+02:00"]);
+    expect(month.body.meta.time_labels).toHaveLength(30);
+    expect(month.body.meta.time_labels.at(-1)).toBe("2025-06-30");
+    const trimmed = await post(sim.url, {
+      site_id: SITE,
+      metrics: ["visitors"],
+      date_range: "month",
+      dimensions: ["time:day"],
+      include: { time_labels: true, trim_relative_date_range: true },
+    });
+    expect(trimmed.body.meta.time_labels.at(-1)).toBe("2025-06-15");
+    const year = await post(sim.url, { site_id: SITE, metrics: ["visitors"], date_range: "year", dimensions: ["time:month"], include: { time_labels: true } });
+    expect(year.body.meta.time_labels).toHaveLength(12);
+    expect(year.body.meta.time_labels.at(-1)).toBe("2025-12-01");
+  });
+});
+

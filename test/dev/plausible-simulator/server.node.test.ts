@@ -6,7 +6,7 @@ import { FIXED_NOW, SCHEMA_PATH, SCHEMA_PRESENT, get, post } from "./client.ts";
 
 const MISSING_KEY = "Missing API key. Please use a valid Plausible API key as a Bearer Token.";
 const INVALID_KEY_OR_SITE = "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested.";
-const RATE_LIMITED = "Too many API requests. Your API key is limited to 600 requests per hour. Please contact us to request more capacity.";
+const RATE_LIMITED = "Too many API requests. The limit is 600 per hour. Please contact us to request more capacity.";
 const AGGREGATE = { site_id: "example.com", metrics: ["visitors"], date_range: "7d" };
 
 let sim: SimulatorHandle;
@@ -59,6 +59,20 @@ describe("Sites API", () => {
         meta: { after: null, before: null, limit: 100 },
       },
     });
+  });
+
+  it("lists a scroll goal with its threshold", async () => {
+    const answer = await get(sim.url, "/api/v1/sites/goals?site_id=blog.example.com");
+    expect(answer.body.goals[0]).toEqual({
+      id: 9,
+      goal_type: "scroll",
+      display_name: "Scroll 75% on /posts/privacy-first-analytics",
+      event_name: null,
+      page_path: "/posts/privacy-first-analytics",
+      scroll_threshold: 75,
+      custom_props: {},
+    });
+    expect(answer.body.goals.slice(1).every((goal: object) => !("scroll_threshold" in goal))).toBe(true);
   });
 
   it("lists custom properties", async () => {
@@ -118,7 +132,7 @@ describe("authentication and limits", () => {
       for (let attempt = 0; attempt < 3; attempt++) expect((await post(limited.url, AGGREGATE)).status).toBe(200);
       expect(await post(limited.url, AGGREGATE)).toEqual({
         status: 429,
-        body: { error: "Too many API requests. Your API key is limited to 3 requests per hour. Please contact us to request more capacity." },
+        body: { error: "Too many API requests. The limit is 3 per hour. Please contact us to request more capacity." },
       });
       limited.reset();
       expect((await post(limited.url, AGGREGATE)).status).toBe(200);
@@ -215,3 +229,41 @@ describe("admin routes", () => {
     expect(((await answer.json()) as { error: string }).error).toMatch(/kind one of 429, 500/);
   });
 });
+
+describe("Community Edition mode", () => {
+  const sitesApi = ["/api/v1/sites", "/api/v1/sites/goals?site_id=example.com", "/api/v1/sites/custom-props?site_id=example.com"];
+  const asJsonClient = (url: string) => fetch(url, { headers: { authorization: "Bearer demo-key", accept: "application/json" } });
+
+  it("has no Sites API: a JSON client gets 406 with an HTML page, as the catch-all route answers", async () => {
+    const ce = await startSimulator({ now: FIXED_NOW, communityEdition: true, log: () => {} });
+    try {
+      for (const path of sitesApi) {
+        const response = await asJsonClient(`${ce.url}${path}`);
+        expect(response.status, path).toBe(406);
+        expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+        expect(await response.text()).toMatch(/^<!DOCTYPE html>/);
+      }
+      // The Stats API is there.
+      expect((await post(ce.url, AGGREGATE)).status).toBe(200);
+    } finally {
+      await ce.close();
+    }
+  });
+
+  it("refuses 24h as CE 3.2's schema does", async () => {
+    sim.setFaults({ communityEdition: true });
+    expect(await post(sim.url, { ...AGGREGATE, date_range: "24h" })).toEqual({ status: 400, body: { error: '#/date_range: Invalid date range "24h"' } });
+    expect((await post(sim.url, { ...AGGREGATE, date_range: "day" })).status).toBe(200);
+  });
+
+  it("is switched at runtime on the admin route, and off again by a reset", async () => {
+    const switched = await fetch(`${sim.url}/__sim/faults`, { method: "POST", body: JSON.stringify({ communityEdition: true }) });
+    expect(await switched.json()).toMatchObject({ communityEdition: true });
+    expect((await asJsonClient(`${sim.url}/api/v1/sites`)).status).toBe(406);
+    const refused = await fetch(`${sim.url}/__sim/faults`, { method: "POST", body: JSON.stringify({ communityEdition: "yes" }) });
+    expect(refused.status).toBe(400);
+    sim.reset();
+    expect((await asJsonClient(`${sim.url}/api/v1/sites`)).status).toBe(200);
+  });
+});
+
