@@ -13,6 +13,7 @@ const USAGE = `Usage: npm run demo -- [options]
   --name NAME           that user's display name (default "Demo User")
   --allowed-domains D   ALLOWED_EMAIL_DOMAINS (default $ALLOWED_EMAIL_DOMAINS or ${DEMO_ALLOWED_EMAIL_DOMAINS})
   --persist-to DIR      wrangler dev's local storage (default .wrangler/demo-state)
+  --community-edition   simulate Plausible Community Edition 3.2 (no Sites API, no "24h")
   --quiet               do not echo the worker's request log
   --help`;
 
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     name: { type: "string" },
     "allowed-domains": { type: "string" },
     "persist-to": { type: "string" },
+    "community-edition": { type: "boolean" },
     quiet: { type: "boolean" },
     help: { type: "boolean" },
   },
@@ -59,6 +61,7 @@ try {
       issuer: port("issuer-port", values["issuer-port"], DEFAULT_PORTS.issuer),
     },
     persistTo: values["persist-to"],
+    simulator: { communityEdition: values["community-edition"] ?? false },
     user: { email, name: values.name ?? "Demo User" },
     allowedEmailDomains,
     // The request log is useful once the stack runs; the start-up banner is noise.
