@@ -1,5 +1,6 @@
 import { featureRefusedIn, PlausibleApiError, type QueryBody, type QueryResult } from "../plausible";
 import { runQueries } from "./query-parts";
+import type { ToolContext } from "./types";
 
 /** A series' buckets in order, each with its metric values, or undefined where Plausible had no data. */
 export interface Series {
@@ -21,7 +22,7 @@ const LATEST_OFFSET_MINUTES = 14 * 60;
  * older than 3.1 refuses that, and is asked again without it. Buckets after now are dropped here in
  * any case, so no server version reports the future.
  */
-export async function fetchSeries(context: Parameters<typeof runQueries>[0], body: QueryBody): Promise<Series> {
+export async function fetchSeries(context: ToolContext, body: QueryBody): Promise<Series> {
   const labelled: QueryBody = { ...body, include: { ...body.include, time_labels: true } };
   const trimmed: QueryBody = { ...labelled, include: { ...labelled.include, trim_relative_date_range: true } };
   let answer: QueryResult;
