@@ -14,4 +14,4 @@ Metrics:
 
 Dimensions: event:page, event:goal, event:props:<name> (custom properties), visit:source, visit:channel, visit:referrer, visit:utm_*, visit:device, visit:browser, visit:os, visit:country (2-letter code; use visit:country_name for names), visit:city_name (visit:city gives numeric GeoName ids), visit:entry_page, visit:exit_page; time dimensions only in timeseries or query.
 
-If a call fails, the error says what to change: fix that argument and try again. If no site is given and none is configured, ask the user which site.`;
+If a call fails, the error says what to change: fix that argument and try again. If a result says rows were left out (truncated), narrow the question as it suggests rather than repeating it. If no site is given and none is configured, ask the user which site.`;

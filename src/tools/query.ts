@@ -45,7 +45,10 @@ export const queryTool = defineTool({
         imports: z.boolean().optional(),
         time_labels: z.boolean().optional().describe("Needs a time dimension: lists every time bucket in meta.time_labels"),
         total_rows: z.boolean().optional(),
-        trim_relative_date_range: z.boolean().optional(),
+        trim_relative_date_range: z
+          .boolean()
+          .optional()
+          .describe('With "month" or "year": end the period today rather than at its end (Plausible Cloud; Community Edition 3.1+)'),
       })
       .strict()
       .optional(),
