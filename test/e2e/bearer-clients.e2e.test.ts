@@ -13,9 +13,12 @@ interface Comparison {
   change: Record<string, { absolute: number | null; percent: number | null }>;
 }
 
+// A second key with a cache of its own, for questions asked again with the simulator in another mode.
+const COMMUNITY_KEY = "e2e-community-edition-key";
+
 let stack: DemoStack;
 beforeAll(async () => {
-  stack = await startE2eStack();
+  stack = await startE2eStack({ keys: { [COMMUNITY_KEY]: "*" } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -158,3 +161,59 @@ describe("numbers from the simulator's dataset (SDK v1 over /mcp)", () => {
     expect(await simulatorRequests(stack)).toBeGreaterThan(before);
   });
 });
+
+describe("real-Plausible details through the worker (SDK v2 over /mcp)", () => {
+  let client: E2eClient;
+  beforeAll(async () => {
+    client = await connectWithKey("SDK v2, Streamable HTTP", stack.urls.mcp, stack.apiKey);
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it("breaks down by city with integer GeoName ids", async () => {
+    const { rows } = await callOk<{ rows: Array<{ value: unknown }> }>(client, "get_breakdown", { dimension: "visit:city", date_range: "30d" });
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => Number.isInteger(row.value))).toBe(true);
+  });
+
+  it("lists a scroll goal and counts its conversions", async () => {
+    const site = "blog.example.com";
+    const { goals } = await callOk<{ goals: Array<{ name: string; goal_type: string; scroll_threshold?: number }> }>(client, "list_goals", { site_id: site });
+    const scroll = goals.find((goal) => goal.goal_type === "scroll");
+    expect(scroll).toMatchObject({ scroll_threshold: 75 });
+    const { rows } = await callOk<{ rows: Array<{ metrics: Metrics }> }>(client, "get_conversions", { site_id: site, goal: scroll!.name, date_range: "30d" });
+    expect(rows[0]!.metrics.visitors).toBeGreaterThan(0);
+  });
+
+  it("ends this month's daily series today", async () => {
+    const { rows } = await callOk<Timeseries>(client, "get_timeseries", { date_range: "month", interval: "day", metrics: ["visitors"] });
+    // The simulator's data ends when it started; no bucket may lie after today in the site's timezone.
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin" }).format(new Date());
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.time <= today)).toBe(true);
+    expect(rows.at(-1)!.time >= today.slice(0, 8)).toBe(true);
+  });
+
+  it("on Community Edition: the Sites API fallbacks say so, and 24h is refused with the version and what to use instead", async () => {
+    const community = await connectWithKey("SDK v2, Streamable HTTP", stack.urls.mcp, COMMUNITY_KEY);
+    stack.simulator.setFaults({ communityEdition: true });
+    try {
+      const sites = await callOk<{ source: string; note: string }>(community, "list_sites");
+      expect(sites.source).toBe("default_site");
+      expect(sites.note).toContain("This Plausible instance has no Sites API");
+      const goals = await callOk<{ source: string; goals: Array<{ name: string }> }>(community, "list_goals", { site_id: "blog.example.com" });
+      expect(goals.source).toBe("conversions_breakdown");
+      expect(goals.goals.length).toBeGreaterThan(0);
+      const props = await callOk<{ source: string }>(community, "list_custom_props", { site_id: "blog.example.com" });
+      expect(props.source).toBe("unavailable");
+      const refused = await community.callTool({ name: "get_aggregate", arguments: { site_id: "blog.example.com", date_range: "24h" } });
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toContain('Community Edition does not yet (3.2 refuses it). Use instead: "day"');
+    } finally {
+      stack.simulator.setFaults({ communityEdition: false });
+      await community.close();
+    }
+  });
+});
+
