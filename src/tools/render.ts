@@ -31,7 +31,7 @@ const TEXT_ROWS = 50;
 const EDGE_ROWS = 20;
 
 /** The rows' table: all rows when few, else the first and last ones around a line saying what is left out, then a summary. */
-export function rowsTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
+function rowsTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   if (rows.length <= TEXT_ROWS) return table(headers, rows);
   const head = table(headers, rows.slice(0, EDGE_ROWS));
   const tail = table(headers, rows.slice(-EDGE_ROWS)).split("\n").slice(2).join("\n");
