@@ -1,4 +1,5 @@
 import { comparePeriodsTool } from "./compare-periods";
+import { explainChangeTool } from "./explain-change";
 import { getAggregateTool } from "./get-aggregate";
 import { getBreakdownTool } from "./get-breakdown";
 import { getConversionsTool } from "./get-conversions";
@@ -20,6 +21,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   getBreakdownTool,
   getConversionsTool,
   comparePeriodsTool,
+  explainChangeTool,
   queryTool,
   listSitesTool,
   listGoalsTool,
