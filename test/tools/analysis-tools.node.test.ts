@@ -21,7 +21,7 @@ beforeAll(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(NOW);
   sim = await startSimulator({ now: NOW, seed: SEED, hourlyLimit: 1_000_000, log: () => {} });
-  const client = new PlausibleClient({ baseUrl: sim.url, apiKey: "demo-key" });
+  const client = new PlausibleClient({ baseUrl: new URL(`${sim.url}/`), apiKey: "demo-key" });
   context = {
     async plausible(requests: PlausibleRequest[]) {
       requestCount += requests.length;
