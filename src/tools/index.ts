@@ -9,6 +9,7 @@ import { memoizeJsonSchema } from "./json-schema-memo";
 import { listCustomPropsTool } from "./list-custom-props";
 import { listGoalsTool } from "./list-goals";
 import { listSitesTool } from "./list-sites";
+import { measureImpactTool } from "./measure-impact";
 import { queryTool } from "./query";
 import type { ToolDefinition } from "./types";
 
@@ -22,6 +23,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   getConversionsTool,
   comparePeriodsTool,
   explainChangeTool,
+  measureImpactTool,
   queryTool,
   listSitesTool,
   listGoalsTool,

@@ -4,6 +4,7 @@ import { startSimulator, type SimulatorHandle } from "../../dev/plausible-simula
 import { PlausibleClient, type PlausibleRequest } from "../../src/plausible";
 import type { ToolContext } from "../../src/tools";
 import { explainChangeTool } from "../../src/tools/explain-change";
+import { measureImpactTool } from "../../src/tools/measure-impact";
 import { callTool } from "./fake-context";
 
 // The analysis tools against the simulator's planted events: each must find
@@ -63,5 +64,49 @@ describe("explain_change on weeks with nothing injected", () => {
     }
     expect(windows).toBeGreaterThanOrEqual(40);
     expect(windowsFlagged / windows).toBeLessThanOrEqual(0.1);
+  });
+});
+
+describe("measure_impact", () => {
+  it.each(["example.com", "shop.example.com", "blog.example.com"])("finds the step up on the deployed page of %s, and none in the site's total", async (site) => {
+    const { deploy } = injected(site);
+    const onPage = await callTool(measureImpactTool, { site_id: site, event: deploy.date, page: deploy.page, metrics: ["visitors", "pageviews"] }, context);
+    expect(onPage.structured.window_days).toBe(14);
+    for (const result of onPage.structured.results) {
+      expect(result.verdict, onPage.text).toBe("increase");
+      expect(result.p_value).toBeLessThan(0.05);
+      expect(result.ci95[0]).toBeGreaterThan(0);
+    }
+    const overall = await callTool(measureImpactTool, { site_id: site, event: deploy.date, metrics: ["visitors"] }, context);
+    expect(overall.structured.results[0]!.verdict, overall.text).toBe("no detectable change");
+  });
+
+  it("splits at the hour for a datetime and tests rates with a two-proportion test", async () => {
+    const { deploy } = injected("example.com");
+    const { structured } = await callTool(
+      measureImpactTool,
+      { site_id: "example.com", event: `${deploy.date}T12:00:00Z`, window_days: 7, goal: "Signup", metrics: ["visitors", "conversion_rate", "bounce_rate"] },
+      context,
+    );
+    expect(structured.before[1]).toBe(`${deploy.date}T11:59:59Z`);
+    expect(structured.after[0]).toBe(`${deploy.date}T12:00:00Z`);
+    expect(structured.results.map((result) => result.test)).toEqual(["Welch's t-test on daily values", "two-proportion z-test", "two-proportion z-test"]);
+  });
+
+  it("finds no change in at most 10 % of 45 windows with nothing injected", async () => {
+    let windows = 0;
+    let detected = 0;
+    for (const site of ["example.com", "shop.example.com", "blog.example.com"]) {
+      const { deploy } = injected(site);
+      for (let daysAgo = 60; daysAgo < 360; daysAgo += 20) {
+        const event = new Date(NOW - daysAgo * 86_400_000).toISOString().slice(0, 10);
+        const page = deploy.page;
+        const { structured } = await callTool(measureImpactTool, { site_id: site, event, page, metrics: ["visitors"] }, context);
+        windows++;
+        if (structured.results[0]!.verdict !== "no detectable change") detected++;
+      }
+    }
+    expect(windows).toBeGreaterThanOrEqual(40);
+    expect(detected / windows).toBeLessThanOrEqual(0.1);
   });
 });
