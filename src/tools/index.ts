@@ -3,6 +3,7 @@ import { explainChangeTool } from "./explain-change";
 import { getAggregateTool } from "./get-aggregate";
 import { getBreakdownTool } from "./get-breakdown";
 import { getConversionsTool } from "./get-conversions";
+import { getFunnelTool } from "./get-funnel";
 import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
 import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
@@ -24,6 +25,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   comparePeriodsTool,
   explainChangeTool,
   measureImpactTool,
+  getFunnelTool,
   queryTool,
   listSitesTool,
   listGoalsTool,

@@ -4,6 +4,7 @@ import { startSimulator, type SimulatorHandle } from "../../dev/plausible-simula
 import { PlausibleClient, type PlausibleRequest } from "../../src/plausible";
 import type { ToolContext } from "../../src/tools";
 import { explainChangeTool } from "../../src/tools/explain-change";
+import { getFunnelTool } from "../../src/tools/get-funnel";
 import { measureImpactTool } from "../../src/tools/measure-impact";
 import { callTool } from "./fake-context";
 
@@ -108,5 +109,27 @@ describe("measure_impact", () => {
     }
     expect(windows).toBeGreaterThanOrEqual(40);
     expect(detected / windows).toBeLessThanOrEqual(0.1);
+  });
+});
+
+describe("get_funnel", () => {
+  it.each([
+    ["example.com", ["/", "/pricing", "/signup", "Signup"]],
+    ["shop.example.com", ["/products/*", "Add to Cart", "/checkout"]],
+    ["blog.example.com", ["/", "/posts/**", "Newsletter Signup"]],
+  ])("counts on %s never rise from one step to the next", async (site, steps) => {
+    const { structured, text } = await callTool(getFunnelTool, { site_id: site, steps, date_range: "91d" }, context);
+    const counts = structured.steps.map((step) => step.visitors);
+    expect(counts[0]).toBeGreaterThan(0);
+    for (let index = 1; index < counts.length; index++) expect(counts[index]).toBeLessThanOrEqual(counts[index - 1]!);
+    expect(counts[counts.length - 1]).toBeGreaterThan(0);
+    expect(text).toContain("not enforced");
+    expect(structured.date_range_resolved).toHaveLength(2);
+  });
+
+  it("names the biggest drop", async () => {
+    const { structured } = await callTool(getFunnelTool, { site_id: "example.com", steps: ["/", "/pricing", "/signup", "Signup"] }, context);
+    const losses = structured.steps.slice(1).map((step, index) => structured.steps[index]!.visitors - step.visitors);
+    expect(structured.biggest_drop.lost_visitors).toBe(Math.max(...losses));
   });
 });
