@@ -3,6 +3,7 @@ import { createDataset } from "../../dev/plausible-simulator/dataset.ts";
 import { startSimulator, type SimulatorHandle } from "../../dev/plausible-simulator/server.ts";
 import { PlausibleClient, type PlausibleRequest } from "../../src/plausible";
 import type { ToolContext } from "../../src/tools";
+import { comparePeriodsTool } from "../../src/tools/compare-periods";
 import { explainChangeTool } from "../../src/tools/explain-change";
 import { getFunnelTool } from "../../src/tools/get-funnel";
 import { measureImpactTool } from "../../src/tools/measure-impact";
@@ -131,5 +132,33 @@ describe("get_funnel", () => {
     const { structured } = await callTool(getFunnelTool, { site_id: "example.com", steps: ["/", "/pricing", "/signup", "Signup"] }, context);
     const losses = structured.steps.slice(1).map((step, index) => structured.steps[index]!.visitors - step.visitors);
     expect(structured.biggest_drop.lost_visitors).toBe(Math.max(...losses));
+  });
+});
+
+describe("compare_periods' significance", () => {
+  it("calls at most 10 % of 42 pairs of quiet fortnights significant, and the deployed page's step significant", async () => {
+    let pairs = 0;
+    let significant = 0;
+    for (const site of ["example.com", "shop.example.com", "blog.example.com"]) {
+      for (let daysAgo = 60; daysAgo < 340; daysAgo += 20) {
+        const end = new Date(NOW - daysAgo * 86_400_000).toISOString().slice(0, 10);
+        const start = new Date(Date.parse(end) - 13 * 86_400_000).toISOString().slice(0, 10);
+        const { structured } = await callTool(comparePeriodsTool, { site_id: site, current: [start, end], metrics: ["visitors"] }, context);
+        pairs++;
+        if (structured.significance.visitors!.significant) significant++;
+      }
+    }
+    expect(pairs).toBeGreaterThanOrEqual(40);
+    expect(significant / pairs).toBeLessThanOrEqual(0.1);
+
+    const { deploy } = injected("example.com");
+    const dayAfter = (days: number) => new Date(Date.parse(`${deploy.date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+    const { structured } = await callTool(
+      comparePeriodsTool,
+      { site_id: "example.com", current: [dayAfter(1), dayAfter(14)], previous: [dayAfter(-14), dayAfter(-1)], page: deploy.page, metrics: ["visitors"] },
+      context,
+    );
+    expect(structured.significance.visitors).toMatchObject({ significant: true });
+    expect(structured.change.visitors!.absolute).toBeGreaterThan(0);
   });
 });
