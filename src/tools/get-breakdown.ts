@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { buildFilters, metricRecord, propertyDimension, resolveSiteId, runQueries } from "./query-parts";
+import { buildFilters, metricRecord, propertyDimension, queryEcho, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, isDimension, metric, metricList, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, isDimension, metric, metricList, metricValues, narrowing, queryEchoOutput, siteId } from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 export const getBreakdownTool = defineTool({
@@ -24,6 +24,7 @@ export const getBreakdownTool = defineTool({
   outputSchema: z.object({
     site_id: z.string(),
     date_range: dateRangeOutput,
+    ...queryEchoOutput,
     dimension: z.string(),
     rows: z.array(z.object({ value: z.string(), metrics: metricValues })),
   }),
@@ -37,20 +38,21 @@ export const getBreakdownTool = defineTool({
     if (!input.metrics.includes(rankBy)) {
       throw new ToolInputError("order_by", `"${rankBy}" is not among the requested metrics (${input.metrics.join(", ")})`);
     }
+    const filters = buildFilters(input);
     const [answer] = await runQueries(context, [
       {
         site_id: site,
         metrics: input.metrics,
         date_range: input.date_range,
         dimensions: [breakdownBy],
-        filters: buildFilters(input),
+        filters,
         order_by: [[rankBy, "desc"]],
         pagination: { limit: input.limit },
       },
     ]);
     const rows = answer!.results.map((row) => ({ value: String(row.dimensions[0] ?? ""), metrics: metricRecord(input.metrics, row.metrics) }));
     return {
-      structured: { site_id: site, date_range: input.date_range, dimension: breakdownBy, rows },
+      structured: { site_id: site, date_range: input.date_range, ...queryEcho(answer, filters), dimension: breakdownBy, rows },
       text: `${site}, ${describeRange(input.date_range)}, by ${breakdownBy}\n${table(
         [breakdownBy, ...input.metrics],
         rows.map((row) => [row.value, ...input.metrics.map((name) => row.metrics[name])]),

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { buildFilters, metricRecord, resolveSiteId, runQueries } from "./query-parts";
+import { buildFilters, metricRecord, queryEcho, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, metricValues, narrowing, queryEchoOutput, siteId } from "./schemas";
 import { defineTool } from "./types";
 
 const METRICS = ["visitors", "events", "conversion_rate"] as const;
@@ -21,18 +21,20 @@ export const getConversionsTool = defineTool({
   outputSchema: z.object({
     site_id: z.string(),
     date_range: dateRangeOutput,
+    ...queryEchoOutput,
     rows: z.array(z.object({ goal: z.string(), page: z.string().optional(), metrics: metricValues })),
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
     const dimensions = input.per_page ? ["event:goal", "event:page"] : ["event:goal"];
+    const filters = buildFilters(input);
     const [answer] = await runQueries(context, [
       {
         site_id: site,
         metrics: [...METRICS],
         date_range: input.date_range,
         dimensions,
-        filters: buildFilters(input),
+        filters,
         order_by: [["visitors", "desc"]],
         pagination: { limit: input.limit },
       },
@@ -43,7 +45,7 @@ export const getConversionsTool = defineTool({
       metrics: metricRecord(METRICS, row.metrics),
     }));
     return {
-      structured: { site_id: site, date_range: input.date_range, rows },
+      structured: { site_id: site, date_range: input.date_range, ...queryEcho(answer, filters), rows },
       text: `${site}, ${describeRange(input.date_range)}, conversions (rate = % of all visitors)\n${table(
         [...(input.per_page ? ["goal", "page"] : ["goal"]), ...METRICS],
         rows.map((row) => [row.goal, ...(input.per_page ? [row.page] : []), ...METRICS.map((name) => row.metrics[name])]),

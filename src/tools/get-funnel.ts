@@ -1,9 +1,8 @@
 import { z } from "zod";
 import type { Filter } from "../plausible";
-import { resolvedDates } from "./dates";
-import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
+import { buildFilters, queryEcho, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, filters, propertyFilters, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, filters, propertyFilters, queryEchoOutput, siteId } from "./schemas";
 import { defineTool } from "./types";
 
 const ORDER_NOTE =
@@ -34,9 +33,8 @@ export const getFunnelTool = defineTool({
   }),
   outputSchema: z.object({
     site_id: z.string(),
-    date_range: z.union([z.string(), z.array(z.string())]),
-    date_range_resolved: z.array(z.string()).optional(),
-    filters: z.array(z.unknown()),
+    date_range: dateRangeOutput,
+    ...queryEchoOutput,
     steps: z.array(
       z.object({ step: z.string(), visitors: z.number(), from_previous_percent: z.number().nullable(), from_first_percent: z.number().nullable() }),
     ),
@@ -61,11 +59,11 @@ export const getFunnelTool = defineTool({
     }));
     const drops = steps.slice(1).map((step, index) => ({ from: steps[index]!.step, to: step.step, lost_visitors: steps[index]!.visitors - step.visitors, lost_percent: step.from_previous_percent === null ? null : Math.round((100 - step.from_previous_percent) * 10) / 10 }));
     const biggest = drops.reduce((worst, drop) => (drop.lost_visitors > worst.lost_visitors ? drop : worst));
-    const resolved = resolvedDates(answers[0]);
+    const echo = queryEcho(answers[0], narrowing);
     return {
-      structured: { site_id: site, date_range: input.date_range, ...(resolved ? { date_range_resolved: resolved } : {}), filters: narrowing, steps, biggest_drop: biggest, note: ORDER_NOTE },
+      structured: { site_id: site, date_range: input.date_range, ...echo, steps, biggest_drop: biggest, note: ORDER_NOTE },
       text: [
-        `${site}, ${describeRange(resolved ?? input.date_range)}: biggest drop ${biggest.from} → ${biggest.to} (${biggest.lost_visitors} visitors, ${biggest.lost_percent ?? "–"} %)`,
+        `${site}, ${describeRange(echo.date_range_resolved ?? input.date_range)}: biggest drop ${biggest.from} → ${biggest.to} (${biggest.lost_visitors} visitors, ${biggest.lost_percent ?? "–"} %)`,
         table(["step", "visitors", "from previous %", "from first %"], steps.map((step) => [step.step, step.visitors, step.from_previous_percent, step.from_first_percent])),
         ORDER_NOTE,
       ].join("\n"),

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
+import { buildFilters, metricRecord, queryEcho, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, queryEchoOutput, siteId } from "./schemas";
 import { defineTool } from "./types";
 
 const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
@@ -21,18 +21,20 @@ export const getTimeseriesTool = defineTool({
   outputSchema: z.object({
     site_id: z.string(),
     date_range: dateRangeOutput,
+    ...queryEchoOutput,
     interval: z.string(),
     rows: z.array(z.object({ time: z.string(), metrics: metricValues })),
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
+    const filters = buildFilters(input);
     const [answer] = await runQueries(context, [
       {
         site_id: site,
         metrics: input.metrics,
         date_range: input.date_range,
         dimensions: [`time:${input.interval}`],
-        filters: buildFilters(input),
+        filters,
         include: { time_labels: true },
       },
     ]);
@@ -42,7 +44,7 @@ export const getTimeseriesTool = defineTool({
     const empty = input.metrics.map((name): MetricValue => (COUNTS.has(name) ? 0 : null));
     const rows = labels.map((time) => ({ time, metrics: metricRecord(input.metrics, byTime.get(time) ?? empty) }));
     return {
-      structured: { site_id: site, date_range: input.date_range, interval: input.interval, rows },
+      structured: { site_id: site, date_range: input.date_range, ...queryEcho(answer, filters), interval: input.interval, rows },
       text: `${site}, ${describeRange(input.date_range)}, per ${input.interval}\n${table(
         [input.interval, ...input.metrics],
         rows.map((row) => [row.time, ...input.metrics.map((name) => row.metrics[name])]),

@@ -173,3 +173,8 @@ export const metricValue = z.union([
 ]);
 export const metricValues = z.record(z.string(), metricValue);
 export const dateRangeOutput = z.union([z.string(), datePair]);
+/** The dates a query covered, as Plausible resolved them in the site's timezone, and the filters it sent. */
+export const queryEchoOutput = {
+  date_range_resolved: z.array(z.string()).optional().describe("First and last date the query covered, in the site's timezone"),
+  filters: z.array(z.unknown()).describe("The filters sent to Plausible"),
+};
