@@ -12,7 +12,7 @@ beforeEach(() => {
 afterEach(() => plausible.restore());
 
 describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.example.com`]))("bearer endpoint over %s", (transport, site) => {
-  it("lists all ten tools, read-only, with input and output schemas", async () => {
+  it("lists all the tools, read-only, with input and output schemas", async () => {
     const client = await connectBearer(transport, "test-key-aaaaaaaa");
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
