@@ -77,6 +77,21 @@ export function singleQueryCall(i: number): ToolCall {
   return { name: "get_aggregate", arguments: { ...call.arguments, metrics: ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"] } };
 }
 
+/** The analysis tools the bench times, each on its own dates per i (so the cold phase misses the cache). */
+export const ANALYSIS_TOOLS = ["explain_change", "measure_impact", "get_funnel"] as const;
+
+export function analysisCall(tool: (typeof ANALYSIS_TOOLS)[number], i: number): ToolCall {
+  const site_id = SITES[i % SITES.length];
+  switch (tool) {
+    case "explain_change":
+      return { name: tool, arguments: { site_id, period: [dateDaysAgo(8 + 7 * i), dateDaysAgo(2 + 7 * i)] } };
+    case "measure_impact":
+      return { name: tool, arguments: { site_id, event: dateDaysAgo(20 + 3 * i), metrics: ["visitors", "pageviews"] } };
+    case "get_funnel":
+      return { name: tool, arguments: { site_id: "example.com", steps: ["/", "/pricing", "/signup", "Signup"], date_range: [dateDaysAgo(30 + i), dateDaysAgo(2 + i)] } };
+  }
+}
+
 export function comparisonCall(i: number): ToolCall {
   return mixedCall(i * 10 + 5);
 }

@@ -159,7 +159,7 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
       const signIns = provider.authorizationUrls.length;
       const member = await connectWithOAuth("SDK v1, Streamable HTTP", stack.urls.internal, provider);
       try {
-        expect((await member.listTools()).tools).toHaveLength(10);
+        expect((await member.listTools()).tools).toHaveLength(TOOL_NAMES.length);
         const before = await simulatorRequests(stack);
         // The member's cache survived too: the repeated question never reaches Plausible.
         expect(await callOk(member, "get_aggregate", question)).toEqual(answerBefore);
