@@ -9,7 +9,7 @@ const ORDER_NOTE =
   "Plausible has no funnel query: step k counts the visitors whose visits did steps 1 to k (has_done filters), in any order within the visit; the order of the steps is not enforced.";
 
 /** A step as a behavioural condition: a path (with * wildcards) is a pageview, anything else a goal name. */
-export function stepFilter(step: string): Filter {
+function stepFilter(step: string): Filter {
   if (!step.startsWith("/")) return ["has_done", ["is", "event:goal", [step]]];
   if (!step.includes("*")) return ["has_done", ["is", "event:page", [step]]];
   // ** spans path segments, * stays within one; everything else is literal.
