@@ -157,6 +157,7 @@ export const explainChangeTool = defineTool({
     const notes = [
       `Expected values are the median of the same weekday in ${baseline[0]} to ${baseline[1]}; a day is flagged when its robust score (median/MAD; the baseline's pooled day-to-day noise and Poisson noise as floors) reaches ±${FLAG_AT}.`,
       "Totals and contributions are sums of daily values: a visitor who came on two days counts twice. Shares are of the total change; values of event dimensions (such as pages) overlap, so their shares can add up to more than 100 %.",
+      ...(period[1] >= clock.today ? [`${clock.today} is today and still in progress: its value is partial, so it reads low against full baseline days.`] : []),
       ...(clock.note ? [clock.note] : []),
     ];
     const flagged = days.filter((day) => day.flagged);

@@ -162,3 +162,11 @@ describe("compare_periods' significance", () => {
     expect(structured.change.visitors!.absolute).toBeGreaterThan(0);
   });
 });
+
+describe("explain_change on today", () => {
+  it("says today's value is partial", async () => {
+    const { structured } = await callTool(explainChangeTool, { site_id: "example.com", period: "day", dimensions: ["visit:device"] }, context);
+    expect(structured.date_range_resolved).toEqual(["2025-06-15", "2025-06-15"]);
+    expect(structured.notes.join(" ")).toMatch(/still in progress/);
+  });
+});
