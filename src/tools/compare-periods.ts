@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { QueryBody, QueryResult } from "../plausible";
-import { addDays, daysBetween, resolveRange, resolvedDates, siteClock, weekday, type SiteClock } from "./dates";
+import { addDays, datesBetween, daysBetween, resolveRange, resolvedDates, siteClock, weekday, type SiteClock } from "./dates";
 import { DEFAULT_SUMMARY_METRICS } from "./get-aggregate";
 import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
 import { describeRange, table } from "./render";
@@ -28,10 +28,23 @@ const isDays = (range: string | readonly string[]) => typeof range === "string" 
 
 const valueOf = (value: MetricValue | undefined) => (typeof value === "object" && value !== null ? value.value : (value ?? null));
 
-/** Per-day values of each metric from a time:day answer. */
-function dailySeries(answer: QueryResult | undefined, metrics: readonly string[]): Record<string, number[]> {
+const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
+
+/**
+ * Per-day values of each metric from a time:day answer. Plausible leaves out days without data:
+ * for a count that day is a zero (when the period's dates are known), for a rate or an average it has no value.
+ */
+function dailySeries(answer: QueryResult | undefined, metrics: readonly string[], dates: [string, string] | undefined): Record<string, number[]> {
+  const byDate = new Map((answer?.results ?? []).map((row) => [String(row.dimensions[0]), row.metrics]));
+  const days = dates ? datesBetween(...dates) : [...byDate.keys()];
   return Object.fromEntries(
-    metrics.map((name, index) => [name, (answer?.results ?? []).map((row) => valueOf(row.metrics[index] as MetricValue)).filter((value): value is number => value !== null)]),
+    metrics.map((name, index) => {
+      const values = days.map((date) => {
+        const row = byDate.get(date);
+        return row ? valueOf(row[index] as MetricValue) : COUNTS.has(name) ? 0 : null;
+      });
+      return [name, values.filter((value): value is number => value !== null)];
+    }),
   );
 }
 
@@ -99,7 +112,9 @@ export const comparePeriodsTool = defineTool({
     const current = metricRecord(input.metrics, now!.results[0]?.metrics ?? []);
     const previous = metricRecord(input.metrics, before!.results[0]?.metrics ?? []);
     const changes = Object.fromEntries(input.metrics.map((name) => [name, change(current[name], previous[name])]));
-    const daily = [dailySeries(nowDaily, tested), dailySeries(beforeDaily, tested)];
+    const resolved = [resolvedDates(now), resolvedDates(before)];
+    const datesOf = (index: number, range: string | [string, string]) => resolved[index] ?? (Array.isArray(range) ? range : undefined);
+    const daily = [dailySeries(nowDaily, tested, datesOf(0, periods.current)), dailySeries(beforeDaily, tested, datesOf(1, periods.previous))];
     const significance = Object.fromEntries(
       input.metrics.map((name) => {
         const result = DAILY_TESTABLE.has(name) ? welchTTest(daily[1]![name]!, daily[0]![name]!) : undefined;
@@ -112,8 +127,7 @@ export const comparePeriodsTool = defineTool({
         ];
       }),
     );
-    const resolved = [resolvedDates(now), resolvedDates(before)];
-    const mix = weekdayMixNote(resolved[0] ?? (Array.isArray(periods.current) ? periods.current : undefined), resolved[1] ?? (Array.isArray(periods.previous) ? periods.previous : undefined));
+    const mix = weekdayMixNote(datesOf(0, periods.current), datesOf(1, periods.previous));
     const notes = [...(mix ? [mix] : []), ...(clock?.note ? [clock.note] : [])];
     return {
       structured: {
