@@ -11,6 +11,8 @@ import { defineTool, ToolInputError } from "./types";
 /** Metrics that have a value per day (a time:day query), so their days can be tested; the others have no significance. */
 const DAILY_TESTABLE = new Set<string>(["visitors", "visits", "pageviews", "events", "bounce_rate", "visit_duration", "conversion_rate", "total_revenue", "average_revenue"]);
 
+const isDays = (range: string | readonly string[]) => typeof range === "string" && /^\d+d$/.test(range);
+
 /**
  * The period just before `current`, of the same length, as explicit dates. Only
  * date pairs and "Nd" have an unambiguous length; "Nd" is resolved in the
@@ -23,8 +25,6 @@ export function precedingPeriod(current: string | [string, string], clock?: Site
   const length = daysBetween(first, last);
   return { current: [first, last], previous: [addDays(first, -length), addDays(last, -length)] };
 }
-
-const isDays = (range: string | readonly string[]) => typeof range === "string" && /^\d+d$/.test(range);
 
 const valueOf = (value: MetricValue | undefined) => (typeof value === "object" && value !== null ? value.value : (value ?? null));
 
