@@ -13,15 +13,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { unstable_readConfig } from "wrangler";
+import { unstable_readConfig, type Unstable_Config } from "wrangler";
 
 const ENVIRONMENT = "production";
 const ROOT = resolve(import.meta.dirname, "..");
 const EDIT_HERE = `in [env.${ENVIRONMENT}] of wrangler.toml`;
 // RFC 2606 names, which the shipped configuration uses as placeholders.
 const PLACEHOLDER_HOST = /(^|\.)example(\.(com|org|net))?$/i;
-
-type ProductionConfig = ReturnType<typeof unstable_readConfig>;
 
 const args = process.argv.slice(2);
 const configFlag = args.indexOf("--config");
@@ -43,7 +41,7 @@ const result = spawnSync(process.execPath, [wrangler, ...deployArgs], { stdio: "
 process.exit(result.status ?? 1);
 
 /** Everything that would keep the deployment from answering, each naming its setting and the fix. */
-function problems(config: ProductionConfig): string[] {
+function problems(config: Unstable_Config): string[] {
   const vars = config.vars as Record<string, unknown>;
   const value = (name: string) => (typeof vars[name] === "string" ? (vars[name] as string).trim() : "");
   const found: string[] = [];
