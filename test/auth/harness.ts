@@ -1,9 +1,11 @@
 import { env, exports } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { base64url } from "jose";
 import { readAuthConfig } from "../../src/auth/config";
 import { oauthHelpers as helpersFor } from "../../src/auth/provider";
+import worker from "../../src/worker";
 import { FakeOidcIssuer } from "../support/oidc-issuer";
 
 /** Test harness for the /internal connector: a cookie-keeping "browser" and an OAuth client. */
@@ -39,13 +41,18 @@ export class Browser {
   readonly cookies = new Map<string, string>();
   readonly address = `198.51.100.${++addressCounter}`;
 
+  /** `settings` override the worker's variables, as a redeployment with other values would. */
+  constructor(private readonly settings?: Partial<Record<keyof Env, string>>) {}
+
   async fetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
     const request = new Request(input, { ...init, redirect: "manual" });
     const headers = new Headers(request.headers);
     headers.set("Host", new URL(request.url).host);
     headers.set("CF-Connecting-IP", this.address);
     if (this.cookies.size > 0) headers.set("Cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
-    const response = await exports.default.fetch(new Request(request, { headers }));
+    const response = this.settings
+      ? await worker.fetch(new Request(request, { headers }), { ...env, ...this.settings } as Env, createExecutionContext())
+      : await exports.default.fetch(new Request(request, { headers }));
     for (const cookie of response.headers.getSetCookie()) this.store(cookie);
     return response;
   }
