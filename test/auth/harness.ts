@@ -10,7 +10,8 @@ import { FakeOidcIssuer } from "../support/oidc-issuer";
 
 /** Test harness for the /internal connector: a cookie-keeping "browser" and an OAuth client. */
 
-export const BASE = "http://127.0.0.1:8787";
+/** The worker's own origin: wrangler dev's in the default projects, the deployment's in workers-production. */
+export const BASE = new URL(env.PUBLIC_URL).origin;
 export const RESOURCE = `${BASE}/internal`;
 export const CLIENT_REDIRECT = "http://127.0.0.1:33418/oauth/callback";
 
@@ -147,8 +148,14 @@ export interface SignInResult {
  * Authorize -> consent page -> Approve -> issuer -> callback. Stops at the first unexpected
  * answer by throwing; attack tests drive the individual steps themselves.
  */
-export async function signIn(browser: Browser, issuer: FakeOidcIssuer, client: RegisteredClient, challenge: string): Promise<SignInResult> {
-  const page = await browser.fetch(await authorizeUrl(client, challenge));
+export async function signIn(
+  browser: Browser,
+  issuer: FakeOidcIssuer,
+  client: RegisteredClient,
+  challenge: string,
+  overrides: Record<string, string | undefined> = {},
+): Promise<SignInResult> {
+  const page = await browser.fetch(await authorizeUrl(client, challenge, overrides));
   let toIssuer: Response;
   if (page.status === 200) {
     toIssuer = await postConsent(browser, consentHandle(await page.text()), "approve");
