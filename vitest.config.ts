@@ -4,22 +4,23 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 // Code that runs on Workers is tested inside workerd; pure functions and the Node dev tools
 // (simulator, scripts) are tested in Node, where files such as Plausible's reference schema can be
 // read from disk. The Sentry privacy tests get a workerd project of their own, because the worker
-// decides once, when it loads, whether Sentry is on (SENTRY_DSN).
+// decides once, when it loads, whether Sentry is on (SENTRY_DSN). So do the production tests: they
+// run [env.production] of wrangler.toml as deployed (its compatibility flags, among them
+// global_fetch_strictly_public, and its variables), with only the secrets given here.
 const SENTRY_TESTS = "test/observability/sentry-*.test.ts";
+const PRODUCTION_TESTS = "test/production/**/*.test.ts";
+
+const SECRETS = {
+  OIDC_CLIENT_ID: "plausible-mcp-test-client",
+  OIDC_CLIENT_SECRET: "test-oidc-client-secret-0123456789",
+  PLAUSIBLE_API_KEY: "test-plausible-api-key",
+};
 const LOCAL_BINDINGS = {
   PLAUSIBLE_BASE_URL: "https://plausible.test",
   // Sign-in for /internal against the fake issuer in test/support/oidc-issuer.ts.
   OIDC_ISSUER: "http://127.0.0.1:9400",
   ALLOWED_EMAIL_DOMAINS: "example.com, @Example.org",
   MCP_ALLOWED_ORIGINS: "https://claude.ai",
-};
-// The deployed configuration: [env.production]'s compatibility flags (global_fetch_strictly_public)
-// and variables (client ID metadata documents on, Google as the issuer), with only the secrets given.
-const PRODUCTION_TESTS = "test/production/**/*.test.ts";
-const SECRETS = {
-  OIDC_CLIENT_ID: "plausible-mcp-test-client",
-  OIDC_CLIENT_SECRET: "test-oidc-client-secret-0123456789",
-  PLAUSIBLE_API_KEY: "test-plausible-api-key",
 };
 
 function workersProject(
