@@ -59,6 +59,8 @@ export default defineConfig({
         // Envelopes to this DSN are captured at the fetch boundary (test/observability/sentry-capture.ts).
         SENTRY_DSN: "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.test/42",
         SENTRY_TRACES_SAMPLE_RATE: "1.0",
+        // As npm run deploy sets it (scripts/deploy.ts).
+        SENTRY_RELEASE: "plausible-mcp@0.1.0+0123456789ab",
       }),
       workersProject("workers-production", [PRODUCTION_TESTS], [], {}, "production"),
       {
