@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/agent/hash";
 import { usageAgentName } from "../../src/agent/usage-agent";
@@ -88,6 +88,25 @@ describe("audit trail of the shared key", () => {
     const retentionMs = 90 * DAY_MS;
     expect(prunes[0]!.time * 1000).toBeGreaterThanOrEqual(Math.floor((before + retentionMs) / 1000) * 1000);
     expect(prunes[0]!.time * 1000).toBeLessThanOrEqual(Date.now() + retentionMs);
+  });
+
+  it("removes a departed member's records when their prune falls due, with no further call", async () => {
+    const member = { sub: "audit-departed-member", email: "ada@example.com" };
+    const client = await memberSession(member);
+    expect((await client.callTool(aggregate("departed.example.com"))).isError).toBeFalsy();
+    await client.close();
+    const stub = env.USAGE.get(env.USAGE.idFromName(usageAgentName("user", await sha256Hex(member.sub))));
+    expect(await auditOf("user", member.sub)).toHaveLength(1);
+
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 90 * DAY_MS + 60_000);
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await auditOf("user", member.sub)).toEqual([]);
+    expect(await runInDurableObject(stub, (agent) => agent.getSchedules().filter((schedule) => schedule.callback === "pruneAudit"))).toEqual([]);
   });
 
   it("prunes the records older than AUDIT_RETENTION_DAYS and schedules itself for the next one", async () => {
