@@ -5,6 +5,7 @@ import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import type { ToolCaller } from "../observability/tool-call";
 import { bearerKey } from "./bearer-key";
 import { sha256Hex } from "./hash";
+import { serveOwnedSessions } from "./owned-sessions";
 import { registerTools } from "./register-tools";
 import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
 import { toolContextFor } from "./tool-context";
@@ -58,4 +59,26 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
     }
     return toolContextFor(this.env, { scope: "key", apiKey });
   }
+}
+
+/**
+ * The /sse sessions of bearer keys: a class (and binding) of their own, so a key's session and a
+ * member's /internal session never share a namespace, whatever names either endpoint produces.
+ */
+export class PlausibleKeySession extends PlausibleMcpSession {}
+
+/**
+ * /internal behind the OAuth provider: Streamable HTTP and legacy SSE on one path. The provider has
+ * validated this request's token and passes its grant's props, so each request is checked against
+ * the member who opened the session (a revoked or expired token never gets here: the provider answers 401).
+ */
+export function createInternalSessionHandler() {
+  const sessions = serveOwnedSessions(PlausibleMcpSession, "/internal", "MCP_SESSION", "auto");
+  return {
+    fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+      const { sub } = (ctx.props ?? {}) as Partial<UserProps>;
+      if (!sub) throw new Error("/internal was reached without a validated grant");
+      return sessions.fetch(request, env, ctx, `user:${sub}`);
+    },
+  };
 }

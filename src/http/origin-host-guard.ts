@@ -41,6 +41,18 @@ export function refuseUntrustedRequest(request: Request, env: Env): Response | u
 }
 
 /**
+ * The request without `x-agents-*` headers: the agents library uses them between the worker and a
+ * Durable Object (a session's props travel in one), so a client must never be able to set them.
+ */
+export function withoutAgentHeaders(request: Request): Request {
+  const internal = [...request.headers.keys()].filter((name) => name.toLowerCase().startsWith("x-agents-"));
+  if (internal.length === 0) return request;
+  const headers = new Headers(request.headers);
+  for (const name of internal) headers.delete(name);
+  return new Request(request, { headers });
+}
+
+/**
  * CORS on /internal only for allowlisted origins: the allowlisted origin is reflected, and a
  * request without Origin gets no CORS headers at all (the MCP transport otherwise adds "*").
  */
