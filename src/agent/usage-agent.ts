@@ -15,6 +15,7 @@ import { cacheTtlSeconds } from "./cache-policy";
 import { CircuitBreaker } from "./circuit-breaker";
 import { sha256Hex } from "./hash";
 import { HourlyCount } from "./hourly-count";
+import { IdleExpiry } from "./idle-expiry";
 import { applyMigrations } from "./migrations";
 import { ResultCache } from "./result-cache";
 import { sharedKeyGuardName, type SharedKeyGuard, type UpstreamReport } from "./shared-key-guard";
@@ -47,8 +48,8 @@ export class UsageAgent extends Agent<Env> {
   readonly #memberHours: HourlyCount;
   /** Identical requests in flight share one Plausible call. */
   readonly #inflight = new Map<string, Promise<unknown>>();
-  #idleCheckScheduled = false;
-  #activityRecordedMs = 0;
+  /** Used on key agents only: a key's agent removes itself when idle. */
+  readonly #expiry: IdleExpiry;
   #guard?: Promise<DurableObjectStub<SharedKeyGuard>>;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -62,6 +63,10 @@ export class UsageAgent extends Agent<Env> {
     this.#circuit = new CircuitBreaker(this.#config.circuit);
     this.#audit = new AuditLog(ctx.storage.sql, auditRetentionDays(env as unknown as Record<string, unknown>));
     this.#memberHours = new HourlyCount(ctx.storage.sql, "member_hour");
+    this.#expiry = new IdleExpiry(this, this.#config.idleSeconds, {
+      read: () => this.sql<{ last_call_ms: number }>`SELECT last_call_ms FROM agent_activity WHERE id = 1`[0]?.last_call_ms,
+      write: (ms) => void this.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${ms}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`,
+    });
   }
 
   get scope(): UsageScope {
@@ -122,7 +127,7 @@ export class UsageAgent extends Agent<Env> {
       }
     }
     for (const index of toFetch) answers[index] = this.#fetchOnce(client, admission, requests[index]!, keys[index]!, call);
-    this.#recordActivity(now);
+    if (this.scope === "key") this.#expiry.touch(now);
 
     const settled = await Promise.allSettled(answers);
     const upstreamMs = cacheHits < requests.length ? Date.now() - now : 0;
@@ -133,18 +138,7 @@ export class UsageAgent extends Agent<Env> {
 
   /** Scheduled after activity on a key agent: removes it once it has been idle long enough, else checks again later. */
   async expireIfIdle(): Promise<void> {
-    this.#idleCheckScheduled = false;
-    const row = this.sql<{ last_call_ms: number }>`SELECT last_call_ms FROM agent_activity WHERE id = 1`[0];
-    const idleMs = Date.now() - (row?.last_call_ms ?? 0);
-    const limitMs = this.#config.idleSeconds * 1000;
-    if (idleMs >= limitMs) {
-      await this.destroy();
-      return;
-    }
-    // One pending check at a time, whether this ran from its schedule or was called directly.
-    for (const pending of this.getSchedules()) if (pending.callback === "expireIfIdle") await this.cancelSchedule(pending.id);
-    this.#idleCheckScheduled = true;
-    await this.schedule(Math.ceil((limitMs - idleMs) / 1000), "expireIfIdle");
+    await this.#expiry.check();
   }
 
   async #apiKeyFor(apiKey: string | undefined): Promise<string> {
@@ -257,18 +251,5 @@ export class UsageAgent extends Agent<Env> {
   #sharedKeyGuard() {
     this.#guard ??= this.#apiKeyFor(undefined).then(async (key) => this.env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName(key)));
     return this.#guard;
-  }
-
-  #recordActivity(now: number): void {
-    // Only a key's agent expires when idle. Its last call is written at most once a second: all the
-    // precision the idle check needs, without a write on every call of a busy key.
-    if (this.scope !== "key") return;
-    if (now - this.#activityRecordedMs >= 1000) {
-      this.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${now}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`;
-      this.#activityRecordedMs = now;
-    }
-    if (this.#idleCheckScheduled) return;
-    this.#idleCheckScheduled = true;
-    void this.schedule(this.#config.idleSeconds, "expireIfIdle", undefined, { idempotent: true });
   }
 }

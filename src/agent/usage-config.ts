@@ -26,6 +26,12 @@ function positiveInteger(raw: string | undefined, fallback: number, name: string
   return value;
 }
 
+/** How long an MCP session (/internal, /sse) is kept without traffic before its storage is deleted (`SESSION_IDLE_SECONDS`). */
+export function readSessionIdleSeconds(env: Partial<Record<string, unknown>>): number {
+  const raw = env.SESSION_IDLE_SECONDS;
+  return positiveInteger(typeof raw === "string" ? raw : undefined, 86_400, "SESSION_IDLE_SECONDS");
+}
+
 export function readUsageConfig(env: Partial<Record<string, unknown>>): UsageConfig {
   const text = (name: string) => (typeof env[name] === "string" ? (env[name] as string) : undefined);
   return {

@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
-import { listDurableObjectIds } from "cloudflare:test";
+import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { PlausibleMcpSession } from "../../src/agent/mcp-session";
 import { revokeUserByEmail } from "../../src/auth/user-index";
 import { BASE, Browser, connectedClient, createIssuer, oauthHelpers } from "../auth/harness";
 import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
+import { retryWhileDestroying } from "../support/durable-objects";
 import { workerFetch } from "../support/mcp-clients";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
 
@@ -69,10 +71,7 @@ const attachWithKey = (path: string, key: string) =>
   workerFetch(`${BASE}${path}`, { headers: { Accept: "text/event-stream", Authorization: `Bearer ${key}` } });
 
 async function storedSessionObjects(): Promise<number> {
-  const namespaces = [env.MCP_SESSION, (env as unknown as { KEY_SESSION?: DurableObjectNamespace }).KEY_SESSION].filter(Boolean);
-  let count = 0;
-  for (const namespace of namespaces) count += (await listDurableObjectIds(namespace as DurableObjectNamespace)).length;
-  return count;
+  return (await listDurableObjectIds(env.MCP_SESSION)).length + (await listDurableObjectIds(env.KEY_SESSION)).length;
 }
 
 describe("a member's /internal session cannot be reached from /sse", () => {
@@ -180,5 +179,27 @@ describe("a session belongs to the principal that opened it", () => {
     for (const answer of answers) await answer.body?.cancel();
     expect(answers.map((answer) => answer.status)).toEqual([404, 404, 404, 404, 404, 404]);
     expect(await storedSessionObjects()).toBe(before);
+  });
+});
+
+describe("session expiry", () => {
+  it("schedules an idle check on traffic and deletes the session's storage once idle for SESSION_IDLE_SECONDS", async () => {
+    const { sessionId, stream } = await openSseStream(await attachWithKey("/sse", "test-key-aaaaaaaa"));
+    expect((await postWithKey(`/sse/message?sessionId=${sessionId}`, "test-key-aaaaaaaa", initialize)).status).toBe(202);
+    const stub = env.KEY_SESSION.get(env.KEY_SESSION.idFromName(`sse:${sessionId}`));
+    const before = await runInDurableObject(stub, async (session: PlausibleMcpSession, state) => ({
+      scheduled: session.getSchedules().map((schedule) => schedule.callback),
+      props: await state.storage.get("props"),
+    }));
+    expect(before.scheduled).toEqual(["expireIfIdle"]);
+    expect(before.props).toBeDefined();
+    await stream.cancel();
+
+    await runInDurableObject(stub, (_session: PlausibleMcpSession, state) => state.storage.kv.put("last_activity_ms", Date.now() - (Number(env.SESSION_IDLE_SECONDS) + 1) * 1000));
+    await runInDurableObject(stub, (session: PlausibleMcpSession) => session.expireIfIdle()).catch(() => undefined);
+    // A new stub reaches the replacement of the destroyed object.
+    const fresh = () => env.KEY_SESSION.get(env.KEY_SESSION.idFromName(`sse:${sessionId}`));
+    const after = await retryWhileDestroying(() => runInDurableObject(fresh(), async (_session: PlausibleMcpSession, state) => state.storage.get("props")));
+    expect(after).toBeUndefined();
   });
 });

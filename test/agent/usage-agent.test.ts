@@ -7,6 +7,7 @@ import { applyMigrations, MIGRATIONS } from "../../src/agent/migrations";
 import { usageAgentName, type UsageAgent } from "../../src/agent/usage-agent";
 import type { UsageOutcome } from "../../src/agent/usage-outcome";
 import type { PlausibleRequest } from "../../src/plausible";
+import { retryWhileDestroying } from "../support/durable-objects";
 import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
 
 // Storage is shared by the tests of this file, so each test uses its own key
@@ -25,18 +26,6 @@ async function freshAgent() {
   const name = usageAgentName("key", await sha256Hex(apiKey));
   const stub = await getAgentByName(env.USAGE, name);
   return { apiKey, name, stub, run: (requests: PlausibleRequest[]) => stub.run(requests, apiKey) as Promise<UsageOutcome> };
-}
-
-/** Right after destroy() the old instance is still aborting; the next request reaches a fresh one. */
-async function retryWhileDestroying<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      if (attempt >= 5 || !String(error).includes("destroyed")) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 }
 
 function validAnswer(request: { path: string; body: unknown }): Response | undefined {
