@@ -53,12 +53,11 @@ export function withoutAgentHeaders(request: Request): Request {
 }
 
 /**
- * CORS on /internal only for allowlisted origins: the allowlisted origin is reflected, and a
- * request without Origin gets no CORS headers at all (the MCP transport otherwise adds "*").
+ * CORS on the MCP endpoints only for allowlisted origins: the allowlisted origin is reflected, and a
+ * request without Origin gets no CORS headers at all (the MCP transports otherwise add "*").
  */
-export function applyInternalCors(request: Request, env: Env, response: Response): Response {
-  const { pathname } = new URL(request.url);
-  if (!(pathname === "/internal" || pathname.startsWith("/internal/"))) return response;
+export function applyMcpCors(request: Request, env: Env, response: Response): Response {
+  if (!isMcpPath(new URL(request.url).pathname)) return response;
   const origin = request.headers.get("Origin");
   const allowed = origin !== null && allowedOrigins(env).has(origin.toLowerCase());
   const current = response.headers.get("Access-Control-Allow-Origin");
