@@ -80,11 +80,11 @@ export class UsageAgent extends Agent<Env> {
    * A refusal (bucket, member share, circuit, shared quota) costs no Plausible call.
    */
   async run(requests: PlausibleRequest[], apiKey?: string, call?: CallAttribution): Promise<UsageOutcome> {
-    let client: PlausibleClientOptions;
+    let clientOptions: PlausibleClientOptions;
     let baseUrl: URL;
     try {
       baseUrl = parsePlausibleBaseUrl(this.env.PLAUSIBLE_BASE_URL);
-      client = { baseUrl, apiKey: await this.#apiKeyFor(apiKey), maxResponseBytes: this.#config.maxResponseBytes };
+      clientOptions = { baseUrl, apiKey: await this.#apiKeyFor(apiKey), maxResponseBytes: this.#config.maxResponseBytes };
     } catch (error) {
       return { ok: false, failure: toFailure(error) };
     }
@@ -126,7 +126,7 @@ export class UsageAgent extends Agent<Env> {
         admission = this.#admitOnSharedKey(toFetch.length);
       }
     }
-    for (const index of toFetch) answers[index] = this.#fetchOnce(client, admission, requests[index]!, keys[index]!, call);
+    for (const index of toFetch) answers[index] = this.#fetchOnce(clientOptions, admission, requests[index]!, keys[index]!, call);
     if (this.scope === "key") this.#expiry.touch(now);
 
     const settled = await Promise.allSettled(answers);
