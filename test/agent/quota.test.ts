@@ -208,6 +208,22 @@ describe("each member's share of the shared key", () => {
     expect(memberUsed).toBe(2);
   });
 
+  it("counts every page of a Sites API list", async () => {
+    plausible.use((request) =>
+      request.path === "/api/v1/sites"
+        ? Response.json(
+            request.search.get("after") === "page-2"
+              ? { sites: [{ domain: "second.example.com" }], meta: { after: null, before: null, limit: 1 } }
+              : { sites: [{ domain: "first.example.com" }], meta: { after: "page-2", before: null, limit: 1 } },
+          )
+        : undefined,
+    );
+    const member = await freshUserAgent();
+    expect(await member.run([{ kind: "sites" }])).toMatchObject({ ok: true, answers: [[{ domain: "first.example.com" }, { domain: "second.example.com" }]] });
+    expect(plausible.requests).toHaveLength(2);
+    expect((await (await guard()).usage()).used).toBe(2);
+  });
+
   it("does not send a retry the team's quota has no room for", async () => {
     sharedKeyAnswer = () => new Response("busy", { status: 502 });
     await setUsed(LIMIT - 1);
