@@ -2,10 +2,14 @@ import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflar
 import { env } from "cloudflare:workers";
 import { createBearerMcpHandler } from "./agent/bearer-mcp";
 import { createBearerSseHandler } from "./agent/bearer-sse";
+import { createConnectServices, PlausibleConnectSession as ConnectSessionAgent } from "./agent/connect-session";
 import { createInternalSessionHandler, PlausibleKeySession as KeySessionAgent, PlausibleMcpSession as McpSessionAgent } from "./agent/mcp-session";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
+import { handleAdmin, isAdminPath } from "./admin/admin";
 import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";
+import { handleConnect, isConnectPath } from "./auth/connect";
+import { serveHomePage } from "./http/home-page";
 import { limitRequestBody } from "./http/body-limit";
 import { applyMcpCors, refuseUntrustedRequest, withoutAgentHeaders } from "./http/origin-host-guard";
 import { answerBearerPreflight, refusePlainHttp, withSecurityHeaders } from "./http/transport-hygiene";
@@ -20,12 +24,14 @@ const reporting = <T extends new (...args: never[]) => unknown>(durableObject: T
 // Every Durable Object reports to Sentry with the worker's options and scrubbing.
 export const PlausibleMcpSession = reporting(McpSessionAgent);
 export const PlausibleKeySession = reporting(KeySessionAgent);
+export const PlausibleConnectSession = reporting(ConnectSessionAgent);
 export const SharedKeyGuard = reporting(SharedKeyGuardObject);
 export const UsageAgent = reporting(UsageAgentObject);
 export const AuthRateLimiter = reporting(AuthRateLimiterObject);
 // The instances' types, for the bindings in worker-configuration.d.ts.
 export type PlausibleMcpSession = McpSessionAgent;
 export type PlausibleKeySession = KeySessionAgent;
+export type PlausibleConnectSession = ConnectSessionAgent;
 export type SharedKeyGuard = SharedKeyGuardObject;
 export type UsageAgent = UsageAgentObject;
 export type AuthRateLimiter = AuthRateLimiterObject;
@@ -36,6 +42,8 @@ let bearerMcp: ReturnType<typeof createBearerMcpHandler> | undefined;
 // The connector endpoint: the OAuth provider authenticates, then the session agent serves
 // Streamable HTTP and legacy SSE (GET /internal, POST /internal/message) on the same path.
 const internalMcp = createInternalSessionHandler();
+// The bring-your-own-key connector: its OAuth endpoints and discovery, with the key's sessions behind /connect.
+const connectServices = createConnectServices();
 
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const refused = refuseUntrustedRequest(request, env) ?? refusePlainHttp(request, env) ?? answerBearerPreflight(request, env);
@@ -46,6 +54,9 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   const { pathname } = new URL(request.url);
   if (pathname === "/mcp") return (bearerMcp ??= createBearerMcpHandler(env))(request, ctx);
   if (pathname === "/sse" || pathname.startsWith("/sse/")) return bearerSse(request, env, ctx);
+  if (pathname === "/") return serveHomePage(request, env);
+  if (isConnectPath(pathname)) return handleConnect(request, env, ctx, connectServices);
+  if (isAdminPath(pathname)) return handleAdmin(request, env);
   // Everything else (/internal, /authorize, /callback, /token, /register, /.well-known/*) is the
   // connector: the OAuth provider, with the session agent behind /internal.
   return handleOAuth(request, env, ctx, internalMcp);

@@ -72,10 +72,15 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
     registerTools(this.server, (extra) => this.#contextFor(extra as MessageExtra), caller);
   }
 
-  /** Props are loaded before `init`: a grant's member on /internal, otherwise an anonymous /sse key session. */
+  /** The endpoint a key session (no member) serves, for logs and spans. */
+  protected get keyEndpoint(): "sse" | "connect" {
+    return "sse";
+  }
+
+  /** Props are loaded before `init`: a grant's member on /internal, otherwise an anonymous key session. */
   #caller(): ToolCaller {
     const props = (this.props ?? {}) as Partial<UserProps>;
-    return props.sub && props.email ? { endpoint: "internal", email: props.email } : { endpoint: "sse" };
+    return props.sub && props.email ? { endpoint: "internal", email: props.email } : { endpoint: this.keyEndpoint };
   }
 
   async #contextFor(extra: MessageExtra) {

@@ -11,8 +11,11 @@ import { sha256Hex } from "./hash";
  * Durable Object is touched; a mismatch is answered as if the session did not exist.
  */
 
-/** `user:<sub>` on /internal (the grant's user, as the OAuth provider validated it for this request), `key:<sha256 of the key>` on /sse. */
-export type SessionOwner = `user:${string}` | `key:${string}`;
+/**
+ * `user:<sub>` on /internal (the grant's user, as the OAuth provider validated it for this request),
+ * `key:<sha256 of the key>` on /sse, `connect:<sha256 of the key>` on /connect (the key in this request's grant).
+ */
+export type SessionOwner = `user:${string}` | `key:${string}` | `connect:${string}`;
 
 const RANDOM_HEX = 32;
 const TAG_HEX = 32;
@@ -48,7 +51,7 @@ function sessionNotFound(): Response {
   );
 }
 
-type SessionBinding = "MCP_SESSION" | "KEY_SESSION";
+type SessionBinding = "MCP_SESSION" | "KEY_SESSION" | "CONNECT_SESSION";
 
 /**
  * McpAgent's transports for `agentClass` on `path`, with every session owned: ids are minted for the

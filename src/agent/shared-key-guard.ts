@@ -82,9 +82,16 @@ export class SharedKeyGuard extends DurableObject<Env> {
     return 0;
   }
 
-  /** Calls taken this hour and the limit, for operators and tests. */
-  usage(): { used: number; limit: number; closed: boolean } {
-    const hour = this.#hours.current(Date.now());
-    return { used: hour.used, limit: this.#config.hourlyLimit, closed: hour.closed };
+  /** Calls taken this hour, the limit, and whether the circuit lets calls through now, for operators (/admin) and tests. */
+  usage(): { used: number; limit: number; closed: boolean; circuit: { open: boolean; retryAfterSeconds: number } } {
+    const now = Date.now();
+    const hour = this.#hours.current(now);
+    const circuit = this.#circuit.check(now);
+    return {
+      used: hour.used,
+      limit: this.#config.hourlyLimit,
+      closed: hour.closed,
+      circuit: circuit.admitted ? { open: false, retryAfterSeconds: 0 } : { open: true, retryAfterSeconds: circuit.retryAfterSeconds },
+    };
   }
 }

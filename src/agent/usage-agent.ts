@@ -9,7 +9,8 @@ import {
   PlausibleUnavailableError,
   type PlausibleRequest,
 } from "../plausible";
-import { AuditLog, auditRetentionDays } from "../observability/audit-log";
+import { AuditLog, auditRetentionDays, type MemberActivity } from "../observability/audit-log";
+import type { AuditRecord } from "../observability/audit-record";
 import type { CallAttribution } from "../observability/tool-call";
 import { cacheTtlSeconds } from "./cache-policy";
 import { CircuitBreaker } from "./circuit-breaker";
@@ -138,6 +139,23 @@ export class UsageAgent extends Agent<Env> {
     const failed = settled.find((result) => result.status === "rejected");
     if (failed) return { ok: false, failure: toFailure(failed.reason), upstreamMs };
     return { ok: true, answers: settled.map((result) => (result as PromiseFulfilledResult<unknown>).value), cacheHits, upstreamMs };
+  }
+
+  /** For /admin: this member's use of the shared key (user agents only). */
+  memberActivity(): MemberActivity & { sharedKeyThisHour: number } {
+    const now = Date.now();
+    return { ...this.#audit.activity(now), sharedKeyThisHour: this.#memberHours.current(now).used };
+  }
+
+  /** For /admin: this member's audit records in `[fromMs, toMs)`. */
+  auditRecords(fromMs: number, toMs: number): AuditRecord[] {
+    return this.#audit.between(fromMs, toMs);
+  }
+
+  /** For /admin: an administrator's action on this member, written to the member's audit trail. */
+  async recordAdminAction(adminEmail: string, action: string): Promise<void> {
+    this.#audit.recordAdminAction(adminEmail, action);
+    await this.#scheduleAuditPrune();
   }
 
   /** Scheduled after activity on a key agent: removes it once it has been idle long enough, else checks again later. */

@@ -42,10 +42,8 @@ export function readAuthConfig(env: Env): AuthConfigResult {
     if (!vars[secret]?.trim()) return missing(secret, "the secret is not set (wrangler secret put " + secret + ")");
   }
 
-  const publicUrl = parseUrl(env.PUBLIC_URL);
-  if (!publicUrl || !isSecureOrLoopbackUrl(publicUrl) || publicUrl.pathname !== "/" || publicUrl.search || publicUrl.hash) {
-    return missing("PUBLIC_URL", "must be the deployment's origin, https (http only on a loopback host), without a path");
-  }
+  const publicUrl = readPublicUrl(env);
+  if (!publicUrl) return missing("PUBLIC_URL", PUBLIC_URL_RULE);
   const issuerUrl = parseUrl(env.OIDC_ISSUER);
   if (!issuerUrl || !isSecureOrLoopbackUrl(issuerUrl) || issuerUrl.search || issuerUrl.hash) {
     return missing("OIDC_ISSUER", "must be an https issuer URL (http only on a loopback host)");
@@ -58,12 +56,8 @@ export function readAuthConfig(env: Env): AuthConfigResult {
   if (accessTokenTtlSeconds === undefined) return missing("ACCESS_TOKEN_TTL_SECONDS", "must be an integer of at least 60");
   const refreshTokenTtlSeconds = parseSeconds(env.REFRESH_TOKEN_TTL_SECONDS, 86400);
   if (refreshTokenTtlSeconds === undefined) return missing("REFRESH_TOKEN_TTL_SECONDS", "must be an integer of at least 60");
-  const signInPerAddress = parsePositiveInteger(env.AUTH_RATE_LIMIT_PER_MINUTE, 30);
-  if (signInPerAddress === undefined) return missing("AUTH_RATE_LIMIT_PER_MINUTE", "must be a positive integer");
-  const tokenPerClient = parsePositiveInteger(env.TOKEN_RATE_LIMIT_PER_CLIENT, 60);
-  if (tokenPerClient === undefined) return missing("TOKEN_RATE_LIMIT_PER_CLIENT", "must be a positive integer");
-  const tokenPerAddress = parsePositiveInteger(env.TOKEN_RATE_LIMIT_PER_ADDRESS, 600);
-  if (tokenPerAddress === undefined) return missing("TOKEN_RATE_LIMIT_PER_ADDRESS", "must be a positive integer");
+  const rateLimits = readSignInRateLimits(env);
+  if ("setting" in rateLimits) return missing(rateLimits.setting, "must be a positive integer");
 
   return {
     ok: true,
@@ -79,9 +73,29 @@ export function readAuthConfig(env: Env): AuthConfigResult {
       accessTokenTtlSeconds,
       refreshTokenTtlSeconds,
       clientIdMetadataDocuments: env.CLIENT_ID_METADATA_DOCUMENTS === "true",
-      rateLimits: { signInPerAddress, tokenPerClient, tokenPerAddress },
+      rateLimits,
     },
   };
+}
+
+export const PUBLIC_URL_RULE = "must be the deployment's origin, https (http only on a loopback host), without a path";
+
+/** PUBLIC_URL when it is a valid origin for the OAuth connectors (see PUBLIC_URL_RULE). */
+export function readPublicUrl(env: Env): URL | undefined {
+  const publicUrl = parseUrl(env.PUBLIC_URL);
+  if (!publicUrl || !isSecureOrLoopbackUrl(publicUrl) || publicUrl.pathname !== "/" || publicUrl.search || publicUrl.hash) return undefined;
+  return publicUrl;
+}
+
+/** The sign-in rate limits of both OAuth connectors, or the setting that is not a positive integer. */
+export function readSignInRateLimits(env: Env): SignInRateLimits | { setting: string } {
+  const signInPerAddress = parsePositiveInteger(env.AUTH_RATE_LIMIT_PER_MINUTE, 30);
+  if (signInPerAddress === undefined) return { setting: "AUTH_RATE_LIMIT_PER_MINUTE" };
+  const tokenPerClient = parsePositiveInteger(env.TOKEN_RATE_LIMIT_PER_CLIENT, 60);
+  if (tokenPerClient === undefined) return { setting: "TOKEN_RATE_LIMIT_PER_CLIENT" };
+  const tokenPerAddress = parsePositiveInteger(env.TOKEN_RATE_LIMIT_PER_ADDRESS, 600);
+  if (tokenPerAddress === undefined) return { setting: "TOKEN_RATE_LIMIT_PER_ADDRESS" };
+  return { signInPerAddress, tokenPerClient, tokenPerAddress };
 }
 
 /** The 503 every affected endpoint answers while the configuration is incomplete. */
@@ -113,7 +127,7 @@ export function parseDomains(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-function parseSeconds(value: string | undefined, fallback: number): number | undefined {
+export function parseSeconds(value: string | undefined, fallback: number): number | undefined {
   const seconds = parsePositiveInteger(value, fallback);
   // KV cannot expire anything sooner than 60 seconds, so the provider refuses shorter lifetimes.
   return seconds !== undefined && seconds >= 60 ? seconds : undefined;

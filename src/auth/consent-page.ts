@@ -26,7 +26,7 @@ export function consentPage(details: ConsentDescription, handle: string): string
   const loopback = details.redirectIsLoopback
     ? "<p><strong>This sends access to an app on your computer.</strong> Continue only if you just started connecting it.</p>"
     : "";
-  return document(`Allow ${name}?`, `<h1>Allow ${name} to use Plausible Analytics as you?</h1>
+  return htmlDocument(`Allow ${name}?`, `<h1>Allow ${name} to use Plausible Analytics as you?</h1>
 <p>${origin} Access will be sent to <strong>${escapeHtml(details.redirectHost)}</strong>.</p>
 ${loopback}${scopes}
 <p>After you approve, you sign in with your organisation's account.</p>
@@ -39,7 +39,7 @@ ${loopback}${scopes}
 
 /** A page explaining why the request stops here; nothing is sent back to the client. */
 export function refusalPage(status: 400 | 403 | 429 | 502, title: string, message: string, headers?: Headers): Response {
-  const body = document(escapeHtml(title), `<h1>${escapeHtml(title)}</h1>
+  const body = htmlDocument(escapeHtml(title), `<h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(message)}</p>
 <p>Close this window and connect again from your app. If it keeps failing, contact your administrator.</p>`);
   return htmlResponse(body, status, headers);
@@ -54,7 +54,7 @@ export function htmlResponse(body: string, status: number, headers = new Headers
   return new Response(body, { status, headers });
 }
 
-function document(title: string, main: string): string {
+export function htmlDocument(title: string, main: string): string {
   return `<!doctype html>
 <html lang="en">
 <meta charset="utf-8">

@@ -9,7 +9,7 @@ import type { AuthConfig } from "./config";
 import { consentPage, htmlResponse, refusalPage } from "./consent-page";
 import { checkSignInPolicy } from "./domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, exchangeCode, verifyIdToken } from "./oidc";
-import { grantUserId, rememberUserEmail } from "./user-index";
+import { grantUserId, rememberMember, rememberUserEmail } from "./user-index";
 import { logAuthorization } from "../observability/structured-log";
 
 /** The identity props the session agent reads from `this.props`. */
@@ -163,12 +163,13 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
   });
   // Outlives the grant by the code's lifetime, so offboarding always finds it.
   await rememberUserEmail(env.OAUTH_KV, decision.email, userId, config.refreshTokenTtlSeconds + 600);
+  await rememberMember(env.OAUTH_KV, userId, decision.email, MEMBER_REMEMBERED_SECONDS);
   logAuthorization("granted", "Signed in with a verified email in an allowed domain.", decision.email);
   headers.set("Location", redirectTo);
   return new Response(null, { status: 302, headers });
 }
 
-function renderError(error: unknown): Response {
+export function renderError(error: unknown): Response {
   if (error instanceof AuthorizationError && error.redirectTo) return redirect(error.redirectTo);
   if (error instanceof AuthorizationError) return refusalPage(400, "Invalid request", error.description);
   if (error instanceof CimdFetchError) return refusalPage(400, "Invalid request", "This app could not be verified: its client metadata document could not be fetched.");
@@ -187,6 +188,9 @@ function redirect(location: string): Response {
 function callbackUrl(config: AuthConfig): string {
   return config.publicUrl.origin + "/callback";
 }
+
+/** How long /admin lists a member after their last sign-in: as long as the longest audit retention it may show. */
+const MEMBER_REMEMBERED_SECONDS = 400 * 86400;
 
 /** How long an approval, and who gave it, is remembered on a browser (the provider's default). */
 const REMEMBER_SECONDS = 30 * 24 * 3600;

@@ -51,7 +51,8 @@ export class AuthRateLimiter extends DurableObject<Env> {
  */
 export async function rateLimitSignIn(request: Request, env: Env, limits: SignInRateLimits): Promise<Response | undefined> {
   const address = request.headers.get("CF-Connecting-IP") ?? "unknown";
-  const isToken = new URL(request.url).pathname === "/token";
+  // /token, and /connect/token of the bring-your-own-key connector.
+  const isToken = new URL(request.url).pathname.endsWith("/token");
   const charge: Charge = isToken
     ? { token: limits.tokenPerAddress, [`token-client:${await digestHex(await clientIdOf(request))}`]: limits.tokenPerClient }
     : { "sign-in": limits.signInPerAddress };

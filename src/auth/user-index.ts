@@ -1,4 +1,4 @@
-import type { OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+import type { GrantSummary, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 
 /**
  * Grants are keyed by the issuer's `sub`, but an administrator offboards a person by email. This
@@ -14,6 +14,48 @@ export function grantUserId(sub: string): string {
 
 export async function rememberUserEmail(kv: KVNamespace, email: string, userId: string, ttlSeconds: number): Promise<void> {
   await kv.put(`${PREFIX}${email.toLowerCase()}:${userId}`, "", { expirationTtl: ttlSeconds });
+}
+
+const MEMBER_PREFIX = "members:";
+
+/** A person who signed in to /internal: the grant user id (the issuer's `sub`, encoded) and their email. */
+export interface MemberEntry {
+  userId: string;
+  email: string;
+}
+
+/**
+ * The team's members for /admin: written at every sign-in and kept for the audit retention period,
+ * so a revoked or departed member's usage and audit trail can still be found by their email.
+ */
+export async function rememberMember(kv: KVNamespace, userId: string, email: string, ttlSeconds: number): Promise<void> {
+  await kv.put(`${MEMBER_PREFIX}${userId}`, email.toLowerCase(), { expirationTtl: ttlSeconds });
+}
+
+export async function listMembers(kv: KVNamespace): Promise<MemberEntry[]> {
+  const members: MemberEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list({ prefix: MEMBER_PREFIX, cursor });
+    for (const key of page.keys) {
+      const email = await kv.get(key.name);
+      if (email) members.push({ userId: key.name.slice(MEMBER_PREFIX.length), email });
+    }
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return members.sort((a, b) => a.email.localeCompare(b.email));
+}
+
+/** Every grant of one user id, across pages. */
+export async function listAllGrants(oauth: OAuthHelpers, userId: string): Promise<GrantSummary[]> {
+  const grants: GrantSummary[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await oauth.listUserGrants(userId, { cursor });
+    grants.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return grants;
 }
 
 /** Revokes every grant of every account that signed in with this email; returns how many. */
@@ -34,13 +76,7 @@ export async function revokeUserByEmail(kv: KVNamespace, oauth: OAuthHelpers, em
 }
 
 async function revokeAllGrants(oauth: OAuthHelpers, userId: string): Promise<number> {
-  let revoked = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await oauth.listUserGrants(userId, { cursor });
-    for (const grant of page.items) await oauth.revokeGrant(grant.id, userId);
-    revoked += page.items.length;
-    cursor = page.cursor;
-  } while (cursor);
-  return revoked;
+  const grants = await listAllGrants(oauth, userId);
+  for (const grant of grants) await oauth.revokeGrant(grant.id, userId);
+  return grants.length;
 }

@@ -2,11 +2,11 @@ import { isLoopbackHostname } from "./loopback";
 
 /**
  * DNS-rebinding and cross-site protection for the MCP endpoints (MCP transport spec: servers MUST
- * validate Origin). A browser page on another site cannot call /internal, /mcp or /sse with a
+ * validate Origin). A browser page on another site cannot call /internal, /connect, /mcp or /sse with a
  * user's ambient network position; clients that are not browsers send no Origin and pass.
  */
 
-const MCP_PATHS = ["/internal", "/mcp", "/sse"];
+const MCP_PATHS = ["/internal", "/connect", "/mcp", "/sse"];
 
 export function isMcpPath(pathname: string): boolean {
   return MCP_PATHS.some((path) => pathname === path || pathname.startsWith(path + "/"));

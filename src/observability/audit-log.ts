@@ -1,7 +1,16 @@
 import { sha256Hex } from "../agent/hash";
 import { canonicalJson, type PlausibleRequest } from "../plausible";
+import { toAuditRecord, type AuditRecord, type AuditRow } from "./audit-record";
 
 const DAY_MS = 86_400_000;
+
+/** A member's use of the shared key as their audit records show it (admin actions excluded). */
+export interface MemberActivity {
+  firstUseMs: number | null;
+  lastUseMs: number | null;
+  callsThisHour: number;
+  callsToday: number;
+}
 
 /** How many days audit records are kept (`AUDIT_RETENTION_DAYS`, default 90). */
 export function auditRetentionDays(env: Partial<Record<string, unknown>>): number {
@@ -34,6 +43,33 @@ export class AuditLog {
       siteOf(request),
       queryHash,
     );
+  }
+
+  /** An administrator's action on this member (e.g. revoking their access), in the same trail. */
+  recordAdminAction(adminEmail: string, action: string, now = Date.now()): void {
+    this.sql.exec("INSERT INTO audit_log (at_ms, user_email, tool, site_id, query_hash) VALUES (?, ?, ?, NULL, '')", now, adminEmail, action);
+  }
+
+  /** The records from `fromMs` (inclusive) to `toMs` (exclusive), oldest first. */
+  between(fromMs: number, toMs: number): AuditRecord[] {
+    return this.sql
+      .exec<AuditRow>("SELECT at_ms, user_email, tool, site_id, query_hash FROM audit_log WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id", fromMs, toMs)
+      .toArray()
+      .map(toAuditRecord);
+  }
+
+  /** First and last recorded use and the requests recorded this UTC hour and today, from the member's own records. */
+  activity(now = Date.now()): MemberActivity {
+    const hourStart = Math.floor(now / 3_600_000) * 3_600_000;
+    const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
+    const row = this.sql
+      .exec<{ first_ms: number | null; last_ms: number | null; hour: number; today: number }>(
+        "SELECT MIN(at_ms) AS first_ms, MAX(at_ms) AS last_ms, COUNT(CASE WHEN at_ms >= ? THEN 1 END) AS hour, COUNT(CASE WHEN at_ms >= ? THEN 1 END) AS today FROM audit_log WHERE query_hash != ''",
+        hourStart,
+        dayStart,
+      )
+      .one();
+    return { firstUseMs: row.first_ms, lastUseMs: row.last_ms, callsThisHour: row.hour, callsToday: row.today };
   }
 
   /** Deletes the records older than the retention period; returns `dueAt()` for what is left. */

@@ -14,13 +14,13 @@ export interface AuditRecord {
   query_hash: string;
 }
 
-export interface AuditRow {
+export type AuditRow = {
   at_ms: number;
   user_email: string;
   tool: string;
   site_id: string | null;
   query_hash: string;
-}
+};
 
 /** Oldest first; with a parameter, only the records of that email (compared case-insensitively). */
 export function auditSelectSql(byEmail: boolean): string {

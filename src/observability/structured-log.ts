@@ -3,7 +3,7 @@ import { redactString } from "./redact";
 /** One tool call, as a JSON line: who (only on /internal), what, how it went and what it cost upstream. */
 export interface ToolCallLine {
   event: "tool_call";
-  endpoint: "mcp" | "sse" | "internal";
+  endpoint: "mcp" | "sse" | "connect" | "internal";
   tool: string;
   /** The member's email on /internal; bearer-key endpoints are anonymous. */
   user?: string;

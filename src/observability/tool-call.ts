@@ -3,10 +3,10 @@ import { captureException, getActiveSpan, withScope } from "@sentry/cloudflare";
 import { ATTRIBUTED_ENDPOINT, ENDPOINT_ATTRIBUTE, redactString } from "./redact";
 import { logLine, type ToolCallLine } from "./structured-log";
 
-export type Endpoint = "mcp" | "sse" | "internal";
+export type Endpoint = "mcp" | "sse" | "connect" | "internal";
 
 /** Who the tools of one MCP server answer: bearer-key endpoints are anonymous; /internal names the member. */
-export type ToolCaller = { endpoint: "mcp" | "sse" } | { endpoint: "internal"; email: string };
+export type ToolCaller = { endpoint: "mcp" | "sse" | "connect" } | { endpoint: "internal"; email: string };
 
 /** Sent with the Plausible requests of a tool call, so the usage agent can audit them. */
 export interface CallAttribution {

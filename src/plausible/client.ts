@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PlausibleResponseError } from "./errors";
+import { PlausibleApiError, PlausibleResponseError } from "./errors";
 import { customPropsPageShape, goalsPageShape, queryResultShape, realtimeVisitorsShape, sitesPageShape } from "./response-shapes";
 import { type ApiCall, callPlausible, type TransportConfig } from "./transport";
 import type { Goal, PlausibleRequest, QueryBody, QueryResult, Site } from "./types";
@@ -70,6 +70,21 @@ export class PlausibleClient {
   async listSites(): Promise<Site[]> {
     const pages = await this.#allPages({ method: "GET", path: "api/v1/sites" }, sitesPageShape);
     return pages.flatMap((page) => page.sites.map(({ domain, timezone }) => (timezone === undefined ? { domain } : { domain, timezone })));
+  }
+
+  // Whether Plausible accepts the key, with one request: the first site of the
+  // Sites API, which any Stats API key may read. Community Edition has no Sites
+  // API; there the realtime count of `fallbackSiteId` asks instead, or, without
+  // one, the key is left for the first tool call to prove. Plausible's refusal
+  // surfaces as a PlausibleApiError with its own text.
+  async checkKey(fallbackSiteId?: string): Promise<void> {
+    try {
+      await callPlausible(this.#config, { method: "GET", path: "api/v1/sites", params: { limit: "1" } });
+    } catch (error) {
+      const noSitesApi = error instanceof PlausibleApiError && (error.status === 404 || error.status === 406);
+      if (!noSitesApi) throw error;
+      if (fallbackSiteId) await this.realtimeVisitors(fallbackSiteId);
+    }
   }
 
   async listGoals(siteId: string): Promise<Goal[]> {

@@ -1,0 +1,259 @@
+import { EncryptJWT, jwtDecrypt } from "jose";
+import { sha256Hex } from "../agent/hash";
+import { sharedKeyGuardName } from "../agent/shared-key-guard";
+import { usageAgentName } from "../agent/usage-agent";
+import { configurationErrorResponse, parseDomains, readAuthConfig, type AuthConfig } from "../auth/config";
+import { htmlResponse, refusalPage } from "../auth/consent-page";
+import { checkSignInPolicy } from "../auth/domain-policy";
+import { OidcError, authorizationUrl, createSignInSecrets, discover, exchangeCode, verifyIdToken } from "../auth/oidc";
+import { oauthHelpers } from "../auth/provider";
+import { listAllGrants, listMembers, revokeUserByEmail, type MemberEntry } from "../auth/user-index";
+import { logAuthorization } from "../observability/structured-log";
+import { auditCsv, auditJsonLines, auditPage, membersPage, type AuditFilter, type MemberAuditRecord, type MemberRow, type SharedKeyHour } from "./admin-pages";
+
+/**
+ * /admin: the team's administrators (ADMIN_EMAILS) see members, their use of the shared key and its
+ * audit trail, and revoke a member's access, on the deployment itself. Sign-in is /internal's
+ * (the same OpenID Connect provider and domain policy) with its own callback, /admin/callback.
+ *
+ * The session is a `__Host-` cookie holding an encrypted, 30-minute token (jose, A256GCM, keyed
+ * from OIDC_CLIENT_SECRET). `__Host-` cookies must be Secure: browsers accept them on https and
+ * on http://localhost / 127.0.0.1 (a secure context), which covers wrangler dev; any other plain-http
+ * request was refused before routing. Every form carries a token bound to the session (CSRF) and
+ * must come from PUBLIC_URL's origin; pages forbid framing (frame-ancestors 'none').
+ */
+
+const SESSION_COOKIE = "__Host-plausible-mcp-admin";
+const SIGN_IN_COOKIE = "__Host-plausible-mcp-admin-sign-in";
+const SESSION_SECONDS = 30 * 60;
+const SIGN_IN_SECONDS = 10 * 60;
+const CALLBACK_PATH = "/admin/callback";
+const DAY_MS = 86_400_000;
+
+/** ADMIN_EMAILS, lower-cased; empty turns /admin off (404). */
+export function adminEmails(env: Env): Set<string> {
+  return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
+}
+
+export function isAdminPath(pathname: string): boolean {
+  return pathname === "/admin" || pathname.startsWith("/admin/");
+}
+
+interface AdminSession {
+  email: string;
+  /** Sent back by every form: a cross-site form cannot know it. */
+  csrf: string;
+}
+
+interface SignInTransaction {
+  state: string;
+  verifier: string;
+  nonce: string;
+}
+
+export async function handleAdmin(request: Request, env: Env): Promise<Response> {
+  const admins = adminEmails(env);
+  if (admins.size === 0) return new Response("Not found", { status: 404 });
+  const result = readAuthConfig(env);
+  if (!result.ok) return configurationErrorResponse(result.setting);
+  const { config } = result;
+  const url = new URL(request.url);
+  try {
+    if (url.pathname === CALLBACK_PATH) return await finishSignIn(request, config, admins);
+    const session = await readSession(request, config);
+    if (!session) {
+      if (request.method !== "GET") return refusalPage(403, "Signed out", "Your administrator session has ended. Open /admin and sign in again.");
+      return await startSignIn(config);
+    }
+    if (!admins.has(session.email)) return notAnAdmin(session.email);
+    if (request.method === "POST") {
+      const form = await request.formData().catch(() => undefined);
+      if (!form || !sameOrigin(request, config) || form.get("csrf") !== session.csrf) {
+        return refusalPage(403, "Request refused", "This form did not come from this admin page. Reload /admin and try again.");
+      }
+      if (url.pathname === "/admin/revoke") return await revoke(env, config, session, String(form.get("email") ?? ""));
+      return new Response("Not found", { status: 404 });
+    }
+    if (request.method !== "GET") return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
+    if (url.pathname === "/admin") return await showMembers(env, config, session, url.searchParams.get("revoked"));
+    if (url.pathname === "/admin/audit") return await showAudit(env, session, url.searchParams);
+    return new Response("Not found", { status: 404 });
+  } catch (error) {
+    if (error instanceof OidcError) return refusalPage(error.kind === "rejected" ? 403 : 502, "Sign-in failed", error.message);
+    throw error;
+  }
+}
+
+async function startSignIn(config: AuthConfig): Promise<Response> {
+  const discovery = await discover(config.oidcIssuer);
+  const secrets = createSignInSecrets();
+  const state = randomToken();
+  const location = await authorizationUrl(discovery, { clientId: config.oidcClientId, redirectUri: callbackUrl(config), state, ...secrets });
+  const transaction: SignInTransaction = { state, ...secrets };
+  const headers = new Headers({ Location: location, "Cache-Control": "no-store" });
+  headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, await seal(transaction, config, SIGN_IN_SECONDS), SIGN_IN_SECONDS));
+  return new Response(null, { status: 302, headers });
+}
+
+async function finishSignIn(request: Request, config: AuthConfig, admins: Set<string>): Promise<Response> {
+  const params = new URL(request.url).searchParams;
+  const transaction = await unseal<SignInTransaction>(readCookie(request, SIGN_IN_COOKIE), config);
+  const headers = new Headers();
+  headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, "", 0));
+  if (!transaction || params.get("state") !== transaction.state) {
+    return refusalPage(400, "Sign-in failed", "This sign-in was not started in this browser, or it took too long. Open /admin again.", headers);
+  }
+  const code = params.get("code");
+  if (!code) return refusalPage(403, "Sign-in failed", "The identity provider sent no authorization code; sign-in was cancelled or failed there.", headers);
+  const discovery = await discover(config.oidcIssuer);
+  const idToken = await exchangeCode(discovery, { code, verifier: transaction.verifier, redirectUri: callbackUrl(config), clientId: config.oidcClientId, clientSecret: config.oidcClientSecret });
+  const claims = await verifyIdToken(discovery, idToken, { clientId: config.oidcClientId, nonce: transaction.nonce });
+  const decision = checkSignInPolicy(claims, config.allowedEmailDomains, discovery.issuer);
+  if (!decision.allowed) {
+    logAuthorization("refused", `/admin: ${decision.reason}`);
+    return refusalPage(403, "Access denied", decision.reason, headers);
+  }
+  const email = decision.email.toLowerCase();
+  if (!admins.has(email)) {
+    logAuthorization("refused", "/admin: signed in, but not in ADMIN_EMAILS.", email);
+    return notAnAdmin(email, headers);
+  }
+  const session: AdminSession = { email, csrf: randomToken() };
+  headers.append("Set-Cookie", cookie(SESSION_COOKIE, await seal(session, config, SESSION_SECONDS), SESSION_SECONDS));
+  headers.set("Location", "/admin");
+  logAuthorization("granted", "/admin: administrator signed in.", email);
+  return new Response(null, { status: 302, headers });
+}
+
+function notAnAdmin(email: string, headers?: Headers): Response {
+  return refusalPage(403, "Not an administrator", `${email} is not an administrator of this server (ADMIN_EMAILS).`, headers);
+}
+
+/** Revokes every /internal grant of the member (their open sessions get 401 on the next message) and records who did it. */
+async function revoke(env: Env, config: AuthConfig, session: AdminSession, email: string): Promise<Response> {
+  const member = email.trim().toLowerCase();
+  if (!member.includes("@")) return refusalPage(400, "Invalid request", "Name the member's email address.");
+  const revoked = await revokeUserByEmail(env.OAUTH_KV, oauthHelpers(config, env), member);
+  const entries = (await listMembers(env.OAUTH_KV)).filter((entry) => entry.email === member);
+  for (const entry of entries) await (await memberAgent(env, entry)).recordAdminAction(session.email, "admin:revoke");
+  logAuthorization("refused", `/admin: ${session.email} revoked ${revoked} grant(s) of a member.`, member);
+  return new Response(null, { status: 303, headers: { Location: `/admin?revoked=${encodeURIComponent(member)}`, "Cache-Control": "no-store" } });
+}
+
+async function showMembers(env: Env, config: AuthConfig, session: AdminSession, revoked: string | null): Promise<Response> {
+  const oauth = oauthHelpers(config, env);
+  const rows: MemberRow[] = [];
+  for (const entry of await listMembers(env.OAUTH_KV)) {
+    const activity = await (await memberAgent(env, entry)).memberActivity();
+    const grants = await listAllGrants(oauth, entry.userId);
+    rows.push({
+      email: entry.email,
+      ...activity,
+      grants: await Promise.all(grants.map(async (grant) => ({ client: await clientName(oauth, grant.clientId), createdAt: grant.createdAt }))),
+    });
+  }
+  const guard = env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!));
+  const usage = await guard.usage();
+  const sharedKey: SharedKeyHour = { ...usage, memberLimit: Number(env.PLAUSIBLE_USER_HOURLY_LIMIT) || 120 };
+  return htmlResponse(membersPage({ admin: session.email, csrf: session.csrf, members: rows, sharedKey, revoked }), 200);
+}
+
+async function showAudit(env: Env, session: AdminSession, params: URLSearchParams): Promise<Response> {
+  const today = new Date().toISOString().slice(0, 10);
+  const filter: AuditFilter = {
+    from: validDate(params.get("from")) ?? new Date(Date.now() - 6 * DAY_MS).toISOString().slice(0, 10),
+    to: validDate(params.get("to")) ?? today,
+    member: (params.get("member") ?? "").trim().toLowerCase(),
+  };
+  const fromMs = Date.parse(`${filter.from}T00:00:00Z`);
+  const toMs = Date.parse(`${filter.to}T00:00:00Z`) + DAY_MS;
+  const members = (await listMembers(env.OAUTH_KV)).filter((entry) => !filter.member || entry.email === filter.member);
+  const records: MemberAuditRecord[] = [];
+  for (const entry of members) {
+    for (const record of await (await memberAgent(env, entry)).auditRecords(fromMs, toMs)) records.push({ member: entry.email, ...record });
+  }
+  records.sort((a, b) => a.at.localeCompare(b.at));
+  const format = params.get("format");
+  const filename = `plausible-mcp-audit-${filter.from}-to-${filter.to}`;
+  if (format === "jsonl") return download(auditJsonLines(records), "application/jsonl", `${filename}.jsonl`);
+  if (format === "csv") return download(auditCsv(records), "text/csv", `${filename}.csv`);
+  return htmlResponse(auditPage({ admin: session.email, filter, records }), 200);
+}
+
+async function memberAgent(env: Env, entry: MemberEntry) {
+  // The member's usage agent is named after the issuer's `sub`, which the grant user id encodes.
+  return env.USAGE.getByName(usageAgentName("user", await sha256Hex(decodeURIComponent(entry.userId))));
+}
+
+async function clientName(oauth: ReturnType<typeof oauthHelpers>, clientId: string): Promise<string> {
+  // A metadata-document client is named by its URL; looking it up would fetch the document.
+  if (/^https?:/.test(clientId)) return clientId;
+  const client = await oauth.lookupClient(clientId).catch(() => null);
+  return client?.clientName ? `${client.clientName} (${clientId})` : clientId;
+}
+
+function download(body: string, type: string, filename: string): Response {
+  return new Response(body, { headers: { "Content-Type": `${type}; charset=utf-8`, "Content-Disposition": `attachment; filename="${filename}"`, "Cache-Control": "no-store" } });
+}
+
+function validDate(value: string | null): string | undefined {
+  return value && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ? value : undefined;
+}
+
+/** A form must come from this server's own pages: a present Origin (browsers send it on POST) must be PUBLIC_URL's. */
+function sameOrigin(request: Request, config: AuthConfig): boolean {
+  const origin = request.headers.get("Origin");
+  return origin === null || origin === config.publicUrl.origin;
+}
+
+function callbackUrl(config: AuthConfig): string {
+  return config.publicUrl.origin + CALLBACK_PATH;
+}
+
+function cookie(name: string, value: string, maxAgeSeconds: number): string {
+  return `${name}=${value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}`;
+}
+
+function readCookie(request: Request, name: string): string | undefined {
+  for (const pair of (request.headers.get("Cookie") ?? "").split(";")) {
+    const [key, ...value] = pair.trim().split("=");
+    if (key === name) return value.join("=") || undefined;
+  }
+  return undefined;
+}
+
+function randomToken(): string {
+  return [...crypto.getRandomValues(new Uint8Array(24))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+async function readSession(request: Request, config: AuthConfig): Promise<AdminSession | undefined> {
+  const session = await unseal<AdminSession>(readCookie(request, SESSION_COOKIE), config);
+  return session && typeof session.email === "string" && typeof session.csrf === "string" ? session : undefined;
+}
+
+const AUDIENCE = "plausible-mcp-admin";
+
+async function seal(payload: object, config: AuthConfig, seconds: number): Promise<string> {
+  return new EncryptJWT({ ...payload })
+    .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${seconds}s`)
+    .encrypt(await cookieKey(config));
+}
+
+async function unseal<T>(token: string | undefined, config: AuthConfig): Promise<T | undefined> {
+  if (!token) return undefined;
+  try {
+    const { payload } = await jwtDecrypt(token, await cookieKey(config), { audience: AUDIENCE });
+    return payload as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cookies' key, derived from OIDC_CLIENT_SECRET (one secret fewer to manage; rotating it signs every administrator out). */
+async function cookieKey(config: AuthConfig): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(config.oidcClientSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("plausible-mcp admin session cookies")));
+}
