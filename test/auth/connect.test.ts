@@ -1,0 +1,234 @@
+import { env } from "cloudflare:workers";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { installFakePlausible, TEXTS, type FakePlausible } from "../support/fake-plausible";
+import { connectBearer, textOf } from "../support/mcp-clients";
+import type { FakeOidcIssuer } from "../support/oidc-issuer";
+import { BASE, Browser, CLIENT_REDIRECT, callInternal, connectedClient, createIssuer, pkce, withToken, type RegisteredClient, type TokenResponse } from "./harness";
+
+/** /connect: bring your own Plausible key through OAuth (the authorization page asks for it). */
+
+const CONNECT = `${BASE}/connect`;
+const GOOD_KEY = "test-key-aaaaaaaa";
+const OTHER_KEY = "test-key-bbbbbbbb";
+
+let plausible: FakePlausible;
+let issuer: FakeOidcIssuer;
+beforeAll(async () => {
+  issuer = await createIssuer();
+});
+beforeEach(() => {
+  issuer.install();
+  plausible = installFakePlausible();
+});
+afterEach(() => plausible.restore());
+
+async function registerConnectClient(browser: Browser): Promise<RegisteredClient> {
+  const response = await browser.fetch(`${CONNECT}/register`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ client_name: "Claude", redirect_uris: [CLIENT_REDIRECT], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], response_types: ["code"] }),
+  });
+  expect(response.status).toBe(201);
+  return response.json();
+}
+
+async function authorizePage(browser: Browser, client: RegisteredClient, challenge: string): Promise<Response> {
+  const url = new URL(`${CONNECT}/authorize`);
+  const params = { response_type: "code", client_id: client.client_id, redirect_uri: CLIENT_REDIRECT, state: "s-1", code_challenge: challenge, code_challenge_method: "S256", resource: CONNECT };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  return browser.fetch(url);
+}
+
+function handleOf(html: string): string {
+  const match = /name="handle" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error("no handle on the page");
+  return match[1];
+}
+
+function submitKey(browser: Browser, handle: string, apiKey: string, decision = "connect"): Promise<Response> {
+  return browser.fetch(`${CONNECT}/authorize`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ handle, plausible_api_key: apiKey, decision }).toString(),
+  });
+}
+
+function connectToken(browser: Browser, params: Record<string, string>): Promise<Response> {
+  return browser.fetch(`${CONNECT}/token`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params).toString() });
+}
+
+/** The whole flow with `apiKey`: a registered client holding /connect tokens. */
+async function connectWithKey(apiKey: string) {
+  const browser = new Browser();
+  const client = await registerConnectClient(browser);
+  const { verifier, challenge } = pkce();
+  const page = await authorizePage(browser, client, await challenge);
+  expect(page.status).toBe(200);
+  const redirect = await submitKey(browser, handleOf(await page.text()), apiKey);
+  expect(redirect.status).toBe(302);
+  const code = new URL(redirect.headers.get("Location")!).searchParams.get("code")!;
+  const tokens = await connectToken(browser, { grant_type: "authorization_code", code, redirect_uri: CLIENT_REDIRECT, client_id: client.client_id, code_verifier: verifier, resource: CONNECT });
+  expect(tokens.status).toBe(200);
+  return { browser, client, tokens: (await tokens.json()) as TokenResponse };
+}
+
+async function openConnectSession(browser: Browser, accessToken: string, transport: "streamable-http" | "sse" = "streamable-http"): Promise<Client> {
+  const client = new Client({ name: "connect-test", version: "1.0.0" });
+  const fetch = withToken(browser, accessToken);
+  await client.connect(
+    transport === "sse"
+      ? new SSEClientTransport(new URL(CONNECT), { fetch, eventSourceInit: { fetch } as never })
+      : new StreamableHTTPClientTransport(new URL(CONNECT), { fetch }),
+  );
+  return client;
+}
+
+function initialize(browser: Browser, accessToken: string, url = CONNECT, headers: Record<string, string> = {}): Promise<Response> {
+  return browser.fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: `Bearer ${accessToken}`, ...headers },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "probe", version: "1" } } }),
+  });
+}
+
+const aggregate = { name: "get_aggregate", arguments: { site_id: "example.com", date_range: "7d" } };
+
+describe("/connect discovery", () => {
+  it("publishes its own protected resource and authorization server", async () => {
+    const browser = new Browser();
+    const resource = await browser.fetch(`${BASE}/.well-known/oauth-protected-resource/connect`);
+    expect(resource.status).toBe(200);
+    expect(await resource.json()).toMatchObject({ resource: CONNECT, authorization_servers: [CONNECT] });
+    const server = await browser.fetch(`${BASE}/.well-known/oauth-authorization-server/connect`);
+    expect(await server.json()).toMatchObject({ issuer: CONNECT, authorization_endpoint: `${CONNECT}/authorize`, token_endpoint: `${CONNECT}/token`, revocation_endpoint: `${CONNECT}/token` });
+  });
+
+  it("answers an MCP request without a token with a challenge naming its metadata", async () => {
+    const response = await new Browser().fetch(CONNECT, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("WWW-Authenticate")).toContain(`${BASE}/.well-known/oauth-protected-resource/connect`);
+  });
+});
+
+describe("/connect authorization page", () => {
+  it("asks for the key with a field named plausible_api_key and a Connect button, framing forbidden", async () => {
+    const browser = new Browser();
+    const client = await registerConnectClient(browser);
+    const page = await authorizePage(browser, client, await pkce().challenge);
+    const html = await page.text();
+    expect(html).toContain('name="plausible_api_key"');
+    expect(html).toMatch(/<button[^>]*>Connect<\/button>/);
+    expect(page.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
+  });
+
+  it("refuses a wrong key on the same page with Plausible's own text, and then accepts a good one", async () => {
+    const browser = new Browser();
+    const client = await registerConnectClient(browser);
+    const page = await authorizePage(browser, client, await pkce().challenge);
+    const refused = await submitKey(browser, handleOf(await page.text()), "wrong-key-12345678");
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(html).toContain(TEXTS.invalidKey.replace(/'/g, "&#39;"));
+    expect(html).toContain('name="plausible_api_key"');
+    expect(html).not.toContain("wrong-key-12345678");
+    // One cheap request checked it, with the pasted key.
+    expect(plausible.requests.map((request) => `${request.method} ${request.path} ${request.authorization}`)).toEqual(["GET /api/v1/sites Bearer wrong-key-12345678"]);
+    const accepted = await submitKey(browser, handleOf(html), GOOD_KEY);
+    expect(accepted.status).toBe(302);
+    expect(accepted.headers.get("Location")).toMatch(/^http:\/\/127\.0\.0\.1:33418\/oauth\/callback\?.*code=/);
+  });
+
+  it("refuses a form posted without the browser's consent binding (CSRF)", async () => {
+    const browser = new Browser();
+    const client = await registerConnectClient(browser);
+    const page = await authorizePage(browser, client, await pkce().challenge);
+    const handle = handleOf(await page.text());
+    const forged = await submitKey(new Browser(), handle, GOOD_KEY);
+    expect(forged.status).toBe(400);
+    expect(plausible.requests).toHaveLength(0);
+  });
+});
+
+describe("/connect tool calls", () => {
+  it("lists and calls tools with the pasted key, through the key's own agent (shared with /mcp)", async () => {
+    const { browser, tokens } = await connectWithKey(GOOD_KEY);
+    for (const transport of ["streamable-http", "sse"] as const) {
+      const session = await openConnectSession(browser, tokens.access_token, transport);
+      const { tools } = await session.listTools();
+      expect(tools.map((tool) => tool.name)).toContain("get_aggregate");
+      const result = await session.callTool(aggregate);
+      expect(result.isError, textOf(result)).toBeFalsy();
+      await session.close();
+    }
+    const bearer = await connectBearer("streamable-http (SDK v1)", GOOD_KEY);
+    expect((await bearer.callTool(aggregate)).isError).toBeFalsy();
+    await bearer.close();
+    const queries = plausible.requests.filter((request) => request.path === "/api/v2/query");
+    // The later identical calls (the other transport, then /mcp with the same key) came from the key's cache: one agent per key.
+    expect(queries).toHaveLength(1);
+    expect(queries[0]!.authorization).toBe(`Bearer ${GOOD_KEY}`);
+  });
+
+  it("keeps the key only in the grant's encrypted props: no KV value or key name holds it", async () => {
+    await connectWithKey(GOOD_KEY);
+    const kv = env.OAUTH_KV;
+    let cursor: string | undefined;
+    do {
+      const page = await kv.list({ cursor });
+      for (const key of page.keys) {
+        expect(key.name).not.toContain(GOOD_KEY);
+        expect((await kv.get(key.name)) ?? "").not.toContain(GOOD_KEY);
+      }
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor);
+  });
+
+  it("does not accept a /connect token on /internal, nor an /internal token on /connect", async () => {
+    const connected = await connectWithKey(GOOD_KEY);
+    expect((await callInternal(connected.browser, connected.tokens.access_token)).status).toBe(401);
+    issuer.user = { sub: "connect-cross", email: "cross@example.com", name: "Cross", email_verified: true };
+    const browser = new Browser();
+    const internal = await connectedClient(browser, issuer);
+    expect((await initialize(browser, internal.tokens.access_token)).status).toBe(401);
+  });
+
+  it("answers 404 to another key's token naming a session it did not open", async () => {
+    const first = await connectWithKey(GOOD_KEY);
+    const opened = await initialize(first.browser, first.tokens.access_token);
+    expect(opened.status).toBe(200);
+    const sessionId = opened.headers.get("mcp-session-id")!;
+    expect(sessionId).toBeTruthy();
+    const second = await connectWithKey(OTHER_KEY);
+    const hijack = await second.browser.fetch(CONNECT, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: `Bearer ${second.tokens.access_token}`, "mcp-session-id": sessionId },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: aggregate }),
+    });
+    expect(hijack.status).toBe(404);
+    expect(plausible.requests.filter((request) => request.path === "/api/v2/query")).toHaveLength(0);
+  });
+
+  it("removes the key with the grant when the client revokes its token (RFC 7009)", async () => {
+    const { browser, client, tokens } = await connectWithKey(GOOD_KEY);
+    const session = await openConnectSession(browser, tokens.access_token);
+    const grantsOfKey = async () => (await env.OAUTH_KV.list({ prefix: `grant:key-${await keyDigest(GOOD_KEY)}:` })).keys.length;
+    const before = await grantsOfKey();
+    const revoked = await browser.fetch(`${CONNECT}/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: tokens.refresh_token!, token_type_hint: "refresh_token", client_id: client.client_id }).toString(),
+    });
+    expect(revoked.status).toBe(200);
+    await expect(session.listTools()).rejects.toThrow();
+    expect((await initialize(browser, tokens.access_token)).status).toBe(401);
+    expect(await grantsOfKey()).toBe(before - 1);
+  });
+});
+
+async function keyDigest(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
