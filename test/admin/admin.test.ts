@@ -1,0 +1,178 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BASE, Browser, callInternal, connectedClient, createIssuer, openInternalSession } from "../auth/harness";
+import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
+import type { FakeOidcIssuer } from "../support/oidc-issuer";
+
+/** /admin: administrators (ADMIN_EMAILS) sign in like /internal's members and manage the team. */
+
+const ADMIN = "boss@example.com";
+const SETTINGS = { ADMIN_EMAILS: `${ADMIN}, Second@Example.org` } as Partial<Record<keyof Env, string>>;
+
+let issuer: FakeOidcIssuer;
+let plausible: FakePlausible;
+beforeAll(async () => {
+  issuer = await createIssuer();
+});
+beforeEach(() => {
+  issuer.install();
+  plausible = installFakePlausible();
+});
+afterEach(() => plausible.restore());
+
+/** Opens /admin signed out, follows the redirect to the issuer as `email`, and returns the callback's answer. */
+async function signInToAdmin(email: string, browser = new Browser(SETTINGS)) {
+  issuer.user = { sub: `sub-${email}`, email, name: email, email_verified: true };
+  const start = await browser.fetch(`${BASE}/admin`);
+  expect(start.status).toBe(302);
+  const callback = await browser.fetch(issuer.signIn(start.headers.get("Location")!));
+  return { browser, start, callback };
+}
+
+async function signedInAdmin(): Promise<Browser> {
+  const { browser, callback } = await signInToAdmin(ADMIN);
+  expect(callback.status).toBe(302);
+  expect(callback.headers.get("Location")).toBe("/admin");
+  return browser;
+}
+
+/** A member who signed in to /internal and made one call on the shared key, with the session still open. */
+async function activeMember(sub: string, email: string) {
+  issuer.user = { sub, email, name: email, email_verified: true };
+  const browser = new Browser();
+  const { tokens } = await connectedClient(browser, issuer);
+  const session = await openInternalSession(browser, tokens.access_token);
+  const result = await session.callTool({ name: "get_aggregate", arguments: { site_id: "example.com", date_range: "7d" } });
+  expect(result.isError).toBeFalsy();
+  return { browser, tokens, session };
+}
+
+function csrfOf(html: string): string {
+  const match = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error("no csrf token on the page");
+  return match[1];
+}
+
+function postRevoke(browser: Browser, form: Record<string, string>, headers: Record<string, string> = {}) {
+  return browser.fetch(`${BASE}/admin/revoke`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+describe("/admin access", () => {
+  it("does not exist while ADMIN_EMAILS is empty", async () => {
+    expect((await new Browser().fetch(`${BASE}/admin`)).status).toBe(404);
+    expect((await new Browser({ ADMIN_EMAILS: " " } as never).fetch(`${BASE}/admin/audit`)).status).toBe(404);
+  });
+
+  it("sends a signed-out visitor to sign in with the team's identity provider", async () => {
+    const { start } = await signInToAdmin(ADMIN);
+    const location = new URL(start.headers.get("Location")!);
+    expect(location.origin).toBe(new URL(issuer.issuer).origin);
+    expect(location.searchParams.get("redirect_uri")).toBe(`${BASE}/admin/callback`);
+    expect(start.headers.getSetCookie().join("\n")).toMatch(/^__Host-plausible-mcp-admin-sign-in=[^;]+; Path=\/; Secure; HttpOnly; SameSite=Lax/m);
+  });
+
+  it("gives an administrator a short-lived __Host- session and the members page, never framed", async () => {
+    const { browser, callback } = await signInToAdmin(ADMIN);
+    expect(callback.headers.getSetCookie().join("\n")).toMatch(/__Host-plausible-mcp-admin=[^;]+; Path=\/; Secure; HttpOnly; SameSite=Lax; Max-Age=1800/);
+    const page = await browser.fetch(`${BASE}/admin`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
+    expect(await page.text()).toContain("Signed in as <strong>boss@example.com</strong>");
+  });
+
+  it("matches ADMIN_EMAILS without regard to case", async () => {
+    const { callback } = await signInToAdmin("second@example.org");
+    expect(callback.status).toBe(302);
+  });
+
+  it("answers 403 to a member of an allowed domain who is not an administrator", async () => {
+    const { browser, callback } = await signInToAdmin("member@example.com");
+    expect(callback.status).toBe(403);
+    expect(await callback.text()).toContain("not an administrator");
+    // Nothing was granted: the next visit is sent to sign in again.
+    expect((await browser.fetch(`${BASE}/admin`)).status).toBe(302);
+  });
+
+  it("applies /internal's domain policy: an outside account gets 403", async () => {
+    const { callback } = await signInToAdmin("boss@outside.test", new Browser({ ADMIN_EMAILS: "boss@outside.test" } as never));
+    expect(callback.status).toBe(403);
+    expect(await callback.text()).toContain("not in an allowed domain");
+  });
+
+  it("refuses a callback whose state was not started in this browser", async () => {
+    const { start } = await signInToAdmin(ADMIN);
+    const elsewhere = await new Browser(SETTINGS).fetch(issuer.signIn(start.headers.get("Location")!));
+    expect(elsewhere.status).toBe(400);
+  });
+
+  it("ignores a forged or foreign session cookie", async () => {
+    const browser = new Browser(SETTINGS);
+    browser.cookies.set("__Host-plausible-mcp-admin", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..forged.forged.forged");
+    expect((await browser.fetch(`${BASE}/admin`)).status).toBe(302);
+  });
+});
+
+describe("/admin members and revocation", () => {
+  it("shows a member who used /internal; Revoke ends their open session (401) and is audited with the admin's email", async () => {
+    const member = await activeMember("member-sub-1", "ada@example.com");
+    const admin = await signedInAdmin();
+    const page = await (await admin.fetch(`${BASE}/admin`)).text();
+    expect(page).toContain("ada@example.com");
+    expect(page).toMatch(/<button type="submit" aria-label="Revoke ada@example.com">Revoke<\/button>/);
+    expect(page).toContain("Test Connector");
+
+    const revoked = await postRevoke(admin, { csrf: csrfOf(page), email: "ada@example.com" });
+    expect(revoked.status).toBe(303);
+    expect((await callInternal(member.browser, member.tokens.access_token)).status).toBe(401);
+    await expect(member.session.listTools()).rejects.toThrow();
+
+    const audit = await (await admin.fetch(`${BASE}/admin/audit?member=ada@example.com&format=jsonl`)).text();
+    const records = audit.trim().split("\n").map((line) => JSON.parse(line) as Record<string, string>);
+    expect(records.map((record) => [record.member, record.email, record.tool])).toEqual([
+      ["ada@example.com", "ada@example.com", "get_aggregate"],
+      ["ada@example.com", ADMIN, "admin:revoke"],
+    ]);
+  });
+
+  it("refuses a revocation without the session's CSRF token or from another origin", async () => {
+    const member = await activeMember("member-sub-2", "grace@example.com");
+    const admin = await signedInAdmin();
+    const csrf = csrfOf(await (await admin.fetch(`${BASE}/admin`)).text());
+    expect((await postRevoke(admin, { email: "grace@example.com" })).status).toBe(403);
+    expect((await postRevoke(admin, { csrf: "0".repeat(48), email: "grace@example.com" })).status).toBe(403);
+    expect((await postRevoke(admin, { csrf, email: "grace@example.com" }, { Origin: "https://evil.test" })).status).toBe(403);
+    // Signed out: refused, not sent to sign in.
+    expect((await postRevoke(new Browser(SETTINGS), { csrf, email: "grace@example.com" })).status).toBe(403);
+    expect((await callInternal(member.browser, member.tokens.access_token)).status).toBe(200);
+  });
+
+  it("shows the shared key's use this hour and each member's share", async () => {
+    await activeMember("member-sub-3", "lin@example.com");
+    const admin = await signedInAdmin();
+    const page = await (await admin.fetch(`${BASE}/admin`)).text();
+    expect(page).toMatch(/<tr><th>Used<\/th><td>\d+ of 600 requests<\/td><\/tr>/);
+    expect(page).toContain("closed (calls go through)");
+    expect(page).toMatch(/<tr><td>lin@example.com<\/td><td>1 of 120<\/td><\/tr>/);
+  });
+});
+
+describe("/admin audit", () => {
+  it("lists the records of a date range as a table and downloads them as JSON lines and CSV", async () => {
+    await activeMember("member-sub-4", "kay@example.com");
+    const admin = await signedInAdmin();
+    const today = new Date().toISOString().slice(0, 10);
+    const table = await (await admin.fetch(`${BASE}/admin/audit?from=${today}&to=${today}&member=kay@example.com`)).text();
+    expect(table).toContain("<td>kay@example.com</td><td>kay@example.com</td><td>get_aggregate</td><td>example.com</td>");
+    const csv = await admin.fetch(`${BASE}/admin/audit?from=${today}&to=${today}&member=kay@example.com&format=csv`);
+    expect(csv.headers.get("Content-Disposition")).toBe(`attachment; filename="plausible-mcp-audit-${today}-to-${today}.csv"`);
+    const lines = (await csv.text()).trim().split("\r\n");
+    expect(lines[0]).toBe("at,member,email,tool,site_id,query_hash");
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z,kay@example.com,kay@example.com,get_aggregate,example.com,[0-9a-f]{64}$/);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const none = await (await admin.fetch(`${BASE}/admin/audit?from=${yesterday}&to=${yesterday}&member=kay@example.com&format=jsonl`)).text();
+    expect(none).toBe("");
+  });
+});
