@@ -83,6 +83,9 @@ Plausible MCP demo is running (offline: simulated Plausible data, local sign-in)
   MCP (Streamable HTTP, your key as bearer)  ${urls.mcp}
   MCP (legacy SSE, same key)                 ${urls.sse}
   MCP connector (OAuth sign-in)              ${urls.internal}
+  MCP connector (OAuth, your own key)        ${urls.connect} (paste ${apiKey} on its page)
+  Admin page (members, revoke, audit)        ${urls.admin} (as ${stack.issuer.user.email})
+  Home page                                  ${urls.worker}/
   Demo Plausible API key                     ${apiKey}
   Sites                                      ${stack.simulator.sites.map((site) => site.domain).join(", ")}
   Sign-in user                               ${stack.issuer.user.email} (allowed domains: ${allowedEmailDomains})
@@ -94,6 +97,9 @@ Claude Code, bearer key:
 
 Claude Code, OAuth connector (run /mcp in Claude Code to sign in):
   claude mcp add --transport http plausible-demo-internal ${urls.internal}
+
+Claude Code, bring-your-own-key connector (run /mcp in Claude Code, then paste ${apiKey}):
+  claude mcp add --transport http plausible-demo-connect ${urls.connect}
 
 MCP Inspector (CLI):
   npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/list

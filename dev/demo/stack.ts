@@ -38,6 +38,10 @@ export interface DemoStackUrls {
   sse: string;
   /** The OAuth connector endpoint (sign-in at the local issuer). */
   internal: string;
+  /** The bring-your-own-key OAuth connector (paste a Plausible key on its authorization page). */
+  connect: string;
+  /** The administrators' page (the demo user is one). */
+  admin: string;
   simulator: string;
   issuer: string;
 }
@@ -45,6 +49,8 @@ export interface DemoStackUrls {
 export interface DemoStack {
   urls: DemoStackUrls;
   apiKey: string;
+  /** wrangler dev's persisted state (KV, Durable Objects). */
+  persistTo: string;
   simulator: SimulatorHandle;
   issuer: LocalIssuer;
   /** Stops wrangler dev and starts it again on the same port and persisted state. */
@@ -80,6 +86,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       OIDC_CLIENT_SECRET: "demo-oidc-client-secret",
       // The shared server-side key /internal queries with.
       PLAUSIBLE_API_KEY: DEMO_API_KEY,
+      // The demo user administers the demo: /admin lists, audits and revokes members.
+      ADMIN_EMAILS: (options.user ?? DEFAULT_DEMO_USER).email,
       ...options.vars,
     };
     const startWorker = async (port: number) =>
@@ -115,10 +123,13 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         mcp: `${worker}/mcp`,
         sse: `${worker}/sse`,
         internal: `${worker}/internal`,
+        connect: `${worker}/connect`,
+        admin: `${worker}/admin`,
         simulator: simulator.url,
         issuer: issuer.url,
       },
       apiKey: DEMO_API_KEY,
+      persistTo,
       simulator,
       issuer,
       async restartWorker() {

@@ -58,6 +58,8 @@ export interface SimulatorStats {
   byEndpoint: Record<string, number>;
   /** Responses per HTTP status (hung requests have none). */
   byStatus: Record<string, number>;
+  /** Requests per API key the simulator knows (others are not counted here), to tell which key a server used. */
+  byKey: Record<string, number>;
 }
 
 export interface SimulatorHandle {
@@ -193,7 +195,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     communityEdition: options.communityEdition ?? false,
   });
   let settings = initialSettings();
-  let stats: SimulatorStats = { total: 0, byEndpoint: {}, byStatus: {} };
+  let stats: SimulatorStats = { total: 0, byEndpoint: {}, byStatus: {}, byKey: {} };
   let windows = new Map<string, { start: number; count: number }>();
 
   const setFaults = (patch: Partial<RuntimeSettings>) => {
@@ -398,6 +400,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats.total += 1;
     const endpoint = `${request.method} ${url.pathname}`;
     stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
+    const key = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1]?.trim();
+    if (key !== undefined && key in keys) stats.byKey[key] = (stats.byKey[key] ?? 0) + 1;
 
     const delay = settings.latencyMs + Math.random() * settings.jitterMs;
     if (delay > 0) await new Promise((wake) => setTimeout(wake, delay));
@@ -422,7 +426,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   function reset(): void {
-    stats = { total: 0, byEndpoint: {}, byStatus: {} };
+    stats = { total: 0, byEndpoint: {}, byStatus: {}, byKey: {} };
     windows = new Map();
     settings = initialSettings();
   }

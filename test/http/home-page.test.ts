@@ -5,7 +5,8 @@ import { Browser } from "../auth/harness";
 /** GET /: what the server is and how to connect, as HTML without scripts or as JSON; never a secret or the domain list. */
 
 const BASE = new URL(env.PUBLIC_URL).origin;
-const SECRETS = [env.OIDC_CLIENT_SECRET, env.OIDC_CLIENT_ID, (env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!, "Example.org"];
+const secrets = env as Env & { OIDC_CLIENT_SECRET: string; OIDC_CLIENT_ID: string; PLAUSIBLE_API_KEY: string };
+const SECRETS = [secrets.OIDC_CLIENT_SECRET, secrets.OIDC_CLIENT_ID, secrets.PLAUSIBLE_API_KEY, "Example.org"];
 
 describe("home page", () => {
   it("shows the connection URLs and copy-paste lines for each client, without scripts", async () => {

@@ -196,7 +196,7 @@ describe("faults, latency and counters", () => {
     expect((await get(sim.url, "/api/v1/sites")).status).toBe(200);
   });
 
-  it("counts requests in total, per endpoint and per status", async () => {
+  it("counts requests in total, per endpoint, per status and per known key", async () => {
     await post(sim.url, AGGREGATE);
     await post(sim.url, AGGREGATE, null);
     await get(sim.url, "/api/v1/sites");
@@ -204,6 +204,7 @@ describe("faults, latency and counters", () => {
       total: 3,
       byEndpoint: { "POST /api/v2/query": 2, "GET /api/v1/sites": 1 },
       byStatus: { 200: 2, 401: 1 },
+      byKey: { "demo-key": 2 },
     });
   });
 });
@@ -215,7 +216,7 @@ describe("admin routes", () => {
     expect((await fetch(`${sim.url}/api/v1/sites`)).status).toBe(502);
 
     const stats = await (await fetch(`${sim.url}/__sim/stats`)).json();
-    expect(stats).toEqual({ total: 1, byEndpoint: { "GET /api/v1/sites": 1 }, byStatus: { 502: 1 } });
+    expect(stats).toEqual({ total: 1, byEndpoint: { "GET /api/v1/sites": 1 }, byStatus: { 502: 1 }, byKey: {} });
 
     await fetch(`${sim.url}/__sim/faults`, { method: "POST", body: JSON.stringify({ faults: [{ kind: "500" }] }) });
     expect((await fetch(`${sim.url}/__sim/reset`, { method: "POST" })).status).toBe(200);
