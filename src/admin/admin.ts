@@ -155,7 +155,7 @@ async function showMembers(env: Env, config: AuthConfig, session: AdminSession, 
   const guard = env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!));
   const usage = await guard.usage();
   const sharedKey: SharedKeyHour = { ...usage, memberLimit: Number(env.PLAUSIBLE_USER_HOURLY_LIMIT) || 120 };
-  return htmlResponse(membersPage({ admin: session.email, csrf: session.csrf, members: rows, sharedKey, revoked }), 200);
+  return adminPage(membersPage({ admin: session.email, csrf: session.csrf, members: rows, sharedKey, revoked }));
 }
 
 async function showAudit(env: Env, session: AdminSession, params: URLSearchParams): Promise<Response> {
@@ -177,7 +177,7 @@ async function showAudit(env: Env, session: AdminSession, params: URLSearchParam
   const filename = `plausible-mcp-audit-${filter.from}-to-${filter.to}`;
   if (format === "jsonl") return download(auditJsonLines(records), "application/jsonl", `${filename}.jsonl`);
   if (format === "csv") return download(auditCsv(records), "text/csv", `${filename}.csv`);
-  return htmlResponse(auditPage({ admin: session.email, filter, records }), 200);
+  return adminPage(auditPage({ admin: session.email, filter, records }));
 }
 
 async function memberAgent(env: Env, entry: MemberEntry) {
@@ -190,6 +190,16 @@ async function clientName(oauth: ReturnType<typeof oauthHelpers>, clientId: stri
   if (/^https?:/.test(clientId)) return clientId;
   const client = await oauth.lookupClient(clientId).catch(() => null);
   return client?.clientName ? `${client.clientName} (${clientId})` : clientId;
+}
+
+/**
+ * An admin page. Its forms post to this origin, and browsers send `Origin: null` for a page under
+ * `Referrer-Policy: no-referrer`, so these pages send the origin to themselves (never to another site).
+ */
+function adminPage(body: string): Response {
+  const response = htmlResponse(body, 200);
+  response.headers.set("Referrer-Policy", "same-origin");
+  return response;
 }
 
 function download(body: string, type: string, filename: string): Response {

@@ -8,7 +8,11 @@ import { isLoopbackHostname } from "./loopback";
 
 const MCP_PATHS = ["/internal", "/connect", "/mcp", "/sse"];
 
+// /connect's OAuth endpoints sit under its path but are pages and token endpoints, not MCP.
+const OAUTH_ENDPOINTS_UNDER_MCP_PATHS = new Set(["/connect/authorize", "/connect/token", "/connect/register"]);
+
 export function isMcpPath(pathname: string): boolean {
+  if (OAUTH_ENDPOINTS_UNDER_MCP_PATHS.has(pathname)) return false;
   return MCP_PATHS.some((path) => pathname === path || pathname.startsWith(path + "/"));
 }
 

@@ -80,6 +80,8 @@ describe("/admin access", () => {
     const page = await browser.fetch(`${BASE}/admin`);
     expect(page.status).toBe(200);
     expect(page.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
+    // Its forms must carry this origin (a no-referrer page would post `Origin: null`), never to another site.
+    expect(page.headers.get("Referrer-Policy")).toBe("same-origin");
     expect(await page.text()).toContain("Signed in as <strong>boss@example.com</strong>");
   });
 

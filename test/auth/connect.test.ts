@@ -141,6 +141,20 @@ describe("/connect authorization page", () => {
     expect(accepted.headers.get("Location")).toMatch(/^http:\/\/127\.0\.0\.1:33418\/oauth\/callback\?.*code=/);
   });
 
+  it("accepts the page's own form from the server's origin, and refuses MCP calls from a foreign origin", async () => {
+    const browser = new Browser();
+    const client = await registerConnectClient(browser);
+    const page = await authorizePage(browser, client, await pkce().challenge);
+    const posted = await browser.fetch(`${CONNECT}/authorize`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE },
+      body: new URLSearchParams({ handle: handleOf(await page.text()), plausible_api_key: GOOD_KEY, decision: "connect" }).toString(),
+    });
+    expect(posted.status).toBe(302);
+    const foreign = await browser.fetch(CONNECT, { method: "POST", headers: { "Content-Type": "application/json", Origin: "https://evil.test" }, body: "{}" });
+    expect(foreign.status).toBe(403);
+  });
+
   it("refuses a form posted without the browser's consent binding (CSRF)", async () => {
     const browser = new Browser();
     const client = await registerConnectClient(browser);

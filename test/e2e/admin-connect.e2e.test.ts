@@ -81,9 +81,14 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
       const page = await newPage();
       await page.goto(stack.urls.admin);
       await page.waitForURL(stack.urls.admin);
-      const row = page.getByRole("row", { name: new RegExp(MEMBER.email) });
+      const row = page.getByRole("row", { name: new RegExp(MEMBER.email) }).first();
       await expect(row.textContent()).resolves.toContain("Member's client");
-      await Promise.all([page.waitForURL(/\/admin\?revoked=/), page.getByRole("button", { name: `Revoke ${MEMBER.email}` }).click()]);
+      const [revoked] = await Promise.all([
+        page.waitForResponse((response) => response.url() === `${stack.urls.admin}/revoke`),
+        page.getByRole("button", { name: `Revoke ${MEMBER.email}` }).click(),
+      ]);
+      expect(revoked.status(), await revoked.text().catch(() => "")).toBe(303);
+      await page.waitForURL(/\/admin\?revoked=/);
       expect(await page.textContent("body")).toContain(`every grant of ${MEMBER.email}`);
 
       const next = await fetch(stack.urls.internal, {
