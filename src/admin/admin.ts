@@ -2,11 +2,13 @@ import { EncryptJWT, jwtDecrypt } from "jose";
 import { sha256Hex } from "../agent/hash";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
+import { readUsageConfig } from "../agent/usage-config";
 import { configurationErrorResponse, parseDomains, readAuthConfig, type AuthConfig } from "../auth/config";
 import { htmlResponse, refusalPage } from "../auth/consent-page";
 import { checkSignInPolicy } from "../auth/domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, exchangeCode, verifyIdToken } from "../auth/oidc";
 import { oauthHelpers } from "../auth/provider";
+import { rateLimitSignIn } from "../auth/rate-limiter";
 import { listAllGrants, listMembers, revokeUserByEmail, type MemberEntry } from "../auth/user-index";
 import { logAuthorization } from "../observability/structured-log";
 import { auditCsv, auditJsonLines, auditPage, membersPage, type AuditFilter, type MemberAuditRecord, type MemberRow, type SharedKeyHour } from "./admin-pages";
@@ -59,11 +61,13 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
   const { config } = result;
   const url = new URL(request.url);
   try {
-    if (url.pathname === CALLBACK_PATH) return await finishSignIn(request, config, admins);
-    const session = await readSession(request, config);
+    const session = url.pathname === CALLBACK_PATH ? undefined : await readSession(request, config);
     if (!session) {
       if (request.method !== "GET") return refusalPage(403, "Signed out", "Your administrator session has ended. Open /admin and sign in again.");
-      return await startSignIn(config);
+      // Signing in costs a discovery lookup and a code exchange: limited per address like /internal's sign-in.
+      const limited = await rateLimitSignIn(request, env, config.rateLimits);
+      if (limited) return limited;
+      return url.pathname === CALLBACK_PATH ? await finishSignIn(request, config, admins) : await startSignIn(config);
     }
     if (!admins.has(session.email)) return notAnAdmin(session.email);
     if (request.method === "POST") {
@@ -154,7 +158,7 @@ async function showMembers(env: Env, config: AuthConfig, session: AdminSession, 
   }
   const guard = env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!));
   const usage = await guard.usage();
-  const sharedKey: SharedKeyHour = { ...usage, memberLimit: Number(env.PLAUSIBLE_USER_HOURLY_LIMIT) || 120 };
+  const sharedKey: SharedKeyHour = { ...usage, memberLimit: readUsageConfig(env as unknown as Record<string, unknown>).memberHourlyLimit };
   return adminPage(membersPage({ admin: session.email, csrf: session.csrf, members: rows, sharedKey, revoked }));
 }
 

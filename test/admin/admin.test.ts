@@ -98,6 +98,15 @@ describe("/admin access", () => {
     expect((await browser.fetch(`${BASE}/admin`)).status).toBe(302);
   });
 
+  it("ends an administrator's access at once when they are taken off ADMIN_EMAILS", async () => {
+    const admin = await signedInAdmin();
+    const later = new Browser({ ADMIN_EMAILS: "someone-else@example.com" } as never);
+    for (const [name, value] of admin.cookies) later.cookies.set(name, value);
+    const page = await later.fetch(`${BASE}/admin`);
+    expect(page.status).toBe(403);
+    expect(await page.text()).toContain("not an administrator");
+  });
+
   it("applies /internal's domain policy: an outside account gets 403", async () => {
     const { callback } = await signInToAdmin("boss@outside.test", new Browser({ ADMIN_EMAILS: "boss@outside.test" } as never));
     expect(callback.status).toBe(403);
