@@ -100,6 +100,51 @@ describe("Sentry on the legacy bearer endpoint (/sse)", () => {
   }, 30_000);
 });
 
+describe("Sentry on the bring-your-own-key connector (/connect)", () => {
+  it("sends neither the pasted key, its hash, the tokens nor the session id", async () => {
+    const key = "test-key-bbbbbbbb";
+    const connect = `${ORIGIN}/connect`;
+    const browser = new Browser();
+    const registered = await browser.fetch(`${connect}/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ client_name: "Leak test", redirect_uris: [CLIENT_REDIRECT], token_endpoint_auth_method: "none", grant_types: ["authorization_code"], response_types: ["code"] }),
+    });
+    const client = (await registered.json()) as { client_id: string };
+    const { verifier, challenge } = pkce();
+    const authorize = new URL(`${connect}/authorize`);
+    for (const [name, value] of Object.entries({ response_type: "code", client_id: client.client_id, redirect_uri: CLIENT_REDIRECT, state: "leak-state", code_challenge: await challenge, code_challenge_method: "S256" })) authorize.searchParams.set(name, value);
+    const page = await browser.fetch(authorize);
+    const submitted = await browser.fetch(`${connect}/authorize`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ handle: consentHandle(await page.text()), plausible_api_key: key, decision: "connect" }).toString(),
+    });
+    const code = new URL(submitted.headers.get("Location")!).searchParams.get("code")!;
+    const tokenResponse = await browser.fetch(`${connect}/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: CLIENT_REDIRECT, client_id: client.client_id, code_verifier: verifier }).toString(),
+    });
+    const tokens = (await tokenResponse.json()) as TokenResponse;
+    const withToken = (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      request.headers.set("authorization", `Bearer ${tokens.access_token}`);
+      return browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
+    };
+    const mcp = new Client({ name: "leak-test-connect", version: "1.0.0" });
+    const transport = new SSEClientTransport(new URL(connect), { fetch: withToken, eventSourceInit: { fetch: withToken } as never });
+    await mcp.connect(transport);
+    const sessionId = (transport as unknown as { _endpoint?: URL })._endpoint?.searchParams.get("sessionId") ?? "";
+    expect(sessionId.length).toBeGreaterThan(7);
+    expect((await mcp.callTool(aggregate("connect-input.example"))).isError).toBeFalsy();
+    await mcp.close();
+
+    const sent = await sentUntil(() => sentry.spans().some((span) => JSON.stringify(span).includes("/connect/message")));
+    for (const secret of [key, await sha256Hex(key), tokens.access_token, code, sessionId, "connect-input.example"]) expect(sent, `Sentry data contains ${secret}`).not.toContain(secret);
+  }, 30_000);
+});
+
 describe("Sentry on the attributed connector (/internal)", () => {
   it("names the member by email and records tool inputs, while no token, code, state, cookie or secret of the whole flow is sent", async () => {
     issuer.user = MEMBER;
