@@ -32,7 +32,7 @@ const SIGN_IN_SECONDS = 10 * 60;
 const CALLBACK_PATH = "/admin/callback";
 const DAY_MS = 86_400_000;
 
-/** ADMIN_EMAILS, lower-cased; empty turns /admin off (404). */
+/** ADMIN_EMAILS, lower-cased; empty turns /admin off (404). Parsed like ALLOWED_EMAIL_DOMAINS: comma-separated, trimmed. */
 export function adminEmails(env: Env): Set<string> {
   return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
 }

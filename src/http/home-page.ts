@@ -24,7 +24,7 @@ interface ClientLine {
   line: string;
 }
 
-export interface HomeFacts {
+interface HomeFacts {
   name: string;
   version: string;
   description: string;
@@ -35,7 +35,7 @@ export interface HomeFacts {
 const DESCRIPTION =
   "A remote MCP server for Plausible Analytics: ask an AI client questions about your site's traffic and get answers from your Plausible data. All tools are read-only.";
 
-export function homeFacts(request: Request, env: Env): HomeFacts {
+function homeFacts(request: Request, env: Env): HomeFacts {
   const origin = publicOrigin(env) ?? new URL(request.url).origin;
   const internal = readAuthConfig(env).ok;
   const endpoints: EndpointInfo[] = [
@@ -97,7 +97,9 @@ export function homeFacts(request: Request, env: Env): HomeFacts {
       { client: "Claude Code (team)", endpoint: "/internal", line: `claude mcp add --transport http plausible-team ${origin}/internal   # then /mcp in Claude Code to sign in` },
     );
   }
-  return { name: SERVER_INFO.name, version: SERVER_INFO.version, description: DESCRIPTION, endpoints, clients: clients.filter((client) => endpoints.find((endpoint) => endpoint.path === client.endpoint)?.configured) };
+  // Only lines for endpoints this deployment serves.
+  const configured = new Set(endpoints.filter((endpoint) => endpoint.configured).map((endpoint) => endpoint.path));
+  return { name: SERVER_INFO.name, version: SERVER_INFO.version, description: DESCRIPTION, endpoints, clients: clients.filter((client) => configured.has(client.endpoint)) };
 }
 
 /** GET / (and HEAD): the page, or JSON when the client asks for it. */
