@@ -113,6 +113,22 @@ describe("/connect discovery", () => {
   });
 });
 
+describe("/connect configuration", () => {
+  it("answers 503 naming the missing piece instead of failing: the KV binding, PUBLIC_URL", async () => {
+    const withoutKv = await new Browser({ OAUTH_KV: undefined } as never).fetch(`${CONNECT}/register`, { method: "POST", body: "{}" });
+    expect(withoutKv.status).toBe(503);
+    expect(await withoutKv.json()).toEqual({ error: "server_error", error_description: "OAUTH_KV" });
+    const badUrl = await new Browser({ PUBLIC_URL: `${BASE}/path` } as never).fetch(CONNECT, { method: "POST", body: "{}" });
+    expect(badUrl.status).toBe(503);
+    expect(await badUrl.json()).toEqual({ error: "server_error", error_description: "PUBLIC_URL" });
+  });
+
+  it("needs neither the sign-in secrets nor the shared key", async () => {
+    const response = await new Browser({ OIDC_CLIENT_SECRET: "", PLAUSIBLE_API_KEY: "" } as never).fetch(`${BASE}/.well-known/oauth-protected-resource/connect`);
+    expect(response.status).toBe(200);
+  });
+});
+
 describe("/connect authorization page", () => {
   it("asks for the key with a field named plausible_api_key and a Connect button, framing forbidden", async () => {
     const browser = new Browser();
