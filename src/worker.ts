@@ -1,8 +1,8 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { env } from "cloudflare:workers";
-import { createBearerMcpHandler } from "./agent/bearer-mcp";
-import { createBearerSseHandler } from "./agent/bearer-sse";
-import { createInternalSessionHandler, PlausibleKeySession as KeySessionAgent, PlausibleMcpSession as McpSessionAgent } from "./agent/mcp-session";
+import { createBearerMcpHandler } from "./mcp/mcp-endpoint";
+import { createBearerSseHandler } from "./mcp/sse-endpoint";
+import { createInternalSessionHandler, PlausibleKeySession as KeySessionAgent, PlausibleMcpSession as McpSessionAgent } from "./mcp/session";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
 import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";

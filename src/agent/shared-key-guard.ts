@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { CircuitBreaker } from "./circuit-breaker";
-import { sha256Hex } from "./hash";
+import { sha256Hex } from "../shared/hash";
 import { HourlyCount } from "./hourly-count";
 import { applyMigrations, SHARED_KEY_GUARD_MIGRATIONS } from "./migrations";
 import { readUsageConfig, type UsageConfig } from "./usage-config";

@@ -13,7 +13,7 @@ import { AuditLog, auditRetentionDays } from "../observability/audit-log";
 import type { CallAttribution } from "../observability/tool-call";
 import { cacheTtlSeconds } from "./cache-policy";
 import { CircuitBreaker } from "./circuit-breaker";
-import { sha256Hex } from "./hash";
+import { sha256Hex } from "../shared/hash";
 import { HourlyCount } from "./hourly-count";
 import { IdleExpiry } from "./idle-expiry";
 import { applyMigrations } from "./migrations";

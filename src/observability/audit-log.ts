@@ -1,4 +1,4 @@
-import { sha256Hex } from "../agent/hash";
+import { sha256Hex } from "../shared/hash";
 import { canonicalJson, type PlausibleRequest } from "../plausible";
 
 const DAY_MS = 86_400_000;

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/agent/hash";
+import { sha256Hex } from "../../src/shared/hash";
 import { applyMigrations, MIGRATIONS } from "../../src/agent/migrations";
 import { usageAgentName, type UsageAgent } from "../../src/agent/usage-agent";
 import type { UsageOutcome } from "../../src/agent/usage-outcome";

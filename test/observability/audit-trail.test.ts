@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { sha256Hex } from "../../src/agent/hash";
+import { sha256Hex } from "../../src/shared/hash";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { AuditLog, auditRetentionDays } from "../../src/observability/audit-log";
 import { auditSelectSql, toAuditRecord, type AuditRow } from "../../src/observability/audit-record";

@@ -1,6 +1,6 @@
 import { bearerKey, missingKeyResponse } from "./bearer-key";
-import { sha256Hex } from "./hash";
-import { PlausibleKeySession, type KeySessionProps } from "./mcp-session";
+import { sha256Hex } from "../shared/hash";
+import { PlausibleKeySession, type KeySessionProps } from "./session";
 import { serveOwnedSessions } from "./owned-sessions";
 
 /** /sse: the legacy HTTP+SSE transport (GET /sse, POST /sse/message) for bearer-key clients; each session belongs to its key. */

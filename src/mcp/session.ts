@@ -4,13 +4,13 @@ import { ToolInputError } from "../tools";
 import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import type { ToolCaller } from "../observability/tool-call";
 import { bearerKey } from "./bearer-key";
-import { sha256Hex } from "./hash";
-import { IdleExpiry } from "./idle-expiry";
+import { sha256Hex } from "../shared/hash";
+import { IdleExpiry } from "../agent/idle-expiry";
 import { serveOwnedSessions } from "./owned-sessions";
-import { registerTools } from "./register-tools";
-import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
+import { registerTools } from "./server";
+import { SERVER_INFO, SERVER_OPTIONS } from "../shared/server-identity";
 import { toolContextFor } from "./tool-context";
-import { readSessionIdleSeconds } from "./usage-config";
+import { readSessionIdleSeconds } from "../agent/usage-config";
 
 /** A signed-in connector user (/internal), as the OAuth grant's props carry them. */
 export interface UserProps {

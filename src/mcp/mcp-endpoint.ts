@@ -3,8 +3,8 @@ import { createMcpHandler } from "agents/mcp/server";
 import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import { sentryOptions } from "../observability/sentry-options";
 import { bearerKey, missingKeyResponse } from "./bearer-key";
-import { registerTools } from "./register-tools";
-import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
+import { registerTools } from "./server";
+import { SERVER_INFO, SERVER_OPTIONS } from "../shared/server-identity";
 import { toolContextFor } from "./tool-context";
 
 /**
