@@ -1,14 +1,15 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { env } from "cloudflare:workers";
-import { createBearerMcpHandler } from "./mcp/mcp-endpoint";
-import { createBearerSseHandler } from "./mcp/sse-endpoint";
-import { createInternalSessionHandler, PlausibleKeySession as KeySessionAgent, PlausibleMcpSession as McpSessionAgent } from "./mcp/session";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
 import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";
 import { limitRequestBody } from "./http/body-limit";
 import { applyMcpCors, refuseUntrustedRequest, withoutAgentHeaders } from "./http/origin-host-guard";
 import { answerBearerPreflight, refusePlainHttp, withSecurityHeaders } from "./http/transport-hygiene";
+import { createInternalEndpoint } from "./mcp/internal-endpoint";
+import { createMcpEndpoint } from "./mcp/mcp-endpoint";
+import { PlausibleKeySession as KeySessionAgent, PlausibleMcpSession as McpSessionAgent } from "./mcp/session";
+import { createSseEndpoint } from "./mcp/sse-endpoint";
 import { sentryOptions } from "./observability/sentry-options";
 
 // Sentry's wrappers cost CPU on every request and call even when they send nothing (about a sixth
@@ -30,25 +31,41 @@ export type SharedKeyGuard = SharedKeyGuardObject;
 export type UsageAgent = UsageAgentObject;
 export type AuthRateLimiter = AuthRateLimiterObject;
 
-const bearerSse = createBearerSseHandler();
-let bearerMcp: ReturnType<typeof createBearerMcpHandler> | undefined;
+type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 
-// The connector endpoint: the OAuth provider authenticates, then the session agent serves
-// Streamable HTTP and legacy SSE (GET /internal, POST /internal/message) on the same path.
-const internalMcp = createInternalSessionHandler();
+const mcp = createMcpEndpoint();
+const sse = createSseEndpoint();
+const internal = { fetch: createInternalEndpoint() };
+// The connector: the OAuth provider answers sign-in, tokens and discovery, and passes /internal to its MCP endpoint once the token is valid.
+const connector: Handler = (request, env, ctx) => handleOAuth(request, env, ctx, internal);
+
+/**
+ * Every path the worker answers. `path` matches exactly, and with `prefix` also everything below
+ * it; the first match serves; anything else is 404.
+ */
+const ROUTES: ReadonlyArray<{ path: string; prefix?: true; serve: Handler }> = [
+  { path: "/mcp", serve: mcp }, // bearer key; Streamable HTTP, 2026-07-28 and 2025-era
+  { path: "/sse", prefix: true, serve: sse }, // bearer key; legacy HTTP+SSE (GET /sse, POST /sse/message)
+  { path: "/internal", prefix: true, serve: connector }, // OAuth; 2026-07-28 stateless, 2025-era sessions, legacy SSE
+  { path: "/authorize", serve: connector },
+  { path: "/callback", serve: connector },
+  { path: "/token", serve: connector },
+  { path: "/register", serve: connector },
+  { path: "/.well-known", prefix: true, serve: connector },
+];
+
+function routeFor(pathname: string): Handler | undefined {
+  return ROUTES.find(({ path, prefix }) => pathname === path || (prefix && pathname.startsWith(path + "/")))?.serve;
+}
 
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const refused = refuseUntrustedRequest(request, env) ?? refusePlainHttp(request, env) ?? answerBearerPreflight(request, env);
   if (refused) return refused;
+  const serve = routeFor(new URL(request.url).pathname);
+  if (!serve) return new Response("Not found", { status: 404 });
   const limited = await limitRequestBody(withoutAgentHeaders(request));
   if (limited instanceof Response) return limited;
-  request = limited;
-  const { pathname } = new URL(request.url);
-  if (pathname === "/mcp") return (bearerMcp ??= createBearerMcpHandler(env))(request, ctx);
-  if (pathname === "/sse" || pathname.startsWith("/sse/")) return bearerSse(request, env, ctx);
-  // Everything else (/internal, /authorize, /callback, /token, /register, /.well-known/*) is the
-  // connector: the OAuth provider, with the session agent behind /internal.
-  return handleOAuth(request, env, ctx, internalMcp);
+  return serve(limited, env, ctx);
 }
 
 const worker = {

@@ -1,10 +1,6 @@
-import { McpServer } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
-import { instrumentMcpServer } from "../observability/mcp-telemetry";
-import { sentryOptions } from "../observability/sentry-options";
 import { bearerKey, missingKeyResponse } from "./bearer-key";
-import { registerTools } from "./server";
-import { SERVER_INFO, SERVER_OPTIONS } from "../shared/server-identity";
+import { buildMcpServer } from "./server";
 import { toolContextFor } from "./tool-context";
 
 /**
@@ -12,22 +8,19 @@ import { toolContextFor } from "./tool-context";
  * 2025-era ones on the same URL. Each request brings its own key; the key's
  * usage agent holds its rate limit and cache.
  */
-export function createBearerMcpHandler(env: Env) {
-  // Without SENTRY_DSN, Sentry records nothing; wrapping each request's server would still cost CPU.
-  const instrument = sentryOptions(env).enabled;
-  const handler = createMcpHandler(
+export function createMcpEndpoint() {
+  let stateless: ReturnType<typeof createMcpHandler> | undefined;
+  const statelessFor = (env: Env) =>
+    (stateless ??= createMcpHandler(
     ({ requestInfo }) => {
-      const fresh = new McpServer(SERVER_INFO, SERVER_OPTIONS);
-      const server = instrument ? instrumentMcpServer(fresh, "mcp") : fresh;
       const apiKey = bearerKey(requestInfo?.headers) ?? "";
-      registerTools(server, () => toolContextFor(env, { scope: "key", apiKey }), { endpoint: "mcp" });
-      return server;
+      return buildMcpServer("v2", env, { caller: { endpoint: "mcp" }, contextFor: () => toolContextFor(env, { scope: "key", apiKey }) });
     },
     // Host and Origin are checked for every MCP path before routing (src/http/origin-host-guard.ts).
     { route: "/mcp", allowedOriginHostnames: "*" },
-  );
-  return (request: Request, ctx: ExecutionContext): Promise<Response> => {
-    if (!bearerKey(request.headers)) return Promise.resolve(missingKeyResponse());
-    return handler(request, env, ctx);
+  ));
+  return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
+    if (!bearerKey(request.headers)) return missingKeyResponse();
+    return statelessFor(env)(request, env, ctx);
   };
 }

@@ -1,20 +1,38 @@
+import { McpServer as McpServerV1 } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer as McpServerV2, type CacheHint } from "@modelcontextprotocol/server";
+import { instrumentMcpServer } from "../observability/mcp-telemetry";
+import { sentryOptions } from "../observability/sentry-options";
 import { observeToolCall, type ToolCaller } from "../observability/tool-call";
-import { DEFAULT_MAX_RESULT_CHARS, fitResult, TOOLS, type ToolContext } from "../tools";
+import { DEFAULT_MAX_RESULT_CHARS, fitResult, SERVER_INSTRUCTIONS, TOOLS, type ToolContext } from "../tools";
+import { SERVER_INFO } from "../shared/server-identity";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
-/** The part of `McpServer.registerTool` that SDK v1 and v2 share. */
-interface ToolRegistry {
+/**
+ * The one MCP server factory. Every endpoint (/mcp, /sse, both /internal paths) builds its server
+ * here, for either SDK generation: v1 for the McpAgent sessions, v2 for the stateless handlers.
+ * What a server offers is the list of DECLARATIONS below; adding a prompt, a resource or a UI
+ * resource is one more entry there, and every endpoint and protocol revision then serves it.
+ */
+
+/** Whom one server answers: the caller it logs and reports for, and the tools' view of Plausible per message. */
+export interface ServerScope {
+  caller: ToolCaller;
+  /** `extra` is the SDK's per-message context (request headers among it). */
+  contextFor(extra: unknown): ToolContext | Promise<ToolContext>;
+}
+
+/** The part of `McpServer` that SDK v1 and v2 share and the declarations use. */
+export interface ServerRegistry {
   registerTool(name: string, config: Record<string, unknown>, handler: (input: never, extra: never) => unknown): unknown;
 }
 
-const ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
+/** Registers one kind of offering (the tools; later prompts, resources) on a server of either generation. */
+export type Declaration = (server: ServerRegistry, scope: ServerScope) => void;
 
-/**
- * Registers every tool on an MCP server of either SDK generation. `contextFor`
- * gives the tools their view of Plausible for the request being served;
- * `caller` says which endpoint (and on /internal which member) each call is logged and reported for.
- */
-export function registerTools(server: ToolRegistry, contextFor: (extra: unknown) => ToolContext | Promise<ToolContext>, caller: ToolCaller): void {
+const TOOL_ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
+
+/** Every tool, answering with a result that fits the budget clients accept; a failure is a tool error saying what to do next. */
+const registerTools: Declaration = (server, { caller, contextFor }) => {
   for (const tool of TOOLS) {
     server.registerTool(
       tool.name,
@@ -23,13 +41,12 @@ export function registerTools(server: ToolRegistry, contextFor: (extra: unknown)
         description: tool.description,
         inputSchema: tool.inputSchema,
         outputSchema: tool.outputSchema,
-        annotations: { title: tool.title, ...ANNOTATIONS },
+        annotations: { title: tool.title, ...TOOL_ANNOTATIONS },
       },
       ((input: unknown, extra: unknown) =>
         observeToolCall(caller, tool.name, async (call) => {
           try {
             const context = await contextFor(extra);
-            // Every result fits the budget clients accept; long listings are cut and say so.
             const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS);
             return { structuredContent: structured, content: [{ type: "text", text }] };
           } catch (error) {
@@ -39,4 +56,31 @@ export function registerTools(server: ToolRegistry, contextFor: (extra: unknown)
         })) as never,
     );
   }
+};
+
+/** What every server offers, in registration order. */
+export const DECLARATIONS: readonly Declaration[] = [registerTools];
+
+const ONE_HOUR_PUBLIC: CacheHint = { ttlMs: 3_600_000, cacheScope: "public" };
+
+/**
+ * Cache hints of 2026-07-28 list results. Discovery and the tool list are the same for every caller;
+ * any list that depends on the caller (sites, goals) keeps the SDK's default, `ttlMs: 0` and private.
+ */
+export const CACHE_HINTS = { "server/discover": ONE_HOUR_PUBLIC, "tools/list": ONE_HOUR_PUBLIC } as const;
+
+const SERVER_OPTIONS = { instructions: SERVER_INSTRUCTIONS } as const;
+
+export type SdkGeneration = "v1" | "v2";
+type ServerOf<G extends SdkGeneration> = G extends "v1" ? McpServerV1 : McpServerV2;
+
+/** A server of SDK `generation` for `scope`, with every declaration registered; Sentry spans when SENTRY_DSN is set. */
+export function buildMcpServer<G extends SdkGeneration>(generation: G, env: Env, scope: ServerScope): ServerOf<G> {
+  const server = (
+    generation === "v1" ? new McpServerV1(SERVER_INFO, SERVER_OPTIONS) : new McpServerV2(SERVER_INFO, { ...SERVER_OPTIONS, cacheHints: CACHE_HINTS })
+  ) as ServerOf<G>;
+  // Without SENTRY_DSN Sentry records nothing, and wrapping would still cost CPU on every request.
+  const instrumented = sentryOptions(env).enabled ? instrumentMcpServer(server, scope.caller.endpoint) : server;
+  for (const declare of DECLARATIONS) declare(instrumented as unknown as ServerRegistry, scope);
+  return instrumented;
 }
