@@ -1,9 +1,10 @@
 import { McpServer as McpServerV1 } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { McpServer as McpServerV2, type CacheHint } from "@modelcontextprotocol/server";
 import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import { sentryOptions } from "../observability/sentry-options";
 import { observeToolCall, type ToolCaller } from "../observability/tool-call";
-import { DEFAULT_MAX_RESULT_CHARS, fitResult, SERVER_INSTRUCTIONS, TOOLS, type ToolContext } from "../tools";
+import { DEFAULT_MAX_RESULT_CHARS, fitResult, listedJsonSchema, SERVER_INSTRUCTIONS, TOOLS, type ToolContext, type ToolDefinition } from "../tools";
 import { SERVER_INFO } from "../shared/server-identity";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
@@ -31,18 +32,17 @@ export type Declaration = (server: ServerRegistry, scope: ServerScope) => void;
 
 const TOOL_ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
 
+/** What a client is told about a tool, apart from its schemas. */
+function toolMetadata(tool: ToolDefinition) {
+  return { title: tool.title, description: tool.description, annotations: { title: tool.title, ...TOOL_ANNOTATIONS } };
+}
+
 /** Every tool, answering with a result that fits the budget clients accept; a failure is a tool error saying what to do next. */
 const registerTools: Declaration = (server, { caller, contextFor }) => {
   for (const tool of TOOLS) {
     server.registerTool(
       tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
-        annotations: { title: tool.title, ...TOOL_ANNOTATIONS },
-      },
+      { ...toolMetadata(tool), inputSchema: tool.inputSchema, outputSchema: tool.outputSchema },
       ((input: unknown, extra: unknown) =>
         observeToolCall(caller, tool.name, async (call) => {
           try {
@@ -82,5 +82,20 @@ export function buildMcpServer<G extends SdkGeneration>(generation: G, env: Env,
   // Without SENTRY_DSN Sentry records nothing, and wrapping would still cost CPU on every request.
   const instrumented = sentryOptions(env).enabled ? instrumentMcpServer(server, scope.caller.endpoint) : server;
   for (const declare of DECLARATIONS) declare(instrumented as unknown as ServerRegistry, scope);
+  if (server instanceof McpServerV1) listToolsInMcpDialect(server);
   return instrumented;
+}
+
+/**
+ * SDK v1 lists draft-07 schemas of its own making, converted on every tools/list; sessions list the
+ * same JSON Schema 2020-12 (MCP's default dialect) as SDK v2 does, converted once per isolate.
+ */
+function listToolsInMcpDialect(server: McpServerV1): void {
+  const tools = TOOLS.map((tool) => ({
+    name: tool.name,
+    ...toolMetadata(tool),
+    inputSchema: listedJsonSchema(tool.inputSchema, "input"),
+    outputSchema: listedJsonSchema(tool.outputSchema, "output"),
+  }));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
 }

@@ -7,6 +7,7 @@ import { getFunnelTool } from "./get-funnel";
 import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
 import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
+export { listedJsonSchema } from "./json-schema-memo";
 import { listCustomPropsTool } from "./list-custom-props";
 import { listGoalsTool } from "./list-goals";
 import { listSitesTool } from "./list-sites";
