@@ -11,6 +11,7 @@ import { createMcpEndpoint } from "./mcp/mcp-endpoint";
 import { PlausibleKeySession as KeySessionAgent, PlausibleMcpSession as McpSessionAgent } from "./mcp/session";
 import { createSseEndpoint } from "./mcp/sse-endpoint";
 import { sentryOptions } from "./observability/sentry-options";
+import { configurationErrorResponse, invalidSetting } from "./shared/config";
 
 // Sentry's wrappers cost CPU on every request and call even when they send nothing (about a sixth
 // of a tool call's worker CPU in the bench), so they are applied only when SENTRY_DSN is set.
@@ -61,8 +62,14 @@ function routeFor(pathname: string): Handler | undefined {
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const refused = refuseUntrustedRequest(request, env) ?? refusePlainHttp(request, env) ?? answerBearerPreflight(request, env);
   if (refused) return refused;
-  const serve = routeFor(new URL(request.url).pathname);
+  const { pathname } = new URL(request.url);
+  const serve = routeFor(pathname);
   if (!serve) return new Response("Not found", { status: 404 });
+  const invalid = invalidSetting(env as unknown as Record<string, unknown>);
+  if (invalid) {
+    console.error(`[config] ${pathname} is unavailable: ${invalid.message}`);
+    return configurationErrorResponse(invalid.setting);
+  }
   const limited = await limitRequestBody(withoutAgentHeaders(request));
   if (limited instanceof Response) return limited;
   return serve(limited, env, ctx);

@@ -2,7 +2,7 @@
 // (CPU, memory) and Plausible (requests the simulator counted).
 
 import type { DemoStack } from "../demo/stack.ts";
-import type { E2eClient } from "../../test/e2e/support/clients.ts";
+import type { E2eClient } from "../clients/mcp-clients.ts";
 import { percentile, runCalls } from "./load.ts";
 import { cpuSnapshot, sampleRss, type CpuSnapshot, type WatchedProcess } from "./processes.ts";
 import { impliedRequests, type ToolCall } from "./workload.ts";

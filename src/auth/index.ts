@@ -1,4 +1,5 @@
-import { configurationErrorResponse, readAuthConfig } from "./config";
+import { configurationErrorResponse } from "../shared/config";
+import { readAuthConfig } from "./config";
 import { providerFor, type InternalMcpHandler } from "./provider";
 import { rateLimitSignIn } from "./rate-limiter";
 

@@ -4,7 +4,7 @@ import { McpServer as McpServerV2, type CacheHint } from "@modelcontextprotocol/
 import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import { sentryOptions } from "../observability/sentry-options";
 import { observeToolCall, type ToolCaller } from "../observability/tool-call";
-import { DEFAULT_MAX_RESULT_CHARS, fitResult, listedJsonSchema, SERVER_INSTRUCTIONS, TOOLS, type ToolContext, type ToolDefinition } from "../tools";
+import { fitResult, listedJsonSchema, SERVER_INSTRUCTIONS, TOOLS, type ToolContext, type ToolDefinition } from "../tools";
 import { SERVER_INFO } from "../shared/server-identity";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
@@ -47,7 +47,7 @@ const registerTools: Declaration = (server, { caller, contextFor }) => {
         observeToolCall(caller, tool.name, async (call) => {
           try {
             const context = await contextFor(extra);
-            const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS);
+            const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars);
             return { structuredContent: structured, content: [{ type: "text", text }] };
           } catch (error) {
             call.failed(error, isExpectedToolError(error));

@@ -1,9 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpAgent } from "agents/mcp";
-import { readSessionIdleSeconds } from "../agent/usage-config";
 import { IdleExpiry } from "../agent/idle-expiry";
 import type { IdentityProps } from "../auth/handler";
 import type { ToolCaller } from "../observability/tool-call";
+import { readSessionIdleSeconds } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 import { ToolInputError } from "../tools";
 import { bearerKey } from "./bearer-key";

@@ -1,8 +1,8 @@
 import { currentCallAttribution, recordPlausibleUsage } from "../observability/tool-call";
 import type { ToolContext } from "../tools";
+import { readMaxResultChars } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 import { usageAgentName } from "../agent/usage-agent";
-import { readMaxResultChars } from "../agent/usage-config";
 import { fromFailure, type UsageOutcome } from "../agent/usage-outcome";
 
 /** Who is calling: a bearer API key (/mcp, /sse) or a signed-in user on the shared key (/internal). */

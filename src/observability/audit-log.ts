@@ -3,15 +3,6 @@ import { canonicalJson, type PlausibleRequest } from "../plausible";
 
 const DAY_MS = 86_400_000;
 
-/** How many days audit records are kept (`AUDIT_RETENTION_DAYS`, default 90). */
-export function auditRetentionDays(env: Partial<Record<string, unknown>>): number {
-  const raw = typeof env.AUDIT_RETENTION_DAYS === "string" ? env.AUDIT_RETENTION_DAYS.trim() : "";
-  if (raw === "") return 90;
-  const days = Number(raw);
-  if (!Number.isInteger(days) || days <= 0) throw new Error(`AUDIT_RETENTION_DAYS must be a positive whole number of days, got "${raw}"`);
-  return days;
-}
-
 /**
  * Who used the shared Plausible key, kept in the member's usage agent
  * (`audit_log`, migrations/0002_audit.sql). `prune` removes records past the retention

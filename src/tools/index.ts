@@ -17,7 +17,7 @@ import type { ToolDefinition } from "./types";
 
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
-export { DEFAULT_MAX_RESULT_CHARS, ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
+export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
 
 export const TOOLS: readonly ToolDefinition[] = [
   getAggregateTool,

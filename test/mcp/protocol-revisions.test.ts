@@ -49,7 +49,7 @@ describe("which /internal requests the stateless 2026-07-28 server answers, and 
     ["DELETE of a session", new Request(`${ORIGIN}/internal`, { method: "DELETE", headers: { "mcp-session-id": "a".repeat(64) } }), "session"],
     ["POST /internal/message (legacy SSE), even with an envelope", post("/internal/message?sessionId=x", { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } }), "session"],
   ];
-  it.each(cases)("%s -> %s", async (_name, request, expected) => {
+  it.each(cases.map(([name, request, expected]) => ({ name, request, expected })))("$name -> $expected", async ({ request, expected }) => {
     expect(await internalPathFor(request)).toBe(expected);
     // The body stays readable for whichever handler serves it.
     if (request.method === "POST") expect(await request.json()).toBeTruthy();

@@ -3,7 +3,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/shared/hash";
 import { usageAgentName } from "../../src/agent/usage-agent";
-import { AuditLog, auditRetentionDays } from "../../src/observability/audit-log";
+import { AuditLog } from "../../src/observability/audit-log";
+import { readUsageConfig } from "../../src/shared/config";
 import { auditSelectSql, toAuditRecord, type AuditRow } from "../../src/observability/audit-record";
 import { canonicalJson } from "../../src/plausible";
 import { Browser, connectedClient, createIssuer, openInternalSession } from "../auth/harness";
@@ -140,10 +141,11 @@ describe("audit trail of the shared key", () => {
   });
 
   it("reads AUDIT_RETENTION_DAYS, 90 by default, and refuses a value that is not a whole number of days", () => {
-    expect(auditRetentionDays({})).toBe(90);
-    expect(auditRetentionDays({ AUDIT_RETENTION_DAYS: " 30 " })).toBe(30);
-    expect(() => auditRetentionDays({ AUDIT_RETENTION_DAYS: "1.5" })).toThrow(/AUDIT_RETENTION_DAYS must be a positive whole number/);
-    expect(auditRetentionDays(env as unknown as Record<string, unknown>)).toBe(90);
+    const days = (vars: Record<string, unknown>) => readUsageConfig(vars).auditRetentionDays;
+    expect(days({})).toBe(90);
+    expect(days({ AUDIT_RETENTION_DAYS: " 30 " })).toBe(30);
+    expect(() => days({ AUDIT_RETENTION_DAYS: "1.5" })).toThrow(/AUDIT_RETENTION_DAYS must be a whole number/);
+    expect(days(env as unknown as Record<string, unknown>)).toBe(90);
   });
 });
 

@@ -4,14 +4,15 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
-export type ClientKind = "SDK v1, Streamable HTTP" | "SDK v1, SSE" | "SDK v2, Streamable HTTP";
+/** "SDK v2, Streamable HTTP" is pinned to 2026-07-28; "SDK v2, auto" probes server/discover and falls back to a 2025 handshake. */
+export type ClientKind = "SDK v1, Streamable HTTP" | "SDK v1, SSE" | "SDK v2, Streamable HTTP" | "SDK v2, auto";
 
 /** What the tests use of a connected client, the same for both SDK generations. */
 export interface E2eClient {
   listTools(): Promise<{ tools: Array<{ name: string }> }>;
   callTool(request: { name: string; arguments?: Record<string, unknown> }): Promise<ToolResult>;
   close(): Promise<void>;
-  /** The protocol version agreed at initialize. */
+  /** The protocol version agreed (by initialize, or server/discover on 2026-07-28). */
   protocolVersion: string | undefined;
 }
 
@@ -25,24 +26,25 @@ const CLIENT_INFO = { name: "plausible-mcp-e2e", version: "1.0.0" };
 
 /** A client on /mcp or /sse with a Plausible key as bearer. */
 export async function connectWithKey(kind: ClientKind, url: string, apiKey: string): Promise<E2eClient> {
-  const requestInit = { headers: { Authorization: `Bearer ${apiKey}` } };
-  if (kind === "SDK v2, Streamable HTTP") {
+  return connect(kind, url, { requestInit: { headers: { Authorization: `Bearer ${apiKey}` } } });
+}
+
+/** A client on /internal whose access token comes from `authProvider` (already authorized). */
+export function connectWithOAuth(kind: ClientKind, url: string, authProvider: OAuthClientProvider): Promise<E2eClient> {
+  return connect(kind, url, { authProvider });
+}
+
+async function connect(kind: ClientKind, url: string, auth: { requestInit: RequestInit } | { authProvider: OAuthClientProvider }): Promise<E2eClient> {
+  if (kind === "SDK v2, Streamable HTTP" || kind === "SDK v2, auto") {
     // The v2 client speaks the 2025 handshake unless told otherwise; pinning fails loudly if the
     // server cannot serve the 2026-07-28 revision.
-    const client = new ClientV2(CLIENT_INFO, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
-    await client.connect(new StreamableHTTPClientTransportV2(new URL(url), { requestInit }));
+    const mode = kind === "SDK v2, auto" ? ("auto" as const) : { pin: "2026-07-28" };
+    const client = new ClientV2(CLIENT_INFO, { versionNegotiation: { mode } });
+    await client.connect(new StreamableHTTPClientTransportV2(new URL(url), auth as never));
     return wrap(client, client.getNegotiatedProtocolVersion());
   }
   const client = new Client(CLIENT_INFO);
-  await client.connect(kind === "SDK v1, SSE" ? new SSEClientTransport(new URL(url), { requestInit }) : new StreamableHTTPClientTransport(new URL(url), { requestInit }));
-  return wrap(client, protocolVersionOf(client));
-}
-
-/** A v1 client on /internal whose access token comes from `authProvider` (already authorized). */
-export async function connectWithOAuth(kind: Exclude<ClientKind, "SDK v2, Streamable HTTP">, url: string, authProvider: OAuthClientProvider): Promise<E2eClient> {
-  const client = new Client(CLIENT_INFO);
-  const transport = kind === "SDK v1, SSE" ? new SSEClientTransport(new URL(url), { authProvider }) : new StreamableHTTPClientTransport(new URL(url), { authProvider });
-  await client.connect(transport);
+  await client.connect(kind === "SDK v1, SSE" ? new SSEClientTransport(new URL(url), auth) : new StreamableHTTPClientTransport(new URL(url), auth));
   return wrap(client, protocolVersionOf(client));
 }
 
