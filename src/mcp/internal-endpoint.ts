@@ -1,9 +1,9 @@
 import { isLegacyRequest } from "@modelcontextprotocol/server";
-import { createMcpHandler, getMcpAuthContext } from "agents/mcp/server";
+import { getMcpAuthContext } from "agents/mcp/server";
 import type { IdentityProps } from "../auth/handler";
 import { INTERNAL_PATH } from "../auth/config";
 import { serveOwnedSessions } from "./owned-sessions";
-import { buildMcpServer } from "./server";
+import { statelessEndpoint } from "./server";
 import { PlausibleMcpSession } from "./session";
 import { toolContextFor } from "./tool-context";
 
@@ -35,19 +35,14 @@ function memberOf(props: unknown): IdentityProps {
  */
 export function createInternalEndpoint() {
   const sessions = serveOwnedSessions(PlausibleMcpSession, INTERNAL_PATH, "MCP_SESSION", "auto");
-  let stateless: ReturnType<typeof createMcpHandler> | undefined;
-  const statelessFor = (env: Env) =>
-    (stateless ??= createMcpHandler(
-      () => {
-        const { sub, email } = memberOf(getMcpAuthContext()?.props);
-        return buildMcpServer("v2", env, { caller: { endpoint: "internal", email }, contextFor: () => toolContextFor(env, { scope: "user", sub }) });
-      },
-      // 2025-era traffic never reaches this handler; Host and Origin are checked before routing.
-      { route: INTERNAL_PATH, legacy: "reject", allowedOriginHostnames: "*" },
-    ));
+  // 2025-era traffic never reaches the stateless server; the agents handler puts the grant's props in the auth context.
+  const stateless = statelessEndpoint(INTERNAL_PATH, "reject", (env) => {
+    const { sub, email } = memberOf(getMcpAuthContext()?.props);
+    return { caller: { endpoint: "internal", email }, contextFor: () => toolContextFor(env, { scope: "user", sub }) };
+  });
   return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
     const { sub } = memberOf(ctx.props);
-    if ((await internalPathFor(request)) === "stateless") return statelessFor(env)(request, env, ctx);
+    if ((await internalPathFor(request)) === "stateless") return stateless(request, env, ctx);
     return sessions.fetch(request, env, ctx, `user:${sub}`);
   };
 }

@@ -1,6 +1,5 @@
-import { createMcpHandler } from "agents/mcp/server";
 import { bearerKey, missingKeyResponse } from "./bearer-key";
-import { buildMcpServer } from "./server";
+import { statelessEndpoint } from "./server";
 import { toolContextFor } from "./tool-context";
 
 /**
@@ -9,18 +8,12 @@ import { toolContextFor } from "./tool-context";
  * usage agent holds its rate limit and cache.
  */
 export function createMcpEndpoint() {
-  let stateless: ReturnType<typeof createMcpHandler> | undefined;
-  const statelessFor = (env: Env) =>
-    (stateless ??= createMcpHandler(
-    ({ requestInfo }) => {
-      const apiKey = bearerKey(requestInfo?.headers) ?? "";
-      return buildMcpServer("v2", env, { caller: { endpoint: "mcp" }, contextFor: () => toolContextFor(env, { scope: "key", apiKey }) });
-    },
-    // Host and Origin are checked for every MCP path before routing (src/http/origin-host-guard.ts).
-    { route: "/mcp", allowedOriginHostnames: "*" },
-  ));
+  const stateless = statelessEndpoint("/mcp", "stateless", (env, { requestInfo }) => {
+    const apiKey = bearerKey(requestInfo?.headers) ?? "";
+    return { caller: { endpoint: "mcp" }, contextFor: () => toolContextFor(env, { scope: "key", apiKey }) };
+  });
   return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
     if (!bearerKey(request.headers)) return missingKeyResponse();
-    return statelessFor(env)(request, env, ctx);
+    return stateless(request, env, ctx);
   };
 }

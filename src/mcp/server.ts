@@ -1,6 +1,7 @@
 import { McpServer as McpServerV1 } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { McpServer as McpServerV2, type CacheHint } from "@modelcontextprotocol/server";
+import { McpServer as McpServerV2, type CacheHint, type McpServerFactory } from "@modelcontextprotocol/server";
+import { createMcpHandler } from "agents/mcp/server";
 import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import { sentryOptions } from "../observability/sentry-options";
 import { observeToolCall, type ToolCaller } from "../observability/tool-call";
@@ -98,4 +99,21 @@ function listToolsInMcpDialect(server: McpServerV1): void {
     outputSchema: listedJsonSchema(tool.outputSchema, "output"),
   }));
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+}
+
+/**
+ * A stateless SDK v2 endpoint on `route`: each request gets a server built for the scope `scopeFor`
+ * gives it. `legacy: "reject"` where 2025-era traffic is routed elsewhere (to sessions).
+ */
+export function statelessEndpoint(
+  route: string,
+  legacy: "stateless" | "reject",
+  scopeFor: (env: Env, request: Parameters<McpServerFactory>[0]) => ServerScope,
+) {
+  let handler: ReturnType<typeof createMcpHandler> | undefined;
+  return (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
+    // Host and Origin are checked for every MCP path before routing (src/http/origin-host-guard.ts).
+    handler ??= createMcpHandler((served) => buildMcpServer("v2", env, scopeFor(env, served)), { route, legacy, allowedOriginHostnames: "*" });
+    return handler(request, env, ctx);
+  };
 }
