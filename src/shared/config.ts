@@ -88,17 +88,23 @@ export function readMaxResultChars(env: Vars): number {
   return positiveInteger(env, "MAX_RESULT_CHARS", DEFAULT_MAX_RESULT_CHARS);
 }
 
+// An isolate keeps one env object, so each is checked once.
+const checked = new WeakMap<Vars, SettingError | undefined>();
+
 /** The first setting that is set but invalid, checked by the worker before it serves a request. */
 export function invalidSetting(env: Vars): SettingError | undefined {
+  if (checked.has(env)) return checked.get(env);
+  let invalid: SettingError | undefined;
   try {
     readUsageConfig(env);
     readSessionIdleSeconds(env);
     readMaxResultChars(env);
-    return undefined;
   } catch (error) {
-    if (error instanceof SettingError) return error;
-    throw error;
+    if (!(error instanceof SettingError)) throw error;
+    invalid = error;
   }
+  checked.set(env, invalid);
+  return invalid;
 }
 
 /** The 503 every affected endpoint answers while a setting is missing or invalid: it names the setting, never its value. */
