@@ -3,6 +3,7 @@ import { createMcpHandler } from "agents/mcp/server";
 import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import { sentryOptions } from "../observability/sentry-options";
 import { bearerKey, missingKeyResponse } from "./bearer-key";
+import { registerPromptsAndResources } from "./register-prompts-and-resources";
 import { registerTools } from "./register-tools";
 import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
 import { toolContextFor } from "./tool-context";
@@ -20,7 +21,9 @@ export function createBearerMcpHandler(env: Env) {
       const fresh = new McpServer(SERVER_INFO, SERVER_OPTIONS);
       const server = instrument ? instrumentMcpServer(fresh, "mcp") : fresh;
       const apiKey = bearerKey(requestInfo?.headers) ?? "";
-      registerTools(server, () => toolContextFor(env, { scope: "key", apiKey }), { endpoint: "mcp" });
+      const contextFor = () => toolContextFor(env, { scope: "key", apiKey });
+      registerTools(server, contextFor, { endpoint: "mcp" });
+      registerPromptsAndResources(server, contextFor, { endpoint: "mcp" });
       return server;
     },
     // Host and Origin are checked for every MCP path before routing (src/http/origin-host-guard.ts).

@@ -5,6 +5,7 @@ import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import type { ToolCaller } from "../observability/tool-call";
 import { bearerKey } from "./bearer-key";
 import { sha256Hex } from "./hash";
+import { registerPromptsAndResources } from "./register-prompts-and-resources";
 import { registerTools } from "./register-tools";
 import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
 import { toolContextFor } from "./tool-context";
@@ -39,7 +40,9 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
     this.#toolsRegistered = true;
     const caller = this.#caller();
     instrumentMcpServer(this.server, caller.endpoint);
-    registerTools(this.server, (extra) => this.#contextFor(extra as MessageExtra), caller);
+    const contextFor = (extra: unknown) => this.#contextFor(extra as MessageExtra);
+    registerTools(this.server, contextFor, caller);
+    registerPromptsAndResources(this.server, contextFor, caller);
   }
 
   /** Props are loaded before `init`: a grant's member on /internal, otherwise an anonymous /sse key session. */

@@ -1,5 +1,6 @@
 import { observeToolCall, type ToolCaller } from "../observability/tool-call";
 import { DEFAULT_MAX_RESULT_CHARS, fitResult, TOOLS, type ToolContext } from "../tools";
+import { chartToolMeta } from "../ui/chart-app";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
 /** The part of `McpServer.registerTool` that SDK v1 and v2 share. */
@@ -24,6 +25,7 @@ export function registerTools(server: ToolRegistry, contextFor: (extra: unknown)
         inputSchema: tool.inputSchema,
         outputSchema: tool.outputSchema,
         annotations: { title: tool.title, ...ANNOTATIONS },
+        _meta: chartToolMeta(tool.name),
       },
       ((input: unknown, extra: unknown) =>
         observeToolCall(caller, tool.name, async (call) => {
