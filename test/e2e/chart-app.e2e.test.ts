@@ -1,0 +1,169 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { build } from "esbuild";
+import type { Frame, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MISSING_CHROMIUM, chromiumAvailable, launchHeadlessChromium, type HeadlessBrowser } from "./support/browser.ts";
+import { connectWithKey, type E2eClient, type ToolResult } from "./support/clients.ts";
+import { startE2eStack, type DemoStack } from "./support/stack.ts";
+
+const OUTPUT_DIR = resolve(import.meta.dirname, "../../test-results/e2e");
+const ROOT = resolve(import.meta.dirname, "../..");
+const CHART_URI = "ui://plausible/chart.html";
+const requireBrowser = process.env.CI === "true";
+// The policy MCP Apps hosts apply when a resource's _meta.ui.csp allows no domains.
+const HOST_CSP = "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; connect-src 'none'";
+
+// The functions given to page.evaluate run in the browser; the project compiles without the DOM library.
+declare const document: any;
+declare function getComputedStyle(element: unknown): { backgroundColor: string };
+
+if (!chromiumAvailable && !requireBrowser) {
+  console.warn(`Skipping the chart app's browser tests. ${MISSING_CHROMIUM}`);
+}
+
+/** ext-apps' host side (AppBridge over postMessage) as one browser script, exposed as `McpHost`. */
+async function hostBridgeScript(): Promise<string> {
+  const bundled = await build({
+    stdin: { contents: 'export { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";', resolveDir: ROOT },
+    bundle: true,
+    format: "iife",
+    globalName: "McpHost",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+  });
+  return bundled.outputFiles[0]!.text;
+}
+
+describe.runIf(!chromiumAvailable && requireBrowser)("browser required in CI", () => {
+  it("has Chromium", () => {
+    throw new Error(MISSING_CHROMIUM);
+  });
+});
+
+describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps host shows it", () => {
+  let stack: DemoStack;
+  let browser: HeadlessBrowser;
+  let client: E2eClient;
+  let chartHtml: string;
+  let bridgeScript: string;
+
+  beforeAll(async () => {
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    [stack, browser, bridgeScript] = await Promise.all([startE2eStack(), launchHeadlessChromium(), hostBridgeScript()]);
+    client = await connectWithKey("SDK v1, Streamable HTTP", stack.urls.mcp, stack.apiKey);
+    const { contents } = await client.readResource({ uri: CHART_URI });
+    expect(contents[0]!.mimeType).toBe("text/html;profile=mcp-app");
+    chartHtml = contents[0]!.text!;
+  });
+  afterAll(async () => {
+    await client?.close();
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  /**
+   * A page playing the host: the chart resource in a sandboxed frame under the hosts' CSP,
+   * AppBridge connected to it, the tool's result sent once the view has initialized.
+   */
+  async function showInHost(tool: string, result: ToolResult, theme: "light" | "dark"): Promise<{ page: Page; frame: Frame; problems: string[] }> {
+    const page = await (await browser.newContext()).newPage();
+    await page.setViewportSize({ width: 760, height: 560 });
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.setContent(`<!doctype html><html><body style="margin:0;background:${theme === "dark" ? "#0b0f19" : "#f3f4f6"}"><script>${bridgeScript}</script></body></html>`);
+    const html = chartHtml.replace("<head>", `<head><meta http-equiv="Content-Security-Policy" content="${HOST_CSP}">`);
+    await page.evaluate(
+      async ({ html, tool, result, theme }) => {
+        const { AppBridge, PostMessageTransport } = (globalThis as unknown as { McpHost: Record<string, any> }).McpHost;
+        const frame = document.createElement("iframe");
+        frame.setAttribute("sandbox", "allow-scripts");
+        frame.style.cssText = "width:720px;height:500px;border:0;display:block;margin:20px";
+        document.body.append(frame);
+        const bridge = new AppBridge(null, { name: "chart-test-host", version: "1.0.0" }, {}, { hostContext: { theme, toolInfo: { tool: { name: tool, inputSchema: { type: "object" } } } } });
+        const initialized = new Promise<void>((done) => {
+          bridge.oninitialized = () => done();
+        });
+        (globalThis as unknown as { bridge: unknown }).bridge = bridge;
+        await bridge.connect(new PostMessageTransport(frame.contentWindow!, frame.contentWindow!));
+        frame.srcdoc = html;
+        await initialized;
+        await bridge.sendToolResult(result);
+      },
+      { html, tool, result, theme },
+    );
+    const frame = page.frames().find((candidate) => candidate !== page.mainFrame())!;
+    await frame.waitForSelector("#chart svg");
+    return { page, frame, problems };
+  }
+
+  async function call(name: string, args: Record<string, unknown>): Promise<ToolResult & { structuredContent: any }> {
+    const result = await client.callTool({ name, arguments: args });
+    expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+    return result as ToolResult & { structuredContent: any };
+  }
+
+  it("draws one point per day of a real get_timeseries result, in the light and the dark theme", async () => {
+    const result = await call("get_timeseries", { site_id: "example.com", date_range: "28d", interval: "day", metrics: ["visitors", "pageviews"] });
+    const days = result.structuredContent.rows.map((row: { time: string }) => row.time);
+    expect(days).toHaveLength(28);
+
+    for (const theme of ["light", "dark"] as const) {
+      const { page, frame, problems } = await showInHost("get_timeseries", result, theme);
+      const points = await frame.$$eval('#chart g.points[data-series="visitors"] circle.point', (circles) => circles.map((circle) => circle.getAttribute("data-label")));
+      expect(points).toEqual(days);
+      expect(await frame.$$eval('#chart g.points[data-series="pageviews"] circle.point', (circles) => circles.length)).toBe(28);
+      expect(await frame.textContent("#chart h1")).toBe("example.com: visitors, pageviews per day");
+      // Axis titles, and the numbers again as a table for screen readers.
+      expect(await frame.$$eval("#chart svg text.axis-title", (texts) => texts.map((text) => text.textContent))).toEqual(["day", "count"]);
+      expect(await frame.$$eval("#chart table.visually-hidden tbody tr", (rows) => rows.length)).toBe(28);
+      const look = await frame.evaluate(() => ({
+        theme: document.documentElement.getAttribute("data-theme"),
+        background: getComputedStyle(document.body).backgroundColor,
+        height: document.documentElement.getBoundingClientRect().height,
+      }));
+      expect(look.theme).toBe(theme);
+      expect(look.background).toBe(theme === "dark" ? "rgb(17, 24, 39)" : "rgb(255, 255, 255)");
+      expect(look.height).toBeLessThanOrEqual(500);
+      expect(problems).toEqual([]);
+      await page.screenshot({ path: resolve(OUTPUT_DIR, `chart-timeseries-${theme}.png`) });
+      await page.context().close();
+    }
+  });
+
+  it("follows the host's theme when it changes", async () => {
+    const result = await call("get_timeseries", { site_id: "shop.example.com", date_range: "7d", interval: "day", metrics: ["visitors"] });
+    const { page, frame } = await showInHost("get_timeseries", result, "light");
+    await page.evaluate(() => (globalThis as unknown as { bridge: { setHostContext(context: object): void } }).bridge.setHostContext({ theme: "dark" }));
+    await frame.waitForFunction(() => document.documentElement.getAttribute("data-theme") === "dark");
+    expect(await frame.$$eval("#chart circle.point", (circles) => circles.length)).toBe(7);
+    await page.context().close();
+  });
+
+  it("draws a bar per row of a real get_breakdown result", async () => {
+    const result = await call("get_breakdown", { site_id: "example.com", dimension: "event:page", date_range: "30d", limit: 8 });
+    const pages = result.structuredContent.rows.map((row: { value: string }) => row.value);
+    expect(pages.length).toBeGreaterThan(1);
+    for (const theme of ["light", "dark"] as const) {
+      const { page, frame, problems } = await showInHost("get_breakdown", result, theme);
+      const bars = await frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => [rect.getAttribute("data-label"), Number(rect.getAttribute("data-value"))]));
+      expect(bars).toEqual(result.structuredContent.rows.map((row: { value: string; metrics: { visitors: number } }) => [row.value, row.metrics.visitors]));
+      expect(await frame.textContent("#chart h1")).toBe("example.com: visitors by event:page");
+      expect(problems).toEqual([]);
+      await page.screenshot({ path: resolve(OUTPUT_DIR, `chart-breakdown-${theme}.png`) });
+      await page.context().close();
+    }
+  });
+
+  it("draws paired bars for compare_periods", async () => {
+    const result = await call("compare_periods", { site_id: "example.com", current: "7d", metrics: ["visitors", "pageviews", "bounce_rate"] });
+    const { page, frame } = await showInHost("compare_periods", result, "light");
+    expect(await frame.$$eval("#chart rect.bar", (rects) => rects.length)).toBe(6);
+    await page.screenshot({ path: resolve(OUTPUT_DIR, "chart-compare-periods-light.png") });
+    await page.context().close();
+  });
+});
