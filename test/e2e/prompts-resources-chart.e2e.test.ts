@@ -36,6 +36,51 @@ async function hostBridgeScript(): Promise<string> {
   return bundled.outputFiles[0]!.text;
 }
 
+let stack: DemoStack;
+let client: E2eClient;
+beforeAll(async () => {
+  stack = await startE2eStack();
+  client = await connectWithKey("SDK v1, Streamable HTTP", stack.urls.mcp, stack.apiKey);
+});
+afterAll(async () => {
+  await client?.close();
+  await stack?.stop();
+});
+
+describe.each(["SDK v1, Streamable HTTP", "SDK v1, SSE", "SDK v2, Streamable HTTP"] as const)("prompts, completions and resources for %s, with the simulator's data", (kind) => {
+  let real: E2eClient;
+  beforeAll(async () => {
+    real = await connectWithKey(kind, kind === "SDK v1, SSE" ? stack.urls.sse : stack.urls.mcp, stack.apiKey);
+  });
+  afterAll(async () => {
+    await real?.close();
+  });
+
+  it("prompts/get returns the steps through the tools for the given site", async () => {
+    const { messages } = await real.getPrompt({ name: "conversion_review", arguments: { site_id: "shop.example.com", goal: "Purchase" } });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.content.text).toContain('get_conversions with site_id "shop.example.com", goal "Purchase", date_range "28d"');
+  });
+
+  it("completion/complete suggests the sites, goals and pages the key can read", async () => {
+    const sites = await real.complete({ ref: { type: "ref/prompt", name: "weekly_report" }, argument: { name: "site_id", value: "" } });
+    expect(sites.completion.values).toEqual(["example.com", "shop.example.com", "blog.example.com"]);
+    const goals = await real.complete({ ref: { type: "ref/prompt", name: "conversion_review" }, argument: { name: "goal", value: "sign" }, context: { arguments: { site_id: "blog.example.com" } } });
+    expect(goals.completion.values).toEqual(["Newsletter Signup"]);
+    const pages = await real.complete({ ref: { type: "ref/prompt", name: "launch_review" }, argument: { name: "page", value: "/pri" }, context: { arguments: { site_id: "example.com" } } });
+    expect(pages.completion.values).toEqual(["/pricing"]);
+  });
+
+  it("resources/read answers the sites, a site's goals and the query-language reference", async () => {
+    const sites = JSON.parse((await real.readResource({ uri: "plausible://sites" })).contents[0]!.text!);
+    expect(sites.sites.map((site: { domain: string }) => site.domain)).toEqual(["example.com", "shop.example.com", "blog.example.com"]);
+    const goals = JSON.parse((await real.readResource({ uri: "plausible://sites/blog.example.com/goals" })).contents[0]!.text!);
+    expect(goals.goals).toContainEqual(expect.objectContaining({ name: "Scroll 75% on /posts/privacy-first-analytics", goal_type: "scroll", scroll_threshold: 75 }));
+    const reference = (await real.readResource({ uri: "plausible://reference/query-language" })).contents[0]!.text!;
+    expect(reference).toContain("## Date ranges");
+  });
+});
+
 describe.runIf(!chromiumAvailable && requireBrowser)("browser required in CI", () => {
   it("has Chromium", () => {
     throw new Error(MISSING_CHROMIUM);
@@ -43,24 +88,19 @@ describe.runIf(!chromiumAvailable && requireBrowser)("browser required in CI", (
 });
 
 describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps host shows it", () => {
-  let stack: DemoStack;
   let browser: HeadlessBrowser;
-  let client: E2eClient;
   let chartHtml: string;
   let bridgeScript: string;
 
   beforeAll(async () => {
     mkdirSync(OUTPUT_DIR, { recursive: true });
-    [stack, browser, bridgeScript] = await Promise.all([startE2eStack(), launchHeadlessChromium(), hostBridgeScript()]);
-    client = await connectWithKey("SDK v1, Streamable HTTP", stack.urls.mcp, stack.apiKey);
+    [browser, bridgeScript] = await Promise.all([launchHeadlessChromium(), hostBridgeScript()]);
     const { contents } = await client.readResource({ uri: CHART_URI });
     expect(contents[0]!.mimeType).toBe("text/html;profile=mcp-app");
     chartHtml = contents[0]!.text!;
   });
   afterAll(async () => {
-    await client?.close();
     await browser?.close();
-    await stack?.stop();
   });
 
   /**
