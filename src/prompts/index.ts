@@ -109,12 +109,15 @@ export const conversionReviewPrompt = definePrompt({
   }),
   message: ({ site_id, goal }) => {
     const scope = goal ? `, goal "${goal}"` : "";
+    // Without a goal, the per-goal steps take the goals that convert most.
+    const eachGoal = goal ? scope : ', goal set to each of the three goals with the most conversions in step 2';
+    const topGoal = goal ? scope : ", goal set to the goal with the most conversions";
     return `Review ${goal ? `the conversions of the goal "${goal}"` : "the goals' conversions"} on ${site_id} over the last 28 days.
 
-1. ${goal ? `list_goals with site_id "${site_id}" to confirm the goal's exact name (use it as written there).` : `list_goals with site_id "${site_id}" for the configured goals.`}
+1. list_goals with site_id "${site_id}"${goal ? " to confirm the goal's exact name (use it as written there)" : " for the configured goals"}.
 2. get_conversions with site_id "${site_id}"${scope}, date_range "28d".
-3. compare_periods with site_id "${site_id}"${goal ? scope : ""}, current "28d", metrics ["visitors", "conversion_rate"]${goal ? "" : ` (once per goal, with its name as goal)`}.
-4. get_breakdown with site_id "${site_id}"${goal ? scope : ""}, date_range "28d", dimension "visit:source", metrics ["visitors", "conversion_rate"], limit 10${goal ? "" : " (for the goal with the most conversions)"}.
+3. compare_periods with site_id "${site_id}"${eachGoal}, current "28d", metrics ["visitors", "conversion_rate"].
+4. get_breakdown with site_id "${site_id}"${topGoal}, date_range "28d", dimension "visit:source", metrics ["visitors", "conversion_rate"], limit 10.
 5. get_conversions with site_id "${site_id}"${scope}, date_range "28d", per_page true, limit 10.
 
 Report: the conversion rate and converting visitors with their change, the sources and pages that convert best and worst, and one suggestion. ${RULES}`;

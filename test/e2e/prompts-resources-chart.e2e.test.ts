@@ -115,16 +115,22 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
       if (message.type() === "error") problems.push(message.text());
     });
     page.on("pageerror", (error) => problems.push(error.message));
-    await page.setContent(`<!doctype html><html><body style="margin:0;background:${theme === "dark" ? "#0b0f19" : "#f3f4f6"}"><script>${bridgeScript}</script></body></html>`);
+    await page.setContent(`<!doctype html><html><body style="margin:0"><script>${bridgeScript}</script></body></html>`);
     const html = chartHtml.replace("<head>", `<head><meta http-equiv="Content-Security-Policy" content="${HOST_CSP}">`);
     await page.evaluate(
       async ({ html, tool, result, theme }) => {
         const { AppBridge, PostMessageTransport } = (globalThis as unknown as { McpHost: Record<string, any> }).McpHost;
         const frame = document.createElement("iframe");
         frame.setAttribute("sandbox", "allow-scripts");
-        frame.style.cssText = "width:720px;height:500px;border:0;display:block;margin:20px";
+        frame.style.cssText = "width:720px;height:500px;border:0;display:block";
         document.body.append(frame);
         const bridge = new AppBridge(null, { name: "chart-test-host", version: "1.0.0" }, {}, { hostContext: { theme, toolInfo: { tool: { name: tool, inputSchema: { type: "object" } } } } });
+        // As hosts do, the frame takes the height the view reports.
+        bridge.onsizechange = ({ height }: { height?: number }) => {
+          if (height === undefined) return;
+          frame.style.height = `${height}px`;
+          (globalThis as unknown as { reportedHeight: number }).reportedHeight = height;
+        };
         const initialized = new Promise<void>((done) => {
           bridge.oninitialized = () => done();
         });
@@ -164,13 +170,14 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
       const look = await frame.evaluate(() => ({
         theme: document.documentElement.getAttribute("data-theme"),
         background: getComputedStyle(document.body).backgroundColor,
-        height: document.documentElement.getBoundingClientRect().height,
       }));
+      const reported = await page.waitForFunction(() => (globalThis as unknown as { reportedHeight?: number }).reportedHeight);
       expect(look.theme).toBe(theme);
       expect(look.background).toBe(theme === "dark" ? "rgb(17, 24, 39)" : "rgb(255, 255, 255)");
-      expect(look.height).toBeLessThanOrEqual(500);
+      expect(await reported.jsonValue()).toBeGreaterThan(200);
+      expect(await reported.jsonValue()).toBeLessThanOrEqual(500);
       expect(problems).toEqual([]);
-      await page.screenshot({ path: resolve(OUTPUT_DIR, `chart-timeseries-${theme}.png`) });
+      await page.locator("iframe").screenshot({ path: resolve(OUTPUT_DIR, `chart-timeseries-${theme}.png`) });
       await page.context().close();
     }
   });
@@ -194,7 +201,7 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
       expect(bars).toEqual(result.structuredContent.rows.map((row: { value: string; metrics: { visitors: number } }) => [row.value, row.metrics.visitors]));
       expect(await frame.textContent("#chart h1")).toBe("example.com: visitors by event:page");
       expect(problems).toEqual([]);
-      await page.screenshot({ path: resolve(OUTPUT_DIR, `chart-breakdown-${theme}.png`) });
+      await page.locator("iframe").screenshot({ path: resolve(OUTPUT_DIR, `chart-breakdown-${theme}.png`) });
       await page.context().close();
     }
   });
@@ -203,7 +210,7 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
     const result = await call("compare_periods", { site_id: "example.com", current: "7d", metrics: ["visitors", "pageviews", "bounce_rate"] });
     const { page, frame } = await showInHost("compare_periods", result, "light");
     expect(await frame.$$eval("#chart rect.bar", (rects) => rects.length)).toBe(6);
-    await page.screenshot({ path: resolve(OUTPUT_DIR, "chart-compare-periods-light.png") });
+    await page.locator("iframe").screenshot({ path: resolve(OUTPUT_DIR, "chart-compare-periods-light.png") });
     await page.context().close();
   });
 });
