@@ -4,27 +4,37 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 // Code that runs on Workers is tested inside workerd; pure functions and the Node dev tools
 // (simulator, scripts) are tested in Node, where files such as Plausible's reference schema can be
 // read from disk. The Sentry privacy tests get a workerd project of their own, because the worker
-// decides once, when it loads, whether Sentry is on (SENTRY_DSN).
+// decides once, when it loads, whether Sentry is on (SENTRY_DSN). So do the production tests: they
+// run [env.production] of wrangler.toml as deployed (its compatibility flags, among them
+// global_fetch_strictly_public, and its variables), with only the secrets given here.
 const SENTRY_TESTS = "test/observability/sentry-*.test.ts";
+const PRODUCTION_TESTS = "test/production/**/*.test.ts";
 
-function workersProject(name: string, include: string[], exclude: string[], bindings: Record<string, string> = {}): TestProjectInlineConfiguration {
+const SECRETS = {
+  OIDC_CLIENT_ID: "plausible-mcp-test-client",
+  OIDC_CLIENT_SECRET: "test-oidc-client-secret-0123456789",
+  PLAUSIBLE_API_KEY: "test-plausible-api-key",
+};
+const LOCAL_BINDINGS = {
+  PLAUSIBLE_BASE_URL: "https://plausible.test",
+  // Sign-in for /internal against the fake issuer in test/support/oidc-issuer.ts.
+  OIDC_ISSUER: "http://127.0.0.1:9400",
+  ALLOWED_EMAIL_DOMAINS: "example.com, @Example.org",
+  MCP_ALLOWED_ORIGINS: "https://claude.ai",
+};
+
+function workersProject(
+  name: string,
+  include: string[],
+  exclude: string[],
+  bindings: Record<string, string> = {},
+  environment?: string,
+): TestProjectInlineConfiguration {
   return {
     plugins: [
       cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            PLAUSIBLE_BASE_URL: "https://plausible.test",
-            // Sign-in for /internal against the fake issuer in test/support/oidc-issuer.ts.
-            OIDC_ISSUER: "http://127.0.0.1:9400",
-            OIDC_CLIENT_ID: "plausible-mcp-test-client",
-            OIDC_CLIENT_SECRET: "test-oidc-client-secret-0123456789",
-            PLAUSIBLE_API_KEY: "test-plausible-api-key",
-            ALLOWED_EMAIL_DOMAINS: "example.com, @Example.org",
-            MCP_ALLOWED_ORIGINS: "https://claude.ai",
-            ...bindings,
-          },
-        },
+        wrangler: { configPath: "./wrangler.toml", environment },
+        miniflare: { bindings: { ...SECRETS, ...bindings } },
       }),
     ],
     test: {
@@ -43,12 +53,16 @@ export default defineConfig({
   test: {
     projects: [
       // test/e2e runs against wrangler dev in Node: vitest.e2e.config.ts.
-      workersProject("workers", ["test/**/*.test.ts"], ["test/**/*.node.test.ts", "test/e2e/**", SENTRY_TESTS]),
+      workersProject("workers", ["test/**/*.test.ts"], ["test/**/*.node.test.ts", "test/e2e/**", SENTRY_TESTS, PRODUCTION_TESTS], LOCAL_BINDINGS),
       workersProject("workers-sentry", [SENTRY_TESTS], ["test/**/*.node.test.ts"], {
+        ...LOCAL_BINDINGS,
         // Envelopes to this DSN are captured at the fetch boundary (test/observability/sentry-capture.ts).
         SENTRY_DSN: "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.test/42",
         SENTRY_TRACES_SAMPLE_RATE: "1.0",
+        // As npm run deploy sets it (scripts/deploy.ts).
+        SENTRY_RELEASE: "plausible-mcp@0.1.0+0123456789ab",
       }),
+      workersProject("workers-production", [PRODUCTION_TESTS], [], {}, "production"),
       {
         test: {
           name: "node",

@@ -64,7 +64,7 @@ for (const spec of runs) {
   log(`${spec.id}: starting a fresh stack...`);
   const result = spec.kind === "load" ? await runLoad(spec, log) : await runScenarios(spec, log);
   results.push(result);
-  const phases = result.kind === "load" ? result.phases : [result.session.first, result.session.repeated, result.comparison.single, result.comparison.compare];
+  const phases = result.kind === "load" ? result.phases : [result.session.first, result.session.repeated, result.comparison.single, result.comparison.compare, ...(result.analysis ?? [])];
   for (const phase of phases) {
     log(
       `  ${phase.phase.padEnd(30)} p50 ${phase.latencyMs.p50} ms, p95 ${phase.latencyMs.p95} ms, ${phase.callsPerSecond} calls/s, ` +

@@ -177,6 +177,18 @@ export function resultsSection(results: BenchResults, resultsFile: string): stri
       "",
       `The first session took ${session.wallMs} ms of wall time. \`compare_periods\` p50 / single query p50 = ${num(comparison.p50Ratio)}.`,
     );
+    // Results written before the analysis tools existed have none.
+    const analysis = scenarios.analysis ?? [];
+    if (analysis.length > 0) {
+      lines.push(
+        "",
+        `### Analysis tools (simulator at ${scenarios.simulatorLatencyMs} ms; cold = new dates, warm = the same calls again)`,
+        "",
+        "| Tool, phase | Calls | p50 ms | p95 ms | Plausible req/call | Without a cache | Errors |",
+        "|---|---|---|---|---|---|---|",
+        ...analysis.map((phase) => `| ${phase.phase} | ${phase.calls} | ${phase.latencyMs.p50} | ${phase.latencyMs.p95} | ${phase.plausibleRequestsPerCall} | ${num(phase.impliedRequests / phase.calls)} | ${phase.errors} |`),
+      );
+    }
   }
   return lines.join("\n");
 }

@@ -10,7 +10,7 @@ import { connectWithKey, connectWithOAuth, type ClientKind, type E2eClient } fro
 import { signInToInternal } from "./internal-sign-in.ts";
 import { measurePhase, type MeasureContext, type PhaseResult } from "./measure.ts";
 import { findStackProcesses, memoryMiB } from "./processes.ts";
-import { AGENT_SESSION, comparisonCall, mixedCall, singleQueryCall } from "./workload.ts";
+import { AGENT_SESSION, ANALYSIS_TOOLS, analysisCall, comparisonCall, mixedCall, singleQueryCall } from "./workload.ts";
 
 /**
  * Limits raised so the bench measures the server, not the per-key token bucket (default burst 30,
@@ -38,6 +38,8 @@ export interface ScenarioRunSpec {
   latencyMs: number;
   /** Calls of each kind in the compare_periods vs single query comparison. */
   comparisonCalls: number;
+  /** Calls per analysis tool and phase. */
+  analysisCalls: number;
 }
 
 export type RunSpec = LoadRunSpec | ScenarioRunSpec;
@@ -67,7 +69,7 @@ export const RUNS: readonly RunSpec[] = [
   load("/internal", V1, 0, 16, 400),
   load("/internal", V1, 0, 64, 400),
   load("/internal", V1, 100, 16, 320),
-  { kind: "scenarios", id: "scenarios-100ms", latencyMs: 100, comparisonCalls: 20 },
+  { kind: "scenarios", id: "scenarios-100ms", latencyMs: 100, comparisonCalls: 20, analysisCalls: 8 },
 ];
 
 export interface LoadRunResult {
@@ -89,6 +91,8 @@ export interface ScenarioRunResult {
   simulatorLatencyMs: number;
   session: { first: PhaseResult; repeated: PhaseResult; wallMs: number };
   comparison: { single: PhaseResult; compare: PhaseResult; p50Ratio: number };
+  /** Each analysis tool on new dates (cold), then the same calls again (warm). */
+  analysis: PhaseResult[];
   workerPeakRssMiB: number;
   stackStartMs: number;
 }
@@ -192,6 +196,12 @@ export async function runScenarios(spec: ScenarioRunSpec, log: (line: string) =>
     // Date pairs the session (relative ranges) never used, so both sides go to Plausible.
     const single = await measurePhase(context, "single query (get_aggregate)", [agent], Array.from({ length: spec.comparisonCalls }, (_, i) => singleQueryCall(i)));
     const compare = await measurePhase(context, "compare_periods", [agent], Array.from({ length: spec.comparisonCalls }, (_, i) => comparisonCall(i)));
+    const analysis: PhaseResult[] = [];
+    for (const tool of ANALYSIS_TOOLS) {
+      const calls = Array.from({ length: spec.analysisCalls }, (_, i) => analysisCall(tool, i));
+      analysis.push(await measurePhase(context, `${tool}, cold`, [agent], calls));
+      analysis.push(await measurePhase(context, `${tool}, warm`, [agent], calls));
+    }
     await agent.close();
     await secondAgent.close();
     return {
@@ -200,6 +210,7 @@ export async function runScenarios(spec: ScenarioRunSpec, log: (line: string) =>
       simulatorLatencyMs: spec.latencyMs,
       session: { first, repeated, wallMs },
       comparison: { single, compare, p50Ratio: Math.round((compare.latencyMs.p50 / single.latencyMs.p50) * 100) / 100 },
+      analysis,
       workerPeakRssMiB: workerPeakRss(context),
       stackStartMs: bench.startMs,
     };

@@ -17,7 +17,24 @@ function dateDaysAgo(daysAgo: number, today = Date.now()): string {
 
 /** Plausible requests a server without a cache or coalescing sends for `call`. */
 export function impliedRequests(call: ToolCall): number {
-  return call.name === "compare_periods" ? 2 : 1;
+  const args = call.arguments;
+  const sitesLookup = 1;
+  switch (call.name) {
+    case "compare_periods":
+      // Two totals and two per-day series; a Sites API lookup when "Nd" has to be resolved for the previous period.
+      return 4 + (args.previous === undefined && typeof args.current === "string" && /^\d+d$/.test(args.current) ? sitesLookup : 0);
+    case "explain_change":
+      return sitesLookup + 2 + 2 * ((args.dimensions as unknown[] | undefined)?.length ?? 5);
+    case "measure_impact": {
+      const metrics = (args.metrics as string[] | undefined) ?? ["visitors"];
+      const series = metrics.some((metric) => !metric.endsWith("_rate")) ? 1 : 0;
+      return sitesLookup + 2 * (series + (metrics.includes("conversion_rate") ? 2 : 0) + (metrics.includes("bounce_rate") ? 1 : 0));
+    }
+    case "get_funnel":
+      return (args.steps as unknown[]).length;
+    default:
+      return 1;
+  }
 }
 
 /**
@@ -58,6 +75,21 @@ export function mixedCall(i: number): ToolCall {
 export function singleQueryCall(i: number): ToolCall {
   const call = mixedCall(i * 10);
   return { name: "get_aggregate", arguments: { ...call.arguments, metrics: ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"] } };
+}
+
+/** The analysis tools the bench times, each on its own dates per i (so the cold phase misses the cache). */
+export const ANALYSIS_TOOLS = ["explain_change", "measure_impact", "get_funnel"] as const;
+
+export function analysisCall(tool: (typeof ANALYSIS_TOOLS)[number], i: number): ToolCall {
+  const site_id = SITES[i % SITES.length];
+  switch (tool) {
+    case "explain_change":
+      return { name: tool, arguments: { site_id, period: [dateDaysAgo(8 + 7 * i), dateDaysAgo(2 + 7 * i)] } };
+    case "measure_impact":
+      return { name: tool, arguments: { site_id, event: dateDaysAgo(20 + 3 * i), metrics: ["visitors", "pageviews"] } };
+    case "get_funnel":
+      return { name: tool, arguments: { site_id: "example.com", steps: ["/", "/pricing", "/signup", "Signup"], date_range: [dateDaysAgo(30 + i), dateDaysAgo(2 + i)] } };
+  }
 }
 
 export function comparisonCall(i: number): ToolCall {

@@ -72,6 +72,8 @@ export interface Site {
   /** Visits ordered by start. */
   visits: Visit[];
   statsStartDate: string;
+  /** The events planted in this site's traffic, for demos and tests to find. */
+  injected: InjectedEvents;
 }
 
 export interface Dataset {
@@ -343,9 +345,50 @@ function buildVisit(random: Random, blueprint: SiteBlueprint, visitorId: number,
   };
 }
 
+// Traffic shape: weekday seasonality, and on every site one source spike on a
+// recent day and one page whose views step up after a "deploy". Dates are
+// counted back from the site-local today, so they move with `now`.
+
+/** Share of a typical weekday's traffic, Sunday first: quieter weekends, a Tuesday peak, a softer Friday. */
+const WEEKDAY_FACTORS = [0.62, 1.0, 1.08, 1.05, 1.02, 0.9, 0.58] as const;
+
+export interface InjectedEvents {
+  /** On `date` (site-local) `source` brings `factor` times a normal day's visitors on top of the usual traffic. */
+  spike: { date: string; source: string; factor: number };
+  /** From the day after `date` (site-local) on, `page` is picked `factor` times as often when a visit chooses its pages. */
+  deploy: { date: string; page: string; factor: number };
+}
+
+const INJECTIONS: Record<string, { spike: { daysAgo: number; source: string; factor: number }; deploy: { daysAgo: number; page: string; factor: number } }> = {
+  "example.com": { spike: { daysAgo: 3, source: "Hacker News", factor: 1.2 }, deploy: { daysAgo: 20, page: "/pricing", factor: 1.8 } },
+  "shop.example.com": { spike: { daysAgo: 4, source: "Reddit", factor: 1.5 }, deploy: { daysAgo: 17, page: "/products/hoodie", factor: 2 } },
+  "blog.example.com": { spike: { daysAgo: 2, source: "Hacker News", factor: 2 }, deploy: { daysAgo: 24, page: "/posts/self-hosting", factor: 2 } },
+};
+
+function injectedEvents(domain: string, today: string): InjectedEvents {
+  const { spike, deploy } = INJECTIONS[domain]!;
+  return {
+    spike: { date: addDays(today, -spike.daysAgo), source: spike.source, factor: spike.factor },
+    deploy: { date: addDays(today, -deploy.daysAgo), page: deploy.page, factor: deploy.factor },
+  };
+}
+
+/** The blueprint a day's visits are drawn from: after the deploy, the deployed page weighs more. */
+function blueprintOn(blueprint: SiteBlueprint, date: string, deploy: InjectedEvents["deploy"]): SiteBlueprint {
+  if (date <= deploy.date) return blueprint;
+  return { ...blueprint, pages: blueprint.pages.map(([page, weight]) => [page, page === deploy.page ? weight * deploy.factor : weight] as const) };
+}
+
+/** Visit attributes of a visitor the spike brought: the usual mix, but from the spike's source. */
+function spikeAttributes(random: Random, spike: InjectedEvents["spike"]): VisitAttributes {
+  const profile = SOURCES.find(([candidate]) => candidate.source === spike.source)![0];
+  return { ...visitAttributes(random), ...profile };
+}
+
 function buildSite(random: Random, blueprint: SiteBlueprint, now: number, days: number): Site {
   const today = localDate(now, blueprint.timezone);
   const firstDate = addDays(today, -(days - 1));
+  const injected = injectedEvents(blueprint.domain, today);
   const visits: Visit[] = [];
   let nextVisitorId = 1;
 
@@ -354,20 +397,22 @@ function buildSite(random: Random, blueprint: SiteBlueprint, now: number, days: 
     const dayStart = localMidnight(date, blueprint.timezone);
     const dayLength = localMidnight(addDays(date, 1), blueprint.timezone) - dayStart;
     const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
-    const weekendFactor = weekday === 0 || weekday === 6 ? 0.65 : 1;
     const growth = 0.75 + (0.5 * index) / days;
-    const visitors = Math.round(blueprint.dailyVisitors * weekendFactor * growth * (0.8 + 0.4 * random()));
+    const typicalDay = blueprint.dailyVisitors * WEEKDAY_FACTORS[weekday]! * growth;
+    const visitors = Math.round(typicalDay * (0.85 + 0.3 * random()));
+    const spikeVisitors = date === injected.spike.date ? Math.round(typicalDay * injected.spike.factor) : 0;
+    const dayBlueprint = blueprintOn(blueprint, date, injected.deploy);
 
     const dayVisits: Visit[] = [];
-    for (let visitor = 0; visitor < visitors; visitor++) {
+    for (let visitor = 0; visitor < visitors + spikeVisitors; visitor++) {
       const visitorId = nextVisitorId++;
-      const attributes = visitAttributes(random);
+      const attributes = visitor < visitors ? visitAttributes(random) : spikeAttributes(random, injected.spike);
       const visitCount = random() < 0.12 ? 2 : 1;
       for (let visit = 0; visit < visitCount; visit++) {
         const hour = pick(random, HOUR_WEIGHTS);
         const offset = Math.min(dayLength - 1, hour * 3_600_000 + Math.floor(random() * 3_600_000));
         const start = dayStart + offset;
-        const built = buildVisit(random, blueprint, visitorId, visitCount > 1, attributes, start, date, Math.floor(offset / 3_600_000));
+        const built = buildVisit(random, dayBlueprint, visitorId, visitCount > 1, attributes, start, date, Math.floor(offset / 3_600_000));
         // Today is only generated up to now; the RNG is still consumed so
         // earlier days do not depend on the time of day.
         if (start <= now) dayVisits.push(built);
@@ -384,6 +429,7 @@ function buildSite(random: Random, blueprint: SiteBlueprint, now: number, days: 
     customProps: blueprint.customProps,
     visits,
     statsStartDate: firstDate,
+    injected,
   };
 }
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDataset } from "./dataset.ts";
-import type { Dataset, Site } from "./dataset.ts";
+import type { Dataset, InjectedEvents, Site } from "./dataset.ts";
 import { settingsProblem, takeFault } from "./faults.ts";
 import type { FaultKind, FaultRule, RuntimeSettings } from "./faults.ts";
 import { runQuery } from "./query.ts";
@@ -67,7 +67,8 @@ export interface SimulatorHandle {
   readonly stats: SimulatorStats;
   /** Whether request bodies are checked against the JSON schema. */
   schemaValidation: boolean;
-  sites: Array<{ domain: string; timezone: string }>;
+  /** The sites, with the events planted in their traffic (see README, "Traffic structure"). */
+  sites: Array<{ domain: string; timezone: string; injected: InjectedEvents }>;
   /** Changes latency, faults, hourly limit; `faults` replaces the list. */
   setFaults(patch: Partial<RuntimeSettings>): void;
   /** Clears counters, rate-limit windows and runtime settings back to the start options. */
@@ -446,7 +447,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return snapshot();
     },
     schemaValidation: schema !== null,
-    sites: dataset.sites.map(({ domain, timezone }) => ({ domain, timezone })),
+    sites: dataset.sites.map(({ domain, timezone, injected }) => ({ domain, timezone, injected })),
     setFaults,
     reset,
     close: () =>

@@ -20,6 +20,9 @@ import { TokenBucket } from "./token-bucket";
 import { readUsageConfig, type UsageConfig } from "./usage-config";
 import { CircuitOpenError, fromFailure, RateLimitedError, toFailure, UpstreamUnavailableError, type UsageOutcome } from "./usage-outcome";
 
+// Audit records are removed within this long after they pass the retention period.
+const AUDIT_PRUNE_SPACING_MS = 3_600_000;
+
 /** Agents are named `key-<sha256 of the API key>` (/mcp, /sse) or `user-<sha256 of the issuer's sub>` (/internal). */
 export type UsageScope = "key" | "user";
 
@@ -44,6 +47,7 @@ export class UsageAgent extends Agent<Env> {
   /** Identical requests in flight share one Plausible call. */
   readonly #inflight = new Map<string, Promise<unknown>>();
   #idleCheckScheduled = false;
+  #auditPruneScheduled = false;
   #activityRecordedMs = 0;
   #guard?: Promise<DurableObjectStub<SharedKeyGuard>>;
 
@@ -133,6 +137,25 @@ export class UsageAgent extends Agent<Env> {
     await this.schedule(Math.ceil((limitMs - idleMs) / 1000), "expireIfIdle");
   }
 
+  /**
+   * Scheduled for when the oldest audit record passes AUDIT_RETENTION_DAYS: removes what is due and
+   * schedules itself for the next record, at most once an hour, until the trail is empty.
+   */
+  async pruneAudit(): Promise<void> {
+    const now = Date.now();
+    const next = this.#audit.prune(now);
+    this.#auditPruneScheduled = next !== undefined;
+    if (next !== undefined) await this.schedule(new Date(Math.max(next, now + AUDIT_PRUNE_SPACING_MS)), "pruneAudit");
+  }
+
+  /** One pending prune per agent: a later record never falls due before the oldest. */
+  async #scheduleAuditPrune(): Promise<void> {
+    if (this.#auditPruneScheduled) return;
+    this.#auditPruneScheduled = true;
+    const due = this.#audit.dueAt();
+    if (due !== undefined) await this.schedule(new Date(due), "pruneAudit", undefined, { idempotent: true });
+  }
+
   async #apiKeyFor(apiKey: string | undefined): Promise<string> {
     if (this.scope === "key") {
       // The name is the key's digest: a caller can't use another key's bucket or cache.
@@ -150,7 +173,10 @@ export class UsageAgent extends Agent<Env> {
   #fetchOnce(client: PlausibleClient, admission: Promise<void>, request: PlausibleRequest, key: string, call?: CallAttribution): Promise<unknown> {
     const answer = admission
       .then(async () => {
-        if (this.scope === "user" && call?.email) await this.#audit.record(call.email, call.tool, request);
+        if (this.scope === "user" && call?.email) {
+          await this.#audit.record(call.email, call.tool, request);
+          await this.#scheduleAuditPrune();
+        }
         let value: unknown;
         try {
           value = await client.execute(request);

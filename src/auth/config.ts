@@ -1,4 +1,5 @@
 import { isSecureOrLoopbackUrl } from "../http/loopback";
+import type { SignInRateLimits } from "./rate-limiter";
 
 /** Secrets come from `wrangler secret put` / .dev.vars, so the generated Env type does not list them. */
 interface AuthSecrets {
@@ -20,7 +21,7 @@ export interface AuthConfig {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   clientIdMetadataDocuments: boolean;
-  rateLimitPerMinute: number;
+  rateLimits: SignInRateLimits;
 }
 
 export type AuthConfigResult =
@@ -57,8 +58,12 @@ export function readAuthConfig(env: Env): AuthConfigResult {
   if (accessTokenTtlSeconds === undefined) return missing("ACCESS_TOKEN_TTL_SECONDS", "must be an integer of at least 60");
   const refreshTokenTtlSeconds = parseSeconds(env.REFRESH_TOKEN_TTL_SECONDS, 86400);
   if (refreshTokenTtlSeconds === undefined) return missing("REFRESH_TOKEN_TTL_SECONDS", "must be an integer of at least 60");
-  const rateLimitPerMinute = parsePositiveInteger(env.AUTH_RATE_LIMIT_PER_MINUTE, 30);
-  if (rateLimitPerMinute === undefined) return missing("AUTH_RATE_LIMIT_PER_MINUTE", "must be a positive integer");
+  const signInPerAddress = parsePositiveInteger(env.AUTH_RATE_LIMIT_PER_MINUTE, 30);
+  if (signInPerAddress === undefined) return missing("AUTH_RATE_LIMIT_PER_MINUTE", "must be a positive integer");
+  const tokenPerClient = parsePositiveInteger(env.TOKEN_RATE_LIMIT_PER_CLIENT, 60);
+  if (tokenPerClient === undefined) return missing("TOKEN_RATE_LIMIT_PER_CLIENT", "must be a positive integer");
+  const tokenPerAddress = parsePositiveInteger(env.TOKEN_RATE_LIMIT_PER_ADDRESS, 600);
+  if (tokenPerAddress === undefined) return missing("TOKEN_RATE_LIMIT_PER_ADDRESS", "must be a positive integer");
 
   return {
     ok: true,
@@ -74,7 +79,7 @@ export function readAuthConfig(env: Env): AuthConfigResult {
       accessTokenTtlSeconds,
       refreshTokenTtlSeconds,
       clientIdMetadataDocuments: env.CLIENT_ID_METADATA_DOCUMENTS === "true",
-      rateLimitPerMinute,
+      rateLimits: { signInPerAddress, tokenPerClient, tokenPerAddress },
     },
   };
 }

@@ -17,6 +17,8 @@ export interface IdentityProps {
   sub: string;
   email: string;
   name: string;
+  /** Google's hosted domain (the hd claim), kept so each refresh re-checks it (src/auth/provider.ts). */
+  hd?: string;
 }
 
 /** Saved by `beginUpstream()` and returned at the callback; never sent to the issuer. */
@@ -126,6 +128,7 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
     sub: claims.sub,
     email: decision.email,
     name: typeof claims.name === "string" && claims.name ? claims.name : decision.email,
+    ...(typeof claims.hd === "string" && claims.hd ? { hd: claims.hd } : {}),
   };
   const { redirectTo } = await oauth.completeAuthorization({
     request: original,

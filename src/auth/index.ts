@@ -1,6 +1,6 @@
 import { INTERNAL_PATH, configurationErrorResponse, readAuthConfig } from "./config";
 import { providerFor, type InternalMcpHandler } from "./provider";
-import { rateLimitByAddress } from "./rate-limiter";
+import { rateLimitSignIn } from "./rate-limiter";
 
 export { AuthRateLimiter } from "./rate-limiter";
 export type { IdentityProps } from "./handler";
@@ -38,7 +38,7 @@ export async function handleOAuth(
     return configurationErrorResponse(result.setting);
   }
   if (RATE_LIMITED_PATHS.has(pathname)) {
-    const limited = await rateLimitByAddress(request, env, result.config.rateLimitPerMinute);
+    const limited = await rateLimitSignIn(request, env, result.config.rateLimits);
     if (limited) return limited;
   }
   return providerFor(result.config, internalMcp).fetch(request, env, ctx);

@@ -1,6 +1,15 @@
-import { OAuthProvider, getOAuthApi, type OAuthHelpers, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
+import {
+  OAuthError,
+  OAuthProvider,
+  getOAuthApi,
+  type OAuthHelpers,
+  type OAuthProviderOptions,
+  type TokenExchangeCallbackOptions,
+} from "@cloudflare/workers-oauth-provider";
+import { logAuthorization } from "../observability/structured-log";
 import { INTERNAL_PATH, type AuthConfig } from "./config";
-import { createDefaultHandler } from "./handler";
+import { checkSignInPolicy } from "./domain-policy";
+import { createDefaultHandler, type IdentityProps } from "./handler";
 
 /** The MCP handler served at /internal once a request carries a valid access token. */
 export interface InternalMcpHandler {
@@ -52,6 +61,7 @@ function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): O
       resource_name: "Plausible Analytics",
     },
     clientIdMetadataDocumentEnabled: config.clientIdMetadataDocuments,
+    tokenExchangeCallback: (options) => recheckPolicyOnRefresh(options, config),
     clientRegistrationCallback: ({ clientMetadata }) => {
       const name = clientMetadata.client_name;
       if (typeof name === "string" && CONTROL_CHARACTERS.test(name)) {
@@ -63,4 +73,26 @@ function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): O
       console.warn(`[auth] OAuth error ${status} ${code}: ${internal.category}/${internal.reason}`);
     },
   };
+}
+
+/**
+ * Every refresh applies today's ALLOWED_EMAIL_DOMAINS to the identity signed in with, so a domain
+ * taken off the list ends its members' access at their next refresh, not when the refresh token
+ * expires. `invalid_grant` also makes the provider revoke the grant and its tokens.
+ */
+function recheckPolicyOnRefresh({ grantType, props }: TokenExchangeCallbackOptions<Env>, config: AuthConfig): void {
+  if (grantType !== "refresh_token") return;
+  const identity = props as Partial<IdentityProps>;
+  // The email was verified at sign-in; it is the same identity, checked against today's list.
+  const decision = checkSignInPolicy(
+    { sub: identity.sub ?? "", email: identity.email, email_verified: true, hd: identity.hd },
+    config.allowedEmailDomains,
+    config.oidcIssuer,
+  );
+  if (decision.allowed) return;
+  logAuthorization("refused", `Refresh refused: ${decision.reason}`, identity.email);
+  throw new OAuthError("invalid_grant", {
+    description: `${decision.reason} Access to this server has ended; sign in again with an account of an allowed domain.`,
+    internal: { category: "token-exchange-callback", reason: "domain_no_longer_allowed" },
+  });
 }

@@ -21,16 +21,15 @@ export function allowedOrigins(env: Env): Set<string> {
   );
 }
 
-/** A 403 for a foreign Host (any path) or a foreign Origin (MCP paths and their preflights). */
+/** A 403 for a foreign Host (any path, once PUBLIC_URL is set) or a foreign Origin (MCP paths and their preflights). */
 export function refuseUntrustedRequest(request: Request, env: Env): Response | undefined {
   const url = new URL(request.url);
+  // Without a valid PUBLIC_URL there is no host to compare with. The connector, which needs it,
+  // answers 503 naming PUBLIC_URL (src/auth/config.ts); /mcp and /sse authenticate every request
+  // with the caller's own key and hold no ambient credential a rebinding page could borrow, so
+  // they keep serving, with the Origin check below.
   const publicUrl = parsePublicUrl(env.PUBLIC_URL);
-  if (!publicUrl) {
-    // Fail closed: without PUBLIC_URL no host can be told apart from a rebinding attacker's.
-    console.error("[http] PUBLIC_URL is not a valid URL; every request is refused until it is set");
-    return Response.json({ error: "server_error", error_description: "PUBLIC_URL" }, { status: 503, headers: { "Cache-Control": "no-store" } });
-  }
-  if (!isTrustedHost(request.headers.get("Host") ?? url.host, publicUrl)) {
+  if (publicUrl && !isTrustedHost(request.headers.get("Host") ?? url.host, publicUrl)) {
     return forbidden("This server does not answer for this host name.");
   }
   const origin = request.headers.get("Origin");

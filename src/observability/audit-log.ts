@@ -14,8 +14,9 @@ export function auditRetentionDays(env: Partial<Record<string, unknown>>): numbe
 
 /**
  * Who used the shared Plausible key, kept in the member's usage agent
- * (`audit_log`, migrations/0002_audit.sql). Each write also drops records older
- * than the retention period, so the table never outgrows it.
+ * (`audit_log`, migrations/0002_audit.sql). `prune` removes records past the retention
+ * period; the agent schedules it for when the oldest record falls due, so records are removed
+ * on time even for a member who never calls again.
  */
 export class AuditLog {
   constructor(
@@ -33,7 +34,18 @@ export class AuditLog {
       siteOf(request),
       queryHash,
     );
+  }
+
+  /** Deletes the records older than the retention period; returns `dueAt()` for what is left. */
+  prune(now = Date.now()): number | undefined {
     this.sql.exec("DELETE FROM audit_log WHERE at_ms < ?", now - this.retentionDays * DAY_MS);
+    return this.dueAt();
+  }
+
+  /** When the oldest record passes the retention period (epoch ms); undefined when there is none. */
+  dueAt(): number | undefined {
+    const oldest = this.sql.exec<{ at_ms: number | null }>("SELECT MIN(at_ms) AS at_ms FROM audit_log").one().at_ms;
+    return oldest === null ? undefined : oldest + this.retentionDays * DAY_MS;
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { buildFilters, metricRecord, resolveSiteId, runQueries } from "./query-parts";
+import { buildFilters, metricRecord, queryEcho, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, table } from "./render";
-import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
+import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, queryEchoOutput, siteId } from "./schemas";
 import { defineTool } from "./types";
 
 export const DEFAULT_SUMMARY_METRICS = ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"] as const;
@@ -17,15 +17,14 @@ export const getAggregateTool = defineTool({
     metrics: metricList.default([...DEFAULT_SUMMARY_METRICS]).describe("Defaults to visitors, visits, pageviews, bounce_rate, visit_duration"),
     ...narrowing,
   }),
-  outputSchema: z.object({ site_id: z.string(), date_range: dateRangeOutput, metrics: metricValues }),
+  outputSchema: z.object({ site_id: z.string(), date_range: dateRangeOutput, ...queryEchoOutput, metrics: metricValues }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
-    const [answer] = await runQueries(context, [
-      { site_id: site, metrics: input.metrics, date_range: input.date_range, filters: buildFilters(input) },
-    ]);
+    const filters = buildFilters(input);
+    const [answer] = await runQueries(context, [{ site_id: site, metrics: input.metrics, date_range: input.date_range, filters }]);
     const metrics = metricRecord(input.metrics, answer!.results[0]?.metrics ?? []);
     return {
-      structured: { site_id: site, date_range: input.date_range, metrics },
+      structured: { site_id: site, date_range: input.date_range, ...queryEcho(answer, filters), metrics },
       text: `${site}, ${describeRange(input.date_range)}\n${table(input.metrics, [input.metrics.map((name) => metrics[name])])}`,
     };
   },

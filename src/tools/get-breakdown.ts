@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { buildFilters, metricRecord, propertyDimension, resolveSiteId, runQueries } from "./query-parts";
+import { buildFilters, metricRecord, propertyDimension, queryEcho, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange } from "./render";
-import { dateRange, dateRangeOutput, dimensionValue, isDimension, metric, metricList, metricValues, narrowing, siteId, truncation } from "./schemas";
+import { dateRange, dateRangeOutput, dimensionValue, isDimension, metric, metricList, metricValues, narrowing, queryEchoOutput, siteId, truncation } from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 export const getBreakdownTool = defineTool({
@@ -24,6 +24,7 @@ export const getBreakdownTool = defineTool({
   outputSchema: z.object({
     site_id: z.string(),
     date_range: dateRangeOutput,
+    ...queryEchoOutput,
     dimension: z.string(),
     rows: z.array(z.object({ value: dimensionValue, metrics: metricValues })),
     ...truncation,
@@ -38,20 +39,21 @@ export const getBreakdownTool = defineTool({
     if (!input.metrics.includes(rankBy)) {
       throw new ToolInputError("order_by", `"${rankBy}" is not among the requested metrics (${input.metrics.join(", ")})`);
     }
+    const filters = buildFilters(input);
     const [answer] = await runQueries(context, [
       {
         site_id: site,
         metrics: input.metrics,
         date_range: input.date_range,
         dimensions: [breakdownBy],
-        filters: buildFilters(input),
+        filters,
         order_by: [[rankBy, "desc"]],
         pagination: { limit: input.limit },
       },
     ]);
     const rows = answer!.results.map((row) => ({ value: row.dimensions[0] ?? null, metrics: metricRecord(input.metrics, row.metrics) }));
     return {
-      structured: { site_id: site, date_range: input.date_range, dimension: breakdownBy, rows },
+      structured: { site_id: site, date_range: input.date_range, ...queryEcho(answer, filters), dimension: breakdownBy, rows },
       text: `${site}, ${describeRange(input.date_range)}, by ${breakdownBy}${breakdownBy === "visit:city" ? " (GeoName ids; visit:city_name gives names)" : ""}`,
       listing: {
         key: "rows",

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { buildFilters, metricRecord, resolveSiteId, runQueries } from "./query-parts";
+import { buildFilters, metricRecord, queryEcho, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange } from "./render";
-import { dateRange, dateRangeOutput, metricValues, narrowing, siteId, truncation } from "./schemas";
+import { dateRange, dateRangeOutput, metricValues, narrowing, queryEchoOutput, siteId, truncation } from "./schemas";
 import { defineTool } from "./types";
 
 const METRICS = ["visitors", "events", "conversion_rate"] as const;
@@ -21,19 +21,21 @@ export const getConversionsTool = defineTool({
   outputSchema: z.object({
     site_id: z.string(),
     date_range: dateRangeOutput,
+    ...queryEchoOutput,
     rows: z.array(z.object({ goal: z.string(), page: z.string().optional(), metrics: metricValues })),
     ...truncation,
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
     const dimensions = input.per_page ? ["event:goal", "event:page"] : ["event:goal"];
+    const filters = buildFilters(input);
     const [answer] = await runQueries(context, [
       {
         site_id: site,
         metrics: [...METRICS],
         date_range: input.date_range,
         dimensions,
-        filters: buildFilters(input),
+        filters,
         order_by: [["visitors", "desc"]],
         pagination: { limit: input.limit },
       },
@@ -44,7 +46,7 @@ export const getConversionsTool = defineTool({
       metrics: metricRecord(METRICS, row.metrics),
     }));
     return {
-      structured: { site_id: site, date_range: input.date_range, rows },
+      structured: { site_id: site, date_range: input.date_range, ...queryEcho(answer, filters), rows },
       text: `${site}, ${describeRange(input.date_range)}, conversions (rate = % of all visitors)`,
       listing: {
         key: "rows",

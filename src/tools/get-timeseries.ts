@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { buildFilters, metricRecord, resolveSiteId, type MetricValue } from "./query-parts";
+import { buildFilters, metricRecord, queryEcho, resolveSiteId, type MetricValue } from "./query-parts";
 import { describeRange } from "./render";
 import { fetchSeries } from "./series";
-import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId, truncation } from "./schemas";
+import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, queryEchoOutput, siteId, truncation } from "./schemas";
 import { defineTool } from "./types";
 
 const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
@@ -22,24 +22,26 @@ export const getTimeseriesTool = defineTool({
   outputSchema: z.object({
     site_id: z.string(),
     date_range: dateRangeOutput,
+    ...queryEchoOutput,
     interval: z.string(),
     rows: z.array(z.object({ time: z.string(), metrics: metricValues })),
     ...truncation,
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
-    const { buckets } = await fetchSeries(context, {
+    const filters = buildFilters(input);
+    const { answer, buckets } = await fetchSeries(context, {
       site_id: site,
       metrics: input.metrics,
       date_range: input.date_range,
       dimensions: [`time:${input.interval}`],
-      filters: buildFilters(input),
+      filters,
     });
     // Plausible leaves out buckets without data: a count there is zero, while a rate or an average has no value.
     const empty = input.metrics.map((name): MetricValue => (COUNTS.has(name) ? 0 : null));
     const rows = buckets.map(({ time, metrics }) => ({ time, metrics: metricRecord(input.metrics, metrics ?? empty) }));
     return {
-      structured: { site_id: site, date_range: input.date_range, interval: input.interval, rows },
+      structured: { site_id: site, date_range: input.date_range, ...queryEcho(answer, filters), interval: input.interval, rows },
       text: `${site}, ${describeRange(input.date_range)}, per ${input.interval}`,
       listing: {
         key: "rows",

@@ -1,13 +1,16 @@
 import { comparePeriodsTool } from "./compare-periods";
+import { explainChangeTool } from "./explain-change";
 import { getAggregateTool } from "./get-aggregate";
 import { getBreakdownTool } from "./get-breakdown";
 import { getConversionsTool } from "./get-conversions";
+import { getFunnelTool } from "./get-funnel";
 import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
 import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
 import { listCustomPropsTool } from "./list-custom-props";
 import { listGoalsTool } from "./list-goals";
 import { listSitesTool } from "./list-sites";
+import { measureImpactTool } from "./measure-impact";
 import { queryTool } from "./query";
 import type { ToolDefinition } from "./types";
 
@@ -21,6 +24,9 @@ export const TOOLS: readonly ToolDefinition[] = [
   getBreakdownTool,
   getConversionsTool,
   comparePeriodsTool,
+  explainChangeTool,
+  measureImpactTool,
+  getFunnelTool,
   queryTool,
   listSitesTool,
   listGoalsTool,

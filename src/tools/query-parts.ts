@@ -1,4 +1,5 @@
 import type { Filter, QueryBody, QueryResult } from "../plausible";
+import { resolvedDates } from "./dates";
 import { isFilterableDimension, type FilterInput } from "./schemas";
 import { ToolInputError, type ToolContext } from "./types";
 
@@ -80,6 +81,12 @@ export function buildFilters(input: NarrowingInput): Filter[] | undefined {
 export async function runQueries(context: ToolContext, bodies: QueryBody[]): Promise<QueryResult[]> {
   const answers = await context.plausible(bodies.map((body) => ({ kind: "query" as const, body })));
   return answers as QueryResult[];
+}
+
+/** What a stats result says about its query: the dates Plausible covered (in the site's timezone) and the filters sent. */
+export function queryEcho(answer: QueryResult | undefined, filters: readonly unknown[] | undefined): { date_range_resolved?: [string, string]; filters: unknown[] } {
+  const resolved = resolvedDates(answer);
+  return { ...(resolved ? { date_range_resolved: resolved } : {}), filters: [...(filters ?? [])] };
 }
 
 /** Pairs a result row's metric values with their names. */

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { QueryBody } from "../plausible";
 import { describeRange } from "./render";
-import { resolveSiteId, runQueries } from "./query-parts";
-import { dateRange, dateRangeOutput, dimension, dimensionValue, filters, metricList, metricValue, noRepeats, siteId, truncation } from "./schemas";
+import { queryEcho, resolveSiteId, runQueries } from "./query-parts";
+import { dateRange, dateRangeOutput, dimension, dimensionValue, filters, metricList, metricValue, noRepeats, queryEchoOutput, siteId, truncation } from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 const orderBy = z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional();
@@ -60,6 +60,7 @@ export const queryTool = defineTool({
   outputSchema: z.object({
     site_id: z.string(),
     date_range: dateRangeOutput,
+    ...queryEchoOutput,
     dimensions: z.array(z.string()),
     metrics: z.array(z.string()),
     results: z.array(z.object({ dimensions: z.array(dimensionValue), metrics: z.array(metricValue) })),
@@ -77,7 +78,7 @@ export const queryTool = defineTool({
     const dimensions = input.dimensions ?? [];
     const results = answer!.results.map((row) => ({ dimensions: row.dimensions, metrics: row.metrics as z.output<typeof metricValue>[] }));
     return {
-      structured: { site_id: body.site_id, date_range: input.date_range, dimensions, metrics: input.metrics, results, meta: answer!.meta ?? {} },
+      structured: { site_id: body.site_id, date_range: input.date_range, ...queryEcho(answer, input.filters), dimensions, metrics: input.metrics, results, meta: answer!.meta ?? {} },
       text: `${body.site_id}, ${describeRange(input.date_range)}`,
       listing: {
         key: "results",

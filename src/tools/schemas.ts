@@ -181,3 +181,8 @@ export const truncation = {
 /** A dimension value as Plausible sends it: a string, an integer GeoName id for visit:city, or null when unknown. */
 export const dimensionValue = z.union([z.string(), z.number(), z.null()]);
 export const dateRangeOutput = z.union([z.string(), datePair]);
+/** The dates a query covered, as Plausible resolved them in the site's timezone, and the filters it sent. */
+export const queryEchoOutput = {
+  date_range_resolved: z.array(z.string()).optional().describe("First and last date the query covered, in the site's timezone"),
+  filters: z.array(z.unknown()).describe("The filters sent to Plausible"),
+};

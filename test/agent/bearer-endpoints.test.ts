@@ -12,7 +12,7 @@ beforeEach(() => {
 afterEach(() => plausible.restore());
 
 describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.example.com`]))("bearer endpoint over %s", (transport, site) => {
-  it("lists all ten tools, read-only, with input and output schemas", async () => {
+  it("lists all the tools, read-only, with input and output schemas", async () => {
     const client = await connectBearer(transport, "test-key-aaaaaaaa");
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
@@ -30,7 +30,7 @@ describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.exa
     const client = await connectBearer(transport, "test-key-aaaaaaaa");
     const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: site, date_range: "7d", metrics: ["visitors", "pageviews"] } });
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toEqual({ site_id: site, date_range: "7d", metrics: { visitors: 10, pageviews: 11 } });
+    expect(result.structuredContent).toEqual({ site_id: site, date_range: "7d", filters: [], metrics: { visitors: 10, pageviews: 11 } });
     expect(textOf(result)).toContain("| visitors | pageviews |");
     const sent = plausible.requests.at(-1)!;
     expect(sent.authorization).toBe("Bearer test-key-aaaaaaaa");

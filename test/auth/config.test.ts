@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/worker";
@@ -29,27 +30,47 @@ function workerWith(changes: Record<string, unknown>) {
 
 afterEach(() => vi.restoreAllMocks());
 
+/** A tool listing over /mcp (Streamable HTTP) and /sse (HTTP+SSE) through `fetchWorker`. */
+async function bearerEndpointsServe(fetchWorker: ReturnType<typeof workerWith>): Promise<void> {
+  const withKey = (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    request.headers.set("Authorization", "Bearer plausible-key-for-tests");
+    return fetchWorker(request);
+  };
+  const transports = [
+    new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), { fetch: withKey }),
+    new SSEClientTransport(new URL(`${BASE}/sse`), { fetch: withKey, eventSourceInit: { fetch: withKey } as never }),
+  ];
+  for (const transport of transports) {
+    const client = new Client({ name: "still-works", version: "1.0.0" });
+    await client.connect(transport);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    await client.close();
+  }
+}
+
 describe("incomplete configuration", () => {
-  for (const setting of ["OAUTH_KV", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "PLAUSIBLE_API_KEY"]) {
-    it(`answers 503 naming ${setting} on every connector endpoint, logs it, and keeps /mcp working`, async () => {
+  // What a deployment that lost or never had a setting runs with; an empty variable is what
+  // `wrangler deploy` leaves behind when a value given once with --var is not given again.
+  const MISSING: [string, string | undefined][] = [
+    ["OAUTH_KV", undefined],
+    ["OIDC_CLIENT_ID", undefined],
+    ["OIDC_CLIENT_SECRET", undefined],
+    ["PLAUSIBLE_API_KEY", undefined],
+    ["ALLOWED_EMAIL_DOMAINS", ""],
+    ["PUBLIC_URL", ""],
+  ];
+  for (const [setting, value] of MISSING) {
+    it(`answers 503 naming ${setting} on every connector endpoint, logs it, and keeps /mcp and /sse working`, async () => {
       const log = vi.spyOn(console, "error").mockImplementation(() => {});
-      const fetchWorker = workerWith({ [setting]: undefined });
+      const fetchWorker = workerWith({ [setting]: value });
       for (const [method, path] of AFFECTED) {
         const response = await fetchWorker(`${BASE}${path}`, { method });
         expect(response.status, path).toBe(503);
         expect(await response.json()).toEqual({ error: "server_error", error_description: setting });
       }
       expect(log).toHaveBeenCalledWith(expect.stringContaining(setting));
-
-      const client = new Client({ name: "still-works", version: "1.0.0" });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
-          fetch: fetchWorker,
-          requestInit: { headers: { Authorization: "Bearer plausible-key-for-tests" } },
-        }),
-      );
-      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
-      await client.close();
+      await bearerEndpointsServe(fetchWorker);
     });
   }
 
@@ -74,10 +95,9 @@ describe("incomplete configuration", () => {
     }
   });
 
-  it("refuses every request while PUBLIC_URL is unset, since no host can be trusted", async () => {
+  it("still checks the Origin on /mcp while PUBLIC_URL is unset", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
-    const response = await workerWith({ PUBLIC_URL: "" })(`${BASE}/mcp`, { method: "POST" });
-    expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: "server_error", error_description: "PUBLIC_URL" });
+    const response = await workerWith({ PUBLIC_URL: "" })(`${BASE}/mcp`, { method: "POST", headers: { Origin: "https://evil.example" } });
+    expect(response.status).toBe(403);
   });
 });

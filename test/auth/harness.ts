@@ -1,14 +1,17 @@
 import { env, exports } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { base64url } from "jose";
 import { readAuthConfig } from "../../src/auth/config";
 import { oauthHelpers as helpersFor } from "../../src/auth/provider";
+import worker from "../../src/worker";
 import { FakeOidcIssuer } from "../support/oidc-issuer";
 
 /** Test harness for the /internal connector: a cookie-keeping "browser" and an OAuth client. */
 
-export const BASE = "http://127.0.0.1:8787";
+/** The worker's own origin: wrangler dev's in the default projects, the deployment's in workers-production. */
+export const BASE = new URL(env.PUBLIC_URL).origin;
 export const RESOURCE = `${BASE}/internal`;
 export const CLIENT_REDIRECT = "http://127.0.0.1:33418/oauth/callback";
 
@@ -39,13 +42,18 @@ export class Browser {
   readonly cookies = new Map<string, string>();
   readonly address = `198.51.100.${++addressCounter}`;
 
+  /** `settings` override the worker's variables, as a redeployment with other values would. */
+  constructor(private readonly settings?: Partial<Record<keyof Env, string>>) {}
+
   async fetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
     const request = new Request(input, { ...init, redirect: "manual" });
     const headers = new Headers(request.headers);
     headers.set("Host", new URL(request.url).host);
     headers.set("CF-Connecting-IP", this.address);
     if (this.cookies.size > 0) headers.set("Cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
-    const response = await exports.default.fetch(new Request(request, { headers }));
+    const response = this.settings
+      ? await worker.fetch(new Request(request, { headers }), { ...env, ...this.settings } as Env, createExecutionContext())
+      : await exports.default.fetch(new Request(request, { headers }));
     for (const cookie of response.headers.getSetCookie()) this.store(cookie);
     return response;
   }
@@ -140,8 +148,14 @@ export interface SignInResult {
  * Authorize -> consent page -> Approve -> issuer -> callback. Stops at the first unexpected
  * answer by throwing; attack tests drive the individual steps themselves.
  */
-export async function signIn(browser: Browser, issuer: FakeOidcIssuer, client: RegisteredClient, challenge: string): Promise<SignInResult> {
-  const page = await browser.fetch(await authorizeUrl(client, challenge));
+export async function signIn(
+  browser: Browser,
+  issuer: FakeOidcIssuer,
+  client: RegisteredClient,
+  challenge: string,
+  overrides: Record<string, string | undefined> = {},
+): Promise<SignInResult> {
+  const page = await browser.fetch(await authorizeUrl(client, challenge, overrides));
   let toIssuer: Response;
   if (page.status === 200) {
     toIssuer = await postConsent(browser, consentHandle(await page.text()), "approve");

@@ -121,6 +121,44 @@ describe("the token endpoint", () => {
   });
 });
 
+describe("a refresh after the domain policy changed", () => {
+  it("is refused with invalid_grant once the member's domain left ALLOWED_EMAIL_DOMAINS, and ends the grant", async () => {
+    const browser = new Browser();
+    const { client, tokens } = await connectedClient(browser, issuer);
+    const log = vi.spyOn(console, "log");
+    const afterRemoval = new Browser({ ALLOWED_EMAIL_DOMAINS: "example.org" });
+    const refused = await refresh(afterRemoval, client, tokens.refresh_token!);
+    expect(refused.status).toBe(400);
+    const body = (await refused.json()) as { error: string; error_description: string };
+    expect(body.error).toBe("invalid_grant");
+    expect(body.error_description).toContain("ada@example.com is not in an allowed domain (example.org)");
+    expect(log).toHaveBeenCalledWith(expect.stringMatching(/"event":"authorization","decision":"refused".*"user":"ada@example.com"/));
+    // The grant is gone: restoring the domain does not bring the old tokens back.
+    expect((await refresh(browser, client, tokens.refresh_token!)).status).toBe(400);
+    expect((await callInternal(browser, tokens.access_token)).status).toBe(401);
+  });
+
+  it("re-checks Google's hosted domain too: a Workspace taken off the list ends access at the next refresh", async () => {
+    const google = { OIDC_ISSUER: "https://accounts.google.com" };
+    const member = issuer.user;
+    issuer.user = { ...member, hd: "example.org" };
+    const { client, tokens } = await connectedClient(new Browser(), issuer).finally(() => (issuer.user = member));
+    const kept = await refresh(new Browser({ ...google, ALLOWED_EMAIL_DOMAINS: "example.com, example.org" }), client, tokens.refresh_token!);
+    expect(kept.status).toBe(200);
+    const next = (await kept.json()) as TokenResponse;
+    const refused = await refresh(new Browser({ ...google, ALLOWED_EMAIL_DOMAINS: "example.com" }), client, next.refresh_token!);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error_description: string }).error_description).toContain("The Google Workspace domain example.org is not allowed");
+  });
+
+  it("goes through while the member's domain is still allowed, whatever else changed on the list", async () => {
+    const browser = new Browser();
+    const { client, tokens } = await connectedClient(browser, issuer);
+    const response = await refresh(new Browser({ ALLOWED_EMAIL_DOMAINS: "example.com" }), client, tokens.refresh_token!);
+    expect(response.status).toBe(200);
+  });
+});
+
 describe("a token for another resource", () => {
   it("is refused at /internal with 401", async () => {
     // A second resource sharing this KV and client registry, as another MCP server would.

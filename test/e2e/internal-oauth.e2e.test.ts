@@ -10,6 +10,7 @@ import { MISSING_CHROMIUM, chromiumAvailable, launchHeadlessChromium, type Headl
 import { callOk, connectWithKey, connectWithOAuth, type E2eClient } from "./support/clients.ts";
 import { RecordingOAuthProvider, startLoopbackRedirect, type LoopbackRedirect } from "./support/oauth-client.ts";
 import { simulatorRequests, startE2eStack, type DemoStack } from "./support/stack.ts";
+import { TOOL_NAMES } from "../support/tool-names.ts";
 
 const OUTPUT_DIR = resolve(import.meta.dirname, "../../test-results/e2e");
 const requireBrowser = process.env.CI === "true";
@@ -91,7 +92,18 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
 
     it("lists the tools", async () => {
       const { tools } = await client.listTools();
-      expect(tools).toHaveLength(10);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
+    });
+
+    it("explains the week with the injected spike's day and source", async () => {
+      const { spike } = stack.simulator.sites.find((site) => site.domain === "example.com")!.injected;
+      const explained = await callOk<{ days: Array<{ date: string; flagged: boolean }>; drivers: Array<{ dimension: string; values: Array<{ value: string }> }> }>(
+        client,
+        "explain_change",
+        { dimensions: ["visit:source"] },
+      );
+      expect(explained.days.filter((day) => day.flagged).map((day) => day.date)).toEqual([spike.date]);
+      expect(explained.drivers[0]!.values[0]!.value).toBe(spike.source);
     });
 
     it("queries with the server's shared key: the same numbers as the demo key on /mcp", async () => {
@@ -156,7 +168,7 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
       const signIns = provider.authorizationUrls.length;
       const member = await connectWithOAuth("SDK v1, Streamable HTTP", stack.urls.internal, provider);
       try {
-        expect((await member.listTools()).tools).toHaveLength(10);
+        expect((await member.listTools()).tools).toHaveLength(TOOL_NAMES.length);
         const before = await simulatorRequests(stack);
         // The member's cache survived too: the repeated question never reaches Plausible.
         expect(await callOk(member, "get_aggregate", question)).toEqual(answerBefore);

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/agent/hash";
 import { usageAgentName } from "../../src/agent/usage-agent";
@@ -48,6 +48,7 @@ async function logLines(run: () => Promise<void>): Promise<Record<string, unknow
   return lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+const DAY_MS = 86_400_000;
 const aggregate = (site: string) => ({ name: "get_aggregate", arguments: { site_id: site, date_range: "7d", metrics: ["visitors"] } });
 
 describe("audit trail of the shared key", () => {
@@ -90,21 +91,67 @@ describe("audit trail of the shared key", () => {
     expect(await auditOf("key", "test-key-bbbbbbbb")).toEqual([]);
   });
 
-  it("keeps records for AUDIT_RETENTION_DAYS: each write drops older ones", async () => {
+  it("schedules the prune for when a member's first record passes AUDIT_RETENTION_DAYS, so it runs even if they never call again", async () => {
+    const member = { sub: "audit-prune-member", email: "ada@example.com" };
+    const client = await memberSession(member);
+    const before = Date.now();
+    expect((await client.callTool(aggregate("pruned.example.com"))).isError).toBeFalsy();
+    await client.close();
+    const stub = env.USAGE.get(env.USAGE.idFromName(usageAgentName("user", await sha256Hex(member.sub))));
+    const prunes = await runInDurableObject(stub, (agent) => agent.getSchedules().filter((schedule) => schedule.callback === "pruneAudit"));
+    expect(prunes).toHaveLength(1);
+    const retentionMs = 90 * DAY_MS;
+    expect(prunes[0]!.time * 1000).toBeGreaterThanOrEqual(Math.floor((before + retentionMs) / 1000) * 1000);
+    expect(prunes[0]!.time * 1000).toBeLessThanOrEqual(Date.now() + retentionMs);
+  });
+
+  it("removes a departed member's records when their prune falls due, with no further call", async () => {
+    const member = { sub: "audit-departed-member", email: "ada@example.com" };
+    const client = await memberSession(member);
+    expect((await client.callTool(aggregate("departed.example.com"))).isError).toBeFalsy();
+    await client.close();
+    const stub = env.USAGE.get(env.USAGE.idFromName(usageAgentName("user", await sha256Hex(member.sub))));
+    expect(await auditOf("user", member.sub)).toHaveLength(1);
+
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 90 * DAY_MS + 60_000);
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await auditOf("user", member.sub)).toEqual([]);
+    expect(await runInDurableObject(stub, (agent) => agent.getSchedules().filter((schedule) => schedule.callback === "pruneAudit"))).toEqual([]);
+  });
+
+  it("prunes the records older than AUDIT_RETENTION_DAYS and schedules itself for the next one", async () => {
     const stub = env.USAGE.get(env.USAGE.idFromName(usageAgentName("user", await sha256Hex("retention-member"))));
-    const kept = await runInDurableObject(stub, async (_agent, state) => {
+    const now = Date.now();
+    const { kept, prunes } = await runInDurableObject(stub, async (agent, state) => {
       const log = new AuditLog(state.storage.sql, 90);
-      const day = 86_400_000;
-      const start = Date.UTC(2026, 0, 1);
-      await log.record("a@example.com", "list_sites", { kind: "sites" }, start);
-      await log.record("a@example.com", "list_goals", { kind: "goals", siteId: "a.example" }, start + 89 * day);
-      await log.record("a@example.com", "get_realtime_visitors", { kind: "realtime", siteId: "a.example" }, start + 91 * day);
-      return state.storage.sql.exec<AuditRow & Record<string, SqlStorageValue>>(auditSelectSql(true), "A@Example.com").toArray().map(toAuditRecord);
+      await log.record("a@example.com", "list_sites", { kind: "sites" }, now - 91 * DAY_MS);
+      await log.record("a@example.com", "list_goals", { kind: "goals", siteId: "a.example" }, now - 89 * DAY_MS);
+      await log.record("a@example.com", "get_realtime_visitors", { kind: "realtime", siteId: "a.example" }, now - DAY_MS);
+      await agent.pruneAudit();
+      return {
+        kept: state.storage.sql.exec<AuditRow & Record<string, SqlStorageValue>>(auditSelectSql(true), "A@Example.com").toArray().map(toAuditRecord),
+        prunes: agent.getSchedules().filter((schedule) => schedule.callback === "pruneAudit"),
+      };
     });
-    expect(kept.map((record) => [record.tool, record.site_id])).toEqual([
-      ["list_goals", "a.example"],
-      ["get_realtime_visitors", "a.example"],
-    ]);
+    expect(kept.map((record) => record.tool)).toEqual(["list_goals", "get_realtime_visitors"]);
+    // Next due: the 89-day-old record, a day from now.
+    expect(prunes.map((schedule) => Math.round((schedule.time * 1000 - now) / DAY_MS))).toEqual([1]);
+  });
+
+  it("leaves nothing scheduled once the trail is empty", async () => {
+    const stub = env.USAGE.get(env.USAGE.idFromName(usageAgentName("user", await sha256Hex("departed-member"))));
+    const prunes = await runInDurableObject(stub, async (agent, state) => {
+      await new AuditLog(state.storage.sql, 90).record("gone@example.com", "list_sites", { kind: "sites" }, Date.now() - 100 * DAY_MS);
+      await agent.pruneAudit();
+      expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM audit_log").one().n).toBe(0);
+      return agent.getSchedules().filter((schedule) => schedule.callback === "pruneAudit");
+    });
+    expect(prunes).toEqual([]);
   });
 
   it("reads AUDIT_RETENTION_DAYS, 90 by default, and refuses a value that is not a whole number of days", () => {

@@ -66,6 +66,8 @@ describe("Sentry on the anonymous bearer endpoint (/mcp)", () => {
     // The outage, the echo and the redirect; neither the bad input nor the 401.
     expect(mcpEvents().map((event) => tagsOf(event).tool).sort()).toEqual(["get_aggregate", "get_aggregate", "get_realtime_visitors"]);
     for (const event of mcpEvents()) expect(event).not.toHaveProperty("user");
+    // The release npm run deploy names after the version and commit.
+    for (const event of mcpEvents()) expect(event.release).toBe("plausible-mcp@0.1.0+0123456789ab");
     const tools = ["anon-input", "anon-realtime", "anon-fails", "anon-echo", "anon-redirect", "anon-invalid"].map((site) => `${site}.example`);
     for (const secret of [BEARER_KEY, await sha256Hex(BEARER_KEY), CLIENT_ADDRESS, ...tools]) {
       expect(sent, `Sentry data contains ${secret}`).not.toContain(secret);

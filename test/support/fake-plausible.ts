@@ -1,12 +1,14 @@
+import { env } from "cloudflare:workers";
 import { interceptOrigin } from "./fetch-boundary";
 
 /**
  * A fake Plausible at the fetch boundary, for tests in workerd: it answers
- * requests to the test base URL (https://plausible.test) with Plausible's
- * shapes, status codes and exact error texts, records what it was asked, and
- * lets every other request (to the worker itself) through.
+ * requests to the worker's PLAUSIBLE_BASE_URL (https://plausible.test in most
+ * projects, the deployed https://plausible.io in workers-production) with
+ * Plausible's shapes, status codes and exact error texts, records what it was
+ * asked, and lets every other request (to the worker itself) through.
  */
-export const PLAUSIBLE_ORIGIN = "https://plausible.test";
+export const PLAUSIBLE_ORIGIN = new URL(env.PLAUSIBLE_BASE_URL).origin;
 
 export interface RecordedRequest {
   method: string;

@@ -34,34 +34,32 @@ describe("compare_periods", () => {
       context,
     );
     const filters = [["is", "event:page", ["/pricing"]]];
+    const body = (date_range: string[], daily: boolean) => ({
+      kind: "query",
+      body: { site_id: "example.com", metrics: ["visitors", "events"], date_range, ...(daily ? { dimensions: ["time:day"] } : {}), filters },
+    });
     expect(calls).toEqual([
-      [
-        { kind: "query", body: { site_id: "example.com", metrics: ["visitors", "events"], date_range: ["2024-05-14", "2024-05-20"], filters } },
-        { kind: "query", body: { site_id: "example.com", metrics: ["visitors", "events"], date_range: ["2024-05-01", "2024-05-07"], filters } },
-      ],
+      [body(["2024-05-14", "2024-05-20"], false), body(["2024-05-01", "2024-05-07"], false), body(["2024-05-14", "2024-05-20"], true), body(["2024-05-01", "2024-05-07"], true)],
     ]);
-    expect(structured).toEqual({
+    expect(structured).toMatchObject({
       site_id: "example.com",
       current: { date_range: ["2024-05-14", "2024-05-20"], metrics: { visitors: 150, events: 30 } },
       previous: { date_range: ["2024-05-01", "2024-05-07"], metrics: { visitors: 120, events: 0 } },
       change: { visitors: { absolute: 30, percent: 25 }, events: { absolute: 30, percent: null } },
+      filters,
     });
-    expect(text).toBe(
-      [
-        "example.com: 2024-05-14 to 2024-05-20 vs 2024-05-01 to 2024-05-07",
-        "| metric | current | previous | change | change % |",
-        "|---|---|---|---|---|",
-        "| visitors | 150 | 120 | 30 | 25 |",
-        "| events | 30 | 0 | 30 | – |",
-      ].join("\n"),
-    );
+    expect(text.split("\n").slice(0, 3)).toEqual([
+      "example.com: 2024-05-14 to 2024-05-20 vs 2024-05-01 to 2024-05-07",
+      "| metric | current | previous | change | change % | p | significant |",
+      "|---|---|---|---|---|---|---|",
+    ]);
   });
 
   it("infers the equally long period before a date pair", async () => {
     const { context, calls } = periods(["2024-05-07", "2024-05-13"], [90], [100]);
     const { structured } = await callTool(comparePeriodsTool, { site_id: "example.com", current: ["2024-05-07", "2024-05-13"], metrics: ["visitors"] }, context);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.map((request) => request.kind === "query" && request.body.date_range)).toEqual([
+    expect(calls[0]!.slice(0, 2).map((request) => request.kind === "query" && request.body.date_range)).toEqual([
       ["2024-05-07", "2024-05-13"],
       ["2024-04-30", "2024-05-06"],
     ]);
@@ -71,21 +69,60 @@ describe("compare_periods", () => {
   it("infers across a month end and a leap day", async () => {
     const { context, calls } = periods(["2024-03-01", "2024-03-02"], [1], [1]);
     await callTool(comparePeriodsTool, { site_id: "example.com", current: ["2024-03-01", "2024-03-02"] }, context);
-    expect(calls[0]!.map((request) => request.kind === "query" && request.body.date_range)).toEqual([
+    expect(calls[0]!.slice(0, 2).map((request) => request.kind === "query" && request.body.date_range)).toEqual([
       ["2024-03-01", "2024-03-02"],
       ["2024-02-28", "2024-02-29"],
     ]);
   });
 
-  it('turns "Nd" into the N full days ending yesterday and the N days before them', async () => {
+  it('turns "Nd" into the N full days ending yesterday and the N days before them, in UTC with a note without a Sites API', async () => {
     const { context, calls } = periods(["2024-05-13", "2024-05-19"], [3, 4, 5, 6, 7], [1, 2, 5, 6, 7]);
     const { structured } = await callTool(comparePeriodsTool, { site_id: "example.com", current: "7d" }, context);
-    expect(calls[0]!.map((request) => request.kind === "query" && request.body.date_range)).toEqual([
+    expect(calls[0]).toEqual([{ kind: "sites" }]);
+    expect(structured.notes.join(" ")).toMatch(/resolved in UTC/);
+    expect(calls[1]!.slice(0, 2).map((request) => request.kind === "query" && request.body.date_range)).toEqual([
       ["2024-05-13", "2024-05-19"],
       ["2024-05-06", "2024-05-12"],
     ]);
     expect(structured.current.date_range).toEqual(["2024-05-13", "2024-05-19"]);
     expect(structured.change.visitors).toEqual({ absolute: 2, percent: 200 });
+  });
+
+  it('resolves "Nd" in the site\'s timezone from the Sites API', async () => {
+    vi.setSystemTime(new Date("2024-05-20T23:30:00Z")); // already 2024-05-21 in Berlin
+    const { context, calls } = fakeContext((request: PlausibleRequest) =>
+      request.kind === "sites" ? [{ domain: "example.com", timezone: "Europe/Berlin" }] : queryResult([[[], [1]]]),
+    );
+    const { structured } = await callTool(comparePeriodsTool, { site_id: "example.com", current: "7d", metrics: ["visitors"] }, context);
+    expect(calls[1]!.slice(0, 2).map((request) => request.kind === "query" && request.body.date_range)).toEqual([
+      ["2024-05-14", "2024-05-20"],
+      ["2024-05-07", "2024-05-13"],
+    ]);
+    expect(structured.notes).toEqual([]);
+  });
+
+  it("tests each metric on daily values and notes a different weekday mix", async () => {
+    const { context } = fakeContext((request: PlausibleRequest) => {
+      if (request.kind !== "query") return [];
+      const current = JSON.stringify(request.body.date_range) === JSON.stringify(["2024-05-11", "2024-05-15"]);
+      if (!request.body.dimensions) return queryResult([[[], [current ? 500 : 250]]]);
+      // Day 4 of the current period has no row: a count of zero that day.
+      const values = current ? [98, 102, 100, undefined, 99] : [49, 51, 50, 52, 48];
+      const first = Number((request.body.date_range as string[])[0]!.slice(8));
+      return queryResult(values.flatMap((value, index) => (value === undefined ? [] : [[[`2024-05-${String(first + index).padStart(2, "0")}`], [value]]])));
+    });
+    const { structured } = await callTool(
+      comparePeriodsTool,
+      { site_id: "example.com", current: ["2024-05-11", "2024-05-15"], previous: ["2024-05-06", "2024-05-10"], metrics: ["visitors", "views_per_visit"] },
+      context,
+    );
+    // The zero day's swing outweighs the rise: not significant at 95 %.
+    expect(structured.significance.visitors).toMatchObject({ test: "Welch's t-test on daily values", significant: false });
+    // Means 79.8 vs 50 with the zero day counted: a difference of 29.8 per day.
+    const [low, high] = structured.significance.visitors!.ci95_daily_mean_difference;
+    expect(low! < 29.8 && 29.8 < high!).toBe(true);
+    expect(structured.significance.views_per_visit).toMatchObject({ p_value: null, significant: false });
+    expect(structured.notes.join(" ")).toMatch(/weekday mix \(2 of 5 days are weekend days now, 0 of 5 before\)/);
   });
 
   it("compares revenue by its value and rounds the change", async () => {

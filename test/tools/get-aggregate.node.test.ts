@@ -17,6 +17,7 @@ describe("get_aggregate", () => {
     expect(structured).toEqual({
       site_id: "example.com",
       date_range: "28d",
+      filters: [],
       metrics: { visitors: 120, visits: 150, pageviews: 410, bounce_rate: 41.5, visit_duration: 73 },
     });
     expect(text).toBe(
@@ -52,5 +53,14 @@ describe("get_aggregate", () => {
     const { structured, text } = await callTool(getAggregateTool, { site_id: "example.com", metrics: ["total_revenue", "conversion_rate"], goal: "Purchase" }, context);
     expect(structured.metrics).toEqual({ total_revenue: revenue, conversion_rate: null });
     expect(text).toContain("| €1.2K | – |");
+  });
+});
+
+describe("get_aggregate's resolved dates", () => {
+  it("reports the dates Plausible covered, in the site's timezone, from the query it echoes", async () => {
+    const answer = { ...queryResult([[[], [7]]]), query: { date_range: ["2024-05-13T00:00:00+02:00", "2024-05-19T23:59:59+02:00"] } };
+    const { context } = fakeContext(() => answer);
+    const { structured } = await callTool(getAggregateTool, { site_id: "example.com", date_range: "7d", metrics: ["visitors"] }, context);
+    expect(structured.date_range_resolved).toEqual(["2024-05-13", "2024-05-19"]);
   });
 });

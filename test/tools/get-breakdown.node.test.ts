@@ -33,6 +33,7 @@ describe("get_breakdown", () => {
     expect(structured).toEqual({
       site_id: "example.com",
       date_range: "month",
+      filters: [["is", "event:page", ["/pricing"]]],
       dimension: "visit:source",
       rows: [
         { value: "Google", metrics: { visitors: 50, visits: 70 } },

@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PlausibleApiError, type PlausibleRequest, type QueryBody } from "../../src/plausible";
 import type { ToolDefinition } from "../../src/tools";
 import { comparePeriodsTool } from "../../src/tools/compare-periods";
+import { explainChangeTool } from "../../src/tools/explain-change";
 import { getAggregateTool } from "../../src/tools/get-aggregate";
 import { getBreakdownTool } from "../../src/tools/get-breakdown";
 import { getConversionsTool } from "../../src/tools/get-conversions";
+import { getFunnelTool } from "../../src/tools/get-funnel";
 import { getTimeseriesTool } from "../../src/tools/get-timeseries";
 import { listGoalsTool } from "../../src/tools/list-goals";
+import { measureImpactTool } from "../../src/tools/measure-impact";
 import { queryTool } from "../../src/tools/query";
 import { QUERY_SCHEMA_PATH, compileQuerySchema, loadQuerySchema } from "../support/query-schema";
 import { callTool, fakeContext, queryBodies, queryResult } from "./fake-context";
@@ -122,7 +125,37 @@ const calls: [string, ToolDefinition, Record<string, unknown>][] = [
   }],
   // list_goals without the Sites API falls back to a query
   ["list_goals fallback", listGoalsTool, site],
+  // explain_change (a per-day series and a per-value-per-day breakdown, each for the period and the baseline)
+  ["explain_change, defaults", explainChangeTool, site],
+  ["explain_change, pageviews of a page over a date pair with a baseline", explainChangeTool, {
+    ...site,
+    metric: "pageviews",
+    period: ["2024-05-13", "2024-05-19"],
+    baseline: "91d",
+    page: "/pricing",
+    dimensions: ["visit:utm_campaign", "event:props:plan"],
+  }],
+  ["explain_change, a goal's events this month", explainChangeTool, { ...site, metric: "events", period: "month", goal: "Signup", dimensions: ["visit:source"] }],
+  // measure_impact
+  ["measure_impact, a date, counts and rates", measureImpactTool, { ...site, event: "2024-05-10", goal: "Signup", metrics: ["visitors", "pageviews", "conversion_rate", "bounce_rate"] }],
+  ["measure_impact, a datetime on a page", measureImpactTool, { ...site, event: "2024-05-10T14:30:00+02:00", window_days: 7, page: "/pricing", filters: [["is", "visit:device", ["Mobile"]]] }],
+  // get_funnel (one body per step)
+  ["get_funnel, pages, a wildcard and a goal", getFunnelTool, { ...site, steps: ["/", "/blog/*", "/docs/**", "Signup"], filters: [["is", "visit:country", ["US"]]] }],
+  ["get_funnel, two goals over a date pair", getFunnelTool, { ...site, steps: ["Signup", "Purchase"], date_range: ["2024-05-01", "2024-05-20"], property_filters: [{ property: "plan", value: "pro" }] }],
 ];
+
+/** How many query bodies each call builds: one, except the tools that split a question into several queries. */
+function bodiesOf(tool: ToolDefinition, args: Record<string, unknown>): number {
+  if (tool === comparePeriodsTool) return 4; // two totals and two per-day series for the significance test
+  if (tool === explainChangeTool) return 2 + 2 * ((args.dimensions as unknown[] | undefined)?.length ?? 5);
+  if (tool === getFunnelTool) return (args.steps as unknown[]).length;
+  if (tool === measureImpactTool) {
+    const metrics = (args.metrics as string[] | undefined) ?? ["visitors"];
+    const series = metrics.some((metric) => !metric.endsWith("_rate")) ? 1 : 0;
+    return 2 * (series + (metrics.includes("conversion_rate") ? 2 : 0) + (metrics.includes("bounce_rate") ? 1 : 0));
+  }
+  return 1;
+}
 
 /** Answers queries with an empty result and refuses the Sites API, as Community Edition does. */
 function communityEdition() {
@@ -163,10 +196,9 @@ describe.skipIf(schema === undefined)(title, () => {
     }
   });
 
-  it("checked a representative number of bodies, both of each comparison among them", () => {
+  it("checked a representative number of bodies, every body of the multi-query tools among them", () => {
     expect(calls.length).toBeGreaterThanOrEqual(30);
-    const comparisons = calls.filter(([, tool]) => tool === comparePeriodsTool).length;
-    expect(built).toHaveLength(calls.length + comparisons);
+    expect(built).toHaveLength(calls.reduce((sum, [, tool, args]) => sum + bodiesOf(tool, args), 0));
   });
 
   // The query tool passes filters, dimensions and metrics through: its input

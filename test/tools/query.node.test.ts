@@ -35,6 +35,7 @@ describe("query", () => {
     expect(structured).toEqual({
       site_id: "example.com",
       date_range: ["2024-01-01", "2024-01-31"],
+      filters: args.filters,
       dimensions: ["visit:country_name", "event:page"],
       metrics: ["visitors", "bounce_rate"],
       results: [

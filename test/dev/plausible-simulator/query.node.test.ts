@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator } from "../../../dev/plausible-simulator/server.ts";
 import type { SimulatorHandle } from "../../../dev/plausible-simulator/server.ts";
+import { createDataset } from "../../../dev/plausible-simulator/dataset.ts";
 import { FIXED_NOW, post } from "./client.ts";
 
 let sim: SimulatorHandle;
@@ -229,3 +230,31 @@ describe("real-server details", () => {
   });
 });
 
+describe("traffic structure", () => {
+  const injected = () => createDataset({ seed: 1, now: FIXED_NOW }).sites.find((site) => site.domain === SITE)!.injected;
+  const perDay = async (body: Record<string, unknown>) =>
+    new Map((await rows({ metrics: ["visitors"], dimensions: ["time:day"], ...body })).map((row) => [row.dimensions[0] as string, row.metrics[0] as number]));
+
+  it("has quieter weekends than weekdays", async () => {
+    const days = await perDay({ date_range: "84d" });
+    const byWeekday = (weekday: number) => [...days].filter(([date]) => new Date(`${date}T12:00:00Z`).getUTCDay() === weekday).reduce((acc, [, value]) => acc + value, 0);
+    expect(byWeekday(2)).toBeGreaterThan(byWeekday(6) * 1.4);
+    expect(byWeekday(2)).toBeGreaterThan(byWeekday(0) * 1.4);
+  });
+
+  it("spikes one source on the documented day", async () => {
+    const { spike } = injected();
+    const fromSource = await perDay({ date_range: "28d", filters: [["is", "visit:source", [spike.source]]] });
+    const others = [...fromSource].filter(([date]) => date !== spike.date).map(([, value]) => value);
+    expect(fromSource.get(spike.date)).toBeGreaterThan(5 * Math.max(...others));
+  });
+
+  it("steps a page up after the documented deploy", async () => {
+    const { deploy } = injected();
+    const page = await perDay({ date_range: "91d", filters: [["is", "event:page", [deploy.page]]] });
+    const mean = (entries: [string, number][]) => entries.reduce((acc, [, value]) => acc + value, 0) / entries.length;
+    const before = mean([...page].filter(([date]) => date < deploy.date).slice(-14));
+    const after = mean([...page].filter(([date]) => date > deploy.date).slice(0, 14));
+    expect(after).toBeGreaterThan(before * 1.3);
+  });
+});

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createDataset } from "../../dev/plausible-simulator/dataset.ts";
+import { startSimulator, type SimulatorHandle } from "../../dev/plausible-simulator/server.ts";
+import { PlausibleClient, type PlausibleRequest } from "../../src/plausible";
+import type { ToolContext } from "../../src/tools";
+import { comparePeriodsTool } from "../../src/tools/compare-periods";
+import { explainChangeTool } from "../../src/tools/explain-change";
+import { getFunnelTool } from "../../src/tools/get-funnel";
+import { measureImpactTool } from "../../src/tools/measure-impact";
+import { callTool } from "./fake-context";
+
+// The analysis tools against the simulator's planted events: each must find
+// what was injected, and stay quiet where nothing was.
+
+const NOW = Date.parse("2025-06-15T12:00:00Z");
+const SEED = 1;
+const injected = (domain: string) => createDataset({ seed: SEED, now: NOW }).sites.find((site) => site.domain === domain)!.injected;
+
+let sim: SimulatorHandle;
+let context: ToolContext;
+let requestCount = 0;
+
+beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(NOW);
+  sim = await startSimulator({ now: NOW, seed: SEED, hourlyLimit: 1_000_000, log: () => {} });
+  const client = new PlausibleClient({ baseUrl: new URL(`${sim.url}/`), apiKey: "demo-key" });
+  context = {
+    async plausible(requests: PlausibleRequest[]) {
+      requestCount += requests.length;
+      return Promise.all(requests.map((request) => client.execute(request)));
+    },
+  };
+});
+
+afterAll(async () => {
+  vi.useRealTimers();
+  await sim.close();
+});
+
+describe("explain_change", () => {
+  it.each(["example.com", "shop.example.com", "blog.example.com"])("finds the spike day on %s and ranks its source first", async (site) => {
+    const { spike } = injected(site);
+    const { structured, text } = await callTool(explainChangeTool, { site_id: site }, context);
+    expect(structured.days.filter((day) => day.flagged).map((day) => day.date)).toEqual([spike.date]);
+    expect(structured.total.change).toBeGreaterThan(0);
+    const sources = structured.drivers.find((driver) => driver.dimension === "visit:source")!;
+    expect(sources.values[0]!.value).toBe(spike.source);
+    expect(sources.values[0]!.share_of_change).toBeGreaterThan(60);
+    expect(text).toContain(spike.date);
+  });
+});
+
+describe("explain_change on weeks with nothing injected", () => {
+  it("flags a day in at most 10 % of 42 windows", async () => {
+    let windows = 0;
+    let windowsFlagged = 0;
+    for (const site of ["example.com", "shop.example.com", "blog.example.com"]) {
+      for (let week = 5; week < 47; week += 3) {
+        const end = new Date(NOW - week * 7 * 86_400_000).toISOString().slice(0, 10);
+        const start = new Date(Date.parse(end) - 6 * 86_400_000).toISOString().slice(0, 10);
+        const { structured } = await callTool(explainChangeTool, { site_id: site, period: [start, end], dimensions: ["visit:device"] }, context);
+        windows++;
+        if (structured.days.some((day) => day.flagged)) windowsFlagged++;
+      }
+    }
+    expect(windows).toBeGreaterThanOrEqual(40);
+    expect(windowsFlagged / windows).toBeLessThanOrEqual(0.1);
+  });
+});
+
+describe("measure_impact", () => {
+  it.each(["example.com", "shop.example.com", "blog.example.com"])("finds the step up on the deployed page of %s, and none in the site's total", async (site) => {
+    const { deploy } = injected(site);
+    const onPage = await callTool(measureImpactTool, { site_id: site, event: deploy.date, page: deploy.page, metrics: ["visitors", "pageviews"] }, context);
+    expect(onPage.structured.window_days).toBe(14);
+    for (const result of onPage.structured.results) {
+      expect(result.verdict, onPage.text).toBe("increase");
+      expect(result.p_value).toBeLessThan(0.05);
+      expect(result.ci95[0]).toBeGreaterThan(0);
+    }
+    const overall = await callTool(measureImpactTool, { site_id: site, event: deploy.date, metrics: ["visitors"] }, context);
+    expect(overall.structured.results[0]!.verdict, overall.text).toBe("no detectable change");
+  });
+
+  it("splits at the hour for a datetime and tests rates with a two-proportion test", async () => {
+    const { deploy } = injected("example.com");
+    const { structured } = await callTool(
+      measureImpactTool,
+      { site_id: "example.com", event: `${deploy.date}T12:00:00Z`, window_days: 7, goal: "Signup", metrics: ["visitors", "conversion_rate", "bounce_rate"] },
+      context,
+    );
+    expect(structured.before[1]).toBe(`${deploy.date}T11:59:59Z`);
+    expect(structured.after[0]).toBe(`${deploy.date}T12:00:00Z`);
+    expect(structured.results.map((result) => result.test)).toEqual(["Welch's t-test on daily values", "two-proportion z-test", "two-proportion z-test"]);
+  });
+
+  it("finds no change in at most 10 % of 45 windows with nothing injected", async () => {
+    let windows = 0;
+    let detected = 0;
+    for (const site of ["example.com", "shop.example.com", "blog.example.com"]) {
+      const { deploy } = injected(site);
+      for (let daysAgo = 60; daysAgo < 360; daysAgo += 20) {
+        const event = new Date(NOW - daysAgo * 86_400_000).toISOString().slice(0, 10);
+        const page = deploy.page;
+        const { structured } = await callTool(measureImpactTool, { site_id: site, event, page, metrics: ["visitors"] }, context);
+        windows++;
+        if (structured.results[0]!.verdict !== "no detectable change") detected++;
+      }
+    }
+    expect(windows).toBeGreaterThanOrEqual(40);
+    expect(detected / windows).toBeLessThanOrEqual(0.1);
+  });
+});
+
+describe("get_funnel", () => {
+  it.each([
+    ["example.com", ["/", "/pricing", "/signup", "Signup"]],
+    ["shop.example.com", ["/products/*", "Add to Cart", "/checkout"]],
+    ["blog.example.com", ["/", "/posts/**", "Newsletter Signup"]],
+  ])("counts on %s never rise from one step to the next", async (site, steps) => {
+    const { structured, text } = await callTool(getFunnelTool, { site_id: site, steps, date_range: "91d" }, context);
+    const counts = structured.steps.map((step) => step.visitors);
+    expect(counts[0]).toBeGreaterThan(0);
+    for (let index = 1; index < counts.length; index++) expect(counts[index]).toBeLessThanOrEqual(counts[index - 1]!);
+    expect(counts[counts.length - 1]).toBeGreaterThan(0);
+    expect(text).toContain("not enforced");
+    expect(structured.date_range_resolved).toHaveLength(2);
+  });
+
+  it("names the biggest drop", async () => {
+    const { structured } = await callTool(getFunnelTool, { site_id: "example.com", steps: ["/", "/pricing", "/signup", "Signup"] }, context);
+    const losses = structured.steps.slice(1).map((step, index) => structured.steps[index]!.visitors - step.visitors);
+    expect(structured.biggest_drop.lost_visitors).toBe(Math.max(...losses));
+  });
+});
+
+describe("compare_periods' significance", () => {
+  it("calls at most 10 % of 42 pairs of quiet fortnights significant, and the deployed page's step significant", async () => {
+    let pairs = 0;
+    let significant = 0;
+    for (const site of ["example.com", "shop.example.com", "blog.example.com"]) {
+      for (let daysAgo = 60; daysAgo < 340; daysAgo += 20) {
+        const end = new Date(NOW - daysAgo * 86_400_000).toISOString().slice(0, 10);
+        const start = new Date(Date.parse(end) - 13 * 86_400_000).toISOString().slice(0, 10);
+        const { structured } = await callTool(comparePeriodsTool, { site_id: site, current: [start, end], metrics: ["visitors"] }, context);
+        pairs++;
+        if (structured.significance.visitors!.significant) significant++;
+      }
+    }
+    expect(pairs).toBeGreaterThanOrEqual(40);
+    expect(significant / pairs).toBeLessThanOrEqual(0.1);
+
+    const { deploy } = injected("example.com");
+    const dayAfter = (days: number) => new Date(Date.parse(`${deploy.date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+    const { structured } = await callTool(
+      comparePeriodsTool,
+      { site_id: "example.com", current: [dayAfter(1), dayAfter(14)], previous: [dayAfter(-14), dayAfter(-1)], page: deploy.page, metrics: ["visitors"] },
+      context,
+    );
+    expect(structured.significance.visitors).toMatchObject({ significant: true });
+    expect(structured.change.visitors!.absolute).toBeGreaterThan(0);
+  });
+});
+
+describe("explain_change on today", () => {
+  it("says today's value is partial", async () => {
+    const { structured } = await callTool(explainChangeTool, { site_id: "example.com", period: "day", dimensions: ["visit:device"] }, context);
+    expect(structured.date_range_resolved).toEqual(["2025-06-15", "2025-06-15"]);
+    expect(structured.notes.join(" ")).toMatch(/still in progress/);
+  });
+});
