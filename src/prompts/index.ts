@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { METRICS } from "../plausible";
+import { explainChangeTool } from "../tools/explain-change";
 
 /**
  * Prompts a user picks from the client's menu. Each returns one user message that
@@ -54,31 +55,34 @@ Report: the headline numbers with their % change, the best and worst day, the to
 export const investigateChangePrompt = definePrompt({
   name: "investigate_change",
   title: "Investigate a change",
-  description: "Find out why a metric moved: when it changed, which pages, sources, countries or devices drove it.",
+  description: "Find out why a metric moved: which days were unusual, whether it is more than noise, and which sources, pages, countries or devices drove it.",
   argsSchema: z.object({
     site_id: siteId,
     metric: z.enum(METRICS).optional().describe("The metric that changed, e.g. visitors (default) or bounce_rate"),
-    date: day.optional().describe("The day the change started, YYYY-MM-DD; omit to compare the last 7 days with the 7 before"),
+    date: day.optional().describe("The day the change started, YYYY-MM-DD; omit for the last 7 days"),
   }),
   message: ({ site_id, metric = "visitors", date }) => {
     const after = date ? span(date, 0, 7) : undefined;
     const before = date ? span(date, -7, 7) : undefined;
-    const periods = after && before ? `current ${pair(after)}, previous ${pair(before)}` : `current "7d"`;
-    const series = after && before ? `date_range ${pair([before[0], after[1]])}` : `date_range "28d"`;
+    const period = after ? pair(after) : '"7d"';
+    const periods = after && before ? `current ${pair(after)}, previous ${pair(before)}` : 'current "7d"';
+    const series = after ? `date_range ${pair([span(date!, -28, 1)[0], after[1]])}` : 'date_range "28d"';
+    // explain_change attributes counts; a rate's change is explained through the traffic behind it.
+    const explained = explainChangeTool.inputSchema.shape.metric.safeParse(metric).success ? metric : "visitors";
     return `Investigate why ${metric} changed on ${site_id}${date ? ` from ${date}` : " recently"}.
 
-1. get_timeseries with site_id "${site_id}", ${series}, interval "day", metrics ["${metric}"]: find the day the curve moved and how far.
-2. compare_periods with site_id "${site_id}", ${periods}, metrics ["${metric}", "visitors"].
-3. For each of the dimensions "visit:source", "visit:channel", "event:page", "visit:country_name" and "visit:device", call get_breakdown for both periods (site_id "${site_id}", metrics ["${metric}"], limit 10) and note the values whose ${metric} changed most.
+1. explain_change with site_id "${site_id}", metric "${explained}", period ${period}: the days that were unusual against the same weekdays of the 4 weeks before, and the sources, channels, pages, countries and devices that account for the change.
+2. compare_periods with site_id "${site_id}", ${periods}, metrics ["${metric}", "visitors"]: whether the change exceeds day-to-day noise (its p-value and significant flag).
+3. get_timeseries with site_id "${site_id}", ${series}, interval "day", metrics ["${metric}"]: the curve before and after, to see when it moved and whether it is recovering.
 
-Report: the size and start of the change, the two or three segments that explain most of it (with numbers), and what to check next. If nothing stands out, say the change is spread evenly. ${RULES}`;
+Report: the size and start of the change, whether it is significant, the two or three segments that explain most of it (with numbers), and what to check next. If nothing stands out, say the change is within normal variation. ${RULES}`;
   },
 });
 
 export const launchReviewPrompt = definePrompt({
   name: "launch_review",
   title: "Launch review",
-  description: "How a launch or release day did: traffic in the two weeks after it against the two weeks before, where the visitors came from, and what they did.",
+  description: "How a launch or release day did: the two weeks after it against the two weeks before, whether the change is real, where the visitors came from and whether they converted.",
   argsSchema: z.object({
     site_id: siteId,
     date: day.describe("The launch day, YYYY-MM-DD"),
@@ -90,12 +94,12 @@ export const launchReviewPrompt = definePrompt({
     const scope = page ? `, page "${page}"` : "";
     return `Review the launch on ${date} for ${site_id}${page ? ` (page ${page})` : ""}.
 
-1. compare_periods with site_id "${site_id}"${scope}, current ${pair(after)}, previous ${pair(before)}, metrics ["visitors", "pageviews", "bounce_rate", "visit_duration"].
+1. measure_impact with site_id "${site_id}"${scope}, event "${date}", window_days 14, metrics ["visitors", "pageviews", "bounce_rate"]: the change with its confidence interval and verdict.
 2. get_timeseries with site_id "${site_id}"${scope}, date_range ${pair([before[0], after[1]])}, interval "day", metrics ["visitors"]: the spike, and whether traffic stayed above the level before.
 3. get_breakdown with site_id "${site_id}"${scope}, date_range ${pair(after)}, dimension "visit:source", limit 10; and dimension "visit:referrer", limit 10.
 4. get_conversions with site_id "${site_id}"${scope}, date_range ${pair(after)}, and the same for ${pair(before)}.
 
-Report: the lift (absolute and %), how long it lasted, the sources that brought it, and whether it converted. Days after today have no data yet: say so rather than reading them as a drop. ${RULES}`;
+Report: the lift (absolute and %) and whether it is a detectable change, how long it lasted, the sources that brought it, and whether it converted. Days after today have no data yet: say so rather than reading them as a drop. ${RULES}`;
   },
 });
 

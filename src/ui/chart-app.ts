@@ -8,7 +8,15 @@ export const UI_EXTENSION_ID = "io.modelcontextprotocol/ui";
 export const CHART_URI = "ui://plausible/chart.html";
 
 /** The tools whose results the chart draws; the rest have nothing to plot. */
-export const CHART_TOOLS: ReadonlySet<string> = new Set(["get_timeseries", "get_breakdown", "get_conversions", "compare_periods"]);
+export const CHART_TOOLS: ReadonlySet<string> = new Set([
+  "get_timeseries",
+  "get_breakdown",
+  "get_conversions",
+  "compare_periods",
+  "get_funnel",
+  "measure_impact",
+  "explain_change",
+]);
 
 /**
  * A chart tool's `_meta`: hosts with MCP Apps show the chart beside the result,
@@ -47,7 +55,7 @@ export const CHART_CSP = { connectDomains: [], resourceDomains: [], frameDomains
 export const CHART_RESOURCE: ResourceDefinition = {
   name: "chart",
   title: "Chart of a Plausible result",
-  description: "MCP Apps view: draws the result of get_timeseries, get_breakdown, get_conversions and compare_periods as a chart.",
+  description: `MCP Apps view: draws the result of ${[...CHART_TOOLS].join(", ")} as a chart.`,
   mimeType: RESOURCE_MIME_TYPE,
   uri: CHART_URI,
   template: false,

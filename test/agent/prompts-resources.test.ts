@@ -31,7 +31,7 @@ const BEARER = new Map<string, Transport>(TRANSPORTS.map((transport) => [transpo
 const MODERN = "/mcp 2026-07-28 (SDK v2)";
 const ENDPOINTS = [...BEARER.keys(), MODERN, "/internal streamable-http (SDK v1)", "/internal sse (SDK v1)"];
 
-const CHART_TOOLS = ["compare_periods", "get_breakdown", "get_conversions", "get_timeseries"];
+const CHART_TOOLS = ["compare_periods", "explain_change", "get_breakdown", "get_conversions", "get_funnel", "get_timeseries", "measure_impact"];
 
 let plausible: FakePlausible;
 let issuer: FakeOidcIssuer;
@@ -92,11 +92,13 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
     expect(weekly.messages[0]!.content.text).toContain('compare_periods with site_id "example.com", current "7d"');
 
     const investigate = await client.getPrompt({ name: "investigate_change", arguments: { site_id: "example.com", metric: "bounce_rate", date: "2026-03-10" } });
+    expect(investigate.messages[0]!.content.text).toContain('explain_change with site_id "example.com", metric "visitors", period ["2026-03-10", "2026-03-16"]');
     expect(investigate.messages[0]!.content.text).toContain('current ["2026-03-10", "2026-03-16"], previous ["2026-03-03", "2026-03-09"]');
-    expect(investigate.messages[0]!.content.text).toContain('metrics ["bounce_rate"]');
+    expect(investigate.messages[0]!.content.text).toContain('date_range ["2026-02-10", "2026-03-16"], interval "day", metrics ["bounce_rate"]');
 
     const launch = await client.getPrompt({ name: "launch_review", arguments: { site_id: "example.com", date: "2026-02-27", page: "/pricing" } });
-    expect(launch.messages[0]!.content.text).toContain('page "/pricing", current ["2026-02-27", "2026-03-12"], previous ["2026-02-13", "2026-02-26"]');
+    expect(launch.messages[0]!.content.text).toContain('measure_impact with site_id "example.com", page "/pricing", event "2026-02-27", window_days 14');
+    expect(launch.messages[0]!.content.text).toContain('page "/pricing", date_range ["2026-02-13", "2026-03-12"], interval "day"');
 
     const conversions = await client.getPrompt({ name: "conversion_review", arguments: { site_id: "example.com", goal: "Signup" } });
     expect(conversions.messages[0]!.content.text).toContain('get_conversions with site_id "example.com", goal "Signup"');
