@@ -206,6 +206,28 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
     }
   });
 
+  it("draws the analysis tools: a bar per funnel step, before/after bars per impact metric, actual and expected days with the unusual ones shaded", async () => {
+    const funnel = await call("get_funnel", { site_id: "example.com", steps: ["/", "/pricing", "Signup"], date_range: "28d" });
+    const shownFunnel = await showInHost("get_funnel", funnel, "light");
+    expect(await shownFunnel.frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => rect.getAttribute("data-label")))).toEqual(["/", "/pricing", "Signup"]);
+    await shownFunnel.page.context().close();
+
+    const impact = await call("measure_impact", { site_id: "example.com", event: "2026-11-16", window_days: 7, metrics: ["visitors", "pageviews"] });
+    const shownImpact = await showInHost("measure_impact", impact, "light");
+    expect(await shownImpact.frame.$$eval("#chart rect.bar", (rects) => rects.length)).toBe(4);
+    await shownImpact.page.context().close();
+
+    const explained = await call("explain_change", { site_id: "example.com", period: "14d" });
+    const days = explained.structuredContent.days as { date: string; flagged: boolean }[];
+    const shown = await showInHost("explain_change", explained, "dark");
+    expect(await shown.frame.$$eval('#chart g.points[data-series="actual"] circle.point', (circles) => circles.length)).toBe(days.length);
+    expect(await shown.frame.$$eval('#chart g.points[data-series="expected"] circle.point', (circles) => circles.length)).toBe(days.length);
+    expect(await shown.frame.$$eval("#chart rect.flag", (rects) => rects.map((rect) => rect.getAttribute("data-flagged")))).toEqual(days.filter((day) => day.flagged).map((day) => day.date));
+    expect(shown.problems).toEqual([]);
+    await shown.page.locator("iframe").screenshot({ path: resolve(OUTPUT_DIR, "chart-explain-change-dark.png") });
+    await shown.page.context().close();
+  });
+
   it("draws paired bars for compare_periods", async () => {
     const result = await call("compare_periods", { site_id: "example.com", current: "7d", metrics: ["visitors", "pageviews", "bounce_rate"] });
     const { page, frame } = await showInHost("compare_periods", result, "light");
