@@ -228,6 +228,22 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
     await shown.page.context().close();
   });
 
+  it("draws page paths and names as text, never as markup", async () => {
+    // Page paths, goal names and property values are whatever visitors and site owners sent.
+    const hostile = '<img src=x onerror="document.title=`pwned`">';
+    const result = {
+      content: [{ type: "text", text: "(table)" }],
+      structuredContent: { site_id: "example.com", date_range: "7d", dimension: "event:page", filters: [], rows: [{ value: hostile, metrics: { visitors: 3 } }, { value: "/ok", metrics: { visitors: 1 } }] },
+    };
+    const { page, frame, problems } = await showInHost("get_breakdown", result, "light");
+    expect(await frame.$$eval("img", (images) => images.length)).toBe(0);
+    expect(await frame.title()).toBe("Plausible chart");
+    expect(await frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => rect.getAttribute("data-label")))).toEqual([hostile, "/ok"]);
+    expect(await frame.textContent("#chart table")).toContain(hostile);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it("draws paired bars for compare_periods", async () => {
     const result = await call("compare_periods", { site_id: "example.com", current: "7d", metrics: ["visitors", "pageviews", "bounce_rate"] });
     const { page, frame } = await showInHost("compare_periods", result, "light");
