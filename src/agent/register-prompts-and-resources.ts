@@ -1,12 +1,12 @@
 import { McpServer as McpServerV1, ResourceTemplate as ResourceTemplateV1 } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { CompleteRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { ResourceTemplate as ResourceTemplateV2, type McpServer as McpServerV2 } from "@modelcontextprotocol/server";
+import { CompleteRequestSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode, ResourceTemplate as ResourceTemplateV2, type McpServer as McpServerV2 } from "@modelcontextprotocol/server";
 import { observeToolCall, type ToolCaller } from "../observability/tool-call";
 import { PROMPTS } from "../prompts";
 import { completeArgument, completionUsesPlausible, isCompletable, RESOURCES, type ContextSource, type ResourceDefinition } from "../resources";
 import type { ToolContext } from "../tools";
-import { describeToolError, isExpectedToolError } from "./tool-errors";
 import { CHART_RESOURCE, UI_EXTENSION_ID } from "../ui/chart-app";
+import { describeToolError, isExpectedToolError } from "./tool-errors";
 
 interface CompleteParams {
   ref: { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
@@ -86,7 +86,10 @@ export function registerPromptsAndResources(server: McpServerV1 | McpServerV2, c
   const complete = async (request: { params: CompleteParams }, extra: unknown) => {
     const { ref, argument, context: given } = request.params;
     const known = ref.type === "ref/prompt" ? PROMPT_NAMES.has(ref.name) : TEMPLATE_URIS.has(ref.uri);
-    if (!known) throw new Error(`Unknown ${ref.type === "ref/prompt" ? `prompt ${ref.name}` : `resource template ${ref.uri}`}: list prompts or resource templates for the names.`);
+    if (!known) {
+      const message = `Unknown ${ref.type === "ref/prompt" ? `prompt ${ref.name}` : `resource template ${ref.uri}`}: prompts/list and resources/templates/list name the known ones.`;
+      throw v1 ? new McpError(ErrorCode.InvalidParams, message) : new ProtocolError(ProtocolErrorCode.InvalidParams, message);
+    }
     if (!isCompletable(argument.name)) return { completion: { values: [] } };
     const context: ContextSource = async () => contextFor(extra);
     const completion = await observed(`completion/complete ${argument.name}`, completionUsesPlausible(argument.name), () =>

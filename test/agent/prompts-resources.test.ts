@@ -186,6 +186,7 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
     const metric = await client.complete({ ref: { type: "ref/prompt", name: "investigate_change" }, argument: { name: "metric", value: "visit" } });
     expect(metric.completion.values).toEqual(["visitors", "visits", "visit_duration", "views_per_visit"]);
 
+    await expect(client.complete({ ref: { type: "ref/prompt", name: "monthly_report" }, argument: { name: "site_id", value: "" } })).rejects.toThrow(/Unknown prompt monthly_report/);
     const noSite = await client.complete({ ref: { type: "ref/prompt", name: "conversion_review" }, argument: { name: "goal", value: "" } });
     expect(noSite.completion.values).toEqual([]);
     await client.close();
