@@ -2,12 +2,13 @@ import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflar
 import { env } from "cloudflare:workers";
 import { createBearerMcpHandler } from "./agent/bearer-mcp";
 import { createBearerSseHandler } from "./agent/bearer-sse";
-import { PlausibleMcpSession as McpSessionAgent } from "./agent/mcp-session";
+import { createInternalSessionHandler, PlausibleKeySession as KeySessionAgent, PlausibleMcpSession as McpSessionAgent } from "./agent/mcp-session";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
 import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";
 import { limitRequestBody } from "./http/body-limit";
-import { applyInternalCors, refuseUntrustedRequest } from "./http/origin-host-guard";
+import { applyMcpCors, refuseUntrustedRequest, withoutAgentHeaders } from "./http/origin-host-guard";
+import { answerBearerPreflight, refusePlainHttp, withSecurityHeaders } from "./http/transport-hygiene";
 import { sentryOptions } from "./observability/sentry-options";
 
 // Sentry's wrappers cost CPU on every request and call even when they send nothing (about a sixth
@@ -18,11 +19,13 @@ const reporting = <T extends new (...args: never[]) => unknown>(durableObject: T
 
 // Every Durable Object reports to Sentry with the worker's options and scrubbing.
 export const PlausibleMcpSession = reporting(McpSessionAgent);
+export const PlausibleKeySession = reporting(KeySessionAgent);
 export const SharedKeyGuard = reporting(SharedKeyGuardObject);
 export const UsageAgent = reporting(UsageAgentObject);
 export const AuthRateLimiter = reporting(AuthRateLimiterObject);
 // The instances' types, for the bindings in worker-configuration.d.ts.
 export type PlausibleMcpSession = McpSessionAgent;
+export type PlausibleKeySession = KeySessionAgent;
 export type SharedKeyGuard = SharedKeyGuardObject;
 export type UsageAgent = UsageAgentObject;
 export type AuthRateLimiter = AuthRateLimiterObject;
@@ -32,21 +35,25 @@ let bearerMcp: ReturnType<typeof createBearerMcpHandler> | undefined;
 
 // The connector endpoint: the OAuth provider authenticates, then the session agent serves
 // Streamable HTTP and legacy SSE (GET /internal, POST /internal/message) on the same path.
-export const internalMcp = PlausibleMcpSession.serve("/internal", { binding: "MCP_SESSION", transport: "auto" });
+const internalMcp = createInternalSessionHandler();
+
+async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const refused = refuseUntrustedRequest(request, env) ?? refusePlainHttp(request, env) ?? answerBearerPreflight(request, env);
+  if (refused) return refused;
+  const limited = await limitRequestBody(withoutAgentHeaders(request));
+  if (limited instanceof Response) return limited;
+  request = limited;
+  const { pathname } = new URL(request.url);
+  if (pathname === "/mcp") return (bearerMcp ??= createBearerMcpHandler(env))(request, ctx);
+  if (pathname === "/sse" || pathname.startsWith("/sse/")) return bearerSse(request, env, ctx);
+  // Everything else (/internal, /authorize, /callback, /token, /register, /.well-known/*) is the
+  // connector: the OAuth provider, with the session agent behind /internal.
+  return handleOAuth(request, env, ctx, internalMcp);
+}
 
 const worker = {
   async fetch(request: Request, env: Env, ctx: ExecutionContext) {
-    const refused = refuseUntrustedRequest(request, env);
-    if (refused) return refused;
-    const limited = await limitRequestBody(request);
-    if (limited instanceof Response) return applyInternalCors(request, env, limited);
-    request = limited;
-    const { pathname } = new URL(request.url);
-    if (pathname === "/mcp") return (bearerMcp ??= createBearerMcpHandler(env))(request, ctx);
-    if (pathname === "/sse" || pathname.startsWith("/sse/")) return bearerSse(request, env, ctx);
-    // Everything else (/internal, /authorize, /callback, /token, /register, /.well-known/*) is the
-    // connector: the OAuth provider, with the session agent behind /internal.
-    return applyInternalCors(request, env, await handleOAuth(request, env, ctx, internalMcp));
+    return withSecurityHeaders(request, applyMcpCors(request, env, await route(request, env, ctx)));
   },
 } satisfies ExportedHandler<Env>;
 

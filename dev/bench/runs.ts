@@ -16,7 +16,7 @@ import { AGENT_SESSION, ANALYSIS_TOOLS, analysisCall, comparisonCall, mixedCall,
  * Limits raised so the bench measures the server, not the per-key token bucket (default burst 30,
  * 60 a minute), the shared key's hourly quota or the simulator's per-key hourly limit.
  */
-export const BENCH_VARS = { RATE_LIMIT_BURST: "1000000", RATE_LIMIT_PER_MINUTE: "1000000", PLAUSIBLE_HOURLY_LIMIT: "1000000" } as const;
+export const BENCH_VARS = { RATE_LIMIT_BURST: "1000000", RATE_LIMIT_PER_MINUTE: "1000000", PLAUSIBLE_HOURLY_LIMIT: "1000000", PLAUSIBLE_USER_HOURLY_LIMIT: "1000000" } as const;
 const SIMULATOR_HOURLY_LIMIT = 1_000_000_000;
 
 export type Endpoint = "/mcp" | "/internal";

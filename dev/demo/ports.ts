@@ -37,9 +37,16 @@ export function ensurePortFree(port: number, role: string, flag: string): Promis
   });
 }
 
-/** `port` itself when it is fixed and free, a free port when it is 0. */
+/**
+ * Checks a fixed port before anything starts; 0 stays 0, for a server that binds port 0 itself and
+ * reports the port it got (only a child process such as wrangler dev needs a port chosen for it).
+ */
 export async function claimPort(port: number, role: string, flag: string): Promise<number> {
-  if (port === 0) return freePort();
-  await ensurePortFree(port, role, flag);
+  if (port !== 0) await ensurePortFree(port, role, flag);
   return port;
+}
+
+/** Whether a child process failed to start because its port was taken meanwhile (by the time it bound it). */
+export function isPortCollision(error: unknown): boolean {
+  return /EADDRINUSE|address already in use/i.test(String((error as Error)?.message ?? error));
 }

@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from "../plausible-simulator/server.ts";
 import { DEFAULT_DEMO_USER, startLocalIssuer, type DemoUser, type LocalIssuer } from "../oidc/issuer.ts";
-import { claimPort, freePort } from "./ports.ts";
+import { claimPort, freePort, isPortCollision } from "./ports.ts";
 import { startWranglerDev, type WranglerDev } from "./wrangler-dev.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -55,7 +55,7 @@ export interface DemoStack {
 export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
   const ports = options.ports ?? {};
   // Check every fixed port before starting anything, so a clash leaves nothing running.
-  const workerPort = await claimPort(ports.worker ?? 0, "worker", "--port");
+  const fixedWorkerPort = await claimPort(ports.worker ?? 0, "worker", "--port");
   const simulatorPort = await claimPort(ports.simulator ?? 0, "Plausible simulator", "--simulator-port");
   const issuerPort = await claimPort(ports.issuer ?? 0, "OpenID Connect issuer", "--issuer-port");
   const persistTo = resolve(REPO_ROOT, options.persistTo ?? ".wrangler/demo-state");
@@ -70,9 +70,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     const issuer = await startLocalIssuer({ port: issuerPort, user: options.user ?? DEFAULT_DEMO_USER });
     running.push(() => issuer.close());
 
-    const worker = `http://127.0.0.1:${workerPort}`;
     const vars: Record<string, string> = {
-      PUBLIC_URL: worker,
       PLAUSIBLE_BASE_URL: simulator.url,
       PLAUSIBLE_DEFAULT_SITE_ID: DEMO_SITE_ID,
       OIDC_ISSUER: issuer.url,
@@ -84,11 +82,32 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       PLAUSIBLE_API_KEY: DEMO_API_KEY,
       ...options.vars,
     };
-    const inspectorPort = await freePort();
-    const startWorker = () =>
-      startWranglerDev({ cwd: REPO_ROOT, port: workerPort, inspectorPort, persistTo, vars, onOutput: options.onWorkerOutput });
-    let wrangler: WranglerDev = await startWorker();
+    const startWorker = async (port: number) =>
+      startWranglerDev({
+        cwd: REPO_ROOT,
+        port,
+        inspectorPort: await freePort(),
+        persistTo,
+        vars: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...vars },
+        onOutput: options.onWorkerOutput,
+      });
+    // wrangler dev is a child process, so its port is chosen here; a free port can be taken by
+    // something else before wrangler binds it, and then another one is tried.
+    const startOnSomePort = async (): Promise<{ wrangler: WranglerDev; port: number }> => {
+      for (let attempt = 1; ; attempt += 1) {
+        const port = fixedWorkerPort || (await freePort());
+        try {
+          return { wrangler: await startWorker(port), port };
+        } catch (error) {
+          if (fixedWorkerPort !== 0 || attempt >= 3 || !isPortCollision(error)) throw error;
+        }
+      }
+    };
+    const started = await startOnSomePort();
+    let wrangler = started.wrangler;
+    const workerPort = started.port;
     running.push(() => wrangler.stop());
+    const worker = `http://127.0.0.1:${workerPort}`;
 
     return {
       urls: {
@@ -104,7 +123,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       issuer,
       async restartWorker() {
         await wrangler.stop();
-        wrangler = await startWorker();
+        wrangler = await startWorker(workerPort);
       },
       stop: stopAll,
     };

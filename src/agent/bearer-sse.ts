@@ -1,14 +1,16 @@
 import { bearerKey, missingKeyResponse } from "./bearer-key";
 import { sha256Hex } from "./hash";
-import { PlausibleMcpSession, type KeySessionProps } from "./mcp-session";
+import { PlausibleKeySession, type KeySessionProps } from "./mcp-session";
+import { serveOwnedSessions } from "./owned-sessions";
 
-/** /sse: the legacy HTTP+SSE transport (GET /sse, POST /sse/message) for bearer-key clients. */
+/** /sse: the legacy HTTP+SSE transport (GET /sse, POST /sse/message) for bearer-key clients; each session belongs to its key. */
 export function createBearerSseHandler() {
-  const sse = PlausibleMcpSession.serveSSE("/sse", { binding: "MCP_SESSION" });
+  const sessions = serveOwnedSessions(PlausibleKeySession, "/sse", "KEY_SESSION", "sse");
   return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
     const apiKey = bearerKey(request.headers);
     if (!apiKey) return missingKeyResponse();
     const props: KeySessionProps = { keyHash: await sha256Hex(apiKey) };
-    return sse.fetch(request, env, { waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise), passThroughOnException: () => ctx.passThroughOnException(), props } as ExecutionContext);
+    const sessionCtx = { waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise), passThroughOnException: () => ctx.passThroughOnException(), props } as ExecutionContext;
+    return sessions.fetch(request, env, sessionCtx, `key:${props.keyHash}`);
   };
 }

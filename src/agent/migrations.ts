@@ -1,5 +1,6 @@
 import init from "../../migrations/0001_init.sql";
 import audit from "../../migrations/0002_audit.sql";
+import memberHour from "../../migrations/0003_member_hour.sql";
 import guardHour from "../../migrations/shared-key-guard/0001_hour.sql";
 
 export interface Migration {
@@ -12,6 +13,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init", sql: init },
   { version: 2, name: "0002_audit", sql: audit },
+  { version: 3, name: "0003_member_hour", sql: memberHour },
 ];
 
 /** The same for the shared-key guard, whose storage is its own. */

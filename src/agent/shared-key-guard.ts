@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { CircuitBreaker } from "./circuit-breaker";
 import { sha256Hex } from "./hash";
+import { HourlyCount } from "./hourly-count";
 import { applyMigrations, SHARED_KEY_GUARD_MIGRATIONS } from "./migrations";
 import { readUsageConfig, type UsageConfig } from "./usage-config";
 import type { UsageFailure } from "./usage-outcome";
@@ -9,8 +10,6 @@ import type { UsageFailure } from "./usage-outcome";
 export type UpstreamReport = "answered" | "unavailable" | "rate_limited";
 
 export type GuardAdmission = { admitted: true } | { admitted: false; failure: Extract<UsageFailure, { kind: "circuit_open" | "shared_quota" }> };
-
-const HOUR_MS = 3_600_000;
 
 /** The guard of a shared key is named after the key's digest: Plausible's limit is per key, and the key itself never names anything. */
 export async function sharedKeyGuardName(sharedKey: string): Promise<string> {
@@ -32,6 +31,7 @@ export async function sharedKeyGuardName(sharedKey: string): Promise<string> {
 export class SharedKeyGuard extends DurableObject<Env> {
   readonly #config: UsageConfig;
   readonly #circuit: CircuitBreaker;
+  readonly #hours: HourlyCount;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -40,20 +40,34 @@ export class SharedKeyGuard extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, SHARED_KEY_GUARD_MIGRATIONS);
     });
+    this.#hours = new HourlyCount(ctx.storage.sql, "shared_key_hour");
   }
 
-  /** Takes `count` calls from this hour's quota, all or none; refuses without taking any while the circuit is open. */
+  /** Takes `count` requests from this hour's quota, all or none; refuses without taking any while the circuit is open. */
   admit(count: number): GuardAdmission {
     const now = Date.now();
     const circuit = this.#circuit.check(now);
     if (!circuit.admitted) return { admitted: false, failure: { kind: "circuit_open", retryAfterSeconds: circuit.retryAfterSeconds } };
-    const hour = this.#currentHour(now);
-    const untilNextHour = Math.max(1, Math.ceil((hour.startMs + HOUR_MS - now) / 1000));
+    const taken = this.#take(count, now);
+    if (taken.admitted) this.#circuit.admit(now);
+    return taken;
+  }
+
+  /**
+   * A further request of a call already admitted (its retry, the next page of a list): taken from
+   * the hour's quota like any other, without asking the circuit again, since the call holds its admission.
+   */
+  admitFollowUp(): GuardAdmission {
+    return this.#take(1, Date.now());
+  }
+
+  #take(count: number, now: number): GuardAdmission {
+    const hour = this.#hours.current(now);
+    const untilNextHour = this.#hours.secondsLeft(hour, now);
     const limit = this.#config.hourlyLimit;
     if (hour.closed) return { admitted: false, failure: { kind: "shared_quota", reason: "plausible_limit", retryAfterSeconds: untilNextHour, hourlyLimit: limit } };
     if (hour.used + count > limit) return { admitted: false, failure: { kind: "shared_quota", reason: "hourly_limit", retryAfterSeconds: untilNextHour, hourlyLimit: limit } };
-    this.#circuit.admit(now);
-    this.#store(hour.startMs, hour.used + count, false);
+    this.#hours.store({ ...hour, used: hour.used + count });
     return { admitted: true };
   }
 
@@ -63,33 +77,14 @@ export class SharedKeyGuard extends DurableObject<Env> {
     if (outcome === "unavailable") return this.#circuit.recordFailure(now);
     this.#circuit.recordSuccess();
     if (outcome === "rate_limited") {
-      const hour = this.#currentHour(now);
-      this.#store(hour.startMs, hour.used, true);
+      this.#hours.store({ ...this.#hours.current(now), closed: true });
     }
     return 0;
   }
 
   /** Calls taken this hour and the limit, for operators and tests. */
   usage(): { used: number; limit: number; closed: boolean } {
-    const hour = this.#currentHour(Date.now());
+    const hour = this.#hours.current(Date.now());
     return { used: hour.used, limit: this.#config.hourlyLimit, closed: hour.closed };
-  }
-
-  #currentHour(now: number): { startMs: number; used: number; closed: boolean } {
-    const startMs = Math.floor(now / HOUR_MS) * HOUR_MS;
-    const row = this.ctx.storage.sql
-      .exec<{ hour_start_ms: number; used: number; closed: number }>("SELECT hour_start_ms, used, closed FROM shared_key_hour WHERE id = 1")
-      .toArray()[0];
-    if (!row || row.hour_start_ms !== startMs) return { startMs, used: 0, closed: false };
-    return { startMs, used: row.used, closed: row.closed === 1 };
-  }
-
-  #store(startMs: number, used: number, closed: boolean): void {
-    this.ctx.storage.sql.exec(
-      "INSERT INTO shared_key_hour (id, hour_start_ms, used, closed) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET hour_start_ms = excluded.hour_start_ms, used = excluded.used, closed = excluded.closed",
-      startMs,
-      used,
-      closed ? 1 : 0,
-    );
   }
 }

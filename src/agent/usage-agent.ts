@@ -4,6 +4,7 @@ import {
   parsePlausibleBaseUrl,
   PlausibleApiError,
   PlausibleClient,
+  type PlausibleClientOptions,
   PlausibleConfigError,
   PlausibleUnavailableError,
   type PlausibleRequest,
@@ -13,12 +14,14 @@ import type { CallAttribution } from "../observability/tool-call";
 import { cacheTtlSeconds } from "./cache-policy";
 import { CircuitBreaker } from "./circuit-breaker";
 import { sha256Hex } from "./hash";
+import { HourlyCount } from "./hourly-count";
+import { IdleExpiry } from "./idle-expiry";
 import { applyMigrations } from "./migrations";
 import { ResultCache } from "./result-cache";
 import { sharedKeyGuardName, type SharedKeyGuard, type UpstreamReport } from "./shared-key-guard";
 import { TokenBucket } from "./token-bucket";
 import { readUsageConfig, type UsageConfig } from "./usage-config";
-import { CircuitOpenError, fromFailure, RateLimitedError, toFailure, UpstreamUnavailableError, type UsageOutcome } from "./usage-outcome";
+import { CircuitOpenError, fromFailure, RateLimitedError, SharedQuotaError, toFailure, UpstreamUnavailableError, type UsageFailure, type UsageOutcome } from "./usage-outcome";
 
 // Audit records are removed within this long after they pass the retention period.
 const AUDIT_PRUNE_SPACING_MS = 3_600_000;
@@ -44,11 +47,13 @@ export class UsageAgent extends Agent<Env> {
   readonly #circuit: CircuitBreaker;
   /** Used on user agents only: each call made with the shared key, for the operator. */
   readonly #audit: AuditLog;
+  /** Used on user agents only: the member's requests on the shared key this hour, against PLAUSIBLE_USER_HOURLY_LIMIT. */
+  readonly #memberHours: HourlyCount;
   /** Identical requests in flight share one Plausible call. */
   readonly #inflight = new Map<string, Promise<unknown>>();
-  #idleCheckScheduled = false;
   #auditPruneScheduled = false;
-  #activityRecordedMs = 0;
+  /** Used on key agents only: a key's agent removes itself when idle. */
+  readonly #expiry: IdleExpiry;
   #guard?: Promise<DurableObjectStub<SharedKeyGuard>>;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -61,6 +66,11 @@ export class UsageAgent extends Agent<Env> {
     this.#cache = new ResultCache(ctx.storage.sql, { maxEntries: this.#config.cacheMaxEntries, maxBytes: this.#config.cacheMaxBytes });
     this.#circuit = new CircuitBreaker(this.#config.circuit);
     this.#audit = new AuditLog(ctx.storage.sql, auditRetentionDays(env as unknown as Record<string, unknown>));
+    this.#memberHours = new HourlyCount(ctx.storage.sql, "member_hour");
+    this.#expiry = new IdleExpiry(this, this.#config.idleSeconds, {
+      read: () => this.sql<{ last_call_ms: number }>`SELECT last_call_ms FROM agent_activity WHERE id = 1`[0]?.last_call_ms,
+      write: (ms) => void this.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${ms}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`,
+    });
   }
 
   get scope(): UsageScope {
@@ -71,14 +81,14 @@ export class UsageAgent extends Agent<Env> {
    * Answers Plausible requests: from the cache when fresh, otherwise from
    * Plausible after taking one token per request it has to send (all or none).
    * `apiKey` is the caller's own key on a key agent; a user agent uses the shared key.
-   * A refusal (bucket, circuit, shared quota) costs no Plausible call.
+   * A refusal (bucket, member share, circuit, shared quota) costs no Plausible call.
    */
   async run(requests: PlausibleRequest[], apiKey?: string, call?: CallAttribution): Promise<UsageOutcome> {
-    let client: PlausibleClient;
+    let clientOptions: PlausibleClientOptions;
     let baseUrl: URL;
     try {
       baseUrl = parsePlausibleBaseUrl(this.env.PLAUSIBLE_BASE_URL);
-      client = new PlausibleClient({ baseUrl, apiKey: await this.#apiKeyFor(apiKey), maxResponseBytes: this.#config.maxResponseBytes });
+      clientOptions = { baseUrl, apiKey: await this.#apiKeyFor(apiKey), maxResponseBytes: this.#config.maxResponseBytes };
     } catch (error) {
       return { ok: false, failure: toFailure(error) };
     }
@@ -108,11 +118,20 @@ export class UsageAgent extends Agent<Env> {
       if (!circuit.admitted) return { ok: false, failure: toFailure(new CircuitOpenError(circuit.retryAfterSeconds)) };
       const waitSeconds = this.#bucket.take(toFetch.length, now);
       if (waitSeconds > 0) return { ok: false, failure: toFailure(new RateLimitedError(waitSeconds, this.scope)) };
-      if (this.scope === "key") this.#circuit.admit(now);
-      else admission = this.#admitOnSharedKey(toFetch.length);
+      if (this.scope === "key") {
+        this.#circuit.admit(now);
+      } else {
+        // The member's own share of the shared key comes before the team's guard.
+        const refusal = this.#takeMemberShare(toFetch.length, now);
+        if (refusal) {
+          this.#bucket.refund(toFetch.length, now);
+          return { ok: false, failure: refusal };
+        }
+        admission = this.#admitOnSharedKey(toFetch.length);
+      }
     }
-    for (const index of toFetch) answers[index] = this.#fetchOnce(client, admission, requests[index]!, keys[index]!, call);
-    this.#recordActivity(now);
+    for (const index of toFetch) answers[index] = this.#fetchOnce(clientOptions, admission, requests[index]!, keys[index]!, call);
+    if (this.scope === "key") this.#expiry.touch(now);
 
     const settled = await Promise.allSettled(answers);
     const upstreamMs = cacheHits < requests.length ? Date.now() - now : 0;
@@ -123,18 +142,7 @@ export class UsageAgent extends Agent<Env> {
 
   /** Scheduled after activity on a key agent: removes it once it has been idle long enough, else checks again later. */
   async expireIfIdle(): Promise<void> {
-    this.#idleCheckScheduled = false;
-    const row = this.sql<{ last_call_ms: number }>`SELECT last_call_ms FROM agent_activity WHERE id = 1`[0];
-    const idleMs = Date.now() - (row?.last_call_ms ?? 0);
-    const limitMs = this.#config.idleSeconds * 1000;
-    if (idleMs >= limitMs) {
-      await this.destroy();
-      return;
-    }
-    // One pending check at a time, whether this ran from its schedule or was called directly.
-    for (const pending of this.getSchedules()) if (pending.callback === "expireIfIdle") await this.cancelSchedule(pending.id);
-    this.#idleCheckScheduled = true;
-    await this.schedule(Math.ceil((limitMs - idleMs) / 1000), "expireIfIdle");
+    await this.#expiry.check();
   }
 
   /**
@@ -169,14 +177,19 @@ export class UsageAgent extends Agent<Env> {
     return sharedKey;
   }
 
-  /** Registered as in flight before `admission` settles, so identical requests arriving meanwhile share it. */
-  #fetchOnce(client: PlausibleClient, admission: Promise<void>, request: PlausibleRequest, key: string, call?: CallAttribution): Promise<unknown> {
+  /**
+   * Registered as in flight before `admission` settles, so identical requests arriving meanwhile share it.
+   * On the shared key, every request the client sends after the first (a retry, a further page) is
+   * taken from the member's share and the team's quota before it goes out.
+   */
+  #fetchOnce(options: PlausibleClientOptions, admission: Promise<void>, request: PlausibleRequest, key: string, call?: CallAttribution): Promise<unknown> {
     const answer = admission
       .then(async () => {
         if (this.scope === "user" && call?.email) {
           await this.#audit.record(call.email, call.tool, request);
           await this.#scheduleAuditPrune();
         }
+        const client = new PlausibleClient(this.scope === "user" ? { ...options, beforeSend: this.#followUpsOnSharedKey() } : options);
         let value: unknown;
         try {
           value = await client.execute(request);
@@ -195,8 +208,12 @@ export class UsageAgent extends Agent<Env> {
 
   /** Reports a failed call to the circuit (and the shared quota) and returns the error the caller sees. */
   async #afterFailure(error: unknown): Promise<unknown> {
+    // A further request refused by the member's share or the team's quota was never sent.
+    if (error instanceof SharedQuotaError) return error;
     if (error instanceof PlausibleUnavailableError) {
-      const retryAfterSeconds = await this.#report("unavailable");
+      // Only Plausible's failures (5xx, network) count towards the circuit: a query that times out
+      // is the caller's own (too large or slow), and must not stop everyone else's calls.
+      const retryAfterSeconds = error.reason === "timeout" ? 0 : await this.#report("unavailable");
       return new UpstreamUnavailableError(error.message, { reason: error.reason, retryAfterSeconds, ...(error.status === undefined ? {} : { status: error.status }) });
     }
     // Any other answer means Plausible is up; a 429 also closes the shared key for the hour.
@@ -217,27 +234,48 @@ export class UsageAgent extends Agent<Env> {
   async #admitOnSharedKey(count: number): Promise<void> {
     const admission = await (await this.#sharedKeyGuard()).admit(count);
     if (admission.admitted) return;
-    // Nothing was sent, so the user's own bucket gets its tokens back.
+    // Nothing was sent, so the member's bucket and share get back what the call took.
     this.#bucket.refund(count);
+    this.#returnMemberShare(count);
     throw fromFailure(admission.failure);
+  }
+
+  /** A client's `beforeSend` for one request on the shared key: its first send was admitted with the call, each further one is admitted here. */
+  #followUpsOnSharedKey(): () => Promise<void> {
+    let admittedWithCall = true;
+    return async () => {
+      if (admittedWithCall) {
+        admittedWithCall = false;
+        return;
+      }
+      const refusal = this.#takeMemberShare(1, Date.now());
+      if (refusal) throw fromFailure(refusal);
+      const admission = await (await this.#sharedKeyGuard()).admitFollowUp();
+      if (admission.admitted) return;
+      this.#returnMemberShare(1);
+      throw fromFailure(admission.failure);
+    };
+  }
+
+  /** Takes `count` requests from the member's hourly share of the shared key, all or none; the refusal says when it returns. */
+  #takeMemberShare(count: number, now: number): UsageFailure | undefined {
+    const hour = this.#memberHours.current(now);
+    const limit = this.#config.memberHourlyLimit;
+    if (hour.used + count > limit) {
+      return { kind: "shared_quota", reason: "member_limit", retryAfterSeconds: this.#memberHours.secondsLeft(hour, now), hourlyLimit: limit };
+    }
+    this.#memberHours.store({ ...hour, used: hour.used + count });
+    return undefined;
+  }
+
+  #returnMemberShare(count: number): void {
+    const hour = this.#memberHours.current(Date.now());
+    this.#memberHours.store({ ...hour, used: Math.max(0, hour.used - count) });
   }
 
   /** The guard of the shared key, named by its digest: resolved once per instance, as the key is fixed. */
   #sharedKeyGuard() {
     this.#guard ??= this.#apiKeyFor(undefined).then(async (key) => this.env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName(key)));
     return this.#guard;
-  }
-
-  #recordActivity(now: number): void {
-    // Only a key's agent expires when idle. Its last call is written at most once a second: all the
-    // precision the idle check needs, without a write on every call of a busy key.
-    if (this.scope !== "key") return;
-    if (now - this.#activityRecordedMs >= 1000) {
-      this.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${now}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`;
-      this.#activityRecordedMs = now;
-    }
-    if (this.#idleCheckScheduled) return;
-    this.#idleCheckScheduled = true;
-    void this.schedule(this.#config.idleSeconds, "expireIfIdle", undefined, { idempotent: true });
   }
 }

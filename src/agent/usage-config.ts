@@ -13,6 +13,8 @@ export interface UsageConfig {
   maxResponseBytes: number;
   /** Calls per UTC hour the shared key (/internal) may make, across all users (`PLAUSIBLE_HOURLY_LIMIT`). */
   hourlyLimit: number;
+  /** Each member's share of it per UTC hour (`PLAUSIBLE_USER_HOURLY_LIMIT`), so one member cannot use up the team's key. */
+  memberHourlyLimit: number;
   circuit: CircuitSettings;
 }
 
@@ -23,6 +25,12 @@ function positiveInteger(raw: string | undefined, fallback: number, name: string
     throw new Error(`${name} must be a positive whole number, got "${raw}"`);
   }
   return value;
+}
+
+/** How long an MCP session (/internal, /sse) is kept without traffic before its storage is deleted (`SESSION_IDLE_SECONDS`). */
+export function readSessionIdleSeconds(env: Partial<Record<string, unknown>>): number {
+  const raw = env.SESSION_IDLE_SECONDS;
+  return positiveInteger(typeof raw === "string" ? raw : undefined, 86_400, "SESSION_IDLE_SECONDS");
 }
 
 export function readUsageConfig(env: Partial<Record<string, unknown>>): UsageConfig {
@@ -37,6 +45,7 @@ export function readUsageConfig(env: Partial<Record<string, unknown>>): UsageCon
     maxResponseBytes: positiveInteger(text("MAX_RESPONSE_BYTES"), 5_000_000, "MAX_RESPONSE_BYTES"),
     // Plausible's default per key.
     hourlyLimit: positiveInteger(text("PLAUSIBLE_HOURLY_LIMIT"), 600, "PLAUSIBLE_HOURLY_LIMIT"),
+    memberHourlyLimit: positiveInteger(text("PLAUSIBLE_USER_HOURLY_LIMIT"), 120, "PLAUSIBLE_USER_HOURLY_LIMIT"),
     circuit: {
       failureThreshold: positiveInteger(text("CIRCUIT_FAILURE_THRESHOLD"), 5, "CIRCUIT_FAILURE_THRESHOLD"),
       windowSeconds: positiveInteger(text("CIRCUIT_WINDOW_SECONDS"), 60, "CIRCUIT_WINDOW_SECONDS"),

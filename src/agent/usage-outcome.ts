@@ -20,20 +20,25 @@ export class CircuitOpenError extends Error {
 }
 
 /**
- * The shared Plausible key (/internal) has no calls left this hour: either this
- * server's count reached PLAUSIBLE_HOURLY_LIMIT, or Plausible itself answered 429.
+ * The shared Plausible key (/internal) has no calls left this hour for this caller: the member's
+ * own share (PLAUSIBLE_USER_HOURLY_LIMIT) is used, this server's count for the team reached
+ * PLAUSIBLE_HOURLY_LIMIT, or Plausible itself answered 429.
  */
+export type SharedQuotaReason = "member_limit" | "hourly_limit" | "plausible_limit";
+
 export class SharedQuotaError extends Error {
   override name = "SharedQuotaError";
   constructor(
     readonly retryAfterSeconds: number,
-    readonly reason: "hourly_limit" | "plausible_limit",
+    readonly reason: SharedQuotaReason,
     readonly hourlyLimit: number,
   ) {
     super(
-      reason === "hourly_limit"
-        ? `The team's shared Plausible key has used its ${hourlyLimit} calls for this hour; capacity returns in ${retryAfterSeconds} s, when the hour turns (UTC).`
-        : `Plausible refused the team's shared key for too many requests; this server stops using it until the hour turns (UTC), in ${retryAfterSeconds} s.`,
+      {
+        member_limit: `You have used your ${hourlyLimit} Plausible requests on the team's shared key for this hour; the limit is per member, so your colleagues are not affected. Your capacity returns in ${retryAfterSeconds} s, when the hour turns (UTC).`,
+        hourly_limit: `The team's shared Plausible key has used its ${hourlyLimit} calls for this hour; capacity returns in ${retryAfterSeconds} s, when the hour turns (UTC).`,
+        plausible_limit: `Plausible refused the team's shared key for too many requests; this server stops using it until the hour turns (UTC), in ${retryAfterSeconds} s.`,
+      }[reason],
     );
   }
 }
@@ -57,7 +62,7 @@ export type UsageFailure =
   | { kind: "plausible_api"; message: string; status: number; plausibleMessage: string; retryAfterSeconds?: number }
   | { kind: "unavailable"; message: string; reason: "timeout" | "network" | "server_error"; status?: number; retryAfterSeconds: number }
   | { kind: "circuit_open"; retryAfterSeconds: number }
-  | { kind: "shared_quota"; retryAfterSeconds: number; reason: "hourly_limit" | "plausible_limit"; hourlyLimit: number }
+  | { kind: "shared_quota"; retryAfterSeconds: number; reason: SharedQuotaReason; hourlyLimit: number }
   | { kind: "response"; message: string }
   | { kind: "config"; message: string };
 

@@ -25,7 +25,15 @@ export interface IdentityProps {
 interface UpstreamData {
   verifier: string;
   nonce: string;
+  /** Set when the consent page was skipped: the person the remembered approval belongs to. */
+  rememberedFor?: string;
 }
+
+/**
+ * The person last signed in on this browser, as an HMAC of their issuer `sub` (opaque, and not
+ * forgeable for someone else without the server's secret). Remembered approvals are bound to it.
+ */
+const SUBJECT_COOKIE = "__Host-plausible-mcp-subject";
 
 // Control characters have no business in OAuth parameters; CR/LF are header-injection attempts.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -64,11 +72,17 @@ async function showConsent(request: Request, oauth: OAuthHelpers, config: AuthCo
   if (!authRequest.codeChallenge) {
     return redirect(authorizationErrorRedirect(authRequest, "invalid_request", "PKCE with code_challenge_method=S256 is required"));
   }
-  if (await oauth.isConsentRemembered(request, authRequest, { secret: await consentSecret(config) })) {
-    return startUpstream(authRequest, new Headers(), oauth, config);
+  const subject = readCookie(request, SUBJECT_COOKIE);
+  if (subject && (await oauth.isConsentRemembered(request, authRequest, { secret: await consentSecret(config), subject }))) {
+    return startUpstream(authRequest, new Headers(), oauth, config, subject);
   }
+  return showConsentPage(authRequest, oauth);
+}
+
+async function showConsentPage(authRequest: AuthRequest, oauth: OAuthHelpers, headers = new Headers()): Promise<Response> {
   const details = await oauth.describeConsent(authRequest);
   const consent = await oauth.beginConsent(authRequest);
+  for (const [name, value] of headers) consent.headers.append(name, value);
   return htmlResponse(consentPage(details, consent.handle), 200, consent.headers);
 }
 
@@ -81,15 +95,17 @@ async function decideConsent(request: Request, oauth: OAuthHelpers, config: Auth
     const denied = await oauth.denyConsent(request, handle);
     return new Response(null, { status: 302, headers: denied.headers });
   }
-  const approved = await oauth.approveConsent(request, handle, { remember: { secret: await consentSecret(config) } });
+  // Remembered only once the person is known, at the callback: an approval belongs to the person who gave it.
+  const approved = await oauth.approveConsent(request, handle);
   return startUpstream(approved.request, approved.headers, oauth, config);
 }
 
 /** After consent, and only then: state and PKCE for the identity provider, and the redirect to it. */
-async function startUpstream(authRequest: AuthRequest, headers: Headers, oauth: OAuthHelpers, config: AuthConfig): Promise<Response> {
+async function startUpstream(authRequest: AuthRequest, headers: Headers, oauth: OAuthHelpers, config: AuthConfig, rememberedFor?: string): Promise<Response> {
   const discovery = await discover(config.oidcIssuer);
   const secrets = createSignInSecrets();
-  const { state, headers: upstreamHeaders } = await oauth.beginUpstream(authRequest, { data: secrets satisfies UpstreamData, headers });
+  const data: UpstreamData = { ...secrets, ...(rememberedFor ? { rememberedFor } : {}) };
+  const { state, headers: upstreamHeaders } = await oauth.beginUpstream(authRequest, { data, headers });
   upstreamHeaders.set(
     "Location",
     await authorizationUrl(discovery, { clientId: config.oidcClientId, redirectUri: callbackUrl(config), state, ...secrets }),
@@ -122,6 +138,14 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
     logAuthorization("refused", decision.reason);
     return refusalPage(403, "Access denied", decision.reason, headers);
   }
+
+  const subject = await subjectOf(claims.sub, config);
+  headers.append("Set-Cookie", `${SUBJECT_COOKIE}=${subject}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${REMEMBER_SECONDS}`);
+  if (data.rememberedFor !== undefined && data.rememberedFor !== subject) {
+    // The approval remembered on this browser is someone else's: this person decides for themselves.
+    return showConsentPage(original, oauth, headers);
+  }
+  if (data.rememberedFor === undefined) await rememberApproval(request, original, subject, headers, oauth, config);
 
   const userId = grantUserId(claims.sub);
   const props: IdentityProps = {
@@ -164,6 +188,35 @@ function callbackUrl(config: AuthConfig): string {
   return config.publicUrl.origin + "/callback";
 }
 
+/** How long an approval, and who gave it, is remembered on a browser (the provider's default). */
+const REMEMBER_SECONDS = 30 * 24 * 3600;
+
+/** The HMAC of the issuer's `sub` that names a person in the subject cookie and in remembered approvals. */
+async function subjectOf(sub: string, config: AuthConfig): Promise<string> {
+  return hmacHex(await consentSecret(config), `subject:${sub}`);
+}
+
+/**
+ * The provider remembers an approval when consent is accepted, but this server learns who gave it
+ * only after sign-in. So the approval the person just gave is accepted once more here, through the
+ * provider's own consent transaction, and remembered bound to them; its cookies join `headers`.
+ */
+async function rememberApproval(callback: Request, approved: AuthRequest, subject: string, headers: Headers, oauth: OAuthHelpers, config: AuthConfig): Promise<void> {
+  const consent = await oauth.beginConsent(approved);
+  const cookies = [callback.headers.get("Cookie"), ...consent.headers.getSetCookie().map((cookie) => cookie.split(";")[0])].filter(Boolean).join("; ");
+  const replay = new Request(callback.url, { headers: { Cookie: cookies } });
+  const remembered = await oauth.approveConsent(replay, consent.handle, { scope: approved.scope, remember: { secret: await consentSecret(config), subject } });
+  for (const cookie of remembered.headers.getSetCookie()) headers.append("Set-Cookie", cookie);
+}
+
+function readCookie(request: Request, name: string): string | undefined {
+  for (const pair of (request.headers.get("Cookie") ?? "").split(";")) {
+    const [key, ...value] = pair.trim().split("=");
+    if (key === name) return value.join("=") || undefined;
+  }
+  return undefined;
+}
+
 const consentSecrets = new Map<string, Promise<string>>();
 
 /**
@@ -179,8 +232,12 @@ function consentSecret(config: AuthConfig): Promise<string> {
   return secret;
 }
 
-async function deriveConsentSecret(clientSecret: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(clientSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("plausible-mcp consent approvals"));
+function deriveConsentSecret(clientSecret: string): Promise<string> {
+  return hmacHex(clientSecret, "plausible-mcp consent approvals");
+}
+
+async function hmacHex(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message));
   return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -40,12 +40,23 @@ export function refuseUntrustedRequest(request: Request, env: Env): Response | u
 }
 
 /**
- * CORS on /internal only for allowlisted origins: the allowlisted origin is reflected, and a
- * request without Origin gets no CORS headers at all (the MCP transport otherwise adds "*").
+ * The request without `x-agents-*` headers: the agents library uses them between the worker and a
+ * Durable Object (a session's props travel in one), so a client must never be able to set them.
  */
-export function applyInternalCors(request: Request, env: Env, response: Response): Response {
-  const { pathname } = new URL(request.url);
-  if (!(pathname === "/internal" || pathname.startsWith("/internal/"))) return response;
+export function withoutAgentHeaders(request: Request): Request {
+  const internal = [...request.headers.keys()].filter((name) => name.toLowerCase().startsWith("x-agents-"));
+  if (internal.length === 0) return request;
+  const headers = new Headers(request.headers);
+  for (const name of internal) headers.delete(name);
+  return new Request(request, { headers });
+}
+
+/**
+ * CORS on the MCP endpoints only for allowlisted origins: the allowlisted origin is reflected, and a
+ * request without Origin gets no CORS headers at all (the MCP transports otherwise add "*").
+ */
+export function applyMcpCors(request: Request, env: Env, response: Response): Response {
+  if (!isMcpPath(new URL(request.url).pathname)) return response;
   const origin = request.headers.get("Origin");
   const allowed = origin !== null && allowedOrigins(env).has(origin.toLowerCase());
   const current = response.headers.get("Access-Control-Allow-Origin");

@@ -36,6 +36,9 @@ const SECRET_KEYS = new Set([
   "keyhash",
   "querystring",
   "query",
+  // A session id lets whoever holds it try the session: "mcp.session.id", "mcp-session-id", "sessionId".
+  "sessionid",
+  "mcpsessionid",
 ]);
 
 // Identity and content that only /internal may send.
@@ -46,15 +49,22 @@ const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/:%]+=*/gi;
 const SECRET_PAIR = /(["']?\b(?:access_token|refresh_token|id_token|client_secret|code_verifier|code|state|token)\b["']?\s*[=:]\s*["']?)[^\s"'&,;}]+/gi;
 // Any query string after a URL or a path: /callback and /authorize carry codes and state, others need none.
 const QUERY_STRING = /([A-Za-z0-9\-._~%/:\]]+)\?[^\s"'<>#]+/g;
+// 64 hex digits: an MCP session id (also inside a session object's name, "sse:<id>") or a key's digest.
+const SESSION_ID_OR_DIGEST = /\b[0-9a-f]{64}\b/gi;
 
 export function isSecretKey(key: string): boolean {
+  const normalized = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
   const last = key.split(".").at(-1) ?? key;
-  return SECRET_KEYS.has(last.toLowerCase().replace(/[^a-z0-9]/g, ""));
+  return SECRET_KEYS.has(normalized(last)) || SECRET_KEYS.has(normalized(key));
 }
 
 /** A string with authorization values, credential pairs and query strings replaced. */
 export function redactString(text: string): string {
-  return text.replace(AUTH_SCHEME, `$1 ${FILTERED}`).replace(SECRET_PAIR, `$1${FILTERED}`).replace(QUERY_STRING, `$1?${FILTERED}`);
+  return text
+    .replace(AUTH_SCHEME, `$1 ${FILTERED}`)
+    .replace(SECRET_PAIR, `$1${FILTERED}`)
+    .replace(QUERY_STRING, `$1?${FILTERED}`)
+    .replace(SESSION_ID_OR_DIGEST, FILTERED);
 }
 
 /** A deep copy of `value` with secret-named entries filtered and every string redacted. */

@@ -17,6 +17,8 @@ export interface PlausibleClientOptions {
   fetch?: typeof fetch;
   // Wait before the single retry; tests pass () => 0.
   retryDelayMs?: (attempt: number) => number;
+  // Awaited before every HTTP request sent (retries and further pages too), e.g. to count them against a quota.
+  beforeSend?: () => Promise<void>;
 }
 
 // A list endpoint is followed for at most this many pages (100 items each by
@@ -39,6 +41,7 @@ export class PlausibleClient {
       // called unbound-safe because Workers' fetch rejects a foreign `this`.
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       retryDelayMs: options.retryDelayMs ?? jitteredBackoff,
+      ...(options.beforeSend ? { beforeSend: options.beforeSend } : {}),
     };
   }
 

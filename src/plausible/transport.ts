@@ -11,6 +11,8 @@ export interface TransportConfig {
   maxResponseBytes: number;
   fetch: typeof fetch;
   retryDelayMs: (attempt: number) => number;
+  /** Awaited before every HTTP request this client sends (first attempts, retries, further pages); throwing stops the call unsent. */
+  beforeSend?: () => Promise<void>;
 }
 
 export interface ApiCall {
@@ -30,9 +32,11 @@ export async function callPlausible(config: TransportConfig, call: ApiCall): Pro
   const url = new URL(call.path, config.baseUrl);
   for (const [name, value] of Object.entries(call.params ?? {})) url.searchParams.set(name, value);
 
+  await config.beforeSend?.();
   const first = await attempt(config, call, url);
   if (!("failure" in first)) return first.value;
   await sleep(config.retryDelayMs(1));
+  await config.beforeSend?.();
   const second = await attempt(config, call, url);
   if (!("failure" in second)) return second.value;
   throw unavailable(config, second.failure);

@@ -18,6 +18,7 @@ const LIMIT = Number(env.PLAUSIBLE_HOURLY_LIMIT);
 const BURST = Number(env.RATE_LIMIT_BURST);
 const THRESHOLD = Number(env.CIRCUIT_FAILURE_THRESHOLD);
 const COOLING_OFF_SECONDS = Number(env.CIRCUIT_COOLING_OFF_SECONDS);
+const MEMBER_LIMIT = Number(env.PLAUSIBLE_USER_HOURLY_LIMIT);
 const HOUR_MS = 3_600_000;
 
 let plausible: FakePlausible;
@@ -47,9 +48,20 @@ async function setUsed(used: number, closed = false) {
 }
 
 let userCounter = 0;
+async function freshUserAgent() {
+  return getAgentByName(env.USAGE, usageAgentName("user", await sha256Hex(`quota-user-${++userCounter}-${crypto.randomUUID()}`)));
+}
 async function freshUser() {
-  const stub = await getAgentByName(env.USAGE, usageAgentName("user", await sha256Hex(`quota-user-${++userCounter}-${crypto.randomUUID()}`)));
+  const stub = await freshUserAgent();
   return (requests: PlausibleRequest[]) => stub.run(requests) as Promise<UsageOutcome>;
+}
+
+/** Puts this hour's count of one member's requests on the shared key at `used`. */
+async function setMemberUsed(stub: Awaited<ReturnType<typeof freshUserAgent>>, used: number) {
+  await runInDurableObject(stub, (_agent, state) => {
+    const hourStart = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    state.storage.sql.exec("INSERT INTO member_hour (id, hour_start_ms, used, closed) VALUES (1, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET hour_start_ms = excluded.hour_start_ms, used = excluded.used", hourStart, used);
+  });
 }
 
 /** The tool error text a model would read for a failed outcome. */
@@ -163,6 +175,65 @@ describe("shared-key quota guard", () => {
   });
 });
 
+describe("each member's share of the shared key", () => {
+  it("stops one member's burst at PLAUSIBLE_USER_HOURLY_LIMIT, saying the limit is per member, while another member still gets through", async () => {
+    const heavy = await freshUserAgent();
+    await setMemberUsed(heavy, MEMBER_LIMIT - 2);
+    const outcomes = (await Promise.all(Array.from({ length: 6 }, (_, index) => heavy.run([query(`share-${index}.example.com`)])))) as UsageOutcome[];
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(2);
+    const refused = outcomes.filter((outcome) => !outcome.ok);
+    expect(refused).toHaveLength(4);
+    for (const outcome of refused) expect(outcome).toMatchObject({ ok: false, failure: { kind: "shared_quota", reason: "member_limit", hourlyLimit: MEMBER_LIMIT } });
+    const text = errorText(refused[0]);
+    expect(text).toContain(`You have used your ${MEMBER_LIMIT} Plausible requests on the team's shared key for this hour; the limit is per member`);
+    expect(text).toMatch(/Your capacity returns in \d+ s, when the hour turns \(UTC\)\./);
+    // The refusals took nothing from the team's quota and sent nothing.
+    expect((await (await guard()).usage()).used).toBe(2);
+    expect(plausible.requests).toHaveLength(2);
+
+    const colleague = await freshUser();
+    expect(await colleague([query("share-0.example.com")])).toMatchObject({ ok: true });
+    toNextHour();
+    expect(await heavy.run([query("share-next-hour.example.com")])).toMatchObject({ ok: true });
+  });
+
+  it("counts a retried request twice, for the team and for the member", async () => {
+    let answered = 0;
+    sharedKeyAnswer = (request) => (answered++ === 0 ? new Response("busy", { status: 502 }) : defaultQueryAnswer(request.body as never));
+    const member = await freshUserAgent();
+    expect(await member.run([query("retried.example.com")])).toMatchObject({ ok: true });
+    expect(plausible.requests).toHaveLength(2);
+    expect((await (await guard()).usage()).used).toBe(2);
+    const memberUsed = await runInDurableObject(member, (_agent, state) => state.storage.sql.exec<{ used: number }>("SELECT used FROM member_hour").one().used);
+    expect(memberUsed).toBe(2);
+  });
+
+  it("counts every page of a Sites API list", async () => {
+    plausible.use((request) =>
+      request.path === "/api/v1/sites"
+        ? Response.json(
+            request.search.get("after") === "page-2"
+              ? { sites: [{ domain: "second.example.com" }], meta: { after: null, before: null, limit: 1 } }
+              : { sites: [{ domain: "first.example.com" }], meta: { after: "page-2", before: null, limit: 1 } },
+          )
+        : undefined,
+    );
+    const member = await freshUserAgent();
+    expect(await member.run([{ kind: "sites" }])).toMatchObject({ ok: true, answers: [[{ domain: "first.example.com" }, { domain: "second.example.com" }]] });
+    expect(plausible.requests).toHaveLength(2);
+    expect((await (await guard()).usage()).used).toBe(2);
+  });
+
+  it("does not send a retry the team's quota has no room for", async () => {
+    sharedKeyAnswer = () => new Response("busy", { status: 502 });
+    await setUsed(LIMIT - 1);
+    const outcome = await (await freshUser())([query("no-room.example.com")]);
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: "shared_quota", reason: "hourly_limit" } });
+    expect(plausible.requests).toHaveLength(1);
+    expect((await (await guard()).usage()).used).toBe(LIMIT);
+  });
+});
+
 describe("shared-key circuit", () => {
   it("opens for every user after repeated unavailable answers, and one probe closes it", async () => {
     sharedKeyAnswer = () => new Response("down", { status: 503 });
@@ -175,8 +246,9 @@ describe("shared-key circuit", () => {
     const fast = await bystander([query("bystander.example.com")]);
     expect(fast).toMatchObject({ ok: false, failure: { kind: "circuit_open" } });
     expect(plausible.requests.length).toBe(sent);
+    // Each unavailable call was sent twice (the client's retry), and the guard counts what was sent.
     const usedWhileOpen = (await (await guard()).usage()).used;
-    expect(usedWhileOpen).toBe(THRESHOLD);
+    expect(usedWhileOpen).toBe(2 * THRESHOLD);
 
     sharedKeyAnswer = (request) => defaultQueryAnswer(request.body as never);
     vi.useFakeTimers({ toFake: ["Date"] });

@@ -7,6 +7,7 @@ import { applyMigrations, MIGRATIONS } from "../../src/agent/migrations";
 import { usageAgentName, type UsageAgent } from "../../src/agent/usage-agent";
 import type { UsageOutcome } from "../../src/agent/usage-outcome";
 import type { PlausibleRequest } from "../../src/plausible";
+import { retryWhileDestroying } from "../support/durable-objects";
 import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
 
 // Storage is shared by the tests of this file, so each test uses its own key
@@ -25,18 +26,6 @@ async function freshAgent() {
   const name = usageAgentName("key", await sha256Hex(apiKey));
   const stub = await getAgentByName(env.USAGE, name);
   return { apiKey, name, stub, run: (requests: PlausibleRequest[]) => stub.run(requests, apiKey) as Promise<UsageOutcome> };
-}
-
-/** Right after destroy() the old instance is still aborting; the next request reaches a fresh one. */
-async function retryWhileDestroying<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      if (attempt >= 5 || !String(error).includes("destroyed")) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 }
 
 function validAnswer(request: { path: string; body: unknown }): Response | undefined {
@@ -237,6 +226,7 @@ describe("migrations", () => {
       const { sql } = state.storage;
       // Put the agent back at version 1, holding data, as an agent created before 0002 would be.
       sql.exec("DROP TABLE audit_log");
+      sql.exec("DROP TABLE member_hour");
       sql.exec("DELETE FROM schema_version WHERE version > 1");
       sql.exec("INSERT INTO result_cache (cache_key, body, bytes, stored_ms, expires_ms) VALUES ('kept', '1', 1, 0, 9999999999999)");
       const reached = applyMigrations(state.storage);
@@ -245,9 +235,10 @@ describe("migrations", () => {
         versions: sql.exec<{ version: number }>("SELECT version FROM schema_version ORDER BY version").toArray().map((row) => row.version),
         kept: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM result_cache WHERE cache_key = 'kept'").one().n,
         auditTable: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'audit_log'").one().n,
+        memberTable: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'member_hour'").one().n,
       };
     });
-    expect(after).toEqual({ reached: 2, versions: [1, 2], kept: 1, auditTable: 1 });
+    expect(after).toEqual({ reached: 3, versions: [1, 2, 3], kept: 1, auditTable: 1, memberTable: 1 });
   });
 
   it("is a no-op when already current", async () => {

@@ -116,6 +116,31 @@ describe("the consent page", () => {
   });
 });
 
+describe("remembered consent", () => {
+  it("belongs to the person who gave it: another person signing in on the same browser sees the consent page", async () => {
+    const browser = new Browser();
+    const client = await register(browser, { client_name: "Shared Laptop" });
+    issuer.user = { sub: "consent-owner", email: "owner@example.com", email_verified: true, name: "Owner" };
+    expect((await signIn(browser, issuer, client, await pkce().challenge)).code).toBeTruthy();
+
+    // Someone else at the same browser: the approval is remembered, so the issuer is next...
+    issuer.user = { sub: "consent-other", email: "other@example.com", email_verified: true, name: "Other" };
+    const skipped = await browser.fetch(await authorizeUrl(client, await pkce().challenge));
+    expect(skipped.status).toBe(302);
+    // ...but once they are known to be another person, they are asked themselves, and no code is issued.
+    const callback = await browser.fetch(issuer.signIn(skipped.headers.get("Location")!));
+    expect(callback.status).toBe(200);
+    expect(callback.headers.get("Location")).toBeNull();
+    expect(await callback.text()).toContain("Allow Shared Laptop");
+
+    // Their own approval is remembered for them in turn.
+    expect((await signIn(browser, issuer, client, await pkce().challenge)).code).toBeTruthy();
+    const again = await browser.fetch(await authorizeUrl(client, await pkce().challenge));
+    expect(again.status).toBe(302);
+    expect((await browser.fetch(issuer.signIn(again.headers.get("Location")!))).status).toBe(302);
+  });
+});
+
 describe("the identity provider's callback", () => {
   async function reachIssuer(browser: Browser) {
     const { html } = await openConsent(browser);

@@ -81,6 +81,29 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
     expect(provider.tokens()?.refresh_token).toBeTruthy();
   });
 
+  it("the attack of issue 11 runs nothing: a member's SSE session id is useless on /sse, for posting and attaching", async () => {
+    const stream = await fetch(stack.urls.internal, { headers: { Authorization: `Bearer ${provider.tokens()!.access_token}`, Accept: "text/event-stream" } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    let text = "";
+    while (!text.includes("event: endpoint")) text += new TextDecoder().decode((await reader.read()).value);
+    const sessionId = new URL(/data: (\S+)/.exec(text.slice(text.indexOf("event: endpoint")))![1]!, stack.urls.worker).searchParams.get("sessionId");
+    expect(sessionId).toBeTruthy();
+    const before = await simulatorRequests(stack);
+
+    const posted = await fetch(`${stack.urls.sse}/message?sessionId=${sessionId}`, {
+      method: "POST",
+      headers: { Authorization: "Bearer anything123", "Content-Type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_aggregate", arguments: { date_range: "7d" } } }),
+    });
+    expect(posted.status).toBe(404);
+    const attached = await fetch(`${stack.urls.sse}?sessionId=${sessionId}`, { headers: { Authorization: "Bearer anything123", Accept: "text/event-stream" } });
+    expect(attached.status).toBe(404);
+    await attached.body?.cancel();
+    expect(await simulatorRequests(stack)).toBe(before);
+    await reader.cancel();
+  });
+
   describe.each(["SDK v1, Streamable HTTP", "SDK v1, SSE"] as const)("%s on /internal with the access token", (kind) => {
     let client: E2eClient;
     beforeAll(async () => {

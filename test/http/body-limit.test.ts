@@ -1,4 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it, vi, afterEach } from "vitest";
+import { sha256Hex } from "../../src/agent/hash";
+import { mintSessionId } from "../../src/agent/owned-sessions";
 import { MAX_REQUEST_BYTES } from "../../src/http/body-limit";
 import { Browser, connectedClient, createIssuer } from "../auth/harness";
 import { ORIGIN, workerFetch } from "../support/mcp-clients";
@@ -10,7 +12,10 @@ import type { FakeOidcIssuer } from "../support/oidc-issuer";
 let issuer: FakeOidcIssuer;
 let internalToken: string;
 let browser: Browser;
+let keySessionId: string;
 beforeAll(async () => {
+  // A session id of the key's own, so requests get past the owner check to the transport.
+  keySessionId = await mintSessionId(`key:${await sha256Hex("test-key-aaaaaaaa")}`);
   issuer = await createIssuer();
   issuer.install();
   browser = new Browser();
@@ -33,7 +38,7 @@ const ENDPOINTS: Endpoint[] = ["/mcp", "/internal", "/sse/message"];
 
 /** Sends to an endpoint with the right credentials for it: a bearer key, or a signed-in user's token on /internal. */
 function send(endpoint: Endpoint, init: { method?: string; headers?: Record<string, string>; body?: BodyInit | null }): Promise<Response> {
-  const path = endpoint === "/sse/message" ? `/sse/message?sessionId=${crypto.randomUUID()}` : endpoint;
+  const path = endpoint === "/sse/message" ? `/sse/message?sessionId=${keySessionId}` : endpoint;
   const authorization = endpoint === "/internal" ? `Bearer ${internalToken}` : "Bearer test-key-aaaaaaaa";
   const request = new Request(`${ORIGIN}${path}`, {
     method: init.method ?? "POST",

@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { isLoopbackHostname } from "../../src/http/loopback";
+import { withoutAgentHeaders } from "../../src/http/origin-host-guard";
 
 const BASE = "http://127.0.0.1:8787";
 const MCP_ENDPOINTS = ["/internal", "/internal/message?sessionId=x", "/mcp", "/sse", "/sse/message?sessionId=x"];
@@ -80,5 +81,14 @@ describe("loopback host names", () => {
   it("knows localhost, 127.0.0.0/8 and ::1, and nothing that only looks like them", () => {
     for (const host of ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]"]) expect(isLoopbackHostname(host), host).toBe(true);
     for (const host of ["localhost.evil.example", "127.0.0.1.nip.io", "128.0.0.1", "0.0.0.0", "example.com"]) expect(isLoopbackHostname(host), host).toBe(false);
+  });
+});
+
+describe("headers the agents library uses between the worker and its Durable Objects", () => {
+  it("are removed from client requests, whatever their spelling; other headers stay", () => {
+    const props = btoa(JSON.stringify({ sub: "someone-else", email: "victim@example.com", name: "Victim" }));
+    const request = new Request(`${BASE}/sse`, { headers: { "X-Agents-Lifecycle-Props": props, "x-agents-anything": "1", Authorization: "Bearer test-key-aaaaaaaa" } });
+    const cleaned = withoutAgentHeaders(request);
+    expect([...cleaned.headers.keys()]).toEqual(["authorization"]);
   });
 });

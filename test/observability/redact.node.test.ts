@@ -23,6 +23,12 @@ describe("redactString", () => {
     expect(redactString("redirect to https://login.example/?return_to=%2Fsites%3Fsite_id%3Da.example")).toBe(`redirect to https://login.example/?${FILTERED}`);
   });
 
+  it("filters session ids (and digests) wherever they appear in text, in a URL path or a session object's name", () => {
+    const sessionId = "0123456789abcdef".repeat(4);
+    expect(redactString(`Error in PlausibleMcpSession:sse:${sessionId} fetch`)).toBe(`Error in PlausibleMcpSession:sse:${FILTERED} fetch`);
+    expect(redactString(`POST /sse/message?sessionId=${sessionId}`)).toBe(`POST /sse/message?${FILTERED}`);
+  });
+
   it("leaves ordinary text alone", () => {
     const text = "Plausible at https://plausible.io answered 503, twice. Is it up? Try again.";
     expect(redactString(text)).toBe(text);
@@ -43,6 +49,18 @@ describe("redactValue", () => {
       body: { client_secret: FILTERED, access_token: FILTERED, refresh_token: FILTERED, id_token: FILTERED, state: FILTERED, code: FILTERED, keyHash: FILTERED },
       status: { code: 2, ok: true },
     });
+  });
+
+  it("filters the MCP session id under any of its names, on every endpoint", () => {
+    const sessionId = "s-1";
+    expect(redactValue({ "mcp.session.id": sessionId, "Mcp-Session-Id": sessionId, sessionId, "mcp.method.name": "tools/call" })).toEqual({
+      "mcp.session.id": FILTERED,
+      "Mcp-Session-Id": FILTERED,
+      sessionId: FILTERED,
+      "mcp.method.name": "tools/call",
+    });
+    const marked = scrubSpan({ attributes: { "mcp.session.id": { value: sessionId, type: "string" }, [ENDPOINT_ATTRIBUTE]: { value: "internal", type: "string" } } });
+    expect(marked.attributes["mcp.session.id"]).toBe(FILTERED);
   });
 
   it("filters header lists given as [name, value] pairs", () => {

@@ -1,4 +1,6 @@
 import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/agent/hash";
 import { Browser, CLIENT_REDIRECT, authorizeUrl, consentHandle, createIssuer, exchangeCode, openInternalSession, pkce, postConsent, refresh, register, type TokenResponse } from "../auth/harness";
@@ -77,6 +79,27 @@ describe("Sentry on the anonymous bearer endpoint (/mcp)", () => {
   }, 30_000);
 });
 
+describe("Sentry on the legacy bearer endpoint (/sse)", () => {
+  it("sends neither the session id nor the key in the traces of its requests", async () => {
+    const withKey = (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      request.headers.set("authorization", `Bearer ${BEARER_KEY}`);
+      return workerFetch(request);
+    };
+    const client = new Client({ name: "leak-test-sse", version: "1.0.0" });
+    const transport = new SSEClientTransport(new URL(`${ORIGIN}/sse`), { fetch: withKey, eventSourceInit: { fetch: withKey } as never });
+    await client.connect(transport);
+    const sessionId = (transport as unknown as { _endpoint?: URL })._endpoint?.searchParams.get("sessionId") ?? "";
+    expect(sessionId.length).toBeGreaterThan(7);
+    expect((await client.callTool(aggregate("sse-input.example"))).isError).toBeFalsy();
+    await client.close();
+
+    // The session's requests are traced in the worker, their URLs carrying the session id.
+    const sent = await sentUntil(() => sentry.spans().some((span) => JSON.stringify(span).includes("/sse/message")));
+    for (const secret of [sessionId, BEARER_KEY, await sha256Hex(BEARER_KEY)]) expect(sent, `Sentry data contains ${secret}`).not.toContain(secret);
+  }, 30_000);
+});
+
 describe("Sentry on the attributed connector (/internal)", () => {
   it("names the member by email and records tool inputs, while no token, code, state, cookie or secret of the whole flow is sent", async () => {
     issuer.user = MEMBER;
@@ -98,6 +121,7 @@ describe("Sentry on the attributed connector (/internal)", () => {
     const cookies = [...browser.cookies.values()];
 
     const session = await openInternalSession(browser, refreshed.access_token);
+    const sessionId = (session.transport as { sessionId?: string } | undefined)?.sessionId ?? "";
     expect((await session.callTool(aggregate("member-input.example"))).isError).toBeFalsy();
     expect((await session.callTool(aggregate("member-fails.example"))).isError).toBe(true);
     expect((await session.callTool(aggregate("member-echo.example"))).isError).toBe(true);
@@ -124,6 +148,7 @@ describe("Sentry on the attributed connector (/internal)", () => {
       oidcClientSecret: issuer.clientSecret,
       sharedPlausibleKey: "test-plausible-api-key",
       clientAddress: browser.address,
+      sessionId,
       ...Object.fromEntries(cookies.map((value, index) => [`cookie${index}`, value])),
     };
     for (const [name, secret] of Object.entries(secrets)) {

@@ -16,7 +16,7 @@ export async function startE2eStack(simulator: Omit<SimulatorOptions, "port" | "
     persistTo,
     simulator,
     // Room for every call a test file makes on one key or user; limits have their own unit tests.
-    vars: { RATE_LIMIT_BURST: "500", RATE_LIMIT_PER_MINUTE: "500" },
+    vars: { RATE_LIMIT_BURST: "500", RATE_LIMIT_PER_MINUTE: "500", PLAUSIBLE_USER_HOURLY_LIMIT: "600" },
     onWorkerOutput: process.env.E2E_VERBOSE ? (line) => process.stderr.write(`[worker] ${line}\n`) : undefined,
   });
   const stop = stack.stop;
