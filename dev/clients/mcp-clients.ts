@@ -9,8 +9,15 @@ export type ClientKind = "SDK v1, Streamable HTTP" | "SDK v1, SSE" | "SDK v2, St
 
 /** What the tests use of a connected client, the same for both SDK generations. */
 export interface E2eClient {
-  listTools(): Promise<{ tools: Array<{ name: string }> }>;
+  listTools(): Promise<{ tools: Array<{ name: string; _meta?: Record<string, unknown> }> }>;
   callTool(request: { name: string; arguments?: Record<string, unknown> }): Promise<ToolResult>;
+  getPrompt(request: { name: string; arguments?: Record<string, string> }): Promise<{ messages: Array<{ role: string; content: { type: string; text?: string } }> }>;
+  complete(request: {
+    ref: { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
+    argument: { name: string; value: string };
+    context?: { arguments?: Record<string, string> };
+  }): Promise<{ completion: { values: string[] } }>;
+  readResource(request: { uri: string }): Promise<{ contents: Array<{ uri: string; mimeType?: string; text?: string; _meta?: Record<string, unknown> }> }>;
   close(): Promise<void>;
   /** The protocol version agreed (by initialize, or server/discover on 2026-07-28). */
   protocolVersion: string | undefined;
@@ -53,10 +60,16 @@ function protocolVersionOf(client: Client): string | undefined {
   return (client.transport as { protocolVersion?: string } | undefined)?.protocolVersion;
 }
 
-function wrap(client: { listTools: E2eClient["listTools"]; callTool: unknown; close(): Promise<void> }, protocolVersion: string | undefined): E2eClient {
+type SdkClient = Client | ClientV2;
+
+function wrap(client: SdkClient, protocolVersion: string | undefined): E2eClient {
+  const sdk = client as unknown as Omit<E2eClient, "protocolVersion">;
   return {
-    listTools: () => client.listTools(),
-    callTool: (request) => (client.callTool as (request: unknown) => Promise<ToolResult>)(request),
+    listTools: () => sdk.listTools(),
+    callTool: (request) => sdk.callTool(request),
+    getPrompt: (request) => sdk.getPrompt(request),
+    complete: (request) => sdk.complete(request),
+    readResource: (request) => sdk.readResource(request),
     close: () => client.close(),
     protocolVersion,
   };

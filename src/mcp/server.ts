@@ -7,6 +7,8 @@ import { sentryOptions } from "../observability/sentry-options";
 import { observeToolCall, type ToolCaller } from "../observability/tool-call";
 import { fitResult, listedJsonSchema, SERVER_INSTRUCTIONS, TOOLS, type ToolContext, type ToolDefinition } from "../tools";
 import { SERVER_INFO } from "../shared/server-identity";
+import { chartToolMeta } from "../ui/chart-app";
+import { registerPromptsAndResources } from "./prompts-and-resources";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
 /**
@@ -23,25 +25,25 @@ export interface ServerScope {
   contextFor(extra: unknown): ToolContext | Promise<ToolContext>;
 }
 
-/** The part of `McpServer` that SDK v1 and v2 share and the declarations use. */
-export interface ServerRegistry {
+/** The part of `McpServer.registerTool` that SDK v1 and v2 share. */
+interface ToolRegistry {
   registerTool(name: string, config: Record<string, unknown>, handler: (input: never, extra: never) => unknown): unknown;
 }
 
-/** Registers one kind of offering (the tools; later prompts, resources) on a server of either generation. */
-export type Declaration = (server: ServerRegistry, scope: ServerScope) => void;
+/** Registers one kind of offering (tools, prompts and resources) on a server of either generation. */
+export type Declaration = (server: McpServerV1 | McpServerV2, scope: ServerScope) => void;
 
 const TOOL_ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
 
 /** What a client is told about a tool, apart from its schemas. */
 function toolMetadata(tool: ToolDefinition) {
-  return { title: tool.title, description: tool.description, annotations: { title: tool.title, ...TOOL_ANNOTATIONS } };
+  return { title: tool.title, description: tool.description, annotations: { title: tool.title, ...TOOL_ANNOTATIONS }, _meta: chartToolMeta(tool.name) };
 }
 
 /** Every tool, answering with a result that fits the budget clients accept; a failure is a tool error saying what to do next. */
 const registerTools: Declaration = (server, { caller, contextFor }) => {
   for (const tool of TOOLS) {
-    server.registerTool(
+    (server as unknown as ToolRegistry).registerTool(
       tool.name,
       { ...toolMetadata(tool), inputSchema: tool.inputSchema, outputSchema: tool.outputSchema },
       ((input: unknown, extra: unknown) =>
@@ -60,7 +62,7 @@ const registerTools: Declaration = (server, { caller, contextFor }) => {
 };
 
 /** What every server offers, in registration order. */
-export const DECLARATIONS: readonly Declaration[] = [registerTools];
+export const DECLARATIONS: readonly Declaration[] = [registerTools, registerPromptsAndResources];
 
 const ONE_HOUR_PUBLIC: CacheHint = { ttlMs: 3_600_000, cacheScope: "public" };
 
@@ -82,7 +84,7 @@ export function buildMcpServer<G extends SdkGeneration>(generation: G, env: Env,
   ) as ServerOf<G>;
   // Without SENTRY_DSN Sentry records nothing, and wrapping would still cost CPU on every request.
   const instrumented = sentryOptions(env).enabled ? instrumentMcpServer(server, scope.caller.endpoint) : server;
-  for (const declare of DECLARATIONS) declare(instrumented as unknown as ServerRegistry, scope);
+  for (const declare of DECLARATIONS) declare(instrumented, scope);
   if (server instanceof McpServerV1) listToolsInMcpDialect(server);
   return instrumented;
 }

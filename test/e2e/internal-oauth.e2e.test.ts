@@ -145,6 +145,15 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
         await bearer.close();
       }
     });
+
+    it("gets a prompt, completes a site and reads a site's goals on the shared key", async () => {
+      const { messages } = await client.getPrompt({ name: "weekly_report", arguments: { site_id: "example.com" } });
+      expect(messages[0]!.content.text).toContain('get_timeseries with site_id "example.com", date_range "7d"');
+      const sites = await client.complete({ ref: { type: "ref/resource", uri: "plausible://sites/{site_id}/goals" }, argument: { name: "site_id", value: "blog" } });
+      expect(sites.completion.values).toEqual(["blog.example.com"]);
+      const goals = JSON.parse((await client.readResource({ uri: "plausible://sites/example.com/goals" })).contents[0]!.text!);
+      expect(goals.goals.map((goal: { name: string }) => goal.name).sort()).toEqual(["Purchase", "Signup", "Visit /pricing"]);
+    });
   });
 
   it("someone outside the allowed domains is refused with a 403 page and no code", async () => {

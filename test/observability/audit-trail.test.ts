@@ -70,6 +70,21 @@ describe("audit trail of the shared key", () => {
     expect(record!.query_hash).toBe(await sha256Hex(canonicalJson({ kind: "query", body: sent as never })));
   });
 
+  it("records a member's resource reads and completions that reach Plausible, under the method and what they name", async () => {
+    const member = { sub: "audit-member-resources", email: "rea@example.com" };
+    const client = await memberSession(member);
+    await client.readResource({ uri: "plausible://sites/read.example.com/goals" });
+    await client.complete({ ref: { type: "ref/prompt", name: "launch_review" }, argument: { name: "page", value: "/" }, context: { arguments: { site_id: "pages.example.com" } } });
+    await client.readResource({ uri: "plausible://reference/query-language" }); // no Plausible call, nothing to record
+    await client.close();
+
+    const records = await auditOf("user", member.sub);
+    expect(records.map(({ email, tool, site_id }) => ({ email, tool, site_id }))).toEqual([
+      { email: member.email, tool: "resources/read plausible://sites/{site_id}/goals", site_id: "read.example.com" },
+      { email: member.email, tool: "completion/complete page", site_id: "pages.example.com" },
+    ]);
+  });
+
   it("records nothing for bearer keys, whose own key is used", async () => {
     const client = await connectBearer("streamable-http (SDK v2)", "test-key-bbbbbbbb");
     expect((await client.callTool(aggregate("own-key.example.com"))).isError).toBeFalsy();
