@@ -126,7 +126,7 @@ async function startBenchStack(latencyMs: number, log: (line: string) => void): 
   const processes = findStackProcesses(Number(new URL(stack.urls.worker).port));
   const bench: BenchStack = {
     stack,
-    context: { stack, processes },
+    context: { simulator: stack.simulator, processes },
     startMs,
     async stop() {
       running.delete(bench);
