@@ -26,20 +26,19 @@ export class ResultCache {
     private readonly limits: CacheLimits,
   ) {}
 
-  /** The stored answer's JSON text, or undefined when absent or expired. */
-  get(key: string, now = Date.now()): string | undefined {
+  get(key: string, now = Date.now()): unknown {
     const row = this.sql.exec<{ body: string; expires_ms: number }>("SELECT body, expires_ms FROM result_cache WHERE cache_key = ?", key).toArray()[0];
     if (!row) return undefined;
     if (row.expires_ms <= now) {
       this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE cache_key = ? RETURNING bytes", key).toArray());
       return undefined;
     }
-    return row.body;
+    return JSON.parse(row.body);
   }
 
-  /** Keeps `body`, an answer's JSON text, for `ttlSeconds`. */
-  set(key: string, body: string, ttlSeconds: number, now = Date.now()): void {
+  set(key: string, value: unknown, ttlSeconds: number, now = Date.now()): void {
     if (ttlSeconds <= 0) return;
+    const body = JSON.stringify(value);
     const bytes = new TextEncoder().encode(body).byteLength;
     if (bytes > MAX_ENTRY_BYTES || bytes > this.limits.maxBytes) return;
     const totals = this.size();

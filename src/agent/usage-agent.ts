@@ -50,7 +50,7 @@ export class UsageAgent extends Agent<Env> {
   /** Used on user agents only: the member's requests on the shared key this hour, against PLAUSIBLE_USER_HOURLY_LIMIT. */
   readonly #memberHours: HourlyCount;
   /** Identical requests in flight share one Plausible call. */
-  readonly #inflight = new Map<string, Promise<string>>();
+  readonly #inflight = new Map<string, Promise<unknown>>();
   #auditPruneScheduled = false;
   /** Used on key agents only: a key's agent removes itself when idle. */
   readonly #expiry: IdleExpiry;
@@ -96,7 +96,7 @@ export class UsageAgent extends Agent<Env> {
 
     // From here to the token decision nothing awaits, so concurrent calls can't race the bucket.
     const now = Date.now();
-    const answers: Promise<string>[] = [];
+    const answers: Promise<unknown>[] = [];
     const toFetch: number[] = [];
     let cacheHits = 0;
     keys.forEach((key, index) => {
@@ -137,7 +137,7 @@ export class UsageAgent extends Agent<Env> {
     const upstreamMs = cacheHits < requests.length ? Date.now() - now : 0;
     const failed = settled.find((result) => result.status === "rejected");
     if (failed) return { ok: false, failure: toFailure(failed.reason), upstreamMs };
-    return { ok: true, answers: settled.map((result) => (result as PromiseFulfilledResult<string>).value), cacheHits, upstreamMs };
+    return { ok: true, answers: settled.map((result) => (result as PromiseFulfilledResult<unknown>).value), cacheHits, upstreamMs };
   }
 
   /** Scheduled after activity on a key agent: removes it once it has been idle long enough, else checks again later. */
@@ -182,7 +182,7 @@ export class UsageAgent extends Agent<Env> {
    * On the shared key, every request the client sends after the first (a retry, a further page) is
    * taken from the member's share and the team's quota before it goes out.
    */
-  #fetchOnce(options: PlausibleClientOptions, admission: Promise<void>, request: PlausibleRequest, key: string, call?: CallAttribution): Promise<string> {
+  #fetchOnce(options: PlausibleClientOptions, admission: Promise<void>, request: PlausibleRequest, key: string, call?: CallAttribution): Promise<unknown> {
     const answer = admission
       .then(async () => {
         if (this.scope === "user" && call?.email) {
@@ -197,10 +197,9 @@ export class UsageAgent extends Agent<Env> {
           throw await this.#afterFailure(error);
         }
         await this.#report("answered");
-        const text = JSON.stringify(value);
         // Only a successful answer is cached: a refusal or failure is asked again next time.
-        this.#cache.set(key, text, cacheTtlSeconds(request, this.#config.cacheTtlSeconds));
-        return text;
+        this.#cache.set(key, value, cacheTtlSeconds(request, this.#config.cacheTtlSeconds));
+        return value;
       })
       .finally(() => this.#inflight.delete(key));
     this.#inflight.set(key, answer);

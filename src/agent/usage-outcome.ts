@@ -66,12 +66,9 @@ export type UsageFailure =
   | { kind: "response"; message: string }
   | { kind: "config"; message: string };
 
-/**
- * `answers`: each answer's JSON text, as the cache keeps it; the caller parses it (a string crosses the
- * Durable Object RPC far more cheaply than a structured clone of the parsed object).
- * `upstreamMs`: how long the call waited on Plausible (0 when all were cached, absent when it was refused before asking).
- */
-export type UsageOutcome = { ok: true; answers: string[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure; upstreamMs?: number };
+/** `upstreamMs`: how long the answers not in the cache took (0 when all were cached). */
+/** `upstreamMs`: how long the call waited on Plausible (absent when it was refused before asking). */
+export type UsageOutcome = { ok: true; answers: unknown[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure; upstreamMs?: number };
 
 export function toFailure(error: unknown): UsageFailure {
   if (error instanceof RateLimitedError) return { kind: "rate_limited", retryAfterSeconds: error.retryAfterSeconds, scope: error.scope };

@@ -20,7 +20,7 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
       // itself on its first RPC, so agents' getAgentByName (a start-up RPC before every call) is not needed.
       const outcome = (await env.USAGE.getByName(name).run(requests, apiKey, currentCallAttribution())) as UsageOutcome;
       recordPlausibleUsage(requests.length, outcome);
-      if (outcome.ok) return outcome.answers.map((text) => JSON.parse(text) as unknown);
+      if (outcome.ok) return outcome.answers;
       throw fromFailure(outcome.failure);
     },
   };

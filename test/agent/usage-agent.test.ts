@@ -112,7 +112,7 @@ describe("result cache", () => {
     const realtime: PlausibleRequest = { kind: "realtime", siteId: "live.example.com" };
     await run([realtime]);
     const second = await run([realtime]);
-    expect(second).toMatchObject({ ok: true, cacheHits: 0, answers: ["3"] });
+    expect(second).toMatchObject({ ok: true, cacheHits: 0, answers: [3] });
     expect(plausible.requests).toHaveLength(2);
   });
 
@@ -154,11 +154,11 @@ describe("result cache", () => {
     const size = await runInDurableObject(stub, async (agent: UsageAgent, state) => {
       const { ResultCache } = await import("../../src/agent/result-cache");
       const cache = new ResultCache(state.storage.sql, { maxEntries: 3, maxBytes: 1_000_000 });
-      for (let index = 0; index < 5; index += 1) cache.set(`k${index}`, JSON.stringify({ index }), 60, 1_000 + index);
+      for (let index = 0; index < 5; index += 1) cache.set(`k${index}`, { index }, 60, 1_000 + index);
       return { size: cache.size(), newest: cache.get("k4", 1_000), oldest: cache.get("k0", 1_000) };
     });
     expect(size.size.entries).toBe(3);
-    expect(size.newest).toBe('{"index":4}');
+    expect(size.newest).toEqual({ index: 4 });
     expect(size.oldest).toBeUndefined();
   });
 
@@ -175,7 +175,7 @@ describe("result cache", () => {
       const counted = state.storage.sql.exec<{ entries: number; bytes: number }>("SELECT COUNT(*) AS entries, SUM(bytes) AS bytes FROM result_cache").one();
       return { afterReplace, size: { ...cache.size() }, counted, long: cache.get("long", 5_000), short: cache.get("short", 5_000) };
     });
-    expect(result.afterReplace).toEqual({ entries: 2, bytes: 1 + 6 });
+    expect(result.afterReplace).toEqual({ entries: 2, bytes: 3 + 8 });
     expect(result.size).toEqual(result.counted);
     expect(result.size.entries).toBe(2);
     expect(result.long).toBe("longer");
