@@ -208,6 +208,14 @@ describe("key binding and lifetime", () => {
     expect(plausible.requests).toHaveLength(0);
   });
 
+  it("still refuses another key after its own key has been used (the agent remembers only a key whose digest matched)", async () => {
+    const { stub, run } = await freshAgent();
+    expect(await run([query("own.example.com")])).toMatchObject({ ok: true });
+    const outcome = (await stub.run([query("own.example.com")], "someone-elses-key")) as UsageOutcome;
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: "config" } });
+    expect(plausible.requests).toHaveLength(1);
+  });
+
   it("schedules an idle check after a call, and destroys itself once idle", async () => {
     const { run, stub, name, apiKey } = await freshAgent();
     await run([query("idle.example.com")]);
