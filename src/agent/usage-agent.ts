@@ -55,8 +55,6 @@ export class UsageAgent extends Agent<Env> {
   /** Used on key agents only: a key's agent removes itself when idle. */
   readonly #expiry: IdleExpiry;
   #guard?: Promise<DurableObjectStub<SharedKeyGuard>>;
-  /** Used on key agents only: the key last found to hash to this agent's name, so the same key is not hashed again on every call. */
-  #ownKey?: string;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -168,13 +166,10 @@ export class UsageAgent extends Agent<Env> {
 
   async #apiKeyFor(apiKey: string | undefined): Promise<string> {
     if (this.scope === "key") {
-      // The name is the key's digest: a caller can't use another key's bucket or cache. Only a key
-      // whose digest matched is remembered, so any other key is still hashed and refused.
-      if (apiKey !== undefined && apiKey === this.#ownKey) return apiKey;
+      // The name is the key's digest: a caller can't use another key's bucket or cache.
       if (!apiKey || usageAgentName("key", await sha256Hex(apiKey)) !== this.name) {
         throw new PlausibleConfigError("This usage agent belongs to a different API key.");
       }
-      this.#ownKey = apiKey;
       return apiKey;
     }
     const sharedKey = (this.env as unknown as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY;
