@@ -78,17 +78,33 @@ function referenceConfig(referenceDir: string, into: string): string {
   return path;
 }
 
-async function startServer(server: Server, referenceDir: string, simulator: SimulatorHandle, scratch: string): Promise<WranglerDev & { port: number }> {
+async function startServer(
+  server: Server,
+  referenceDir: string,
+  simulator: SimulatorHandle,
+  scratch: string,
+): Promise<WranglerDev & { port: number }> {
   const port = await freePort();
   const persistTo = mkdtempSync(join(scratch, `${server}-state-`));
   // Both answer a GET /mcp without a key with 401 once the worker runs (ours has no sign-in configured here).
-  const common = { port, inspectorPort: await freePort(), persistTo, ready: { path: "/mcp", status: 401 }, onOutput: process.env.BENCH_VERBOSE ? (line: string) => process.stderr.write(`[${server}] ${line}\n`) : undefined };
+  const common = {
+    port,
+    inspectorPort: await freePort(),
+    persistTo,
+    ready: { path: "/mcp", status: 401 },
+    onOutput: process.env.BENCH_VERBOSE ? (line: string) => process.stderr.write(`[${server}] ${line}\n`) : undefined,
+  };
   const wrangler =
     server === "ours"
       ? await startWranglerDev({
           ...common,
           cwd: REPO_ROOT,
-          vars: { PUBLIC_URL: `http://127.0.0.1:${port}`, PLAUSIBLE_BASE_URL: simulator.url, PLAUSIBLE_DEFAULT_SITE_ID: DEMO_SITE_ID, ...BENCH_VARS },
+          vars: {
+            PUBLIC_URL: `http://127.0.0.1:${port}`,
+            PLAUSIBLE_BASE_URL: simulator.url,
+            PLAUSIBLE_DEFAULT_SITE_ID: DEMO_SITE_ID,
+            ...BENCH_VARS,
+          },
         })
       : await startWranglerDev({
           ...common,
@@ -147,9 +163,19 @@ const median = (values: number[]) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
-const summary = (values: number[]): RatioSummary => ({ median: round2(median(values)), min: round2(Math.min(...values)), max: round2(Math.max(...values)) });
+const summary = (values: number[]): RatioSummary => ({
+  median: round2(median(values)),
+  min: round2(Math.min(...values)),
+  max: round2(Math.max(...values)),
+});
 
-async function measureServer(server: Server, referenceDir: string, simulator: SimulatorHandle, scratch: string, roundNumber: number): Promise<SideBySideRound> {
+async function measureServer(
+  server: Server,
+  referenceDir: string,
+  simulator: SimulatorHandle,
+  scratch: string,
+  roundNumber: number,
+): Promise<SideBySideRound> {
   const loadAverageBefore = loadavg()[0]!;
   const wrangler = await startServer(server, referenceDir, simulator, scratch);
   const clients: E2eClient[] = [];
@@ -218,10 +244,17 @@ export function ratioTable(results: SideBySideResults): string {
   return lines.join("\n");
 }
 
-export async function runSideBySide(options: { referenceDir: string; rounds: number; label: string | null; log: (line: string) => void }): Promise<SideBySideResults> {
+export async function runSideBySide(options: {
+  referenceDir: string;
+  rounds: number;
+  label: string | null;
+  log: (line: string) => void;
+}): Promise<SideBySideResults> {
   const referenceDir = resolve(options.referenceDir);
   if (!existsSync(join(referenceDir, "wrangler.toml")) || !existsSync(join(referenceDir, "node_modules"))) {
-    throw new Error(`${referenceDir} has no wrangler.toml or no node_modules: check out getsentry/plausible-mcp there and run npm install in it.`);
+    throw new Error(
+      `${referenceDir} has no wrangler.toml or no node_modules: check out getsentry/plausible-mcp there and run npm install in it.`,
+    );
   }
   const referenceVersion = (JSON.parse(readFileSync(join(referenceDir, "package.json"), "utf8")) as { version: string }).version;
   const scratch = mkdtempSync(join(tmpdir(), "plausible-mcp-side-by-side-"));
@@ -239,7 +272,8 @@ export async function runSideBySide(options: { referenceDir: string; rounds: num
             `  ${phase.phase.padEnd(24)} p50 ${phase.latencyMs.p50} ms, p95 ${phase.latencyMs.p95} ms, ${phase.callsPerSecond} calls/s, worker ${phase.cpuMsPerCall.worker} ms CPU/call, ` +
               `${phase.errors} errors, other load ${phase.otherCores} cores${phase.errorSamples.length ? `\n    e.g. ${phase.errorSamples[0]}` : ""}`,
           );
-          if (phase.errors > 0) throw new Error(`${server}: ${phase.errors} calls failed in "${phase.phase}", e.g. ${phase.errorSamples[0]}`);
+          if (phase.errors > 0)
+            throw new Error(`${server}: ${phase.errors} calls failed in "${phase.phase}", e.g. ${phase.errorSamples[0]}`);
         }
         raw.push(result);
       }
