@@ -5,8 +5,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { chromiumAvailable, launchHeadlessChromium, MISSING_CHROMIUM } from "../../test/e2e/support/browser.ts";
-import { RecordingOAuthProvider, startLoopbackRedirect } from "../../test/e2e/support/oauth-client.ts";
+import { chromiumAvailable, launchHeadlessChromium, MISSING_CHROMIUM } from "../clients/browser.ts";
+import { RecordingOAuthProvider, startLoopbackRedirect } from "../clients/oauth-client.ts";
 
 export { chromiumAvailable, MISSING_CHROMIUM };
 

@@ -1,8 +1,8 @@
 // Drives connected MCP clients through a list of tool calls: each client takes the next call
 // as soon as its previous one answered, so `clients.length` calls are in flight at a time.
 
-import type { E2eClient } from "../../test/e2e/support/clients.ts";
-import { textOf } from "../../test/e2e/support/clients.ts";
+import type { E2eClient } from "../clients/mcp-clients.ts";
+import { textOf } from "../clients/mcp-clients.ts";
 import type { ToolCall } from "./workload.ts";
 
 export interface LoadResult {

@@ -11,15 +11,27 @@ import { chromiumAvailable, MISSING_CHROMIUM } from "./internal-sign-in.ts";
 import { latencyChart } from "./chart.ts";
 import { replaceResultsSection, resultsSection, type BenchResults } from "./report.ts";
 import { BENCH_VARS, RUNS, runLoad, runScenarios, stopRunningStacks, type RunResult } from "./runs.ts";
+import { ratioTable, runSideBySide } from "./side-by-side.ts";
 
 const USAGE = `Usage: npm run bench -- [options]
   --runs ID,ID   only these runs (default: all): ${RUNS.map((run) => run.id).join(", ")}
   --label NAME   write bench/results/<date>-NAME.json and leave README and chart alone (e.g. before)
   --report FILE  run nothing: rewrite bench/README.md's tables and the chart from bench/FILE (e.g. results/2026-11-26.json)
+  --reference DIR  instead of the runs: this server side by side with the reference server checked out at DIR
+                 (getsentry/plausible-mcp, its npm dependencies installed), alternating rounds; writes
+                 bench/results/<date>-side-by-side[-NAME].json and prints the ratios
+  --rounds N     rounds of the side-by-side (default 3; each round starts both servers once)
   --help
 Set BENCH_VERBOSE=1 to see wrangler's and the worker's output.`;
 
-const { values } = parseArgs({ options: { runs: { type: "string" }, label: { type: "string" }, report: { type: "string" }, help: { type: "boolean" } } });
+const { values } = parseArgs({ options: {
+    runs: { type: "string" },
+    label: { type: "string" },
+    report: { type: "string" },
+    reference: { type: "string" },
+    rounds: { type: "string", default: "3" },
+    help: { type: "boolean" },
+  }, });
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
@@ -36,6 +48,23 @@ function writeSummary(results: BenchResults, resultsFile: string): void {
 
 if (values.report) {
   writeSummary(JSON.parse(readFileSync(join(benchDir, values.report), "utf8")) as BenchResults, values.report);
+  process.exit(0);
+}
+
+if (values.reference) {
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    process.stderr.write(`--rounds must be a positive whole number.\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const results = await runSideBySide({ referenceDir: values.reference, rounds, label: values.label ?? null, log: (line) => process.stderr.write(`${line}\n`) });
+  mkdirSync(join(benchDir, "results"), { recursive: true });
+  const resultsFile = `results/${results.date}-side-by-side${values.label ? `-${values.label}` : ""}.json`;
+  writeFileSync(join(benchDir, resultsFile), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(
+    `Reference ${results.referenceVersion} vs this server, ${rounds} rounds, ${results.durationSeconds} s; load average ${results.loadAverage.start.join(" ")} -> ${results.loadAverage.end.join(" ")}\n` +
+      `Ratios ours ÷ reference, median (lowest–highest round):\n${ratioTable(results)}\nWrote bench/${resultsFile}.\n`,
+  );
   process.exit(0);
 }
 

@@ -1,8 +1,8 @@
 // One measured phase: a list of calls through connected clients, with what it cost the worker
 // (CPU, memory) and Plausible (requests the simulator counted).
 
-import type { DemoStack } from "../demo/stack.ts";
-import type { E2eClient } from "../../test/e2e/support/clients.ts";
+import type { SimulatorHandle } from "../plausible-simulator/server.ts";
+import type { E2eClient } from "../clients/mcp-clients.ts";
 import { percentile, runCalls } from "./load.ts";
 import { cpuSnapshot, sampleRss, type CpuSnapshot, type WatchedProcess } from "./processes.ts";
 import { impliedRequests, type ToolCall } from "./workload.ts";
@@ -32,7 +32,7 @@ export interface PhaseResult {
 }
 
 export interface MeasureContext {
-  stack: DemoStack;
+  simulator: Pick<SimulatorHandle, "stats">;
   processes: readonly WatchedProcess[];
 }
 
@@ -42,7 +42,7 @@ const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 
 export async function measurePhase(context: MeasureContext, phase: string, clients: readonly E2eClient[], calls: readonly ToolCall[]): Promise<PhaseResult> {
   const worker = context.processes.find((process) => process.role === "worker");
   if (!worker) throw new Error("No workerd process running the worker was found under wrangler dev.");
-  const requestsBefore = context.stack.simulator.stats.total;
+  const requestsBefore = context.simulator.stats.total;
   const cpuBefore = cpuSnapshot(context.processes);
   const rss = sampleRss(worker.pid);
 
@@ -50,7 +50,7 @@ export async function measurePhase(context: MeasureContext, phase: string, clien
 
   const peakWorkerRssMiB = rss.stop();
   const cpuAfter = cpuSnapshot(context.processes);
-  const plausibleRequests = context.stack.simulator.stats.total - requestsBefore;
+  const plausibleRequests = context.simulator.stats.total - requestsBefore;
   const implied = calls.reduce((sum, call) => sum + impliedRequests(call), 0);
   const perCall = (after: number, before: number) => round((after - before) / calls.length);
   const workerCpuMs = cpuAfter.byRole.worker - cpuBefore.byRole.worker;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDemoStack, type DemoStack } from "../demo/stack.ts";
-import { connectWithKey, connectWithOAuth, type ClientKind, type E2eClient } from "../../test/e2e/support/clients.ts";
+import { connectWithKey, connectWithOAuth, type ClientKind, type E2eClient } from "../clients/mcp-clients.ts";
 import { signInToInternal } from "./internal-sign-in.ts";
 import { measurePhase, type MeasureContext, type PhaseResult } from "./measure.ts";
 import { findStackProcesses, memoryMiB } from "./processes.ts";
@@ -126,7 +126,7 @@ async function startBenchStack(latencyMs: number, log: (line: string) => void): 
   const processes = findStackProcesses(Number(new URL(stack.urls.worker).port));
   const bench: BenchStack = {
     stack,
-    context: { stack, processes },
+    context: { simulator: stack.simulator, processes },
     startMs,
     async stop() {
       running.delete(bench);

@@ -8,8 +8,12 @@ import { createInterface } from "node:readline";
 import { LOOPBACK } from "./ports.ts";
 
 export interface WranglerDevOptions {
-  /** Repository root: where wrangler.toml lives. */
+  /** Repository root: where wrangler.toml lives (and the wrangler that runs it). */
   cwd: string;
+  /** Another configuration file than cwd's wrangler.toml (the bench points this at the reference server's). */
+  config?: string;
+  /** A GET that answers `status` once the worker runs; default the protected-resource metadata of /internal, 200. */
+  ready?: { path: string; status: number };
   port: number;
   inspectorPort: number;
   persistTo: string;
@@ -41,6 +45,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     "--inspector-port", String(options.inspectorPort),
     "--persist-to", options.persistTo,
     "--show-interactive-dev-session=false",
+    ...(options.config ? ["--config", options.config] : []),
     ...Object.entries(options.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   const child = spawn(process.execPath, args, {
@@ -73,7 +78,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
 
   const stop = () => stopProcessGroup(child, exited);
   try {
-    await waitUntilAnswering(url + READY_PATH, exited, options.readyTimeoutMs ?? 90_000);
+    const ready = options.ready ?? { path: READY_PATH, status: 200 };
+    await waitUntilAnswering(url + ready.path, ready.status, exited, options.readyTimeoutMs ?? 90_000);
   } catch (error) {
     await stop();
     throw new Error(`wrangler dev did not start: ${(error as Error).message}\n--- last output ---\n${tail.join("\n")}`);
@@ -87,7 +93,7 @@ function wranglerBin(cwd: string): string {
   return join(dirname(manifest), "bin", "wrangler.js");
 }
 
-async function waitUntilAnswering(url: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(url: string, status: number, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
   const deadline = Date.now() + timeoutMs;
@@ -96,7 +102,7 @@ async function waitUntilAnswering(url: string, exited: Promise<number | null>, t
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       await response.body?.cancel();
-      if (response.ok) return;
+      if (response.status === status) return;
     } catch {
       // Not listening yet.
     }

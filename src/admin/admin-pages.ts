@@ -32,7 +32,8 @@ export interface AuditFilter {
 /** An audit record with the member whose trail it is in (for an admin action, `email` is the administrator's). */
 export type MemberAuditRecord = AuditRecord & { member: string };
 
-const STYLE = "<style>main{max-width:72rem!important}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}form.inline{display:inline}</style>";
+const STYLE =
+  "<style>main{max-width:72rem!important}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}form.inline{display:inline}</style>";
 
 function time(ms: number | null): string {
   return ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
@@ -42,13 +43,25 @@ function header(admin: string): string {
   return `${STYLE}<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a></p>`;
 }
 
-export function membersPage(view: { admin: string; csrf: string; members: MemberRow[]; sharedKey: SharedKeyHour; revoked: string | null }): string {
+export function membersPage(view: {
+  admin: string;
+  csrf: string;
+  members: MemberRow[];
+  sharedKey: SharedKeyHour;
+  revoked: string | null;
+}): string {
   const { sharedKey } = view;
-  const circuit = sharedKey.circuit.open ? `open: calls fail fast for ${sharedKey.circuit.retryAfterSeconds} s` : "closed (calls go through)";
-  const notice = view.revoked ? `<p role="status"><strong>Revoked</strong> every grant of ${escapeHtml(view.revoked)}; their next call gets 401.</p>` : "";
+  const circuit = sharedKey.circuit.open
+    ? `open: calls fail fast for ${sharedKey.circuit.retryAfterSeconds} s`
+    : "closed (calls go through)";
+  const notice = view.revoked
+    ? `<p role="status"><strong>Revoked</strong> every grant of ${escapeHtml(view.revoked)}; their next call gets 401.</p>`
+    : "";
   const rows = view.members
     .map((member) => {
-      const grants = member.grants.length ? member.grants.map((grant) => `${escapeHtml(grant.client)}, since ${time(grant.createdAt * 1000)}`).join("<br>") : "none";
+      const grants = member.grants.length
+        ? member.grants.map((grant) => `${escapeHtml(grant.client)}, since ${time(grant.createdAt * 1000)}`).join("<br>")
+        : "none";
       return `<tr><td>${escapeHtml(member.email)}</td><td>${time(member.firstUseMs)}</td><td>${time(member.lastUseMs)}</td><td>${member.callsThisHour}</td><td>${member.callsToday}</td><td>${grants}</td>
 <td><form class="inline" method="post" action="/admin/revoke"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="email" value="${escapeHtml(member.email)}"><button type="submit" aria-label="Revoke ${escapeHtml(member.email)}">Revoke</button></form></td></tr>`;
     })
@@ -57,7 +70,9 @@ export function membersPage(view: { admin: string; csrf: string; members: Member
     .filter((member) => member.sharedKeyThisHour > 0)
     .map((member) => `<tr><td>${escapeHtml(member.email)}</td><td>${member.sharedKeyThisHour} of ${sharedKey.memberLimit}</td></tr>`)
     .join("\n");
-  return htmlDocument("Plausible MCP admin", `${header(view.admin)}
+  return htmlDocument(
+    "Plausible MCP admin",
+    `${header(view.admin)}
 <h1>Members</h1>
 ${notice}<p>People who signed in to <code>/internal</code>. Calls are Plausible requests made on the team's shared key, from the audit trail. Revoke ends every connected client of the member: their next call gets 401.</p>
 <table>
@@ -72,16 +87,22 @@ ${rows || '<tr><td colspan="7">Nobody has signed in yet.</td></tr>'}
 <table>
 <tr><th>Member</th><th>Requests this hour</th></tr>
 ${perMember || '<tr><td colspan="2">No member used the key this hour.</td></tr>'}
-</table>`);
+</table>`,
+  );
 }
 
 export function auditPage(view: { admin: string; filter: AuditFilter; records: MemberAuditRecord[] }): string {
   const { filter } = view;
   const query = new URLSearchParams({ from: filter.from, to: filter.to, ...(filter.member ? { member: filter.member } : {}) });
   const rows = view.records
-    .map((record) => `<tr><td>${escapeHtml(record.at)}</td><td>${escapeHtml(record.member)}</td><td>${escapeHtml(record.email)}</td><td>${escapeHtml(record.tool)}</td><td>${escapeHtml(record.site_id ?? "")}</td><td><code>${escapeHtml(record.query_hash.slice(0, 16))}</code></td></tr>`)
+    .map(
+      (record) =>
+        `<tr><td>${escapeHtml(record.at)}</td><td>${escapeHtml(record.member)}</td><td>${escapeHtml(record.email)}</td><td>${escapeHtml(record.tool)}</td><td>${escapeHtml(record.site_id ?? "")}</td><td><code>${escapeHtml(record.query_hash.slice(0, 16))}</code></td></tr>`,
+    )
     .join("\n");
-  return htmlDocument("Plausible MCP audit", `${header(view.admin)}
+  return htmlDocument(
+    "Plausible MCP audit",
+    `${header(view.admin)}
 <h1>Audit trail of the shared key</h1>
 <form method="get" action="/admin/audit">
 <label>From <input type="date" name="from" value="${escapeHtml(filter.from)}"></label>
@@ -93,7 +114,8 @@ export function auditPage(view: { admin: string; filter: AuditFilter; records: M
 <table>
 <tr><th>At</th><th>Member</th><th>By</th><th>Tool or action</th><th>Site</th><th>Query hash</th></tr>
 ${rows || '<tr><td colspan="6">No records in this range.</td></tr>'}
-</table>`);
+</table>`,
+  );
 }
 
 export function auditJsonLines(records: MemberAuditRecord[]): string {

@@ -1,9 +1,10 @@
 import { EncryptJWT, jwtDecrypt } from "jose";
-import { sha256Hex } from "../agent/hash";
+import { sha256Hex } from "../shared/hash";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
-import { readUsageConfig } from "../agent/usage-config";
-import { configurationErrorResponse, parseDomains, readAuthConfig, type AuthConfig } from "../auth/config";
+import { readUsageConfig } from "../shared/config";
+import { configurationErrorResponse } from "../shared/config";
+import { parseDomains, readAuthConfig, type AuthConfig } from "../auth/config";
 import { htmlResponse, refusalPage } from "../auth/consent-page";
 import { checkSignInPolicy } from "../auth/domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, exchangeCode, verifyIdToken } from "../auth/oidc";
@@ -11,7 +12,16 @@ import { oauthHelpers } from "../auth/provider";
 import { rateLimitSignIn } from "../auth/rate-limiter";
 import { listAllGrants, listMembers, revokeUserByEmail, type MemberEntry } from "../auth/user-index";
 import { logAuthorization } from "../observability/structured-log";
-import { auditCsv, auditJsonLines, auditPage, membersPage, type AuditFilter, type MemberAuditRecord, type MemberRow, type SharedKeyHour } from "./admin-pages";
+import {
+  auditCsv,
+  auditJsonLines,
+  auditPage,
+  membersPage,
+  type AuditFilter,
+  type MemberAuditRecord,
+  type MemberRow,
+  type SharedKeyHour,
+} from "./admin-pages";
 
 /**
  * /admin: the team's administrators (ADMIN_EMAILS) see members, their use of the shared key and its
@@ -63,7 +73,8 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
   try {
     const session = url.pathname === CALLBACK_PATH ? undefined : await readSession(request, config);
     if (!session) {
-      if (request.method !== "GET") return refusalPage(403, "Signed out", "Your administrator session has ended. Open /admin and sign in again.");
+      if (request.method !== "GET")
+        return refusalPage(403, "Signed out", "Your administrator session has ended. Open /admin and sign in again.");
       // Signing in costs a discovery lookup and a code exchange: limited per address like /internal's sign-in.
       const limited = await rateLimitSignIn(request, env, config.rateLimits);
       if (limited) return limited;
@@ -92,7 +103,12 @@ async function startSignIn(config: AuthConfig): Promise<Response> {
   const discovery = await discover(config.oidcIssuer);
   const secrets = createSignInSecrets();
   const state = randomToken();
-  const location = await authorizationUrl(discovery, { clientId: config.oidcClientId, redirectUri: callbackUrl(config), state, ...secrets });
+  const location = await authorizationUrl(discovery, {
+    clientId: config.oidcClientId,
+    redirectUri: callbackUrl(config),
+    state,
+    ...secrets,
+  });
   const transaction: SignInTransaction = { state, ...secrets };
   const headers = new Headers({ Location: location, "Cache-Control": "no-store" });
   headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, await seal(transaction, config, SIGN_IN_SECONDS), SIGN_IN_SECONDS));
@@ -105,12 +121,29 @@ async function finishSignIn(request: Request, config: AuthConfig, admins: Set<st
   const headers = new Headers();
   headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, "", 0));
   if (!transaction || params.get("state") !== transaction.state) {
-    return refusalPage(400, "Sign-in failed", "This sign-in was not started in this browser, or it took too long. Open /admin again.", headers);
+    return refusalPage(
+      400,
+      "Sign-in failed",
+      "This sign-in was not started in this browser, or it took too long. Open /admin again.",
+      headers,
+    );
   }
   const code = params.get("code");
-  if (!code) return refusalPage(403, "Sign-in failed", "The identity provider sent no authorization code; sign-in was cancelled or failed there.", headers);
+  if (!code)
+    return refusalPage(
+      403,
+      "Sign-in failed",
+      "The identity provider sent no authorization code; sign-in was cancelled or failed there.",
+      headers,
+    );
   const discovery = await discover(config.oidcIssuer);
-  const idToken = await exchangeCode(discovery, { code, verifier: transaction.verifier, redirectUri: callbackUrl(config), clientId: config.oidcClientId, clientSecret: config.oidcClientSecret });
+  const idToken = await exchangeCode(discovery, {
+    code,
+    verifier: transaction.verifier,
+    redirectUri: callbackUrl(config),
+    clientId: config.oidcClientId,
+    clientSecret: config.oidcClientSecret,
+  });
   const claims = await verifyIdToken(discovery, idToken, { clientId: config.oidcClientId, nonce: transaction.nonce });
   const decision = checkSignInPolicy(claims, config.allowedEmailDomains, discovery.issuer);
   if (!decision.allowed) {
@@ -141,7 +174,10 @@ async function revoke(env: Env, config: AuthConfig, session: AdminSession, email
   const entries = (await listMembers(env.OAUTH_KV)).filter((entry) => entry.email === member);
   for (const entry of entries) await (await memberAgent(env, entry)).recordAdminAction(session.email, "admin:revoke");
   logAuthorization("refused", `/admin: ${session.email} revoked ${revoked} grant(s) of a member.`, member);
-  return new Response(null, { status: 303, headers: { Location: `/admin?revoked=${encodeURIComponent(member)}`, "Cache-Control": "no-store" } });
+  return new Response(null, {
+    status: 303,
+    headers: { Location: `/admin?revoked=${encodeURIComponent(member)}`, "Cache-Control": "no-store" },
+  });
 }
 
 async function showMembers(env: Env, config: AuthConfig, session: AdminSession, revoked: string | null): Promise<Response> {
@@ -153,7 +189,9 @@ async function showMembers(env: Env, config: AuthConfig, session: AdminSession, 
     rows.push({
       email: entry.email,
       ...activity,
-      grants: await Promise.all(grants.map(async (grant) => ({ client: await clientName(oauth, grant.clientId), createdAt: grant.createdAt }))),
+      grants: await Promise.all(
+        grants.map(async (grant) => ({ client: await clientName(oauth, grant.clientId), createdAt: grant.createdAt })),
+      ),
     });
   }
   const guard = env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!));
@@ -207,7 +245,13 @@ function adminPage(body: string): Response {
 }
 
 function download(body: string, type: string, filename: string): Response {
-  return new Response(body, { headers: { "Content-Type": `${type}; charset=utf-8`, "Content-Disposition": `attachment; filename="${filename}"`, "Cache-Control": "no-store" } });
+  return new Response(body, {
+    headers: {
+      "Content-Type": `${type}; charset=utf-8`,
+      "Content-Disposition": `attachment; filename="${filename}"`,
+      "Cache-Control": "no-store",
+    },
+  });
 }
 
 function validDate(value: string | null): string | undefined {
@@ -268,6 +312,12 @@ async function unseal<T>(token: string | undefined, config: AuthConfig): Promise
 
 /** The cookies' key, derived from OIDC_CLIENT_SECRET (one secret fewer to manage; rotating it signs every administrator out). */
 async function cookieKey(config: AuthConfig): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(config.oidcClientSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(config.oidcClientSecret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("plausible-mcp admin session cookies")));
 }

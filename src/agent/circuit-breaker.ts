@@ -67,9 +67,4 @@ export class CircuitBreaker {
     }
     return now < this.#openUntilMs ? Math.ceil((this.#openUntilMs - now) / 1000) : 0;
   }
-
-  /** The cooling-off period, for messages that explain what happens after more failures. */
-  get coolingOffSeconds(): number {
-    return this.settings.coolingOffSeconds;
-  }
 }

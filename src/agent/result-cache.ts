@@ -6,12 +6,21 @@ export interface CacheLimits {
   maxBytes: number;
 }
 
+type Totals = {
+  entries: number;
+  bytes: number;
+};
+
 /**
  * Plausible answers by request, in the agent's SQLite. Bounded by entry count
- * and total bytes; the oldest entries go first. Synchronous, like the bucket,
- * so a lookup and the decision that follows it see the same state.
+ * and total bytes; expired entries go first, then the oldest. Synchronous, like
+ * the bucket, so a lookup and the decision that follows it see the same state.
+ * The totals are counted once per instance and then kept in step with each write
+ * (this class is the only writer), so an insert costs no scan of the table.
  */
 export class ResultCache {
+  #totals?: Totals;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly limits: CacheLimits,
@@ -21,7 +30,7 @@ export class ResultCache {
     const row = this.sql.exec<{ body: string; expires_ms: number }>("SELECT body, expires_ms FROM result_cache WHERE cache_key = ?", key).toArray()[0];
     if (!row) return undefined;
     if (row.expires_ms <= now) {
-      this.sql.exec("DELETE FROM result_cache WHERE cache_key = ?", key);
+      this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE cache_key = ? RETURNING bytes", key).toArray());
       return undefined;
     }
     return JSON.parse(row.body);
@@ -32,6 +41,8 @@ export class ResultCache {
     const body = JSON.stringify(value);
     const bytes = new TextEncoder().encode(body).byteLength;
     if (bytes > MAX_ENTRY_BYTES || bytes > this.limits.maxBytes) return;
+    const totals = this.size();
+    const replaced = this.sql.exec<{ bytes: number }>("SELECT bytes FROM result_cache WHERE cache_key = ?", key).toArray()[0];
     this.sql.exec(
       "INSERT OR REPLACE INTO result_cache (cache_key, body, bytes, stored_ms, expires_ms) VALUES (?, ?, ?, ?, ?)",
       key,
@@ -40,21 +51,34 @@ export class ResultCache {
       now,
       now + ttlSeconds * 1000,
     );
-    this.evict(now);
+    totals.entries += replaced ? 0 : 1;
+    totals.bytes += bytes - (replaced?.bytes ?? 0);
+    if (this.#overLimits()) this.#evict(now);
   }
 
-  size(): { entries: number; bytes: number } {
-    return this.sql.exec<{ entries: number; bytes: number }>("SELECT COUNT(*) AS entries, COALESCE(SUM(bytes), 0) AS bytes FROM result_cache").one();
+  size(): Totals {
+    this.#totals ??= this.sql.exec<Totals>("SELECT COUNT(*) AS entries, COALESCE(SUM(bytes), 0) AS bytes FROM result_cache").one();
+    return this.#totals;
   }
 
-  private evict(now: number): void {
-    this.sql.exec("DELETE FROM result_cache WHERE expires_ms <= ?", now);
-    let { entries, bytes } = this.size();
-    while (entries > this.limits.maxEntries || bytes > this.limits.maxBytes) {
-      const oldest = this.sql.exec<{ cache_key: string; bytes: number }>("SELECT cache_key, bytes FROM result_cache ORDER BY stored_ms, rowid LIMIT 1").one();
-      this.sql.exec("DELETE FROM result_cache WHERE cache_key = ?", oldest.cache_key);
-      entries -= 1;
-      bytes -= oldest.bytes;
+  #overLimits(): boolean {
+    const { entries, bytes } = this.size();
+    return entries > this.limits.maxEntries || bytes > this.limits.maxBytes;
+  }
+
+  #forget(removed: Array<{ bytes: number }>): void {
+    const totals = this.size();
+    for (const row of removed) {
+      totals.entries -= 1;
+      totals.bytes -= row.bytes;
+    }
+  }
+
+  #evict(now: number): void {
+    this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE expires_ms <= ? RETURNING bytes", now).toArray());
+    while (this.#overLimits()) {
+      const oldest = this.sql.exec<{ cache_key: string }>("SELECT cache_key FROM result_cache ORDER BY stored_ms, rowid LIMIT 1").one();
+      this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE cache_key = ? RETURNING bytes", oldest.cache_key).toArray());
     }
   }
 }

@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { CircuitBreaker } from "./circuit-breaker";
-import { sha256Hex } from "./hash";
+import { sha256Hex } from "../shared/hash";
 import { HourlyCount } from "./hourly-count";
 import { applyMigrations, SHARED_KEY_GUARD_MIGRATIONS } from "./migrations";
-import { readUsageConfig, type UsageConfig } from "./usage-config";
+import { readUsageConfig, type UsageConfig } from "../shared/config";
 import type { UsageFailure } from "./usage-outcome";
 
 /** What became of one Plausible call made with the shared key. */

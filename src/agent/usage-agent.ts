@@ -9,19 +9,19 @@ import {
   PlausibleUnavailableError,
   type PlausibleRequest,
 } from "../plausible";
-import { AuditLog, auditRetentionDays, type MemberActivity } from "../observability/audit-log";
+import { AuditLog, type MemberActivity } from "../observability/audit-log";
 import type { AuditRecord } from "../observability/audit-record";
 import type { CallAttribution } from "../observability/tool-call";
 import { cacheTtlSeconds } from "./cache-policy";
 import { CircuitBreaker } from "./circuit-breaker";
-import { sha256Hex } from "./hash";
+import { sha256Hex } from "../shared/hash";
 import { HourlyCount } from "./hourly-count";
 import { IdleExpiry } from "./idle-expiry";
 import { applyMigrations } from "./migrations";
 import { ResultCache } from "./result-cache";
 import { sharedKeyGuardName, type SharedKeyGuard, type UpstreamReport } from "./shared-key-guard";
 import { TokenBucket } from "./token-bucket";
-import { readUsageConfig, type UsageConfig } from "./usage-config";
+import { readUsageConfig, type UsageConfig } from "../shared/config";
 import { CircuitOpenError, fromFailure, RateLimitedError, SharedQuotaError, toFailure, UpstreamUnavailableError, type UsageFailure, type UsageOutcome } from "./usage-outcome";
 
 // Audit records are removed within this long after they pass the retention period.
@@ -66,7 +66,7 @@ export class UsageAgent extends Agent<Env> {
     this.#bucket = new TokenBucket(ctx.storage.sql, this.#config.burst, this.#config.refillPerMinute);
     this.#cache = new ResultCache(ctx.storage.sql, { maxEntries: this.#config.cacheMaxEntries, maxBytes: this.#config.cacheMaxBytes });
     this.#circuit = new CircuitBreaker(this.#config.circuit);
-    this.#audit = new AuditLog(ctx.storage.sql, auditRetentionDays(env as unknown as Record<string, unknown>));
+    this.#audit = new AuditLog(ctx.storage.sql, this.#config.auditRetentionDays);
     this.#memberHours = new HourlyCount(ctx.storage.sql, "member_hour");
     this.#expiry = new IdleExpiry(this, this.#config.idleSeconds, {
       read: () => this.sql<{ last_call_ms: number }>`SELECT last_call_ms FROM agent_activity WHERE id = 1`[0]?.last_call_ms,

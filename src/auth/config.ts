@@ -1,4 +1,5 @@
 import { isSecureOrLoopbackUrl } from "../http/loopback";
+import { positiveInteger, SettingError } from "../shared/config";
 import type { SignInRateLimits } from "./rate-limiter";
 
 /** Secrets come from `wrangler secret put` / .dev.vars, so the generated Env type does not list them. */
@@ -52,12 +53,14 @@ export function readAuthConfig(env: Env): AuthConfigResult {
   if (allowedEmailDomains.length === 0) {
     return missing("ALLOWED_EMAIL_DOMAINS", "lists no domain, so nobody could sign in");
   }
-  const accessTokenTtlSeconds = parseSeconds(env.ACCESS_TOKEN_TTL_SECONDS, 3600);
-  if (accessTokenTtlSeconds === undefined) return missing("ACCESS_TOKEN_TTL_SECONDS", "must be an integer of at least 60");
-  const refreshTokenTtlSeconds = parseSeconds(env.REFRESH_TOKEN_TTL_SECONDS, 86400);
-  if (refreshTokenTtlSeconds === undefined) return missing("REFRESH_TOKEN_TTL_SECONDS", "must be an integer of at least 60");
-  const rateLimits = readSignInRateLimits(env);
-  if ("setting" in rateLimits) return missing(rateLimits.setting, "must be a positive integer");
+  let numbers;
+  try {
+    numbers = readAuthNumbers(env);
+  } catch (error) {
+    if (error instanceof SettingError) return missing(error.setting, error.reason);
+    throw error;
+  }
+  const { accessTokenTtlSeconds, refreshTokenTtlSeconds, signInPerAddress, tokenPerClient, tokenPerAddress } = numbers;
 
   return {
     ok: true,
@@ -73,37 +76,31 @@ export function readAuthConfig(env: Env): AuthConfigResult {
       accessTokenTtlSeconds,
       refreshTokenTtlSeconds,
       clientIdMetadataDocuments: env.CLIENT_ID_METADATA_DOCUMENTS === "true",
-      rateLimits,
+      rateLimits: { signInPerAddress, tokenPerClient, tokenPerAddress },
     },
   };
 }
 
 export const PUBLIC_URL_RULE = "must be the deployment's origin, https (http only on a loopback host), without a path";
 
-/** PUBLIC_URL when it is a valid origin for the OAuth connectors (see PUBLIC_URL_RULE). */
+/** PUBLIC_URL when it is a valid origin for the OAuth connectors (/internal, /connect). */
 export function readPublicUrl(env: Env): URL | undefined {
   const publicUrl = parseUrl(env.PUBLIC_URL);
   if (!publicUrl || !isSecureOrLoopbackUrl(publicUrl) || publicUrl.pathname !== "/" || publicUrl.search || publicUrl.hash) return undefined;
   return publicUrl;
 }
 
-/** The sign-in rate limits of both OAuth connectors, or the setting that is not a positive integer. */
-export function readSignInRateLimits(env: Env): SignInRateLimits | { setting: string } {
-  const signInPerAddress = parsePositiveInteger(env.AUTH_RATE_LIMIT_PER_MINUTE, 30);
-  if (signInPerAddress === undefined) return { setting: "AUTH_RATE_LIMIT_PER_MINUTE" };
-  const tokenPerClient = parsePositiveInteger(env.TOKEN_RATE_LIMIT_PER_CLIENT, 60);
-  if (tokenPerClient === undefined) return { setting: "TOKEN_RATE_LIMIT_PER_CLIENT" };
-  const tokenPerAddress = parsePositiveInteger(env.TOKEN_RATE_LIMIT_PER_ADDRESS, 600);
-  if (tokenPerAddress === undefined) return { setting: "TOKEN_RATE_LIMIT_PER_ADDRESS" };
-  return { signInPerAddress, tokenPerClient, tokenPerAddress };
-}
-
-/** The 503 every affected endpoint answers while the configuration is incomplete. */
-export function configurationErrorResponse(setting: string): Response {
-  return Response.json(
-    { error: "server_error", error_description: setting },
-    { status: 503, headers: { "Cache-Control": "no-store" } },
-  );
+/** The numeric settings of both OAuth connectors, read with the policy of every setting (src/shared/config.ts). */
+export function readAuthNumbers(env: Env) {
+  const vars = env as unknown as Record<string, unknown>;
+  return {
+    // KV cannot expire anything sooner than 60 seconds, so the provider refuses shorter lifetimes.
+    accessTokenTtlSeconds: positiveInteger(vars, "ACCESS_TOKEN_TTL_SECONDS", 3600, 60),
+    refreshTokenTtlSeconds: positiveInteger(vars, "REFRESH_TOKEN_TTL_SECONDS", 86400, 60),
+    signInPerAddress: positiveInteger(vars, "AUTH_RATE_LIMIT_PER_MINUTE", 30),
+    tokenPerClient: positiveInteger(vars, "TOKEN_RATE_LIMIT_PER_CLIENT", 60),
+    tokenPerAddress: positiveInteger(vars, "TOKEN_RATE_LIMIT_PER_ADDRESS", 600),
+  };
 }
 
 function missing(setting: string, reason: string): AuthConfigResult {
@@ -125,15 +122,4 @@ export function parseDomains(value: string | undefined): string[] {
     .split(",")
     .map((domain) => domain.trim().replace(/^@/, "").toLowerCase())
     .filter(Boolean);
-}
-
-export function parseSeconds(value: string | undefined, fallback: number): number | undefined {
-  const seconds = parsePositiveInteger(value, fallback);
-  // KV cannot expire anything sooner than 60 seconds, so the provider refuses shorter lifetimes.
-  return seconds !== undefined && seconds >= 60 ? seconds : undefined;
-}
-
-function parsePositiveInteger(value: string | undefined, fallback: number): number | undefined {
-  if (value === undefined || value.trim() === "") return fallback;
-  return /^\d+$/.test(value.trim()) && Number(value) > 0 ? Number(value) : undefined;
 }

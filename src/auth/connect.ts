@@ -6,9 +6,10 @@ import {
   type ConsentDescription,
   type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
-import { sha256Hex } from "../agent/hash";
+import { configurationErrorResponse, SettingError } from "../shared/config";
+import { sha256Hex } from "../shared/hash";
 import { logAuthorization } from "../observability/structured-log";
-import { configurationErrorResponse, parseSeconds, readPublicUrl, readSignInRateLimits, PUBLIC_URL_RULE } from "./config";
+import { PUBLIC_URL_RULE, readAuthNumbers, readPublicUrl } from "./config";
 import { escapeHtml, htmlDocument, htmlResponse, refusalPage } from "./consent-page";
 import { renderError } from "./handler";
 import { rateLimitSignIn, type SignInRateLimits } from "./rate-limiter";
@@ -66,7 +67,8 @@ export type ConnectConfigResult = { ok: true; config: ConnectConfig } | { ok: fa
 
 /** Unlike /internal, /connect needs no sign-in provider and no shared key: KV, PUBLIC_URL and the rate limiter. */
 export function readConnectConfig(env: Env): ConnectConfigResult {
-  if (!(env as { OAUTH_KV?: KVNamespace }).OAUTH_KV) return { ok: false, setting: "OAUTH_KV", reason: "the KV namespace binding is not configured" };
+  if (!(env as { OAUTH_KV?: KVNamespace }).OAUTH_KV)
+    return { ok: false, setting: "OAUTH_KV", reason: "the KV namespace binding is not configured" };
   if (!(env as { AUTH_RATE_LIMITER?: unknown }).AUTH_RATE_LIMITER) {
     return { ok: false, setting: "AUTH_RATE_LIMITER", reason: "the Durable Object binding is not configured" };
   }
@@ -75,14 +77,25 @@ export function readConnectConfig(env: Env): ConnectConfigResult {
   }
   const publicUrl = readPublicUrl(env);
   if (!publicUrl) return { ok: false, setting: "PUBLIC_URL", reason: PUBLIC_URL_RULE };
-  const accessTokenTtlSeconds = parseSeconds(env.ACCESS_TOKEN_TTL_SECONDS, 3600);
-  if (accessTokenTtlSeconds === undefined) return { ok: false, setting: "ACCESS_TOKEN_TTL_SECONDS", reason: "must be an integer of at least 60" };
-  const rateLimits = readSignInRateLimits(env);
-  if ("setting" in rateLimits) return { ok: false, setting: rateLimits.setting, reason: "must be a positive integer" };
+  let numbers;
+  try {
+    numbers = readAuthNumbers(env);
+  } catch (error) {
+    if (error instanceof SettingError) return { ok: false, setting: error.setting, reason: error.reason };
+    throw error;
+  }
+  const { accessTokenTtlSeconds, signInPerAddress, tokenPerClient, tokenPerAddress } = numbers;
+  const rateLimits: SignInRateLimits = { signInPerAddress, tokenPerClient, tokenPerAddress };
   const url = publicUrl.origin + CONNECT_PATH;
   return {
     ok: true,
-    config: { issuer: url, resource: url, accessTokenTtlSeconds, clientIdMetadataDocuments: env.CLIENT_ID_METADATA_DOCUMENTS === "true", rateLimits },
+    config: {
+      issuer: url,
+      resource: url,
+      accessTokenTtlSeconds,
+      clientIdMetadataDocuments: env.CLIENT_ID_METADATA_DOCUMENTS === "true",
+      rateLimits,
+    },
   };
 }
 
@@ -123,7 +136,8 @@ function serversFor(config: ConnectConfig, services: ConnectServices): ConnectSe
     cookiePrefix: "__Host-connect-",
     clientRegistrationCallback: ({ clientMetadata }) => {
       const name = clientMetadata.client_name;
-      if (typeof name === "string" && CONTROL_CHARACTERS.test(name)) return { description: "client_name must not contain control characters" };
+      if (typeof name === "string" && CONTROL_CHARACTERS.test(name))
+        return { description: "client_name must not contain control characters" };
     },
     onError: ({ code, status, internal }) => {
       console.warn(`[connect] OAuth error ${status} ${code}: ${internal.category}/${internal.reason}`);
@@ -187,7 +201,13 @@ async function showKeyPage(request: Request, oauth: OAuthHelpers): Promise<Respo
 }
 
 /** The page with a fresh consent handle; `refusal` is why the last key was not accepted. */
-async function keyPage(authRequest: AuthRequest, oauth: OAuthHelpers, status: 200 | 400, refusal?: string, headers = new Headers()): Promise<Response> {
+async function keyPage(
+  authRequest: AuthRequest,
+  oauth: OAuthHelpers,
+  status: 200 | 400,
+  refusal?: string,
+  headers = new Headers(),
+): Promise<Response> {
   const details = await oauth.describeConsent(authRequest);
   const consent = await oauth.beginConsent(authRequest);
   for (const [name, value] of consent.headers) headers.append(name, value);
@@ -226,10 +246,18 @@ async function submitKey(request: Request, env: Env, oauth: OAuthHelpers, servic
 
 function renderKeyPage(details: ConsentDescription, handle: string, refusal?: string): string {
   const name = escapeHtml(details.clientName);
-  const origin = details.clientDomain ? `Published by <strong>${escapeHtml(details.clientDomain)}</strong>.` : "This app registered itself; its name is not verified.";
-  const loopback = details.redirectIsLoopback ? "<p><strong>This sends access to an app on your computer.</strong> Continue only if you just started connecting it.</p>" : "";
-  const error = refusal ? `<p role="alert" style="color:#b00020"><strong>This key was not accepted:</strong> ${escapeHtml(refusal)}</p>` : "";
-  return htmlDocument(`Connect ${name} to Plausible Analytics`, `<h1>Connect ${name} to your Plausible Analytics</h1>
+  const origin = details.clientDomain
+    ? `Published by <strong>${escapeHtml(details.clientDomain)}</strong>.`
+    : "This app registered itself; its name is not verified.";
+  const loopback = details.redirectIsLoopback
+    ? "<p><strong>This sends access to an app on your computer.</strong> Continue only if you just started connecting it.</p>"
+    : "";
+  const error = refusal
+    ? `<p role="alert" style="color:#b00020"><strong>This key was not accepted:</strong> ${escapeHtml(refusal)}</p>`
+    : "";
+  return htmlDocument(
+    `Connect ${name} to Plausible Analytics`,
+    `<h1>Connect ${name} to your Plausible Analytics</h1>
 <p>${origin} Access will be sent to <strong>${escapeHtml(details.redirectHost)}</strong>.</p>
 ${loopback}<p>Paste a Plausible Stats API key (Plausible: <em>Account settings &gt; API keys</em>). ${name} will read your sites' statistics with it; nothing is changed.
 The key is checked with Plausible once, then kept only inside this connection, encrypted; disconnecting the app deletes it.</p>
@@ -238,7 +266,8 @@ ${error}<form method="post" action="${AUTHORIZE_PATH}">
 <p><label>Plausible API key<br><input type="password" name="${API_KEY_FIELD}" autocomplete="off" required size="48"></label></p>
 <button type="submit" name="decision" value="connect">Connect</button>
 <button type="submit" name="decision" value="cancel" formnovalidate>Cancel</button>
-</form>`);
+</form>`,
+  );
 }
 
 function redirect(location: string): Response {

@@ -1,28 +1,17 @@
-import { INTERNAL_PATH, configurationErrorResponse, readAuthConfig } from "./config";
+import { configurationErrorResponse } from "../shared/config";
+import { readAuthConfig } from "./config";
 import { providerFor, type InternalMcpHandler } from "./provider";
 import { rateLimitSignIn } from "./rate-limiter";
 
 export { AuthRateLimiter } from "./rate-limiter";
-export type { IdentityProps } from "./handler";
 export type { InternalMcpHandler } from "./provider";
 
 const RATE_LIMITED_PATHS = new Set(["/authorize", "/token", "/register"]);
-const SIGN_IN_PATHS = new Set([...RATE_LIMITED_PATHS, "/callback"]);
-
-/** Whether the connector (OAuth endpoints, discovery, /internal) answers this path. */
-function isOAuthPath(pathname: string): boolean {
-  return (
-    pathname === INTERNAL_PATH ||
-    pathname.startsWith(INTERNAL_PATH + "/") ||
-    SIGN_IN_PATHS.has(pathname) ||
-    pathname.startsWith("/.well-known/")
-  );
-}
 
 /**
  * The /internal connector: OAuth discovery, registration, consent and sign-in, tokens, and the
- * MCP endpoint behind them. Anything else is 404. An incomplete configuration is a 503 naming
- * the missing setting, so the rest of the worker (/mcp, /sse) keeps serving.
+ * MCP endpoint behind them. An incomplete configuration is a 503 naming the missing setting,
+ * so the rest of the worker (/mcp, /sse) keeps serving.
  */
 export async function handleOAuth(
   request: Request,
@@ -31,7 +20,6 @@ export async function handleOAuth(
   internalMcp: InternalMcpHandler,
 ): Promise<Response> {
   const { pathname } = new URL(request.url);
-  if (!isOAuthPath(pathname)) return new Response("Not found", { status: 404 });
   const result = readAuthConfig(env);
   if (!result.ok) {
     console.error(`[auth] ${pathname} is unavailable: ${result.setting} ${result.reason}`);

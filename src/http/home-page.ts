@@ -1,4 +1,4 @@
-import { SERVER_INFO } from "../agent/server-info";
+import { SERVER_INFO } from "../shared/server-identity";
 import { adminEmails } from "../admin/admin";
 import { readAuthConfig } from "../auth/config";
 import { readConnectConfig } from "../auth/connect";
@@ -77,9 +77,21 @@ function homeFacts(request: Request, env: Env): HomeFacts {
   ];
   const key = "<your Plausible API key>";
   const clients: ClientLine[] = [
-    { client: "Claude Code", endpoint: "/mcp", line: `claude mcp add --transport http plausible ${origin}/mcp --header "Authorization: Bearer ${key}"` },
-    { client: "Claude Code", endpoint: "/connect", line: `claude mcp add --transport http plausible ${origin}/connect   # then /mcp in Claude Code to connect` },
-    { client: "Claude.ai, Claude Desktop, Cowork", endpoint: "/connect", line: `Settings > Connectors > Add custom connector > ${origin}/connect` },
+    {
+      client: "Claude Code",
+      endpoint: "/mcp",
+      line: `claude mcp add --transport http plausible ${origin}/mcp --header "Authorization: Bearer ${key}"`,
+    },
+    {
+      client: "Claude Code",
+      endpoint: "/connect",
+      line: `claude mcp add --transport http plausible ${origin}/connect   # then /mcp in Claude Code to connect`,
+    },
+    {
+      client: "Claude.ai, Claude Desktop, Cowork",
+      endpoint: "/connect",
+      line: `Settings > Connectors > Add custom connector > ${origin}/connect`,
+    },
     {
       client: "Cursor (~/.cursor/mcp.json)",
       endpoint: "/mcp",
@@ -93,18 +105,33 @@ function homeFacts(request: Request, env: Env): HomeFacts {
   ];
   if (internal) {
     clients.push(
-      { client: "Claude.ai, Claude Desktop, Cowork (team)", endpoint: "/internal", line: `Settings > Connectors > Add custom connector > ${origin}/internal` },
-      { client: "Claude Code (team)", endpoint: "/internal", line: `claude mcp add --transport http plausible-team ${origin}/internal   # then /mcp in Claude Code to sign in` },
+      {
+        client: "Claude.ai, Claude Desktop, Cowork (team)",
+        endpoint: "/internal",
+        line: `Settings > Connectors > Add custom connector > ${origin}/internal`,
+      },
+      {
+        client: "Claude Code (team)",
+        endpoint: "/internal",
+        line: `claude mcp add --transport http plausible-team ${origin}/internal   # then /mcp in Claude Code to sign in`,
+      },
     );
   }
   // Only lines for endpoints this deployment serves.
   const configured = new Set(endpoints.filter((endpoint) => endpoint.configured).map((endpoint) => endpoint.path));
-  return { name: SERVER_INFO.name, version: SERVER_INFO.version, description: DESCRIPTION, endpoints, clients: clients.filter((client) => configured.has(client.endpoint)) };
+  return {
+    name: SERVER_INFO.name,
+    version: SERVER_INFO.version,
+    description: DESCRIPTION,
+    endpoints,
+    clients: clients.filter((client) => configured.has(client.endpoint)),
+  };
 }
 
 /** GET / (and HEAD): the page, or JSON when the client asks for it. */
 export function serveHomePage(request: Request, env: Env): Response {
-  if (request.method !== "GET" && request.method !== "HEAD") return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, HEAD" } });
+  if (request.method !== "GET" && request.method !== "HEAD")
+    return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, HEAD" } });
   const facts = homeFacts(request, env);
   if (wantsJson(request)) return Response.json(facts);
   return htmlResponse(renderHomePage(facts), 200);
@@ -123,7 +150,10 @@ function renderHomePage(facts: HomeFacts): string {
     )
     .join("\n");
   const lines = facts.clients
-    .map((client) => `<h3>${escapeHtml(client.client)} <small>(${escapeHtml(client.endpoint)})</small></h3>\n<pre><code>${escapeHtml(client.line)}</code></pre>`)
+    .map(
+      (client) =>
+        `<h3>${escapeHtml(client.client)} <small>(${escapeHtml(client.endpoint)})</small></h3>\n<pre><code>${escapeHtml(client.line)}</code></pre>`,
+    )
     .join("\n");
   return `<!doctype html>
 <html lang="en">

@@ -1,4 +1,4 @@
-import { sha256Hex } from "../agent/hash";
+import { sha256Hex } from "../shared/hash";
 import { canonicalJson, type PlausibleRequest } from "../plausible";
 import { toAuditRecord, type AuditRecord, type AuditRow } from "./audit-record";
 
@@ -10,15 +10,6 @@ export interface MemberActivity {
   lastUseMs: number | null;
   callsThisHour: number;
   callsToday: number;
-}
-
-/** How many days audit records are kept (`AUDIT_RETENTION_DAYS`, default 90). */
-export function auditRetentionDays(env: Partial<Record<string, unknown>>): number {
-  const raw = typeof env.AUDIT_RETENTION_DAYS === "string" ? env.AUDIT_RETENTION_DAYS.trim() : "";
-  if (raw === "") return 90;
-  const days = Number(raw);
-  if (!Number.isInteger(days) || days <= 0) throw new Error(`AUDIT_RETENTION_DAYS must be a positive whole number of days, got "${raw}"`);
-  return days;
 }
 
 /**

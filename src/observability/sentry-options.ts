@@ -1,5 +1,5 @@
 import type { CloudflareOptions } from "@sentry/cloudflare";
-import { SERVER_INFO } from "../agent/server-info";
+import { SERVER_INFO } from "../shared/server-identity";
 import { scrubBreadcrumb, scrubEvent, scrubSpan } from "./redact";
 
 /** Set with `wrangler secret put SENTRY_DSN`; without it nothing is sent anywhere. */

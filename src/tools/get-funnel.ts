@@ -57,7 +57,12 @@ export const getFunnelTool = defineTool({
       from_previous_percent: index === 0 ? null : percent(counts[index]!, counts[index - 1]),
       from_first_percent: percent(counts[index]!, counts[0]),
     }));
-    const drops = steps.slice(1).map((step, index) => ({ from: steps[index]!.step, to: step.step, lost_visitors: steps[index]!.visitors - step.visitors, lost_percent: step.from_previous_percent === null ? null : Math.round((100 - step.from_previous_percent) * 10) / 10 }));
+    const drops = steps.slice(1).map((step, index) => ({
+      from: steps[index]!.step,
+      to: step.step,
+      lost_visitors: steps[index]!.visitors - step.visitors,
+      lost_percent: step.from_previous_percent === null ? null : Math.round((100 - step.from_previous_percent) * 10) / 10,
+    }));
     const biggest = drops.reduce((worst, drop) => (drop.lost_visitors > worst.lost_visitors ? drop : worst));
     const echo = queryEcho(answers[0], narrowing);
     return {

@@ -7,6 +7,7 @@ import { getFunnelTool } from "./get-funnel";
 import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
 import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
+export { listedJsonSchema } from "./json-schema-memo";
 import { listCustomPropsTool } from "./list-custom-props";
 import { listGoalsTool } from "./list-goals";
 import { listSitesTool } from "./list-sites";
@@ -16,7 +17,7 @@ import type { ToolDefinition } from "./types";
 
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
-export { DEFAULT_MAX_RESULT_CHARS, ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
+export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
 
 export const TOOLS: readonly ToolDefinition[] = [
   getAggregateTool,

@@ -1,3 +1,16 @@
+/** Plausible's date-range rules that models most often get wrong; also part of the query-language reference resource. */
+export const DATE_RULES = `- "Nd" (e.g. "7d", "28d") is the last N FULL days ending yesterday; today is excluded. "day" is today so far; "month" and "year" are the current ones; "6mo"/"12mo"/"Nmo" are full calendar months. All of them resolve in the site's timezone, and results report the dates covered (date_range_resolved).
+- Specific days are an inclusive pair ["YYYY-MM-DD", "YYYY-MM-DD"] in the site's timezone.`;
+
+/** Which metrics mean what and which combinations Plausible refuses. */
+export const METRIC_RULES = `- visitors = unique people; visits = sessions; pageviews = page loads; events = pageviews + custom events.
+- bounce_rate, visit_duration and views_per_visit are session metrics: they cannot be broken down by event dimensions other than event:page, and views_per_visit takes no dimensions at all.
+- conversion_rate needs a goal (the goal argument, an event:goal filter or dimension); it is the % of all visitors who converted.
+- time_on_page and scroll_depth need event:page (a page argument, filter or dimension).
+- pageviews and events cannot be combined with visit:entry_page or visit:exit_page.`;
+
+export const DIMENSION_RULES = `event:page, event:goal, event:props:<name> (custom properties), visit:source, visit:channel, visit:referrer, visit:utm_*, visit:device, visit:browser, visit:os, visit:country (2-letter code; visit:country_name holds names), visit:city_name (visit:city holds numeric GeoName ids), visit:entry_page, visit:exit_page; time dimensions exist only in timeseries and query.`;
+
 /** Server instructions: which tool answers which question, and the rules of Plausible's query language that models most often get wrong. */
 export const SERVER_INSTRUCTIONS = `Plausible Analytics, read-only.
 
@@ -10,16 +23,11 @@ Analysis, one call each, where the raw tools would take many calls and still mis
 - compare_periods answers "is this week's dip real or noise?": its p-value and significant flag say whether the change exceeds day-to-day variation.
 
 Dates:
-- "Nd" (e.g. "7d", "28d") is the last N FULL days ending yesterday; today is excluded. "day" is today so far; "month" and "year" are the current ones; "6mo"/"12mo"/"Nmo" are full calendar months. All of them resolve in the site's timezone, and results report the dates covered (date_range_resolved).
-- Specific days are an inclusive pair ["YYYY-MM-DD", "YYYY-MM-DD"] in the site's timezone.
+${DATE_RULES}
 
 Metrics:
-- visitors = unique people; visits = sessions; pageviews = page loads; events = pageviews + custom events.
-- bounce_rate, visit_duration and views_per_visit are session metrics: they cannot be broken down by event dimensions other than event:page, and views_per_visit takes no dimensions at all.
-- conversion_rate needs a goal (the goal argument, an event:goal filter or dimension); it is the % of all visitors who converted.
-- time_on_page and scroll_depth need event:page (a page argument, filter or dimension).
-- pageviews and events cannot be combined with visit:entry_page or visit:exit_page.
+${METRIC_RULES}
 
-Dimensions: event:page, event:goal, event:props:<name> (custom properties), visit:source, visit:channel, visit:referrer, visit:utm_*, visit:device, visit:browser, visit:os, visit:country (2-letter code; visit:country_name holds names), visit:city_name (visit:city holds numeric GeoName ids), visit:entry_page, visit:exit_page; time dimensions exist only in timeseries and query.
+Dimensions: ${DIMENSION_RULES}
 
 A failed call's error names the argument to change. A result cut to fit (truncated: true) says which rows it holds and how to narrow the question. Without a site_id the server's default site is used; when there is none, the error says so and the user knows which site they mean.`;

@@ -34,3 +34,12 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * A schema as MCP lists it: JSON Schema 2020-12 (MCP's default dialect), an object at the root;
+ * what SDK v2 lists, from the same memo.
+ */
+export function listedJsonSchema(schema: z.ZodType, io: Io): Record<string, unknown> {
+  const converted = (schema["~standard"] as unknown as { jsonSchema: Record<Io, Convert> }).jsonSchema[io]({ target: "draft-2020-12" });
+  return converted.type === undefined ? { type: "object", ...converted } : converted;
+}

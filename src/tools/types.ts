@@ -12,12 +12,9 @@ export interface ToolContext {
   plausible(requests: PlausibleRequest[]): Promise<unknown[]>;
   /** The site to use when a call names none (`PLAUSIBLE_DEFAULT_SITE_ID`). */
   defaultSiteId?: string;
-  /** The most characters one result may take, text and structured content together (`MAX_RESULT_CHARS`); default DEFAULT_MAX_RESULT_CHARS. */
-  maxResultChars?: number;
+  /** The most characters one result may take, text and structured content together (`MAX_RESULT_CHARS`). */
+  maxResultChars: number;
 }
-
-/** Clients refuse or cut larger tool results (Claude's apps near 150,000 characters, Claude Code about 25,000 tokens). */
-export const DEFAULT_MAX_RESULT_CHARS = 100_000;
 
 export interface ToolOutput<Structured> {
   structured: Structured;

@@ -71,12 +71,16 @@ describe("/admin access", () => {
     const location = new URL(start.headers.get("Location")!);
     expect(location.origin).toBe(new URL(issuer.issuer).origin);
     expect(location.searchParams.get("redirect_uri")).toBe(`${BASE}/admin/callback`);
-    expect(start.headers.getSetCookie().join("\n")).toMatch(/^__Host-plausible-mcp-admin-sign-in=[^;]+; Path=\/; Secure; HttpOnly; SameSite=Lax/m);
+    expect(start.headers.getSetCookie().join("\n")).toMatch(
+      /^__Host-plausible-mcp-admin-sign-in=[^;]+; Path=\/; Secure; HttpOnly; SameSite=Lax/m,
+    );
   });
 
   it("gives an administrator a short-lived __Host- session and the members page, never framed", async () => {
     const { browser, callback } = await signInToAdmin(ADMIN);
-    expect(callback.headers.getSetCookie().join("\n")).toMatch(/__Host-plausible-mcp-admin=[^;]+; Path=\/; Secure; HttpOnly; SameSite=Lax; Max-Age=1800/);
+    expect(callback.headers.getSetCookie().join("\n")).toMatch(
+      /__Host-plausible-mcp-admin=[^;]+; Path=\/; Secure; HttpOnly; SameSite=Lax; Max-Age=1800/,
+    );
     const page = await browser.fetch(`${BASE}/admin`);
     expect(page.status).toBe(200);
     expect(page.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
@@ -141,7 +145,10 @@ describe("/admin members and revocation", () => {
     await expect(member.session.listTools()).rejects.toThrow();
 
     const audit = await (await admin.fetch(`${BASE}/admin/audit?member=ada@example.com&format=jsonl`)).text();
-    const records = audit.trim().split("\n").map((line) => JSON.parse(line) as Record<string, string>);
+    const records = audit
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, string>);
     expect(records.map((record) => [record.member, record.email, record.tool])).toEqual([
       ["ada@example.com", "ada@example.com", "get_aggregate"],
       ["ada@example.com", ADMIN, "admin:revoke"],
@@ -183,7 +190,9 @@ describe("/admin audit", () => {
     expect(lines[0]).toBe("at,member,email,tool,site_id,query_hash");
     expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z,kay@example.com,kay@example.com,get_aggregate,example.com,[0-9a-f]{64}$/);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const none = await (await admin.fetch(`${BASE}/admin/audit?from=${yesterday}&to=${yesterday}&member=kay@example.com&format=jsonl`)).text();
+    const none = await (
+      await admin.fetch(`${BASE}/admin/audit?from=${yesterday}&to=${yesterday}&member=kay@example.com&format=jsonl`)
+    ).text();
     expect(none).toBe("");
   });
 });

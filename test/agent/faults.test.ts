@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { getAgentByName } from "agents";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/agent/hash";
-import { describeToolError } from "../../src/agent/tool-errors";
+import { sha256Hex } from "../../src/shared/hash";
+import { describeToolError } from "../../src/mcp/tool-errors";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { fromFailure, type UsageOutcome } from "../../src/agent/usage-outcome";
 import type { PlausibleRequest } from "../../src/plausible";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/agent/hash";
+import { sha256Hex } from "../../src/shared/hash";
 import { applyMigrations, MIGRATIONS } from "../../src/agent/migrations";
 import { usageAgentName, type UsageAgent } from "../../src/agent/usage-agent";
 import type { UsageOutcome } from "../../src/agent/usage-outcome";
@@ -162,6 +162,26 @@ describe("result cache", () => {
     expect(size.oldest).toBeUndefined();
   });
 
+  it("evicts expired entries before fresh ones, and keeps its totals through replacements and expiries", async () => {
+    const { stub } = await freshAgent();
+    const result = await runInDurableObject(stub, async (_agent: UsageAgent, state) => {
+      const { ResultCache } = await import("../../src/agent/result-cache");
+      const cache = new ResultCache(state.storage.sql, { maxEntries: 2, maxBytes: 1_000_000 });
+      cache.set("short", "s", 1, 1_000);
+      cache.set("long", "l", 60, 1_001);
+      cache.set("long", "longer", 60, 1_002);
+      const afterReplace = { ...cache.size() };
+      cache.set("new", "n", 60, 5_000);
+      const counted = state.storage.sql.exec<{ entries: number; bytes: number }>("SELECT COUNT(*) AS entries, SUM(bytes) AS bytes FROM result_cache").one();
+      return { afterReplace, size: { ...cache.size() }, counted, long: cache.get("long", 5_000), short: cache.get("short", 5_000) };
+    });
+    expect(result.afterReplace).toEqual({ entries: 2, bytes: 3 + 8 });
+    expect(result.size).toEqual(result.counted);
+    expect(result.size.entries).toBe(2);
+    expect(result.long).toBe("longer");
+    expect(result.short).toBeUndefined();
+  });
+
   it("evicts past the byte cap and never stores an entry larger than it", async () => {
     const { stub } = await freshAgent();
     const result = await runInDurableObject(stub, async (_agent: UsageAgent, state) => {
@@ -186,6 +206,14 @@ describe("key binding and lifetime", () => {
     const outcome = (await stub.run([query("x.example.com")], "someone-elses-key")) as UsageOutcome;
     expect(outcome).toMatchObject({ ok: false, failure: { kind: "config" } });
     expect(plausible.requests).toHaveLength(0);
+  });
+
+  it("still refuses another key after its own key has been used (the agent remembers only a key whose digest matched)", async () => {
+    const { stub, run } = await freshAgent();
+    expect(await run([query("own.example.com")])).toMatchObject({ ok: true });
+    const outcome = (await stub.run([query("own.example.com")], "someone-elses-key")) as UsageOutcome;
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: "config" } });
+    expect(plausible.requests).toHaveLength(1);
   });
 
   it("schedules an idle check after a call, and destroys itself once idle", async () => {

@@ -6,7 +6,18 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { installFakePlausible, TEXTS, type FakePlausible } from "../support/fake-plausible";
 import { connectBearer, textOf } from "../support/mcp-clients";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
-import { BASE, Browser, CLIENT_REDIRECT, callInternal, connectedClient, createIssuer, pkce, withToken, type RegisteredClient, type TokenResponse } from "./harness";
+import {
+  BASE,
+  Browser,
+  CLIENT_REDIRECT,
+  callInternal,
+  connectedClient,
+  createIssuer,
+  pkce,
+  withToken,
+  type RegisteredClient,
+  type TokenResponse,
+} from "./harness";
 
 /** /connect: bring your own Plausible key through OAuth (the authorization page asks for it). */
 
@@ -29,7 +40,13 @@ async function registerConnectClient(browser: Browser): Promise<RegisteredClient
   const response = await browser.fetch(`${CONNECT}/register`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ client_name: "Claude", redirect_uris: [CLIENT_REDIRECT], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], response_types: ["code"] }),
+    body: JSON.stringify({
+      client_name: "Claude",
+      redirect_uris: [CLIENT_REDIRECT],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+    }),
   });
   expect(response.status).toBe(201);
   return response.json();
@@ -37,7 +54,15 @@ async function registerConnectClient(browser: Browser): Promise<RegisteredClient
 
 async function authorizePage(browser: Browser, client: RegisteredClient, challenge: string): Promise<Response> {
   const url = new URL(`${CONNECT}/authorize`);
-  const params = { response_type: "code", client_id: client.client_id, redirect_uri: CLIENT_REDIRECT, state: "s-1", code_challenge: challenge, code_challenge_method: "S256", resource: CONNECT };
+  const params = {
+    response_type: "code",
+    client_id: client.client_id,
+    redirect_uri: CLIENT_REDIRECT,
+    state: "s-1",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    resource: CONNECT,
+  };
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return browser.fetch(url);
 }
@@ -57,7 +82,11 @@ function submitKey(browser: Browser, handle: string, apiKey: string, decision = 
 }
 
 function connectToken(browser: Browser, params: Record<string, string>): Promise<Response> {
-  return browser.fetch(`${CONNECT}/token`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params).toString() });
+  return browser.fetch(`${CONNECT}/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(params).toString(),
+  });
 }
 
 /** The whole flow with `apiKey`: a registered client holding /connect tokens. */
@@ -70,12 +99,23 @@ async function connectWithKey(apiKey: string) {
   const redirect = await submitKey(browser, handleOf(await page.text()), apiKey);
   expect(redirect.status).toBe(302);
   const code = new URL(redirect.headers.get("Location")!).searchParams.get("code")!;
-  const tokens = await connectToken(browser, { grant_type: "authorization_code", code, redirect_uri: CLIENT_REDIRECT, client_id: client.client_id, code_verifier: verifier, resource: CONNECT });
+  const tokens = await connectToken(browser, {
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: CLIENT_REDIRECT,
+    client_id: client.client_id,
+    code_verifier: verifier,
+    resource: CONNECT,
+  });
   expect(tokens.status).toBe(200);
   return { browser, client, tokens: (await tokens.json()) as TokenResponse };
 }
 
-async function openConnectSession(browser: Browser, accessToken: string, transport: "streamable-http" | "sse" = "streamable-http"): Promise<Client> {
+async function openConnectSession(
+  browser: Browser,
+  accessToken: string,
+  transport: "streamable-http" | "sse" = "streamable-http",
+): Promise<Client> {
   const client = new Client({ name: "connect-test", version: "1.0.0" });
   const fetch = withToken(browser, accessToken);
   await client.connect(
@@ -89,8 +129,18 @@ async function openConnectSession(browser: Browser, accessToken: string, transpo
 function initialize(browser: Browser, accessToken: string, url = CONNECT, headers: Record<string, string> = {}): Promise<Response> {
   return browser.fetch(url, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: `Bearer ${accessToken}`, ...headers },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "probe", version: "1" } } }),
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+      Authorization: `Bearer ${accessToken}`,
+      ...headers,
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "probe", version: "1" } },
+    }),
   });
 }
 
@@ -103,7 +153,12 @@ describe("/connect discovery", () => {
     expect(resource.status).toBe(200);
     expect(await resource.json()).toMatchObject({ resource: CONNECT, authorization_servers: [CONNECT] });
     const server = await browser.fetch(`${BASE}/.well-known/oauth-authorization-server/connect`);
-    expect(await server.json()).toMatchObject({ issuer: CONNECT, authorization_endpoint: `${CONNECT}/authorize`, token_endpoint: `${CONNECT}/token`, revocation_endpoint: `${CONNECT}/token` });
+    expect(await server.json()).toMatchObject({
+      issuer: CONNECT,
+      authorization_endpoint: `${CONNECT}/authorize`,
+      token_endpoint: `${CONNECT}/token`,
+      revocation_endpoint: `${CONNECT}/token`,
+    });
   });
 
   it("answers an MCP request without a token with a challenge naming its metadata", async () => {
@@ -124,7 +179,9 @@ describe("/connect configuration", () => {
   });
 
   it("needs neither the sign-in secrets nor the shared key", async () => {
-    const response = await new Browser({ OIDC_CLIENT_SECRET: "", PLAUSIBLE_API_KEY: "" } as never).fetch(`${BASE}/.well-known/oauth-protected-resource/connect`);
+    const response = await new Browser({ OIDC_CLIENT_SECRET: "", PLAUSIBLE_API_KEY: "" } as never).fetch(
+      `${BASE}/.well-known/oauth-protected-resource/connect`,
+    );
     expect(response.status).toBe(200);
   });
 });
@@ -151,7 +208,9 @@ describe("/connect authorization page", () => {
     expect(html).toContain('name="plausible_api_key"');
     expect(html).not.toContain("wrong-key-12345678");
     // One cheap request checked it, with the pasted key.
-    expect(plausible.requests.map((request) => `${request.method} ${request.path} ${request.authorization}`)).toEqual(["GET /api/v1/sites Bearer wrong-key-12345678"]);
+    expect(plausible.requests.map((request) => `${request.method} ${request.path} ${request.authorization}`)).toEqual([
+      "GET /api/v1/sites Bearer wrong-key-12345678",
+    ]);
     const accepted = await submitKey(browser, handleOf(html), GOOD_KEY);
     expect(accepted.status).toBe(302);
     expect(accepted.headers.get("Location")).toMatch(/^http:\/\/127\.0\.0\.1:33418\/oauth\/callback\?.*code=/);
@@ -167,7 +226,11 @@ describe("/connect authorization page", () => {
       body: new URLSearchParams({ handle: handleOf(await page.text()), plausible_api_key: GOOD_KEY, decision: "connect" }).toString(),
     });
     expect(posted.status).toBe(302);
-    const foreign = await browser.fetch(CONNECT, { method: "POST", headers: { "Content-Type": "application/json", Origin: "https://evil.test" }, body: "{}" });
+    const foreign = await browser.fetch(CONNECT, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: "https://evil.test" },
+      body: "{}",
+    });
     expect(foreign.status).toBe(403);
   });
 
@@ -234,7 +297,12 @@ describe("/connect tool calls", () => {
     const second = await connectWithKey(OTHER_KEY);
     const hijack = await second.browser.fetch(CONNECT, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: `Bearer ${second.tokens.access_token}`, "mcp-session-id": sessionId },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+        Authorization: `Bearer ${second.tokens.access_token}`,
+        "mcp-session-id": sessionId,
+      },
       body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: aggregate }),
     });
     expect(hijack.status).toBe(404);

@@ -7,9 +7,9 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DEMO_USER } from "../../dev/oidc/issuer.ts";
 import type { SimulatorStats } from "../../dev/plausible-simulator/server.ts";
-import { chromiumAvailable, launchHeadlessChromium, type HeadlessBrowser } from "./support/browser.ts";
-import { callOk, connectWithOAuth } from "./support/clients.ts";
-import { RecordingOAuthProvider, startLoopbackRedirect, type LoopbackRedirect } from "./support/oauth-client.ts";
+import { chromiumAvailable, launchHeadlessChromium, type HeadlessBrowser } from "../../dev/clients/browser.ts";
+import { callOk, connectWithOAuth } from "../../dev/clients/mcp-clients.ts";
+import { RecordingOAuthProvider, startLoopbackRedirect, type LoopbackRedirect } from "../../dev/clients/oauth-client.ts";
 import { startE2eStack, type DemoStack } from "./support/stack.ts";
 import { TOOL_NAMES } from "../support/tool-names.ts";
 
@@ -44,7 +44,10 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
   }
 
   /** The client's OAuth flow up to the authorization URL, which the test opens in Chromium. */
-  async function beginAuthorization(url: string, provider: RecordingOAuthProvider): Promise<{ authorizationUrl: URL; transport: StreamableHTTPClientTransport }> {
+  async function beginAuthorization(
+    url: string,
+    provider: RecordingOAuthProvider,
+  ): Promise<{ authorizationUrl: URL; transport: StreamableHTTPClientTransport }> {
     const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
     await expect(new Client({ name: "plausible-mcp-e2e", version: "1.0.0" }).connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
     return { authorizationUrl: provider.authorizationUrls.at(-1)!, transport };
@@ -69,7 +72,10 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
         const { authorizationUrl, transport } = await beginAuthorization(stack.urls.internal, provider);
         const consent = await newPage();
         await consent.goto(authorizationUrl.href);
-        await Promise.all([consent.waitForURL((target) => target.href.startsWith(loopback.redirectUrl)), consent.getByRole("button", { name: "Approve" }).click()]);
+        await Promise.all([
+          consent.waitForURL((target) => target.href.startsWith(loopback.redirectUrl)),
+          consent.getByRole("button", { name: "Approve" }).click(),
+        ]);
         await transport.finishAuth(await codeFromLoopback());
       } finally {
         stack.issuer.signInAs(DEFAULT_DEMO_USER);
@@ -93,7 +99,11 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
 
       const next = await fetch(stack.urls.internal, {
         method: "POST",
-        headers: { Authorization: `Bearer ${provider.tokens()!.access_token}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+        headers: {
+          Authorization: `Bearer ${provider.tokens()!.access_token}`,
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+        },
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
       });
       expect(next.status).toBe(401);
@@ -101,7 +111,10 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
 
       // The revocation is in the audit trail, with the administrator's email.
       const audit = await page.request.get(`${stack.urls.admin}/audit?member=${MEMBER.email}&format=jsonl`);
-      const records = (await audit.text()).trim().split("\n").map((line) => JSON.parse(line) as { email: string; tool: string });
+      const records = (await audit.text())
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { email: string; tool: string });
       expect(records.at(-1)).toMatchObject({ email: DEFAULT_DEMO_USER.email, tool: "admin:revoke" });
     });
 
@@ -131,14 +144,20 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
       const page = await newPage();
       await page.goto(authorizationUrl.href);
       await page.locator('input[name="plausible_api_key"]').fill("not-a-valid-key-000000");
-      const [refused] = await Promise.all([page.waitForResponse((response) => response.request().method() === "POST"), page.getByRole("button", { name: "Connect" }).click()]);
+      const [refused] = await Promise.all([
+        page.waitForResponse((response) => response.request().method() === "POST"),
+        page.getByRole("button", { name: "Connect" }).click(),
+      ]);
       expect(refused.status()).toBe(400);
       await page.waitForLoadState();
       expect(await page.getByRole("alert").textContent()).toMatch(/Invalid API key\./);
 
       const hits = loopback.hits.length;
       await page.locator('input[name="plausible_api_key"]').fill(CONNECT_KEY);
-      await Promise.all([page.waitForURL((target) => target.href.startsWith(loopback.redirectUrl)), page.getByRole("button", { name: "Connect" }).click()]);
+      await Promise.all([
+        page.waitForURL((target) => target.href.startsWith(loopback.redirectUrl)),
+        page.getByRole("button", { name: "Connect" }).click(),
+      ]);
       expect(loopback.hits).toHaveLength(hits + 1);
       await transport.finishAuth(await codeFromLoopback());
 
@@ -146,7 +165,10 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
       const client = await connectWithOAuth("SDK v1, Streamable HTTP", stack.urls.connect, provider);
       try {
         expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
-        const answer = await callOk<{ metrics: Record<string, number> }>(client, "get_aggregate", { date_range: "7d", metrics: ["visitors"] });
+        const answer = await callOk<{ metrics: Record<string, number> }>(client, "get_aggregate", {
+          date_range: "7d",
+          metrics: ["visitors"],
+        });
         expect(answer.metrics.visitors).toBeGreaterThan(0);
       } finally {
         await client.close();

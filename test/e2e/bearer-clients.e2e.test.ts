@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callOk, connectWithKey, textOf, type ClientKind, type E2eClient } from "./support/clients.ts";
+import { callOk, connectWithKey, textOf, type ClientKind, type E2eClient } from "../../dev/clients/mcp-clients.ts";
 import { simulatorRequests, startE2eStack, type DemoStack } from "./support/stack.ts";
 import { TOOL_NAMES } from "../support/tool-names.ts";
 

@@ -53,3 +53,22 @@ it("MCP Inspector's CLI calls get_aggregate and gets the simulator's numbers", a
   expect(result.structuredContent.metrics.visitors).toBeGreaterThan(0);
   expect(result.structuredContent.metrics.pageviews).toBeGreaterThanOrEqual(result.structuredContent.metrics.visitors);
 });
+
+it("MCP Inspector's CLI gets a prompt and reads a resource on /mcp", async () => {
+  const prompt = (await inspector("--method", "prompts/get", "--prompt-name", "weekly_report", "--prompt-args", "site_id=example.com")) as { messages: Array<{ content: { text: string } }> };
+  expect(prompt.messages[0]!.content.text).toContain('compare_periods with site_id "example.com", current "7d"');
+  const sites = (await inspector("--method", "resources/read", "--uri", "plausible://sites")) as { contents: Array<{ text: string }> };
+  expect(JSON.parse(sites.contents[0]!.text).sites.map((site: { domain: string }) => site.domain)).toContain("blog.example.com");
+});
+
+it("MCP Inspector's CLI finds the chart app of get_timeseries, with its CSP", async () => {
+  const app = await inspector("--method", "tools/call", "--tool-name", "get_timeseries", "--app-info");
+  expect(app).toEqual({
+    hasApp: true,
+    toolName: "get_timeseries",
+    resourceUri: "ui://plausible/chart.html",
+    resourceMimeType: "text/html;profile=mcp-app",
+    csp: { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] },
+    prefersBorder: true,
+  });
+});

@@ -6,9 +6,9 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DEMO_USER } from "../../dev/oidc/issuer.ts";
-import { MISSING_CHROMIUM, chromiumAvailable, launchHeadlessChromium, type HeadlessBrowser } from "./support/browser.ts";
-import { callOk, connectWithKey, connectWithOAuth, type E2eClient } from "./support/clients.ts";
-import { RecordingOAuthProvider, startLoopbackRedirect, type LoopbackRedirect } from "./support/oauth-client.ts";
+import { MISSING_CHROMIUM, chromiumAvailable, launchHeadlessChromium, type HeadlessBrowser } from "../../dev/clients/browser.ts";
+import { callOk, connectWithKey, connectWithOAuth, type E2eClient } from "../../dev/clients/mcp-clients.ts";
+import { RecordingOAuthProvider, startLoopbackRedirect, type LoopbackRedirect } from "../../dev/clients/oauth-client.ts";
 import { simulatorRequests, startE2eStack, type DemoStack } from "./support/stack.ts";
 import { TOOL_NAMES } from "../support/tool-names.ts";
 
@@ -104,13 +104,18 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
     await reader.cancel();
   });
 
-  describe.each(["SDK v1, Streamable HTTP", "SDK v1, SSE"] as const)("%s on /internal with the access token", (kind) => {
+  const REVISIONS = { "SDK v2, Streamable HTTP": "2026-07-28", "SDK v2, auto": "2026-07-28", "SDK v1, Streamable HTTP": "2025-11-25", "SDK v1, SSE": undefined };
+  describe.each(Object.keys(REVISIONS) as Array<keyof typeof REVISIONS>)("%s on /internal with the access token", (kind) => {
     let client: E2eClient;
     beforeAll(async () => {
       client = await connectWithOAuth(kind, stack.urls.internal, provider);
     });
     afterAll(async () => {
       await client?.close();
+    });
+
+    it("speaks the newest revision it can: 2026-07-28 for SDK v2 (pinned or auto), 2025-11-25 for SDK v1", () => {
+      expect(client.protocolVersion).toBe(REVISIONS[kind]);
     });
 
     it("lists the tools", async () => {
@@ -139,6 +144,15 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
       } finally {
         await bearer.close();
       }
+    });
+
+    it("gets a prompt, completes a site and reads a site's goals on the shared key", async () => {
+      const { messages } = await client.getPrompt({ name: "weekly_report", arguments: { site_id: "example.com" } });
+      expect(messages[0]!.content.text).toContain('get_timeseries with site_id "example.com", date_range "7d"');
+      const sites = await client.complete({ ref: { type: "ref/resource", uri: "plausible://sites/{site_id}/goals" }, argument: { name: "site_id", value: "blog" } });
+      expect(sites.completion.values).toEqual(["blog.example.com"]);
+      const goals = JSON.parse((await client.readResource({ uri: "plausible://sites/example.com/goals" })).contents[0]!.text!);
+      expect(goals.goals.map((goal: { name: string }) => goal.name).sort()).toEqual(["Purchase", "Signup", "Visit /pricing"]);
     });
   });
 

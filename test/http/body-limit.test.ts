@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it, vi, afterEach } from "vitest";
-import { sha256Hex } from "../../src/agent/hash";
-import { mintSessionId } from "../../src/agent/owned-sessions";
+import { sha256Hex } from "../../src/shared/hash";
+import { mintSessionId } from "../../src/mcp/owned-sessions";
 import { MAX_REQUEST_BYTES } from "../../src/http/body-limit";
 import { Browser, connectedClient, createIssuer } from "../auth/harness";
 import { ORIGIN, workerFetch } from "../support/mcp-clients";

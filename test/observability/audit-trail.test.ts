@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { sha256Hex } from "../../src/agent/hash";
+import { sha256Hex } from "../../src/shared/hash";
 import { usageAgentName } from "../../src/agent/usage-agent";
-import { AuditLog, auditRetentionDays } from "../../src/observability/audit-log";
+import { AuditLog } from "../../src/observability/audit-log";
+import { readUsageConfig } from "../../src/shared/config";
 import { auditSelectSql, toAuditRecord, type AuditRow } from "../../src/observability/audit-record";
 import { canonicalJson } from "../../src/plausible";
 import { Browser, connectedClient, createIssuer, openInternalSession } from "../auth/harness";
@@ -67,6 +68,21 @@ describe("audit trail of the shared key", () => {
     expect(Date.parse(record!.at)).toBeGreaterThanOrEqual(before - 1000);
     const sent = plausible.requests.at(-1)!.body;
     expect(record!.query_hash).toBe(await sha256Hex(canonicalJson({ kind: "query", body: sent as never })));
+  });
+
+  it("records a member's resource reads and completions that reach Plausible, under the method and what they name", async () => {
+    const member = { sub: "audit-member-resources", email: "rea@example.com" };
+    const client = await memberSession(member);
+    await client.readResource({ uri: "plausible://sites/read.example.com/goals" });
+    await client.complete({ ref: { type: "ref/prompt", name: "launch_review" }, argument: { name: "page", value: "/" }, context: { arguments: { site_id: "pages.example.com" } } });
+    await client.readResource({ uri: "plausible://reference/query-language" }); // no Plausible call, nothing to record
+    await client.close();
+
+    const records = await auditOf("user", member.sub);
+    expect(records.map(({ email, tool, site_id }) => ({ email, tool, site_id }))).toEqual([
+      { email: member.email, tool: "resources/read plausible://sites/{site_id}/goals", site_id: "read.example.com" },
+      { email: member.email, tool: "completion/complete page", site_id: "pages.example.com" },
+    ]);
   });
 
   it("records nothing for bearer keys, whose own key is used", async () => {
@@ -140,10 +156,11 @@ describe("audit trail of the shared key", () => {
   });
 
   it("reads AUDIT_RETENTION_DAYS, 90 by default, and refuses a value that is not a whole number of days", () => {
-    expect(auditRetentionDays({})).toBe(90);
-    expect(auditRetentionDays({ AUDIT_RETENTION_DAYS: " 30 " })).toBe(30);
-    expect(() => auditRetentionDays({ AUDIT_RETENTION_DAYS: "1.5" })).toThrow(/AUDIT_RETENTION_DAYS must be a positive whole number/);
-    expect(auditRetentionDays(env as unknown as Record<string, unknown>)).toBe(90);
+    const days = (vars: Record<string, unknown>) => readUsageConfig(vars).auditRetentionDays;
+    expect(days({})).toBe(90);
+    expect(days({ AUDIT_RETENTION_DAYS: " 30 " })).toBe(30);
+    expect(() => days({ AUDIT_RETENTION_DAYS: "1.5" })).toThrow(/AUDIT_RETENTION_DAYS must be a whole number/);
+    expect(days(env as unknown as Record<string, unknown>)).toBe(90);
   });
 });
 

@@ -2,7 +2,7 @@ import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClie
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { sha256Hex } from "../../src/agent/hash";
+import { sha256Hex } from "../../src/shared/hash";
 import { Browser, CLIENT_REDIRECT, authorizeUrl, consentHandle, createIssuer, exchangeCode, openInternalSession, pkce, postConsent, refresh, register, type TokenResponse } from "../auth/harness";
 import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
 import { ORIGIN, workerFetch } from "../support/mcp-clients";

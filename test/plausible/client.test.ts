@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { canonicalJson as canonicalJsonFromClient } from "../../src/plausible/client";
 import {
   PlausibleApiError,
   PlausibleClient,
   PlausibleResponseError,
-  canonicalJson,
   parsePlausibleBaseUrl,
   type PlausibleRequest,
   type QueryBody,
@@ -272,9 +270,5 @@ describe("PlausibleClient.execute", () => {
 
     await expect(client.execute(request)).resolves.toEqual(expectedResult);
     expect(seen.map((r) => `${r.method} ${r.url.pathname}${r.url.search}`)).toEqual([expectedCall]);
-  });
-
-  it("re-exports canonicalJson from the client module too", () => {
-    expect(canonicalJsonFromClient).toBe(canonicalJson);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDataset } from "../../dev/plausible-simulator/dataset.ts";
 import { startSimulator, type SimulatorHandle } from "../../dev/plausible-simulator/server.ts";
+import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
 import { PlausibleClient, type PlausibleRequest } from "../../src/plausible";
 import type { ToolContext } from "../../src/tools";
 import { comparePeriodsTool } from "../../src/tools/compare-periods";
@@ -26,6 +27,7 @@ beforeAll(async () => {
   sim = await startSimulator({ now: NOW, seed: SEED, hourlyLimit: 1_000_000, log: () => {} });
   const client = new PlausibleClient({ baseUrl: new URL(`${sim.url}/`), apiKey: "demo-key" });
   context = {
+    maxResultChars: DEFAULT_MAX_RESULT_CHARS,
     async plausible(requests: PlausibleRequest[]) {
       requestCount += requests.length;
       return Promise.all(requests.map((request) => client.execute(request)));

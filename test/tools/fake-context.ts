@@ -1,11 +1,13 @@
 import type { PlausibleRequest, QueryBody, QueryResult } from "../../src/plausible";
 import type { z } from "zod";
-import { DEFAULT_MAX_RESULT_CHARS, fitResult, type ToolContext, type ToolDefinition } from "../../src/tools";
+import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
+import { fitResult, type ToolContext, type ToolDefinition } from "../../src/tools";
 
 /** A ToolContext that records every plausible([...]) call and answers each request with `answer`. */
 export function fakeContext(answer: (request: PlausibleRequest) => unknown = () => queryResult([]), defaultSiteId?: string) {
   const calls: PlausibleRequest[][] = [];
   const context: ToolContext = {
+    maxResultChars: DEFAULT_MAX_RESULT_CHARS,
     ...(defaultSiteId === undefined ? {} : { defaultSiteId }),
     async plausible(requests) {
       calls.push(requests);
@@ -19,6 +21,7 @@ export function fakeContext(answer: (request: PlausibleRequest) => unknown = () 
 export function failingContext(error: unknown, defaultSiteId?: string) {
   const calls: PlausibleRequest[][] = [];
   const context: ToolContext = {
+    maxResultChars: DEFAULT_MAX_RESULT_CHARS,
     ...(defaultSiteId === undefined ? {} : { defaultSiteId }),
     async plausible(requests) {
       calls.push(requests);
@@ -43,7 +46,7 @@ export function queryBodies(calls: PlausibleRequest[][]): QueryBody[] {
  * then run, then fit to the result budget; the structured output must satisfy its output schema.
  */
 export async function callTool<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O>, args: unknown, context: ToolContext) {
-  const output = fitResult(await tool.run(tool.inputSchema.parse(args), context), context.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS);
+  const output = fitResult(await tool.run(tool.inputSchema.parse(args), context), context.maxResultChars);
   tool.outputSchema.strict().parse(output.structured);
   return output;
 }

@@ -1,9 +1,9 @@
 import { currentCallAttribution, recordPlausibleUsage } from "../observability/tool-call";
 import type { ToolContext } from "../tools";
-import { sha256Hex } from "./hash";
-import { usageAgentName } from "./usage-agent";
-import { readMaxResultChars } from "./usage-config";
-import { fromFailure, type UsageOutcome } from "./usage-outcome";
+import { readMaxResultChars } from "../shared/config";
+import { sha256Hex } from "../shared/hash";
+import { usageAgentName } from "../agent/usage-agent";
+import { fromFailure, type UsageOutcome } from "../agent/usage-outcome";
 
 /** Who is calling: a bearer API key (/mcp, /sse) or a signed-in user on the shared key (/internal). */
 export type Caller = { scope: "key"; apiKey: string } | { scope: "user"; sub: string };

@@ -1,5 +1,5 @@
 import type { McpAgent } from "agents/mcp";
-import { sha256Hex } from "./hash";
+import { sha256Hex } from "../shared/hash";
 
 /**
  * Sessions that belong to the principal that opened them.

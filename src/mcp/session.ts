@@ -1,40 +1,31 @@
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpAgent } from "agents/mcp";
-import { ToolInputError } from "../tools";
-import { instrumentMcpServer } from "../observability/mcp-telemetry";
+import { IdleExpiry } from "../agent/idle-expiry";
+import type { IdentityProps } from "../auth/handler";
 import type { ToolCaller } from "../observability/tool-call";
+import { readSessionIdleSeconds } from "../shared/config";
+import { sha256Hex } from "../shared/hash";
+import { ToolInputError } from "../tools";
 import { bearerKey } from "./bearer-key";
-import { sha256Hex } from "./hash";
-import { IdleExpiry } from "./idle-expiry";
-import { serveOwnedSessions } from "./owned-sessions";
-import { registerTools } from "./register-tools";
-import { SERVER_INFO, SERVER_OPTIONS } from "./server-info";
+import { buildMcpServer } from "./server";
 import { toolContextFor } from "./tool-context";
-import { readSessionIdleSeconds } from "./usage-config";
 
-/** A signed-in connector user (/internal), as the OAuth grant's props carry them. */
-export interface UserProps {
-  sub: string;
-  email: string;
-  name: string;
-}
 /** A bearer-key SSE session (/sse): only the key's digest is kept, binding the session to the key that opened it. */
 export interface KeySessionProps {
   keyHash: string;
 }
-export type SessionProps = UserProps | KeySessionProps;
 
 interface MessageExtra {
   requestInfo?: { headers?: Record<string, string | string[] | undefined> };
 }
 
 /**
- * One MCP session (SDK v1, as McpAgent needs): Streamable HTTP or legacy SSE
+ * One MCP session (SDK v1, as McpAgent needs): 2025-era Streamable HTTP or legacy SSE
  * on /internal for connector users, legacy SSE on /sse for bearer keys.
  */
 export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, unknown>> {
-  server = new McpServer(SERVER_INFO, SERVER_OPTIONS);
-  #toolsRegistered = false;
+  // Built by the server factory in `init`, once the session's props are loaded.
+  server!: McpServer;
   /** A session deletes its storage after SESSION_IDLE_SECONDS without a message or a stream opened. */
   readonly #expiry: IdleExpiry;
 
@@ -63,13 +54,9 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
     await this.#expiry.check();
   }
 
-  // Runs on every start, including after hibernation, on a fresh server instance.
+  // Runs on every start (props are loaded by then), once per instance.
   async init(): Promise<void> {
-    if (this.#toolsRegistered) return;
-    this.#toolsRegistered = true;
-    const caller = this.#caller();
-    instrumentMcpServer(this.server, caller.endpoint);
-    registerTools(this.server, (extra) => this.#contextFor(extra as MessageExtra), caller);
+    this.server ??= buildMcpServer("v1", this.env, { caller: this.#caller(), contextFor: (extra) => this.#contextFor(extra as MessageExtra) });
   }
 
   /** The endpoint a key session (no member) serves, for logs and spans. */
@@ -77,14 +64,14 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
     return "sse";
   }
 
-  /** Props are loaded before `init`: a grant's member on /internal, otherwise an anonymous key session. */
+  /** A grant's member on /internal, otherwise an anonymous key session (/sse, /connect). */
   #caller(): ToolCaller {
-    const props = (this.props ?? {}) as Partial<UserProps>;
+    const props = (this.props ?? {}) as Partial<IdentityProps>;
     return props.sub && props.email ? { endpoint: "internal", email: props.email } : { endpoint: this.keyEndpoint };
   }
 
   async #contextFor(extra: MessageExtra) {
-    const props = (this.props ?? {}) as Partial<UserProps & KeySessionProps>;
+    const props = (this.props ?? {}) as Partial<IdentityProps & KeySessionProps>;
     if (props.sub) return toolContextFor(this.env, { scope: "user", sub: props.sub });
     // A bearer session sends the key with every message and it is used from there, never stored.
     const apiKey = bearerKey(extra.requestInfo?.headers);
@@ -102,17 +89,12 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
 export class PlausibleKeySession extends PlausibleMcpSession {}
 
 /**
- * /internal behind the OAuth provider: Streamable HTTP and legacy SSE on one path. The provider has
- * validated this request's token and passes its grant's props, so each request is checked against
- * the member who opened the session (a revoked or expired token never gets here: the provider answers 401).
+ * The /connect sessions of bring-your-own-key OAuth grants: a class and binding of their own as well.
+ * They run like /sse key sessions (the key's digest in props, the key on each request, put there by
+ * src/mcp/connect-endpoint.ts from the grant in place of the OAuth token).
  */
-export function createInternalSessionHandler() {
-  const sessions = serveOwnedSessions(PlausibleMcpSession, "/internal", "MCP_SESSION", "auto");
-  return {
-    fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      const { sub } = (ctx.props ?? {}) as Partial<UserProps>;
-      if (!sub) throw new Error("/internal was reached without a validated grant");
-      return sessions.fetch(request, env, ctx, `user:${sub}`);
-    },
-  };
+export class PlausibleConnectSession extends PlausibleMcpSession {
+  protected override get keyEndpoint(): "connect" {
+    return "connect";
+  }
 }

@@ -1,6 +1,6 @@
 import { featureRefusedIn, PlausibleApiError, PlausibleConfigError, PlausibleResponseError, PlausibleUnavailableError, versionHint } from "../plausible";
 import { ResultBudgetError, ToolInputError } from "../tools";
-import { CircuitOpenError, RateLimitedError, SharedQuotaError, UpstreamUnavailableError } from "./usage-outcome";
+import { CircuitOpenError, RateLimitedError, SharedQuotaError, UpstreamUnavailableError } from "../agent/usage-outcome";
 
 const HINTS: Record<number, string> = {
   400: "Change the query as Plausible's message says, then call again.",

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { PlausibleMcpSession } from "../../src/agent/mcp-session";
+import type { PlausibleMcpSession } from "../../src/mcp/session";
 import { revokeUserByEmail } from "../../src/auth/user-index";
 import { BASE, Browser, connectedClient, createIssuer, oauthHelpers } from "../auth/harness";
 import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
