@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -263,6 +264,18 @@ describe("/connect tool calls", () => {
     // The later identical calls (the other transport, then /mcp with the same key) came from the key's cache: one agent per key.
     expect(queries).toHaveLength(1);
     expect(queries[0]!.authorization).toBe(`Bearer ${GOOD_KEY}`);
+  });
+
+  it("serves 2026-07-28 clients statelessly on the same URL, with the grant's key", async () => {
+    const { browser, tokens } = await connectWithKey(OTHER_KEY);
+    const client = new ClientV2({ name: "connect-modern", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
+    await client.connect(new StreamableHTTPClientTransportV2(new URL(CONNECT), { fetch: withToken(browser, tokens.access_token) }));
+    expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
+    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: "modern.example.com", date_range: "7d" } });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    await client.close();
+    const query = plausible.requests.find((request) => request.path === "/api/v2/query");
+    expect(query?.authorization).toBe(`Bearer ${OTHER_KEY}`);
   });
 
   it("keeps the key only in the grant's encrypted props: no KV value or key name holds it", async () => {
