@@ -12,7 +12,11 @@ import { answerBearerPreflight, refusePlainHttp, withSecurityHeaders } from "./h
 import { createInternalEndpoint } from "./mcp/internal-endpoint";
 import { createConnectServices } from "./mcp/connect-endpoint";
 import { createMcpEndpoint } from "./mcp/mcp-endpoint";
-import { PlausibleConnectSession as ConnectSessionAgent, PlausibleKeySession as KeySessionAgent, PlausibleMcpSession as McpSessionAgent } from "./mcp/session";
+import {
+  PlausibleConnectSession as ConnectSessionAgent,
+  PlausibleKeySession as KeySessionAgent,
+  PlausibleMcpSession as McpSessionAgent,
+} from "./mcp/session";
 import { createSseEndpoint } from "./mcp/sse-endpoint";
 import { sentryOptions } from "./observability/sentry-options";
 import { configurationErrorResponse, invalidSetting } from "./shared/config";

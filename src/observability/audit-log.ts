@@ -38,13 +38,22 @@ export class AuditLog {
 
   /** An administrator's action on this member (e.g. revoking their access), in the same trail. */
   recordAdminAction(adminEmail: string, action: string, now = Date.now()): void {
-    this.sql.exec("INSERT INTO audit_log (at_ms, user_email, tool, site_id, query_hash) VALUES (?, ?, ?, NULL, '')", now, adminEmail, action);
+    this.sql.exec(
+      "INSERT INTO audit_log (at_ms, user_email, tool, site_id, query_hash) VALUES (?, ?, ?, NULL, '')",
+      now,
+      adminEmail,
+      action,
+    );
   }
 
   /** The records from `fromMs` (inclusive) to `toMs` (exclusive), oldest first. */
   between(fromMs: number, toMs: number): AuditRecord[] {
     return this.sql
-      .exec<AuditRow>("SELECT at_ms, user_email, tool, site_id, query_hash FROM audit_log WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id", fromMs, toMs)
+      .exec<AuditRow>(
+        "SELECT at_ms, user_email, tool, site_id, query_hash FROM audit_log WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id",
+        fromMs,
+        toMs,
+      )
       .toArray()
       .map(toAuditRecord);
   }
