@@ -53,7 +53,12 @@ export default defineConfig({
   test: {
     projects: [
       // test/e2e runs against wrangler dev in Node: vitest.e2e.config.ts.
-      workersProject("workers", ["test/**/*.test.ts"], ["test/**/*.node.test.ts", "test/e2e/**", SENTRY_TESTS, PRODUCTION_TESTS], LOCAL_BINDINGS),
+      workersProject(
+        "workers",
+        ["test/**/*.test.ts"],
+        ["test/**/*.node.test.ts", "test/e2e/**", SENTRY_TESTS, PRODUCTION_TESTS],
+        LOCAL_BINDINGS,
+      ),
       workersProject("workers-sentry", [SENTRY_TESTS], ["test/**/*.node.test.ts"], {
         ...LOCAL_BINDINGS,
         // Envelopes to this DSN are captured at the fetch boundary (test/observability/sentry-capture.ts).

@@ -22,7 +22,11 @@ const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/p
 const dir = mkdtempSync(join(tmpdir(), "startup-profile-"));
 /** Runs wrangler with `args`; exits with its output when it fails. */
 function runWrangler(args: string[]): string {
-  const result = spawnSync(process.execPath, [wrangler, ...args], { cwd: root, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  const result = spawnSync(process.execPath, [wrangler, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
   const output = `${result.stdout}\n${result.stderr}`;
   if (result.status !== 0) {
     console.error(output);
@@ -56,7 +60,9 @@ const over = [
 ].filter(Boolean);
 const summary = `bundle ${gzipKiB} KiB gzipped (budget ${BUDGET.gzipKiB}), active startup ${activeStartupMs} ms (budget ${BUDGET.activeStartupMs})`;
 if (over.length > 0) {
-  console.error(`Startup budget exceeded: ${over.join("; ")}. Profile it with npx wrangler check startup --env production and open the .cpuprofile in Chrome DevTools.`);
+  console.error(
+    `Startup budget exceeded: ${over.join("; ")}. Profile it with npx wrangler check startup --env production and open the .cpuprofile in Chrome DevTools.`,
+  );
   process.exit(1);
 }
 console.log(`Startup within budget: ${summary}.`);

@@ -28,14 +28,24 @@ const config = unstable_readConfig({ config: configPath, env: ENVIRONMENT }, { h
 
 const found = problems(config);
 if (found.length > 0) {
-  console.error(`Not deploying: ${found.length === 1 ? "a setting needs" : "some settings need"} your attention ${EDIT_HERE} (${configPath}):`);
+  console.error(
+    `Not deploying: ${found.length === 1 ? "a setting needs" : "some settings need"} your attention ${EDIT_HERE} (${configPath}):`,
+  );
   for (const problem of found) console.error(`  - ${problem}`);
   process.exit(1);
 }
 
 const release = sentryRelease();
 const wrangler = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
-const deployArgs = ["deploy", "--env", ENVIRONMENT, "--var", `SENTRY_RELEASE:${release}`, ...(configFlag >= 0 ? [] : ["--config", configPath]), ...args];
+const deployArgs = [
+  "deploy",
+  "--env",
+  ENVIRONMENT,
+  "--var",
+  `SENTRY_RELEASE:${release}`,
+  ...(configFlag >= 0 ? [] : ["--config", configPath]),
+  ...args,
+];
 console.log(`Deploying release ${release}: wrangler ${deployArgs.join(" ")}`);
 const result = spawnSync(process.execPath, [wrangler, ...deployArgs], { stdio: "inherit" });
 process.exit(result.status ?? 1);
@@ -51,7 +61,10 @@ function problems(config: Unstable_Config): string[] {
     found.push(`PUBLIC_URL must be the origin only (https://host), without a path: got ${value("PUBLIC_URL")}.`);
   }
 
-  const domains = value("ALLOWED_EMAIL_DOMAINS").split(",").map((domain) => domain.trim().replace(/^@/, "")).filter(Boolean);
+  const domains = value("ALLOWED_EMAIL_DOMAINS")
+    .split(",")
+    .map((domain) => domain.trim().replace(/^@/, ""))
+    .filter(Boolean);
   if (domains.length === 0) found.push("ALLOWED_EMAIL_DOMAINS is empty: list your team's email domains, e.g. your-company.com.");
   for (const domain of domains.filter((domain) => PLACEHOLDER_HOST.test(domain))) {
     found.push(`ALLOWED_EMAIL_DOMAINS still holds the placeholder ${domain}: replace it with your team's email domain.`);
@@ -60,7 +73,9 @@ function problems(config: Unstable_Config): string[] {
   httpsUrl("PLAUSIBLE_BASE_URL", value("PLAUSIBLE_BASE_URL"), "https://plausible.io or your Community Edition's public https URL", found);
   httpsUrl("OIDC_ISSUER", value("OIDC_ISSUER"), "https://accounts.google.com or your provider's public https issuer", found);
 
-  const routes = (config.routes ?? []).flatMap((route) => (typeof route === "object" && "custom_domain" in route && route.custom_domain ? [route.pattern] : []));
+  const routes = (config.routes ?? []).flatMap((route) =>
+    typeof route === "object" && "custom_domain" in route && route.custom_domain ? [route.pattern] : [],
+  );
   if (routes.length === 0) {
     found.push('routes has no custom domain: add routes = [{ pattern = "<PUBLIC_URL\'s host>", custom_domain = true }].');
   }
@@ -68,14 +83,18 @@ function problems(config: Unstable_Config): string[] {
     found.push(`routes still holds the placeholder host ${pattern}: use the host of PUBLIC_URL, in a zone on your Cloudflare account.`);
   }
   if (publicUrl && routes.length > 0 && !routes.includes(publicUrl.host)) {
-    found.push(`PUBLIC_URL's host ${publicUrl.host} is not a custom-domain route (${routes.join(", ")}): every request would be refused as a foreign host.`);
+    found.push(
+      `PUBLIC_URL's host ${publicUrl.host} is not a custom-domain route (${routes.join(", ")}): every request would be refused as a foreign host.`,
+    );
   }
 
   if (!config.kv_namespaces.some((namespace) => namespace.binding === "OAUTH_KV")) {
     found.push('the OAUTH_KV binding is missing: add [[env.production.kv_namespaces]] with binding = "OAUTH_KV".');
   }
   if (value("CLIENT_ID_METADATA_DOCUMENTS") === "true" && !config.compatibility_flags.includes("global_fetch_strictly_public")) {
-    found.push("CLIENT_ID_METADATA_DOCUMENTS needs the global_fetch_strictly_public compatibility flag, so a metadata URL can't reach private addresses.");
+    found.push(
+      "CLIENT_ID_METADATA_DOCUMENTS needs the global_fetch_strictly_public compatibility flag, so a metadata URL can't reach private addresses.",
+    );
   }
   return found;
 }
@@ -101,7 +120,8 @@ function httpsUrl(name: string, value: string, example: string, found: string[])
 /** `plausible-mcp@<version>+<commit>`; a commit with uncommitted changes is marked `.dirty`. */
 function sentryRelease(): string {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
-  const git = (...gitArgs: string[]) => execFileSync("git", gitArgs, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  const git = (...gitArgs: string[]) =>
+    execFileSync("git", gitArgs, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   try {
     const commit = git("rev-parse", "--short=12", "HEAD");
     return `${pkg.name}@${pkg.version}+${commit}${git("status", "--porcelain") ? ".dirty" : ""}`;

@@ -22,7 +22,10 @@ function rows(results: BenchResults): Row[] {
   return results.runs.flatMap((run): Row[] => {
     if (run.kind === "load") {
       const client = run.client.includes("v2") ? " v2" : "";
-      return run.phases.map((phase) => ({ label: `${run.endpoint}${client} ${run.simulatorLatencyMs} ms c=${run.concurrency} ${phase.phase}`, phase }));
+      return run.phases.map((phase) => ({
+        label: `${run.endpoint}${client} ${run.simulatorLatencyMs} ms c=${run.concurrency} ${phase.phase}`,
+        phase,
+      }));
     }
     return [run.session.first, run.session.repeated, run.comparison.single, run.comparison.compare].map((phase) => ({
       label: `${phase.phase} (${run.simulatorLatencyMs} ms)`,

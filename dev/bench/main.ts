@@ -24,14 +24,16 @@ const USAGE = `Usage: npm run bench -- [options]
   --help
 Set BENCH_VERBOSE=1 to see wrangler's and the worker's output.`;
 
-const { values } = parseArgs({ options: {
+const { values } = parseArgs({
+  options: {
     runs: { type: "string" },
     label: { type: "string" },
     report: { type: "string" },
     reference: { type: "string" },
     rounds: { type: "string", default: "3" },
     help: { type: "boolean" },
-  }, });
+  },
+});
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
@@ -57,7 +59,12 @@ if (values.reference) {
     process.stderr.write(`--rounds must be a positive whole number.\n${USAGE}\n`);
     process.exit(2);
   }
-  const results = await runSideBySide({ referenceDir: values.reference, rounds, label: values.label ?? null, log: (line) => process.stderr.write(`${line}\n`) });
+  const results = await runSideBySide({
+    referenceDir: values.reference,
+    rounds,
+    label: values.label ?? null,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   mkdirSync(join(benchDir, "results"), { recursive: true });
   const resultsFile = `results/${results.date}-side-by-side${values.label ? `-${values.label}` : ""}.json`;
   writeFileSync(join(benchDir, resultsFile), `${JSON.stringify(results, null, 2)}\n`);
@@ -93,7 +100,10 @@ for (const spec of runs) {
   log(`${spec.id}: starting a fresh stack...`);
   const result = spec.kind === "load" ? await runLoad(spec, log) : await runScenarios(spec, log);
   results.push(result);
-  const phases = result.kind === "load" ? result.phases : [result.session.first, result.session.repeated, result.comparison.single, result.comparison.compare, ...(result.analysis ?? [])];
+  const phases =
+    result.kind === "load"
+      ? result.phases
+      : [result.session.first, result.session.repeated, result.comparison.single, result.comparison.compare, ...(result.analysis ?? [])];
   for (const phase of phases) {
     log(
       `  ${phase.phase.padEnd(30)} p50 ${phase.latencyMs.p50} ms, p95 ${phase.latencyMs.p95} ms, ${phase.callsPerSecond} calls/s, ` +
@@ -108,7 +118,12 @@ const date = now.toISOString().slice(0, 10);
 const benchResults: BenchResults = {
   date,
   label: values.label ?? null,
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", node: process.version, platform: `${process.platform} ${process.arch}` },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  },
   workerVars: BENCH_VARS,
   durationSeconds: Math.round((performance.now() - started) / 1000),
   runs: results,

@@ -39,7 +39,12 @@ export interface MeasureContext {
 const ours = (snapshot: CpuSnapshot) => snapshot.byRole.worker + snapshot.byRole.proxy + snapshot.byRole.wrangler + snapshot.bench;
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-export async function measurePhase(context: MeasureContext, phase: string, clients: readonly E2eClient[], calls: readonly ToolCall[]): Promise<PhaseResult> {
+export async function measurePhase(
+  context: MeasureContext,
+  phase: string,
+  clients: readonly E2eClient[],
+  calls: readonly ToolCall[],
+): Promise<PhaseResult> {
   const worker = context.processes.find((process) => process.role === "worker");
   if (!worker) throw new Error("No workerd process running the worker was found under wrangler dev.");
   const requestsBefore = context.simulator.stats.total;

@@ -22,7 +22,8 @@ export const FEW_MS = 5;
 export function replaceResultsSection(readme: string, section: string): string {
   const start = readme.indexOf(RESULTS_START);
   const end = readme.indexOf(RESULTS_END);
-  if (start < 0 || end < start) throw new Error(`bench/README.md lost its markers; put "${RESULTS_START}" and "${RESULTS_END}" back where the results go.`);
+  if (start < 0 || end < start)
+    throw new Error(`bench/README.md lost its markers; put "${RESULTS_START}" and "${RESULTS_END}" back where the results go.`);
   return `${readme.slice(0, start + RESULTS_START.length)}\n${section}\n${readme.slice(end)}`;
 }
 
@@ -30,29 +31,31 @@ const num = (value: number) => (Number.isFinite(value) ? String(value) : "–");
 const pct = (ratio: number) => `${Math.round(ratio * 100)} %`;
 
 function loadRows(run: LoadRunResult): string[] {
-  return run.phases.map((phase) =>
-    [
-      run.endpoint,
-      run.client.replace(", Streamable HTTP", ""),
-      `${run.simulatorLatencyMs} ms`,
-      run.concurrency,
-      phase.phase,
-      phase.calls,
-      phase.latencyMs.p50,
-      phase.latencyMs.p95,
-      phase.latencyMs.p99,
-      phase.callsPerSecond,
-      phase.errors,
-      phase.plausibleRequestsPerCall,
-      pct(phase.cacheHitRatio),
-      phase.cpuMsPerCall.worker,
-      phase.workerCores,
-      phase.cpuMsPerCall.proxy,
-      phase.cpuMsPerCall.bench,
-      phase.otherCores,
-      phase.peakWorkerRssMiB,
-    ].join(" | "),
-  ).map((row) => `| ${row} |`);
+  return run.phases
+    .map((phase) =>
+      [
+        run.endpoint,
+        run.client.replace(", Streamable HTTP", ""),
+        `${run.simulatorLatencyMs} ms`,
+        run.concurrency,
+        phase.phase,
+        phase.calls,
+        phase.latencyMs.p50,
+        phase.latencyMs.p95,
+        phase.latencyMs.p99,
+        phase.callsPerSecond,
+        phase.errors,
+        phase.plausibleRequestsPerCall,
+        pct(phase.cacheHitRatio),
+        phase.cpuMsPerCall.worker,
+        phase.workerCores,
+        phase.cpuMsPerCall.proxy,
+        phase.cpuMsPerCall.bench,
+        phase.otherCores,
+        phase.peakWorkerRssMiB,
+      ].join(" | "),
+    )
+    .map((row) => `| ${row} |`);
 }
 
 function find(results: BenchResults, id: string): LoadRunResult | undefined {
@@ -98,7 +101,9 @@ function targets(results: BenchResults, scenarios: ScenarioRunResult | undefined
   const cpus = results.machine.cpus;
   add(
     `At c=64 and 0 ms, throughput is bounded by CPU, not by queueing in one Durable Object (the machine's ${cpus} cores ≥ 90 % busy: worker + wrangler's proxy + clients and simulator + anything else)`,
-    cold64 && warm64 && `busy ${machineCores(cold64)} of ${cpus} cores cold (worker ${cold64.workerCores}), ${machineCores(warm64)} warm (worker ${warm64.workerCores}); other load ${cold64.otherCores} / ${warm64.otherCores}`,
+    cold64 &&
+      warm64 &&
+      `busy ${machineCores(cold64)} of ${cpus} cores cold (worker ${cold64.workerCores}), ${machineCores(warm64)} warm (worker ${warm64.workerCores}); other load ${cold64.otherCores} / ${warm64.otherCores}`,
     cold64 && warm64 && machineCores(cold64) >= 0.9 * cpus && machineCores(warm64) >= 0.9 * cpus,
   );
   const memory = find(results, "mcp-v1-0ms-c64");
@@ -110,13 +115,15 @@ function targets(results: BenchResults, scenarios: ScenarioRunResult | undefined
   );
   add(
     "`compare_periods` costs about one query's latency (p50 ratio ≤ 1.25; simulator at 100 ms)",
-    scenarios && `p50 ${scenarios.comparison.compare.latencyMs.p50} ms vs ${scenarios.comparison.single.latencyMs.p50} ms: ×${scenarios.comparison.p50Ratio}`,
+    scenarios &&
+      `p50 ${scenarios.comparison.compare.latencyMs.p50} ms vs ${scenarios.comparison.single.latencyMs.p50} ms: ×${scenarios.comparison.p50Ratio}`,
     scenarios && scenarios.comparison.p50Ratio <= 1.25,
   );
   const session = scenarios?.session.first;
   add(
     "The 20-call agent session sends at most half the Plausible requests of a cacheless server",
-    session && `${session.plausibleRequests} of ${session.impliedRequests} (${pct(session.plausibleRequests / session.impliedRequests)}); asked again: ${scenarios!.session.repeated.plausibleRequests} of ${scenarios!.session.repeated.impliedRequests}`,
+    session &&
+      `${session.plausibleRequests} of ${session.impliedRequests} (${pct(session.plausibleRequests / session.impliedRequests)}); asked again: ${scenarios!.session.repeated.plausibleRequests} of ${scenarios!.session.repeated.impliedRequests}`,
     session && session.plausibleRequests * 2 <= session.impliedRequests,
   );
   return list;
@@ -135,7 +142,9 @@ export function resultsSection(results: BenchResults, resultsFile: string): stri
     "",
     "| Target | Measured | Met |",
     "|---|---|---|",
-    ...targets(results, scenarios).map(({ target, measured, met }) => `| ${target} | ${measured} | ${met === undefined ? "–" : met ? "yes" : "**no**"} |`),
+    ...targets(results, scenarios).map(
+      ({ target, measured, met }) => `| ${target} | ${measured} | ${met === undefined ? "–" : met ? "yes" : "**no**"} |`,
+    ),
     "",
     "### Load runs (one fresh stack each; cold = every call new to the cache, warm = the same calls again)",
     "",
@@ -173,7 +182,10 @@ export function resultsSection(results: BenchResults, resultsFile: string): stri
         "",
         "| Tool, phase | Calls | p50 ms | p95 ms | Plausible req/call | Without a cache | Errors |",
         "|---|---|---|---|---|---|---|",
-        ...analysis.map((phase) => `| ${phase.phase} | ${phase.calls} | ${phase.latencyMs.p50} | ${phase.latencyMs.p95} | ${phase.plausibleRequestsPerCall} | ${num(phase.impliedRequests / phase.calls)} | ${phase.errors} |`),
+        ...analysis.map(
+          (phase) =>
+            `| ${phase.phase} | ${phase.calls} | ${phase.latencyMs.p50} | ${phase.latencyMs.p95} | ${phase.plausibleRequestsPerCall} | ${num(phase.impliedRequests / phase.calls)} | ${phase.errors} |`,
+        ),
       );
     }
   }

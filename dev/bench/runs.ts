@@ -16,7 +16,12 @@ import { AGENT_SESSION, ANALYSIS_TOOLS, analysisCall, comparisonCall, mixedCall,
  * Limits raised so the bench measures the server, not the per-key token bucket (default burst 30,
  * 60 a minute), the shared key's hourly quota or the simulator's per-key hourly limit.
  */
-export const BENCH_VARS = { RATE_LIMIT_BURST: "1000000", RATE_LIMIT_PER_MINUTE: "1000000", PLAUSIBLE_HOURLY_LIMIT: "1000000", PLAUSIBLE_USER_HOURLY_LIMIT: "1000000" } as const;
+export const BENCH_VARS = {
+  RATE_LIMIT_BURST: "1000000",
+  RATE_LIMIT_PER_MINUTE: "1000000",
+  PLAUSIBLE_HOURLY_LIMIT: "1000000",
+  PLAUSIBLE_USER_HOURLY_LIMIT: "1000000",
+} as const;
 const SIMULATOR_HOURLY_LIMIT = 1_000_000_000;
 
 export type Endpoint = "/mcp" | "/internal";
@@ -194,8 +199,18 @@ export async function runScenarios(spec: ScenarioRunSpec, log: (line: string) =>
     const repeated = await measurePhase(context, "agent session, asked again", [secondAgent], AGENT_SESSION);
 
     // Date pairs the session (relative ranges) never used, so both sides go to Plausible.
-    const single = await measurePhase(context, "single query (get_aggregate)", [agent], Array.from({ length: spec.comparisonCalls }, (_, i) => singleQueryCall(i)));
-    const compare = await measurePhase(context, "compare_periods", [agent], Array.from({ length: spec.comparisonCalls }, (_, i) => comparisonCall(i)));
+    const single = await measurePhase(
+      context,
+      "single query (get_aggregate)",
+      [agent],
+      Array.from({ length: spec.comparisonCalls }, (_, i) => singleQueryCall(i)),
+    );
+    const compare = await measurePhase(
+      context,
+      "compare_periods",
+      [agent],
+      Array.from({ length: spec.comparisonCalls }, (_, i) => comparisonCall(i)),
+    );
     const analysis: PhaseResult[] = [];
     for (const tool of ANALYSIS_TOOLS) {
       const calls = Array.from({ length: spec.analysisCalls }, (_, i) => analysisCall(tool, i));

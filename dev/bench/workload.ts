@@ -58,13 +58,26 @@ export function mixedCall(i: number): ToolCall {
       return { name: "get_timeseries", arguments: { site_id, date_range: range, interval: "day" } };
     case 2:
     case 4:
-      return { name: "get_breakdown", arguments: { site_id, date_range: range, dimension: BREAKDOWN_DIMENSIONS[i % BREAKDOWN_DIMENSIONS.length] } };
+      return {
+        name: "get_breakdown",
+        arguments: { site_id, date_range: range, dimension: BREAKDOWN_DIMENSIONS[i % BREAKDOWN_DIMENSIONS.length] },
+      };
     case 5:
-      return { name: "compare_periods", arguments: { site_id, current: range, previous: [dateDaysAgo(endDaysAgo + length - 1 + 182), dateDaysAgo(endDaysAgo + 182)] } };
+      return {
+        name: "compare_periods",
+        arguments: { site_id, current: range, previous: [dateDaysAgo(endDaysAgo + length - 1 + 182), dateDaysAgo(endDaysAgo + 182)] },
+      };
     case 6:
       return {
         name: "query",
-        arguments: { site_id, metrics: ["visitors", "pageviews"], date_range: range, dimensions: ["visit:browser", "visit:device"], order_by: [["visitors", "desc"]], pagination: { limit: 10 } },
+        arguments: {
+          site_id,
+          metrics: ["visitors", "pageviews"],
+          date_range: range,
+          dimensions: ["visit:browser", "visit:device"],
+          order_by: [["visitors", "desc"]],
+          pagination: { limit: 10 },
+        },
       };
     default:
       return { name: "get_conversions", arguments: { site_id, date_range: range } };
@@ -74,7 +87,10 @@ export function mixedCall(i: number): ToolCall {
 /** Single-query calls for the comparison with `compare_periods`: the same shape of range, one period. */
 export function singleQueryCall(i: number): ToolCall {
   const call = mixedCall(i * 10);
-  return { name: "get_aggregate", arguments: { ...call.arguments, metrics: ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"] } };
+  return {
+    name: "get_aggregate",
+    arguments: { ...call.arguments, metrics: ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"] },
+  };
 }
 
 /** The analysis tools the bench times, each on its own dates per i (so the cold phase misses the cache). */
@@ -88,7 +104,14 @@ export function analysisCall(tool: (typeof ANALYSIS_TOOLS)[number], i: number): 
     case "measure_impact":
       return { name: tool, arguments: { site_id, event: dateDaysAgo(20 + 3 * i), metrics: ["visitors", "pageviews"] } };
     case "get_funnel":
-      return { name: tool, arguments: { site_id: "example.com", steps: ["/", "/pricing", "/signup", "Signup"], date_range: [dateDaysAgo(30 + i), dateDaysAgo(2 + i)] } };
+      return {
+        name: tool,
+        arguments: {
+          site_id: "example.com",
+          steps: ["/", "/pricing", "/signup", "Signup"],
+          date_range: [dateDaysAgo(30 + i), dateDaysAgo(2 + i)],
+        },
+      };
   }
 }
 

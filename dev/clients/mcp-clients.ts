@@ -11,13 +11,18 @@ export type ClientKind = "SDK v1, Streamable HTTP" | "SDK v1, SSE" | "SDK v2, St
 export interface E2eClient {
   listTools(): Promise<{ tools: Array<{ name: string; _meta?: Record<string, unknown> }> }>;
   callTool(request: { name: string; arguments?: Record<string, unknown> }): Promise<ToolResult>;
-  getPrompt(request: { name: string; arguments?: Record<string, string> }): Promise<{ messages: Array<{ role: string; content: { type: string; text?: string } }> }>;
+  getPrompt(request: {
+    name: string;
+    arguments?: Record<string, string>;
+  }): Promise<{ messages: Array<{ role: string; content: { type: string; text?: string } }> }>;
   complete(request: {
     ref: { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
     argument: { name: string; value: string };
     context?: { arguments?: Record<string, string> };
   }): Promise<{ completion: { values: string[] } }>;
-  readResource(request: { uri: string }): Promise<{ contents: Array<{ uri: string; mimeType?: string; text?: string; _meta?: Record<string, unknown> }> }>;
+  readResource(request: {
+    uri: string;
+  }): Promise<{ contents: Array<{ uri: string; mimeType?: string; text?: string; _meta?: Record<string, unknown> }> }>;
   close(): Promise<void>;
   /** The protocol version agreed (by initialize, or server/discover on 2026-07-28). */
   protocolVersion: string | undefined;
@@ -41,7 +46,11 @@ export function connectWithOAuth(kind: ClientKind, url: string, authProvider: OA
   return connect(kind, url, { authProvider });
 }
 
-async function connect(kind: ClientKind, url: string, auth: { requestInit: RequestInit } | { authProvider: OAuthClientProvider }): Promise<E2eClient> {
+async function connect(
+  kind: ClientKind,
+  url: string,
+  auth: { requestInit: RequestInit } | { authProvider: OAuthClientProvider },
+): Promise<E2eClient> {
   if (kind === "SDK v2, Streamable HTTP" || kind === "SDK v2, auto") {
     // The v2 client speaks the 2025 handshake unless told otherwise; pinning fails loudly if the
     // server cannot serve the 2026-07-28 revision.
@@ -51,7 +60,9 @@ async function connect(kind: ClientKind, url: string, auth: { requestInit: Reque
     return wrap(client, client.getNegotiatedProtocolVersion());
   }
   const client = new Client(CLIENT_INFO);
-  await client.connect(kind === "SDK v1, SSE" ? new SSEClientTransport(new URL(url), auth) : new StreamableHTTPClientTransport(new URL(url), auth));
+  await client.connect(
+    kind === "SDK v1, SSE" ? new SSEClientTransport(new URL(url), auth) : new StreamableHTTPClientTransport(new URL(url), auth),
+  );
   return wrap(client, protocolVersionOf(client));
 }
 

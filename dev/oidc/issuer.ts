@@ -47,12 +47,15 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
     const code = url.searchParams.get("code");
     if (code) userByCode.set(code, current);
   });
-  server.service.on(Events.BeforeTokenSigning, (token: { payload: Record<string, unknown> }, request: { body?: Record<string, unknown> }) => {
-    const code = typeof request.body?.code === "string" ? request.body.code : undefined;
-    const user = (code && userByCode.get(code)) || current;
-    // Not Google, so no `hd`: the worker's domain policy checks the verified email alone.
-    Object.assign(token.payload, { sub: user.sub, email: user.email, email_verified: true, name: user.name });
-  });
+  server.service.on(
+    Events.BeforeTokenSigning,
+    (token: { payload: Record<string, unknown> }, request: { body?: Record<string, unknown> }) => {
+      const code = typeof request.body?.code === "string" ? request.body.code : undefined;
+      const user = (code && userByCode.get(code)) || current;
+      // Not Google, so no `hd`: the worker's domain policy checks the verified email alone.
+      Object.assign(token.payload, { sub: user.sub, email: user.email, email_verified: true, name: user.name });
+    },
+  );
 
   await server.start(options.port ?? 0, HOST);
   const port = server.address().port;

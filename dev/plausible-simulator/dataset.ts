@@ -126,7 +126,12 @@ interface SourceProfile {
   utm_campaign: string;
 }
 
-function source(source: string, channel: string, referrer: string, utm: [string, string, string] = [NOT_SET, NOT_SET, NOT_SET]): SourceProfile {
+function source(
+  source: string,
+  channel: string,
+  referrer: string,
+  utm: [string, string, string] = [NOT_SET, NOT_SET, NOT_SET],
+): SourceProfile {
   return { source, channel, referrer, utm_medium: utm[0], utm_source: utm[1], utm_campaign: utm[2] };
 }
 
@@ -180,11 +185,73 @@ interface Device {
 }
 
 const DEVICES: ReadonlyArray<readonly [Device, number]> = [
-  [{ device: "Desktop", screen: "Desktop", os: "Windows", os_version: "11", browsers: [[["Chrome", "131.0"], 6], [["Edge", "131.0"], 2], [["Firefox", "133.0"], 2]] }, 22],
-  [{ device: "Desktop", screen: "Laptop", os: "Mac", os_version: "15.1", browsers: [[["Safari", "18.1"], 5], [["Chrome", "131.0"], 4], [["Firefox", "133.0"], 1]] }, 18],
-  [{ device: "Desktop", screen: "Desktop", os: "GNU/Linux", os_version: NOT_SET, browsers: [[["Firefox", "133.0"], 5], [["Chrome", "131.0"], 4]] }, 4],
-  [{ device: "Mobile", screen: "Mobile", os: "iOS", os_version: "18.1", browsers: [[["Safari", "18.1"], 8], [["Chrome", "131.0"], 2]] }, 26],
-  [{ device: "Mobile", screen: "Mobile", os: "Android", os_version: "15", browsers: [[["Chrome", "131.0"], 8], [["Samsung Internet", "26.0"], 2]] }, 22],
+  [
+    {
+      device: "Desktop",
+      screen: "Desktop",
+      os: "Windows",
+      os_version: "11",
+      browsers: [
+        [["Chrome", "131.0"], 6],
+        [["Edge", "131.0"], 2],
+        [["Firefox", "133.0"], 2],
+      ],
+    },
+    22,
+  ],
+  [
+    {
+      device: "Desktop",
+      screen: "Laptop",
+      os: "Mac",
+      os_version: "15.1",
+      browsers: [
+        [["Safari", "18.1"], 5],
+        [["Chrome", "131.0"], 4],
+        [["Firefox", "133.0"], 1],
+      ],
+    },
+    18,
+  ],
+  [
+    {
+      device: "Desktop",
+      screen: "Desktop",
+      os: "GNU/Linux",
+      os_version: NOT_SET,
+      browsers: [
+        [["Firefox", "133.0"], 5],
+        [["Chrome", "131.0"], 4],
+      ],
+    },
+    4,
+  ],
+  [
+    {
+      device: "Mobile",
+      screen: "Mobile",
+      os: "iOS",
+      os_version: "18.1",
+      browsers: [
+        [["Safari", "18.1"], 8],
+        [["Chrome", "131.0"], 2],
+      ],
+    },
+    26,
+  ],
+  [
+    {
+      device: "Mobile",
+      screen: "Mobile",
+      os: "Android",
+      os_version: "15",
+      browsers: [
+        [["Chrome", "131.0"], 8],
+        [["Samsung Internet", "26.0"], 2],
+      ],
+    },
+    22,
+  ],
   [{ device: "Tablet", screen: "Tablet", os: "iOS", os_version: "18.1", browsers: [[["Safari", "18.1"], 1]] }, 8],
 ];
 
@@ -210,7 +277,15 @@ function pageGoal(id: number, path: string): Goal {
 }
 
 function scrollGoal(id: number, path: string, threshold: number): Goal {
-  return { id, goal_type: "scroll", display_name: `Scroll ${threshold}% on ${path}`, event_name: null, page_path: path, scroll_threshold: threshold, currency: null };
+  return {
+    id,
+    goal_type: "scroll",
+    display_name: `Scroll ${threshold}% on ${path}`,
+    event_name: null,
+    page_path: path,
+    scroll_threshold: threshold,
+    currency: null,
+  };
 }
 
 function customEvent(name: string, page: string, props: Record<string, string>, revenue: number | null = null) {
@@ -222,13 +297,27 @@ const BLUEPRINTS: SiteBlueprint[] = [
     domain: "example.com",
     timezone: "Europe/Berlin",
     dailyVisitors: 110,
-    pages: [["/", 40], ["/pricing", 14], ["/features", 10], ["/docs", 10], ["/docs/getting-started", 8], ["/blog", 8], ["/signup", 6], ["/login", 6], ["/about", 3]],
+    pages: [
+      ["/", 40],
+      ["/pricing", 14],
+      ["/features", 10],
+      ["/docs", 10],
+      ["/docs/getting-started", 8],
+      ["/blog", 8],
+      ["/signup", 6],
+      ["/login", 6],
+      ["/about", 3],
+    ],
     hostnameFor: (page) => (page.startsWith("/docs") ? "docs.example.com" : "example.com"),
     goals: [eventGoal(1, "Signup"), eventGoal(2, "Purchase", "USD"), pageGoal(3, "/pricing")],
     customProps: ["plan"],
     customEvents: (random, pages) => {
       if (!pages.includes("/signup") || random() > 0.35) return [];
-      const plan = pick(random, [["free", 70], ["pro", 25], ["enterprise", 5]] as const);
+      const plan = pick(random, [
+        ["free", 70],
+        ["pro", 25],
+        ["enterprise", 5],
+      ] as const);
       const events = [customEvent("Signup", "/signup", { plan })];
       if (plan !== "free") {
         const price = plan === "pro" ? 29 : 499;
@@ -242,7 +331,15 @@ const BLUEPRINTS: SiteBlueprint[] = [
     domain: "shop.example.com",
     timezone: "America/New_York",
     dailyVisitors: 60,
-    pages: [["/", 30], ["/products", 20], ["/products/mug", 12], ["/products/t-shirt", 12], ["/products/hoodie", 8], ["/cart", 8], ["/checkout", 5]],
+    pages: [
+      ["/", 30],
+      ["/products", 20],
+      ["/products/mug", 12],
+      ["/products/t-shirt", 12],
+      ["/products/hoodie", 8],
+      ["/cart", 8],
+      ["/checkout", 5],
+    ],
     hostnameFor: () => "shop.example.com",
     goals: [eventGoal(4, "Purchase", "EUR"), eventGoal(5, "Add to Cart"), pageGoal(6, "/checkout")],
     customProps: ["product"],
@@ -262,12 +359,18 @@ const BLUEPRINTS: SiteBlueprint[] = [
     domain: "blog.example.com",
     timezone: "Etc/UTC",
     dailyVisitors: 35,
-    pages: [["/", 25], ["/posts/hello-world", 15], ["/posts/privacy-first-analytics", 20], ["/posts/self-hosting", 12], ["/tags/analytics", 5], ["/about", 6]],
+    pages: [
+      ["/", 25],
+      ["/posts/hello-world", 15],
+      ["/posts/privacy-first-analytics", 20],
+      ["/posts/self-hosting", 12],
+      ["/tags/analytics", 5],
+      ["/about", 6],
+    ],
     hostnameFor: () => "blog.example.com",
     goals: [eventGoal(7, "Newsletter Signup"), pageGoal(8, "/about"), scrollGoal(9, "/posts/privacy-first-analytics", 75)],
     customProps: ["author"],
-    customEvents: (random, pages) =>
-      random() < 0.06 ? [customEvent("Newsletter Signup", pages[pages.length - 1] ?? "/", {})] : [],
+    customEvents: (random, pages) => (random() < 0.06 ? [customEvent("Newsletter Signup", pages[pages.length - 1] ?? "/", {})] : []),
     pageProps: (page): Record<string, string> => {
       if (!page.startsWith("/posts/")) return {};
       return { author: page.includes("privacy") ? "alice" : "bob" };
@@ -276,7 +379,10 @@ const BLUEPRINTS: SiteBlueprint[] = [
 ];
 
 // Traffic peaks in the site's afternoon and dips at night.
-const HOUR_WEIGHTS: ReadonlyArray<readonly [number, number]> = Array.from({ length: 24 }, (_, hour) => [hour, 2 + 8 * Math.sin((Math.PI * Math.max(0, hour - 5)) / 19) ** 2] as const);
+const HOUR_WEIGHTS: ReadonlyArray<readonly [number, number]> = Array.from(
+  { length: 24 },
+  (_, hour) => [hour, 2 + 8 * Math.sin((Math.PI * Math.max(0, hour - 5)) / 19) ** 2] as const,
+);
 
 function visitAttributes(random: Random): VisitAttributes {
   const from = pick(random, SOURCES);
@@ -305,7 +411,16 @@ function goalsOf(event: Pick<SimEvent, "name" | "page" | "scrollDepth">, goals: 
   });
 }
 
-function buildVisit(random: Random, blueprint: SiteBlueprint, visitorId: number, repeatVisitor: boolean, attributes: VisitAttributes, start: number, date: string, hour: number): Visit {
+function buildVisit(
+  random: Random,
+  blueprint: SiteBlueprint,
+  visitorId: number,
+  repeatVisitor: boolean,
+  attributes: VisitAttributes,
+  start: number,
+  date: string,
+  hour: number,
+): Visit {
   const pageCount = Math.min(6, 1 + Math.floor(-Math.log(1 - random()) * 1.4));
   const pages: string[] = [pick(random, blueprint.pages)];
   while (pages.length < pageCount) pages.push(pick(random, blueprint.pages));
@@ -323,7 +438,13 @@ function buildVisit(random: Random, blueprint: SiteBlueprint, visitorId: number,
     return { ...pageview, goals: goalsOf(pageview, blueprint.goals) };
   });
   for (const custom of blueprint.customEvents(random, pages)) {
-    events.push({ ...custom, hostname: blueprint.hostnameFor(custom.page), timeOnPage: 0, scrollDepth: 0, goals: goalsOf({ ...custom, scrollDepth: 0 }, blueprint.goals) });
+    events.push({
+      ...custom,
+      hostname: blueprint.hostnameFor(custom.page),
+      timeOnPage: 0,
+      scrollDepth: 0,
+      goals: goalsOf({ ...custom, scrollDepth: 0 }, blueprint.goals),
+    });
   }
 
   const entryPage = pages[0]!;
@@ -359,10 +480,19 @@ export interface InjectedEvents {
   deploy: { date: string; page: string; factor: number };
 }
 
-const INJECTIONS: Record<string, { spike: { daysAgo: number; source: string; factor: number }; deploy: { daysAgo: number; page: string; factor: number } }> = {
+const INJECTIONS: Record<
+  string,
+  { spike: { daysAgo: number; source: string; factor: number }; deploy: { daysAgo: number; page: string; factor: number } }
+> = {
   "example.com": { spike: { daysAgo: 3, source: "Hacker News", factor: 1.2 }, deploy: { daysAgo: 20, page: "/pricing", factor: 1.8 } },
-  "shop.example.com": { spike: { daysAgo: 4, source: "Reddit", factor: 1.5 }, deploy: { daysAgo: 17, page: "/products/hoodie", factor: 2 } },
-  "blog.example.com": { spike: { daysAgo: 2, source: "Hacker News", factor: 2 }, deploy: { daysAgo: 24, page: "/posts/self-hosting", factor: 2 } },
+  "shop.example.com": {
+    spike: { daysAgo: 4, source: "Reddit", factor: 1.5 },
+    deploy: { daysAgo: 17, page: "/products/hoodie", factor: 2 },
+  },
+  "blog.example.com": {
+    spike: { daysAgo: 2, source: "Hacker News", factor: 2 },
+    deploy: { daysAgo: 24, page: "/posts/self-hosting", factor: 2 },
+  },
 };
 
 function injectedEvents(domain: string, today: string): InjectedEvents {
@@ -376,7 +506,10 @@ function injectedEvents(domain: string, today: string): InjectedEvents {
 /** The blueprint a day's visits are drawn from: after the deploy, the deployed page weighs more. */
 function blueprintOn(blueprint: SiteBlueprint, date: string, deploy: InjectedEvents["deploy"]): SiteBlueprint {
   if (date <= deploy.date) return blueprint;
-  return { ...blueprint, pages: blueprint.pages.map(([page, weight]) => [page, page === deploy.page ? weight * deploy.factor : weight] as const) };
+  return {
+    ...blueprint,
+    pages: blueprint.pages.map(([page, weight]) => [page, page === deploy.page ? weight * deploy.factor : weight] as const),
+  };
 }
 
 /** Visit attributes of a visitor the spike brought: the usual mix, but from the spike's source. */

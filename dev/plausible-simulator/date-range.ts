@@ -54,7 +54,12 @@ function instants(site: RangeSite, first: number, last: number): ResolvedRange {
  * Resolves a date_range that passed `isDateRangeShape`. Returns null when an
  * explicit range ends before it starts.
  */
-export function resolveDateRange(value: string | [string, string], site: RangeSite, now: number, trimToToday: boolean): ResolvedRange | null {
+export function resolveDateRange(
+  value: string | [string, string],
+  site: RangeSite,
+  now: number,
+  trimToToday: boolean,
+): ResolvedRange | null {
   const today = localDate(now, site.timezone);
   const trim = (last: string) => (trimToToday && last > today ? today : last);
 

@@ -44,7 +44,8 @@ const isCount = (value: unknown) => typeof value === "number" && Number.isFinite
 
 /** Checks a settings patch from the admin endpoint; returns a problem description or null. */
 export function settingsProblem(patch: unknown): string | null {
-  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return "Send a JSON object such as {\"latencyMs\": 50, \"faults\": [{\"kind\": \"503\", \"count\": 2}]}.";
+  if (patch === null || typeof patch !== "object" || Array.isArray(patch))
+    return 'Send a JSON object such as {"latencyMs": 50, "faults": [{"kind": "503", "count": 2}]}.';
   for (const [key, value] of Object.entries(patch)) {
     if (key === "faults") {
       if (!Array.isArray(value) || !value.every(isFaultRule)) {

@@ -49,7 +49,12 @@ function valuesReader(dimension: string): (visit: Visit, event: SimEvent | null)
 }
 
 function compileLeaf(filter: Filter): Predicate {
-  const [operator, dimension, rawClauses, modifiers] = filter as [string, string, Array<string | number>, { case_sensitive?: boolean } | undefined];
+  const [operator, dimension, rawClauses, modifiers] = filter as [
+    string,
+    string,
+    Array<string | number>,
+    { case_sensitive?: boolean } | undefined,
+  ];
   const caseSensitive = modifiers?.case_sensitive ?? true;
   const normalize = (value: string | number) => (caseSensitive ? String(value) : String(value).toLowerCase());
   const clauses = rawClauses.map(normalize);

@@ -147,7 +147,10 @@ function bucketer(interval: Interval, range: ResolvedRange): (visit: Visit) => s
   return (visit) => {
     let labels = byDate.get(visit.date);
     if (!labels) {
-      labels = interval === "hour" ? Array.from({ length: 24 }, (_, hour) => bucketOf("hour", visit.date, hour, range)) : [bucketOf(interval, visit.date, 0, range)];
+      labels =
+        interval === "hour"
+          ? Array.from({ length: 24 }, (_, hour) => bucketOf("hour", visit.date, hour, range))
+          : [bucketOf(interval, visit.date, 0, range)];
       byDate.set(visit.date, labels);
     }
     return labels[interval === "hour" ? visit.hour : 0]!;
@@ -320,7 +323,9 @@ function average(sum: number, count: number): number {
 export function money(value: number, currency: string): Money {
   const rounded = Math.round(value * 100) / 100;
   const long = new Intl.NumberFormat("en-US", { style: "currency", currency }).format(rounded);
-  const short = new Intl.NumberFormat("en-US", { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(rounded);
+  const short = new Intl.NumberFormat("en-US", { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(
+    rounded,
+  );
   return { value: rounded, currency, short, long };
 }
 
@@ -364,7 +369,14 @@ function plan(site: Site, range: ResolvedRange, dimensions: string[], filters: Q
 function baselineFor(site: Site, query: QueryRequest, range: ResolvedRange): Baseline {
   const positions = query.dimensions.flatMap((dimension, index) => (dimension === "event:goal" ? [] : [index]));
   const dimensions = positions.map((index) => query.dimensions[index]!);
-  const { groups, totalVisitors } = group(plan(site, range, dimensions, query.filters.filter((filter) => !isGoalFilter(filter))));
+  const { groups, totalVisitors } = group(
+    plan(
+      site,
+      range,
+      dimensions,
+      query.filters.filter((filter) => !isGoalFilter(filter)),
+    ),
+  );
   const byGroup = new Map<string, number>();
   for (const current of groups) byGroup.set(current.dimensions.join(KEY_SEPARATOR), current.visitors.count);
   return { total: totalVisitors, byGroup, positions };
@@ -379,7 +391,11 @@ function revenueCurrency(site: Site, query: QueryRequest, current: Group, revenu
   return currencies.size === 1 ? [...currencies][0]! : null;
 }
 
-function metricValue(metric: Metric, current: Group, context: { grouping: Grouping; baseline: Baseline | null; currency: string | null }): number | Money | null {
+function metricValue(
+  metric: Metric,
+  current: Group,
+  context: { grouping: Grouping; baseline: Baseline | null; currency: string | null },
+): number | Money | null {
   const visitors = current.visitors.count;
   switch (metric) {
     case "visitors":
@@ -411,7 +427,9 @@ function metricValue(metric: Metric, current: Group, context: { grouping: Groupi
     case "total_revenue":
       return context.currency === null ? null : money(current.revenue, context.currency);
     case "average_revenue":
-      return context.currency === null ? null : money(current.revenueEvents === 0 ? 0 : current.revenue / current.revenueEvents, context.currency);
+      return context.currency === null
+        ? null
+        : money(current.revenueEvents === 0 ? 0 : current.revenue / current.revenueEvents, context.currency);
   }
 }
 
@@ -428,7 +446,12 @@ function compareValues(a: unknown, b: unknown): number {
 
 function defaultOrderBy(query: QueryRequest): Array<[string, "asc" | "desc"]> {
   const time = query.dimensions.find((dimension) => isTimeDimension(dimension));
-  return time ? [[time, "asc"], [query.metrics[0]!, "desc"]] : [[query.metrics[0]!, "desc"]];
+  return time
+    ? [
+        [time, "asc"],
+        [query.metrics[0]!, "desc"],
+      ]
+    : [[query.metrics[0]!, "desc"]];
 }
 
 function sortRows(rows: Row[], query: QueryRequest, orderBy: Array<[string, "asc" | "desc"]>): void {

@@ -89,7 +89,9 @@ function describe(error: ErrorObject, value: unknown): string {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case "type": {
-      const expected = String(params.type).split(",").map((type) => TYPE_NAMES[type] ?? type);
+      const expected = String(params.type)
+        .split(",")
+        .map((type) => TYPE_NAMES[type] ?? type);
       return `Type mismatch. Expected ${expected.join(" or ")} but got ${typeName(value)}.`;
     }
     case "maximum":
@@ -149,7 +151,8 @@ export function formatSchemaErrors(errors: ErrorObject[], body: unknown): string
     lines.push(`#${path}: ${describe(error, valueAt(body, error.instancePath))}`);
   }
   for (const [path, names] of missing) {
-    const text = names.length === 1 ? `Required property ${names[0]} was not present.` : `Required properties ${names.join(", ")} were not present.`;
+    const text =
+      names.length === 1 ? `Required property ${names[0]} was not present.` : `Required properties ${names.join(", ")} were not present.`;
     lines.push(`#${path}: ${text}`);
   }
   return [...new Set(lines)];

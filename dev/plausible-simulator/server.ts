@@ -79,8 +79,10 @@ export interface SimulatorHandle {
 }
 
 const MISSING_KEY = "Missing API key. Please use a valid Plausible API key as a Bearer Token.";
-const INVALID_KEY_OR_SITE = "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested.";
-const INVALID_KEY_FOR_RESOURCE = "Invalid API key. Please make sure you're using a valid API key with access to the resource you've requested.";
+const INVALID_KEY_OR_SITE =
+  "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested.";
+const INVALID_KEY_FOR_RESOURCE =
+  "Invalid API key. Please make sure you're using a valid API key with access to the resource you've requested.";
 const MISSING_SITE = "Missing site ID. Please provide the required site_id parameter with your request.";
 const SITE_NOT_FOUND = "Site could not be found";
 const MAX_BODY_BYTES = 1_048_576;
@@ -88,7 +90,8 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DEFAULT_SCHEMA_PATH = resolve(REPO_ROOT, "../shared/plausible/query-api-schema.json");
 
 // The newest servers' wording (older ones: "Your API key is limited to N requests per hour.").
-const rateLimitText = (limit: number) => `Too many API requests. The limit is ${limit} per hour. Please contact us to request more capacity.`;
+const rateLimitText = (limit: number) =>
+  `Too many API requests. The limit is ${limit} per hour. Please contact us to request more capacity.`;
 
 interface Reply {
   status: number;
@@ -113,7 +116,10 @@ function decodeCursor(cursor: string): number | null {
 }
 
 /** Plausible's cursor pagination: `after`/`before` cursors and a `limit` (default 100). */
-function paginate<T>(items: T[], params: URLSearchParams): { page: T[]; meta: { after: string | null; before: string | null; limit: number } } | null {
+function paginate<T>(
+  items: T[],
+  params: URLSearchParams,
+): { page: T[]; meta: { after: string | null; before: string | null; limit: number } } | null {
   const requested = Number(params.get("limit") ?? 100);
   const limit = Number.isInteger(requested) && requested > 0 ? Math.min(requested, 1000) : 100;
   const after = params.get("after");
@@ -183,7 +189,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const schemaPath = options.schemaPath === undefined ? (process.env.PLAUSIBLE_QUERY_SCHEMA ?? DEFAULT_SCHEMA_PATH) : options.schemaPath;
   const schema: QuerySchema | null = schemaPath === null ? null : loadQuerySchema(schemaPath);
   if (!schema) {
-    log(`plausible-simulator: no query schema${schemaPath ? ` at ${schemaPath}` : ""}; JSON schema validation is off (set PLAUSIBLE_QUERY_SCHEMA to a copy of Plausible's query-api-schema.json to turn it on).`);
+    log(
+      `plausible-simulator: no query schema${schemaPath ? ` at ${schemaPath}` : ""}; JSON schema validation is off (set PLAUSIBLE_QUERY_SCHEMA to a copy of Plausible's query-api-schema.json to turn it on).`,
+    );
   }
 
   const initialSettings = (): RuntimeSettings => ({
@@ -247,7 +255,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const lines = schemaErrors.length > 0 ? schemaErrors : structuralErrors(fields);
     if (lines.length > 0) return error(400, lines.join("\n"));
     const parsed = toQueryRequest(fields);
-    const violation = ruleViolation(parsed, site.goals.map((goal) => goal.display_name));
+    const violation = ruleViolation(
+      parsed,
+      site.goals.map((goal) => goal.display_name),
+    );
     if (violation) return error(400, violation);
     const result = runQuery(site, parsed, dataset.now);
     return "error" in result ? error(400, result.error) : json(200, result);
@@ -282,7 +293,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return { site };
   }
 
-  const INVALID_CURSOR = error(400, "Invalid pagination cursor. Pass back the `after` or `before` value of the previous response unchanged.");
+  const INVALID_CURSOR = error(
+    400,
+    "Invalid pagination cursor. Pass back the `after` or `before` value of the previous response unchanged.",
+  );
 
   function sites(request: IncomingMessage, params: URLSearchParams): Reply {
     const auth = authenticate(request, INVALID_KEY_FOR_RESOURCE);
@@ -319,7 +333,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   function schemaDocument(): Reply {
     if (!schema) {
-      return error(404, "No query schema is loaded. Start the simulator with PLAUSIBLE_QUERY_SCHEMA pointing at Plausible's query-api-schema.json.");
+      return error(
+        404,
+        "No query schema is loaded. Start the simulator with PLAUSIBLE_QUERY_SCHEMA pointing at Plausible's query-api-schema.json.",
+      );
     }
     return { status: 200, body: schema.text, contentType: "application/json; charset=utf-8" };
   }
@@ -374,7 +391,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case "GET /api/docs/query/schema.json":
         return schemaDocument();
       default:
-        return error(404, `Not found: ${endpoint}. The simulator serves POST /api/v2/query, GET /api/v1/sites, /api/v1/sites/goals, /api/v1/sites/custom-props, /api/v1/stats/realtime/visitors and /api/docs/query/schema.json.`);
+        return error(
+          404,
+          `Not found: ${endpoint}. The simulator serves POST /api/v2/query, GET /api/v1/sites, /api/v1/sites/goals, /api/v1/sites/custom-props, /api/v1/stats/realtime/visitors and /api/docs/query/schema.json.`,
+        );
     }
   }
 

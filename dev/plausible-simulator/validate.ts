@@ -41,7 +41,8 @@ function isFilterLeaf(filter: unknown[]): boolean {
   const [operator, dimension, clauses, modifiers] = filter;
   const clausesOk = Array.isArray(clauses) && clauses.every((clause) => typeof clause === "string" || Number.isInteger(clause));
   const modifiersOk =
-    modifiers === undefined || (isObject(modifiers) && Object.entries(modifiers).every(([key, flag]) => key === "case_sensitive" && typeof flag === "boolean"));
+    modifiers === undefined ||
+    (isObject(modifiers) && Object.entries(modifiers).every(([key, flag]) => key === "case_sensitive" && typeof flag === "boolean"));
   if (!clausesOk) return false;
   switch (operator) {
     case "is":
@@ -71,7 +72,13 @@ export function isFilterTree(filter: unknown): boolean {
   return isFilterLeaf(filter);
 }
 
-function checkList(lines: string[], body: Record<string, unknown>, key: string, isValid: (item: unknown) => boolean, unique: boolean): void {
+function checkList(
+  lines: string[],
+  body: Record<string, unknown>,
+  key: string,
+  isValid: (item: unknown) => boolean,
+  unique: boolean,
+): void {
   const list = body[key];
   if (list === undefined) return;
   if (!Array.isArray(list)) {
@@ -129,10 +136,12 @@ export function structuralErrors(body: Record<string, unknown>): string[] {
     else {
       const { limit, offset, ...rest } = body.pagination;
       for (const key of Object.keys(rest)) lines.push(`#/pagination/${key}: Schema does not allow additional properties.`);
-      if (limit !== undefined && !Number.isInteger(limit)) lines.push(`#/pagination/limit: Type mismatch. Expected Integer but got ${typeName(limit)}.`);
+      if (limit !== undefined && !Number.isInteger(limit))
+        lines.push(`#/pagination/limit: Type mismatch. Expected Integer but got ${typeName(limit)}.`);
       else if (typeof limit === "number" && limit > 10000) lines.push("#/pagination/limit: Expected the value to be <= 10000");
       else if (typeof limit === "number" && limit < 1) lines.push("#/pagination/limit: Expected the value to be >= 1");
-      if (offset !== undefined && !Number.isInteger(offset)) lines.push(`#/pagination/offset: Type mismatch. Expected Integer but got ${typeName(offset)}.`);
+      if (offset !== undefined && !Number.isInteger(offset))
+        lines.push(`#/pagination/offset: Type mismatch. Expected Integer but got ${typeName(offset)}.`);
       else if (typeof offset === "number" && offset < 0) lines.push("#/pagination/offset: Expected the value to be >= 0");
     }
   }
@@ -220,7 +229,11 @@ export function ruleViolation(query: QueryRequest, goalNames: string[]): string 
 
   for (const { leaf } of filterLeaves) {
     const [operator, dimension, clauses] = leaf;
-    if (dimension === "visit:country" && (operator === "is" || operator === "is_not") && !(clauses as unknown[]).every((code) => typeof code === "string" && code.length === 2)) {
+    if (
+      dimension === "visit:country" &&
+      (operator === "is" || operator === "is_not") &&
+      !(clauses as unknown[]).every((code) => typeof code === "string" && code.length === 2)
+    ) {
       return "Invalid visit:country filter, visit:country needs to be a valid 2-letter country code.";
     }
   }
@@ -234,7 +247,8 @@ export function ruleViolation(query: QueryRequest, goalNames: string[]): string 
   const nestedTopLevelOnly = filterLeaves.find(
     ({ leaf, depth, behavioralDepth }) => depth > 0 && behavioralDepth === 0 && (leaf[1] === "event:goal" || leaf[1] === "event:hostname"),
   );
-  if (nestedTopLevelOnly) return `Invalid filters. Dimension \`${String(nestedTopLevelOnly.leaf[1])}\` can only be filtered at the top level.`;
+  if (nestedTopLevelOnly)
+    return `Invalid filters. Dimension \`${String(nestedTopLevelOnly.leaf[1])}\` can only be filtered at the top level.`;
 
   const conversionMetric = query.metrics.includes("conversion_rate") || query.metrics.includes("group_conversion_rate");
   if (conversionMetric && filterLeaves.some(({ leaf, depth }) => depth > 0 && String(leaf[1]).startsWith("event:props:"))) {

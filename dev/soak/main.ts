@@ -29,7 +29,8 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write(`Usage: npm run soak -- [--clients 200] [--agents 4] [--calls-per-client 4] [--repeats 2] [--rounds 2] [--pool-size 40] [--latency-ms 50] [--time-limit-s 270]
+  process.stdout
+    .write(`Usage: npm run soak -- [--clients 200] [--agents 4] [--calls-per-client 4] [--repeats 2] [--rounds 2] [--pool-size 40] [--latency-ms 50] [--time-limit-s 270]
   --clients         MCP clients in all, half on /mcp and half on /internal
   --agents          API keys on /mcp and signed-in users on /internal (each one usage agent)
   --rounds          waves of all the clients, one after the other; the worker's memory peak is
@@ -75,7 +76,8 @@ function summarize(agents: AgentPlan[], runs: ClientRun[], records: CallRecord[]
     const rateLimited = mine.filter((record) => record.outcome === "rate_limited").length;
     // Every range is historical, so the cache keeps each answer for the whole soak: one miss per distinct call.
     const misses = new Set(mine.filter((record) => record.outcome === "ok").map((record) => record.call)).size;
-    const elapsedMs = mine.length === 0 ? 0 : Math.max(...mine.map((record) => record.endMs)) - Math.min(...mine.map((record) => record.startMs));
+    const elapsedMs =
+      mine.length === 0 ? 0 : Math.max(...mine.map((record) => record.endMs)) - Math.min(...mine.map((record) => record.startMs));
     const allowed = BURST + Math.floor((REFILL_PER_MINUTE * elapsedMs) / 60_000);
     return {
       agent: agent.id,
@@ -96,7 +98,11 @@ function table(rows: Record<string, string | number>[]): string {
   const columns = Object.keys(rows[0] ?? {});
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => String(row[column]).length)));
   const line = (cells: string[]) => cells.map((cell, index) => cell.padStart(widths[index]!)).join("  ");
-  return [line(columns), line(widths.map((width) => "-".repeat(width))), ...rows.map((row) => line(columns.map((column) => String(row[column]))))].join("\n");
+  return [
+    line(columns),
+    line(widths.map((width) => "-".repeat(width))),
+    ...rows.map((row) => line(columns.map((column) => String(row[column])))),
+  ].join("\n");
 }
 
 async function soak(stack: DemoStack): Promise<boolean> {
@@ -115,7 +121,12 @@ async function soak(stack: DemoStack): Promise<boolean> {
     const half = index % 2 === 0 ? 0 : AGENTS;
     const agent = agents[half + (Math.floor(index / 2) % AGENTS)]!;
     const indexInAgent = Math.floor(index / (2 * AGENTS));
-    return { agent, sdk: agent.endpoint === "/mcp" && indexInAgent % 2 === 1 ? "v2" : "v1", calls: callsFor(pool, indexInAgent, CALLS_PER_CLIENT), repeats: REPEATS };
+    return {
+      agent,
+      sdk: agent.endpoint === "/mcp" && indexInAgent % 2 === 1 ? "v2" : "v1",
+      calls: callsFor(pool, indexInAgent, CALLS_PER_CLIENT),
+      repeats: REPEATS,
+    };
   });
 
   stack.simulator.reset();
@@ -131,7 +142,10 @@ async function soak(stack: DemoStack): Promise<boolean> {
   })();
   const deadline = TIME_LIMIT_MS - (loadStartedAt - startedAt);
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), deadline)))]);
+  const timedOut = await Promise.race([
+    finished.then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), deadline))),
+  ]);
   clearTimeout(timer);
   const loadMs = Date.now() - loadStartedAt;
   const report: MemoryReport = memory.stop();
@@ -162,19 +176,36 @@ async function soak(stack: DemoStack): Promise<boolean> {
     ["finished in time", !timedOut, `${(loadMs / 1000).toFixed(1)} s of load, limit ${TIME_LIMIT_MS / 1000} s`],
     ["every call answered", records.length >= expectedCalls, `${records.length} of ${expectedCalls} calls`],
     ["no errors but intended rate limits", errors.length === 0, `${errors.length} errors`],
-    ["buckets exact", summaries.every((row) => row.bucketExact), summaries.filter((row) => !row.bucketExact).map((row) => row.agent).join(", ") || "all agents"],
+    [
+      "buckets exact",
+      summaries.every((row) => row.bucketExact),
+      summaries
+        .filter((row) => !row.bucketExact)
+        .map((row) => row.agent)
+        .join(", ") || "all agents",
+    ],
     ["simulator requests = cache misses", simulatorRequests === misses, `${simulatorRequests} requests, ${misses} misses`],
   ];
   process.stdout.write(
     `${table([
       ...checks.map(([check, passed, detail]) => ({ check, result: passed ? "pass" : "FAIL", detail })),
-      { check: "worker memory (RSS)", result: "info", detail: `start ${report.startMiB.toFixed(0)} MiB, peak ${report.peakMiB.toFixed(0)} MiB (after each wave: ${peakPerRound.map((peak) => peak.toFixed(0)).join(", ")}), end ${report.endMiB.toFixed(0)} MiB` },
-      { check: "simulator latency", result: "info", detail: `${LATENCY_MS} ms per request; ${ROUNDS} x ${CLIENTS} clients, ${AGENTS} keys + ${AGENTS} users, pool ${POOL_SIZE}, ${CALLS_PER_CLIENT} calls x ${REPEATS}` },
+      {
+        check: "worker memory (RSS)",
+        result: "info",
+        detail: `start ${report.startMiB.toFixed(0)} MiB, peak ${report.peakMiB.toFixed(0)} MiB (after each wave: ${peakPerRound.map((peak) => peak.toFixed(0)).join(", ")}), end ${report.endMiB.toFixed(0)} MiB`,
+      },
+      {
+        check: "simulator latency",
+        result: "info",
+        detail: `${LATENCY_MS} ms per request; ${ROUNDS} x ${CLIENTS} clients, ${AGENTS} keys + ${AGENTS} users, pool ${POOL_SIZE}, ${CALLS_PER_CLIENT} calls x ${REPEATS}`,
+      },
     ])}\n`,
   );
   for (const error of errors.slice(0, 10)) process.stdout.write(`error: ${error.agent} ${error.call}: ${error.detail?.slice(0, 300)}\n`);
   if (errors.some((error) => error.detail?.includes("restarted mid-request"))) {
-    process.stdout.write("note: wrangler dev rebuilt the worker during the soak because files under src/ changed; run it again on a quiet working tree.\n");
+    process.stdout.write(
+      "note: wrangler dev rebuilt the worker during the soak because files under src/ changed; run it again on a quiet working tree.\n",
+    );
   }
   return checks.every(([, passed]) => passed);
 }

@@ -33,7 +33,9 @@ function rssMiB(pid: number): number {
 
 /** workerd processes below this one, found by walking parent ids (wrangler runs in its own process group). */
 export function ownWorkerdPids(): number[] {
-  const pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+  const pids = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
   const parents = new Map(pids.map((pid) => [pid, parentOf(pid)]));
   const below = (pid: number) => {
     for (let current = parents.get(pid), hops = 0; current !== undefined && hops < 10; current = parents.get(current), hops += 1) {

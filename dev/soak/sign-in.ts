@@ -30,7 +30,8 @@ class CookieJar {
 const base64url = (bytes: Buffer) => bytes.toString("base64url");
 
 async function expectStatus(response: Response, status: number, step: string): Promise<Response> {
-  if (response.status !== status) throw new Error(`Sign-in failed at ${step}: expected ${status}, got ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  if (response.status !== status)
+    throw new Error(`Sign-in failed at ${step}: expected ${status}, got ${response.status}: ${(await response.text()).slice(0, 300)}`);
   return response;
 }
 
@@ -85,7 +86,8 @@ export async function signInToInternal(workerUrl: string): Promise<string> {
     location = response.headers.get("Location");
   }
   const code = location?.startsWith(REDIRECT_URI) ? new URL(location).searchParams.get("code") : null;
-  if (!code) throw new Error(`Sign-in failed: no authorization code (last answer ${response.status}: ${(await response.text()).slice(0, 300)})`);
+  if (!code)
+    throw new Error(`Sign-in failed: no authorization code (last answer ${response.status}: ${(await response.text()).slice(0, 300)})`);
 
   const token = await expectStatus(
     await jar.fetch(`${workerUrl}/token`, {

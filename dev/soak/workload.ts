@@ -42,7 +42,11 @@ async function leave(client: SoakClient, transport: { terminateSession(): Promis
   await client.close().catch(() => undefined);
 }
 
-const INTENDED_REFUSALS = [/^Rate limit reached for this (API key|user)/, /^The team's shared Plausible key has used/, /^Plausible refused the team's shared key/];
+const INTENDED_REFUSALS = [
+  /^Rate limit reached for this (API key|user)/,
+  /^The team's shared Plausible key has used/,
+  /^Plausible refused the team's shared key/,
+];
 
 /**
  * The distinct calls an agent's clients draw from. Every range is a whole past month, so answers
@@ -55,8 +59,16 @@ export function callPool(sites: string[], size: number, now = new Date()): ToolC
     const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsBack + 1, 0));
     const range = [first, last].map((date) => date.toISOString().slice(0, 10));
     for (const site of sites) {
-      pool.push({ id: `aggregate ${site} ${range[0]}`, name: "get_aggregate", arguments: { site_id: site, date_range: range, metrics: ["visitors", "pageviews"] } });
-      pool.push({ id: `breakdown ${site} ${range[0]}`, name: "get_breakdown", arguments: { site_id: site, date_range: range, dimension: "visit:source", metrics: ["visitors"] } });
+      pool.push({
+        id: `aggregate ${site} ${range[0]}`,
+        name: "get_aggregate",
+        arguments: { site_id: site, date_range: range, metrics: ["visitors", "pageviews"] },
+      });
+      pool.push({
+        id: `breakdown ${site} ${range[0]}`,
+        name: "get_breakdown",
+        arguments: { site_id: site, date_range: range, dimension: "visit:source", metrics: ["visitors"] },
+      });
     }
   }
   return pool.slice(0, size);
@@ -100,7 +112,14 @@ export async function runClient(workerUrl: string, run: ClientRun, records: Call
   try {
     connection = await connect(workerUrl, run.agent, run.sdk);
   } catch (error) {
-    records.push({ agent: run.agent.id, call: "connect", outcome: "error", detail: String(error), startMs: connectedAt, endMs: Date.now() });
+    records.push({
+      agent: run.agent.id,
+      call: "connect",
+      outcome: "error",
+      detail: String(error),
+      startMs: connectedAt,
+      endMs: Date.now(),
+    });
     return;
   }
   for (let repeat = 0; repeat < run.repeats; repeat += 1) {
@@ -109,8 +128,19 @@ export async function runClient(workerUrl: string, run: ClientRun, records: Call
       try {
         const result = await connection.client.callTool({ name: call.name, arguments: call.arguments });
         const text = textOf(result);
-        const outcome: Outcome = !result.isError ? "ok" : INTENDED_REFUSALS.some((pattern) => pattern.test(text)) ? "rate_limited" : "error";
-        records.push({ agent: run.agent.id, call: call.id, outcome, ...(outcome === "error" ? { detail: text } : {}), startMs, endMs: Date.now() });
+        const outcome: Outcome = !result.isError
+          ? "ok"
+          : INTENDED_REFUSALS.some((pattern) => pattern.test(text))
+            ? "rate_limited"
+            : "error";
+        records.push({
+          agent: run.agent.id,
+          call: call.id,
+          outcome,
+          ...(outcome === "error" ? { detail: text } : {}),
+          startMs,
+          endMs: Date.now(),
+        });
       } catch (error) {
         records.push({ agent: run.agent.id, call: call.id, outcome: "error", detail: String(error), startMs, endMs: Date.now() });
       }

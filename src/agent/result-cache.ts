@@ -27,7 +27,9 @@ export class ResultCache {
   ) {}
 
   get(key: string, now = Date.now()): unknown {
-    const row = this.sql.exec<{ body: string; expires_ms: number }>("SELECT body, expires_ms FROM result_cache WHERE cache_key = ?", key).toArray()[0];
+    const row = this.sql
+      .exec<{ body: string; expires_ms: number }>("SELECT body, expires_ms FROM result_cache WHERE cache_key = ?", key)
+      .toArray()[0];
     if (!row) return undefined;
     if (row.expires_ms <= now) {
       this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE cache_key = ? RETURNING bytes", key).toArray());
@@ -78,7 +80,9 @@ export class ResultCache {
     this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE expires_ms <= ? RETURNING bytes", now).toArray());
     while (this.#overLimits()) {
       const oldest = this.sql.exec<{ cache_key: string }>("SELECT cache_key FROM result_cache ORDER BY stored_ms, rowid LIMIT 1").one();
-      this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE cache_key = ? RETURNING bytes", oldest.cache_key).toArray());
+      this.#forget(
+        this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE cache_key = ? RETURNING bytes", oldest.cache_key).toArray(),
+      );
     }
   }
 }

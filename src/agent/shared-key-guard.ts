@@ -9,7 +9,8 @@ import type { UsageFailure } from "./usage-outcome";
 /** What became of one Plausible call made with the shared key. */
 export type UpstreamReport = "answered" | "unavailable" | "rate_limited";
 
-export type GuardAdmission = { admitted: true } | { admitted: false; failure: Extract<UsageFailure, { kind: "circuit_open" | "shared_quota" }> };
+export type GuardAdmission =
+  { admitted: true } | { admitted: false; failure: Extract<UsageFailure, { kind: "circuit_open" | "shared_quota" }> };
 
 /** The guard of a shared key is named after the key's digest: Plausible's limit is per key, and the key itself never names anything. */
 export async function sharedKeyGuardName(sharedKey: string): Promise<string> {
@@ -65,8 +66,16 @@ export class SharedKeyGuard extends DurableObject<Env> {
     const hour = this.#hours.current(now);
     const untilNextHour = this.#hours.secondsLeft(hour, now);
     const limit = this.#config.hourlyLimit;
-    if (hour.closed) return { admitted: false, failure: { kind: "shared_quota", reason: "plausible_limit", retryAfterSeconds: untilNextHour, hourlyLimit: limit } };
-    if (hour.used + count > limit) return { admitted: false, failure: { kind: "shared_quota", reason: "hourly_limit", retryAfterSeconds: untilNextHour, hourlyLimit: limit } };
+    if (hour.closed)
+      return {
+        admitted: false,
+        failure: { kind: "shared_quota", reason: "plausible_limit", retryAfterSeconds: untilNextHour, hourlyLimit: limit },
+      };
+    if (hour.used + count > limit)
+      return {
+        admitted: false,
+        failure: { kind: "shared_quota", reason: "hourly_limit", retryAfterSeconds: untilNextHour, hourlyLimit: limit },
+      };
     this.#hours.store({ ...hour, used: hour.used + count });
     return { admitted: true };
   }

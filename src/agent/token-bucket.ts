@@ -27,7 +27,9 @@ export class TokenBucket {
   }
 
   available(now = Date.now()): number {
-    const row = this.sql.exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM token_bucket WHERE id = 1").toArray()[0];
+    const row = this.sql
+      .exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM token_bucket WHERE id = 1")
+      .toArray()[0];
     if (!row) return this.capacity;
     const refilled = row.tokens + ((now - row.updated_ms) * this.refillPerMinute) / 60_000;
     return Math.min(this.capacity, refilled);

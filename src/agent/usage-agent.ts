@@ -22,7 +22,16 @@ import { ResultCache } from "./result-cache";
 import { sharedKeyGuardName, type SharedKeyGuard, type UpstreamReport } from "./shared-key-guard";
 import { TokenBucket } from "./token-bucket";
 import { readUsageConfig, type UsageConfig } from "../shared/config";
-import { CircuitOpenError, fromFailure, RateLimitedError, SharedQuotaError, toFailure, UpstreamUnavailableError, type UsageFailure, type UsageOutcome } from "./usage-outcome";
+import {
+  CircuitOpenError,
+  fromFailure,
+  RateLimitedError,
+  SharedQuotaError,
+  toFailure,
+  UpstreamUnavailableError,
+  type UsageFailure,
+  type UsageOutcome,
+} from "./usage-outcome";
 
 // Audit records are removed within this long after they pass the retention period.
 const AUDIT_PRUNE_SPACING_MS = 3_600_000;
@@ -70,7 +79,9 @@ export class UsageAgent extends Agent<Env> {
     this.#memberHours = new HourlyCount(ctx.storage.sql, "member_hour");
     this.#expiry = new IdleExpiry(this, this.#config.idleSeconds, {
       read: () => this.sql<{ last_call_ms: number }>`SELECT last_call_ms FROM agent_activity WHERE id = 1`[0]?.last_call_ms,
-      write: (ms) => void this.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${ms}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`,
+      write: (ms) =>
+        void this
+          .sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${ms}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`,
     });
   }
 
@@ -191,7 +202,10 @@ export class UsageAgent extends Agent<Env> {
       return apiKey;
     }
     const sharedKey = (this.env as unknown as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY;
-    if (!sharedKey) throw new PlausibleConfigError("PLAUSIBLE_API_KEY is not set on this server, so /internal cannot query Plausible. Ask the operator to set it.");
+    if (!sharedKey)
+      throw new PlausibleConfigError(
+        "PLAUSIBLE_API_KEY is not set on this server, so /internal cannot query Plausible. Ask the operator to set it.",
+      );
     return sharedKey;
   }
 
@@ -200,7 +214,13 @@ export class UsageAgent extends Agent<Env> {
    * On the shared key, every request the client sends after the first (a retry, a further page) is
    * taken from the member's share and the team's quota before it goes out.
    */
-  #fetchOnce(options: PlausibleClientOptions, admission: Promise<void>, request: PlausibleRequest, key: string, call?: CallAttribution): Promise<unknown> {
+  #fetchOnce(
+    options: PlausibleClientOptions,
+    admission: Promise<void>,
+    request: PlausibleRequest,
+    key: string,
+    call?: CallAttribution,
+  ): Promise<unknown> {
     const answer = admission
       .then(async () => {
         if (this.scope === "user" && call?.email) {
@@ -232,7 +252,11 @@ export class UsageAgent extends Agent<Env> {
       // Only Plausible's failures (5xx, network) count towards the circuit: a query that times out
       // is the caller's own (too large or slow), and must not stop everyone else's calls.
       const retryAfterSeconds = error.reason === "timeout" ? 0 : await this.#report("unavailable");
-      return new UpstreamUnavailableError(error.message, { reason: error.reason, retryAfterSeconds, ...(error.status === undefined ? {} : { status: error.status }) });
+      return new UpstreamUnavailableError(error.message, {
+        reason: error.reason,
+        retryAfterSeconds,
+        ...(error.status === undefined ? {} : { status: error.status }),
+      });
     }
     // Any other answer means Plausible is up; a 429 also closes the shared key for the hour.
     await this.#report(error instanceof PlausibleApiError && error.status === 429 ? "rate_limited" : "answered");
@@ -280,7 +304,12 @@ export class UsageAgent extends Agent<Env> {
     const hour = this.#memberHours.current(now);
     const limit = this.#config.memberHourlyLimit;
     if (hour.used + count > limit) {
-      return { kind: "shared_quota", reason: "member_limit", retryAfterSeconds: this.#memberHours.secondsLeft(hour, now), hourlyLimit: limit };
+      return {
+        kind: "shared_quota",
+        reason: "member_limit",
+        retryAfterSeconds: this.#memberHours.secondsLeft(hour, now),
+        hourlyLimit: limit,
+      };
     }
     this.#memberHours.store({ ...hour, used: hour.used + count });
     return undefined;

@@ -68,7 +68,8 @@ export type UsageFailure =
 
 /** `upstreamMs`: how long the answers not in the cache took (0 when all were cached). */
 /** `upstreamMs`: how long the call waited on Plausible (absent when it was refused before asking). */
-export type UsageOutcome = { ok: true; answers: unknown[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure; upstreamMs?: number };
+export type UsageOutcome =
+  { ok: true; answers: unknown[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure; upstreamMs?: number };
 
 export function toFailure(error: unknown): UsageFailure {
   if (error instanceof RateLimitedError) return { kind: "rate_limited", retryAfterSeconds: error.retryAfterSeconds, scope: error.scope };
@@ -82,7 +83,13 @@ export function toFailure(error: unknown): UsageFailure {
   }
   if (error instanceof PlausibleUnavailableError) {
     const retryAfterSeconds = error instanceof UpstreamUnavailableError ? error.retryAfterSeconds : 0;
-    return { kind: "unavailable", message: error.message, reason: error.reason, retryAfterSeconds, ...(error.status === undefined ? {} : { status: error.status }) };
+    return {
+      kind: "unavailable",
+      message: error.message,
+      reason: error.reason,
+      retryAfterSeconds,
+      ...(error.status === undefined ? {} : { status: error.status }),
+    };
   }
   if (error instanceof PlausibleResponseError) return { kind: "response", message: error.message };
   if (error instanceof PlausibleConfigError) return { kind: "config", message: error.message };

@@ -12,7 +12,8 @@ export function escapeHtml(value: string): string {
 // Scripts, frames and external loads are never needed on these pages.
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
 
-const STYLE = "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}" +
+const STYLE =
+  "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}" +
   "button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}code{word-break:break-all}";
 
 export function consentPage(details: ConsentDescription, handle: string): string {
@@ -26,7 +27,9 @@ export function consentPage(details: ConsentDescription, handle: string): string
   const loopback = details.redirectIsLoopback
     ? "<p><strong>This sends access to an app on your computer.</strong> Continue only if you just started connecting it.</p>"
     : "";
-  return htmlDocument(`Allow ${name}?`, `<h1>Allow ${name} to use Plausible Analytics as you?</h1>
+  return htmlDocument(
+    `Allow ${name}?`,
+    `<h1>Allow ${name} to use Plausible Analytics as you?</h1>
 <p>${origin} Access will be sent to <strong>${escapeHtml(details.redirectHost)}</strong>.</p>
 ${loopback}${scopes}
 <p>After you approve, you sign in with your organisation's account.</p>
@@ -34,14 +37,18 @@ ${loopback}${scopes}
 <input type="hidden" name="handle" value="${escapeHtml(handle)}">
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
-</form>`);
+</form>`,
+  );
 }
 
 /** A page explaining why the request stops here; nothing is sent back to the client. */
 export function refusalPage(status: 400 | 403 | 429 | 502, title: string, message: string, headers?: Headers): Response {
-  const body = htmlDocument(escapeHtml(title), `<h1>${escapeHtml(title)}</h1>
+  const body = htmlDocument(
+    escapeHtml(title),
+    `<h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(message)}</p>
-<p>Close this window and connect again from your app. If it keeps failing, contact your administrator.</p>`);
+<p>Close this window and connect again from your app. If it keeps failing, contact your administrator.</p>`,
+  );
   return htmlResponse(body, status, headers);
 }
 

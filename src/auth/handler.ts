@@ -101,7 +101,13 @@ async function decideConsent(request: Request, oauth: OAuthHelpers, config: Auth
 }
 
 /** After consent, and only then: state and PKCE for the identity provider, and the redirect to it. */
-async function startUpstream(authRequest: AuthRequest, headers: Headers, oauth: OAuthHelpers, config: AuthConfig, rememberedFor?: string): Promise<Response> {
+async function startUpstream(
+  authRequest: AuthRequest,
+  headers: Headers,
+  oauth: OAuthHelpers,
+  config: AuthConfig,
+  rememberedFor?: string,
+): Promise<Response> {
   const discovery = await discover(config.oidcIssuer);
   const secrets = createSignInSecrets();
   const data: UpstreamData = { ...secrets, ...(rememberedFor ? { rememberedFor } : {}) };
@@ -118,7 +124,10 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
   const { request: original, data, headers } = await oauth.finishUpstream<UpstreamData>(request);
   if (params.get("error")) {
     logAuthorization("refused", "Sign-in was cancelled or failed at the identity provider.");
-    headers.set("Location", authorizationErrorRedirect(original, "access_denied", "Sign-in was cancelled or failed at the identity provider"));
+    headers.set(
+      "Location",
+      authorizationErrorRedirect(original, "access_denied", "Sign-in was cancelled or failed at the identity provider"),
+    );
     return new Response(null, { status: 302, headers });
   }
   const code = params.get("code");
@@ -172,7 +181,8 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
 export function renderError(error: unknown): Response {
   if (error instanceof AuthorizationError && error.redirectTo) return redirect(error.redirectTo);
   if (error instanceof AuthorizationError) return refusalPage(400, "Invalid request", error.description);
-  if (error instanceof CimdFetchError) return refusalPage(400, "Invalid request", "This app could not be verified: its client metadata document could not be fetched.");
+  if (error instanceof CimdFetchError)
+    return refusalPage(400, "Invalid request", "This app could not be verified: its client metadata document could not be fetched.");
   if (error instanceof OidcError && error.kind === "rejected") {
     logAuthorization("refused", error.message);
     return refusalPage(403, "Sign-in failed", error.message);
@@ -205,11 +215,23 @@ async function subjectOf(sub: string, config: AuthConfig): Promise<string> {
  * only after sign-in. So the approval the person just gave is accepted once more here, through the
  * provider's own consent transaction, and remembered bound to them; its cookies join `headers`.
  */
-async function rememberApproval(callback: Request, approved: AuthRequest, subject: string, headers: Headers, oauth: OAuthHelpers, config: AuthConfig): Promise<void> {
+async function rememberApproval(
+  callback: Request,
+  approved: AuthRequest,
+  subject: string,
+  headers: Headers,
+  oauth: OAuthHelpers,
+  config: AuthConfig,
+): Promise<void> {
   const consent = await oauth.beginConsent(approved);
-  const cookies = [callback.headers.get("Cookie"), ...consent.headers.getSetCookie().map((cookie) => cookie.split(";")[0])].filter(Boolean).join("; ");
+  const cookies = [callback.headers.get("Cookie"), ...consent.headers.getSetCookie().map((cookie) => cookie.split(";")[0])]
+    .filter(Boolean)
+    .join("; ");
   const replay = new Request(callback.url, { headers: { Cookie: cookies } });
-  const remembered = await oauth.approveConsent(replay, consent.handle, { scope: approved.scope, remember: { secret: await consentSecret(config), subject } });
+  const remembered = await oauth.approveConsent(replay, consent.handle, {
+    scope: approved.scope,
+    remember: { secret: await consentSecret(config), subject },
+  });
   for (const cookie of remembered.headers.getSetCookie()) headers.append("Set-Cookie", cookie);
 }
 

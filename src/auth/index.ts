@@ -13,12 +13,7 @@ const RATE_LIMITED_PATHS = new Set(["/authorize", "/token", "/register"]);
  * MCP endpoint behind them. An incomplete configuration is a 503 naming the missing setting,
  * so the rest of the worker (/mcp, /sse) keeps serving.
  */
-export async function handleOAuth(
-  request: Request,
-  env: Env,
-  ctx: ExecutionContext,
-  internalMcp: InternalMcpHandler,
-): Promise<Response> {
+export async function handleOAuth(request: Request, env: Env, ctx: ExecutionContext, internalMcp: InternalMcpHandler): Promise<Response> {
   const { pathname } = new URL(request.url);
   const result = readAuthConfig(env);
   if (!result.ok) {

@@ -155,7 +155,8 @@ export async function verifyIdToken(
   } catch (error) {
     throw new OidcError(`The identity provider's ID token was rejected: ${describeJoseError(error)}.`, "rejected");
   }
-  if (payload.nonce !== expected.nonce) throw new OidcError("The identity provider's ID token was rejected: its nonce does not match this sign-in.", "rejected");
+  if (payload.nonce !== expected.nonce)
+    throw new OidcError("The identity provider's ID token was rejected: its nonce does not match this sign-in.", "rejected");
   // OIDC Core §3.1.3.7: with several audiences, the authorized party must be us.
   if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== expected.clientId) {
     throw new OidcError("The identity provider's ID token was rejected: it was issued to another party (azp).", "rejected");

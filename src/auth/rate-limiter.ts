@@ -82,7 +82,8 @@ async function clientIdOf(request: Request): Promise<string> {
     }
   }
   const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
-  if (!(declared <= MAX_TOKEN_BODY_BYTES) || !(request.headers.get("Content-Type") ?? "").includes("application/x-www-form-urlencoded")) return "";
+  if (!(declared <= MAX_TOKEN_BODY_BYTES) || !(request.headers.get("Content-Type") ?? "").includes("application/x-www-form-urlencoded"))
+    return "";
   const clientId = (await request.clone().formData()).get("client_id");
   return typeof clientId === "string" ? clientId : "";
 }

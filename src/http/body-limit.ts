@@ -46,13 +46,21 @@ function refuseNonJsonRpc(body: Uint8Array): Response | undefined {
     return jsonRpcError(400, -32700, "Parse error: the request body is not valid JSON. Send one JSON-RPC message as JSON.");
   }
   if (!JSONRPCMessageSchema.safeParse(message).success) {
-    return jsonRpcError(400, -32600, 'Invalid Request: the body is not a JSON-RPC 2.0 message. Send one object with "jsonrpc": "2.0" (batches are not supported here).');
+    return jsonRpcError(
+      400,
+      -32600,
+      'Invalid Request: the body is not a JSON-RPC 2.0 message. Send one object with "jsonrpc": "2.0" (batches are not supported here).',
+    );
   }
   return undefined;
 }
 
 function tooLarge(): Response {
-  return jsonRpcError(413, -32600, `Request body is over the ${MAX_REQUEST_BYTES}-byte (1 MiB) limit. MCP messages are small: send less in one request.`);
+  return jsonRpcError(
+    413,
+    -32600,
+    `Request body is over the ${MAX_REQUEST_BYTES}-byte (1 MiB) limit. MCP messages are small: send less in one request.`,
+  );
 }
 
 function jsonRpcError(status: number, code: number, message: string): Response {

@@ -28,7 +28,8 @@ export function refusePlainHttp(request: Request, env: Env): Response | undefine
 export function answerBearerPreflight(request: Request, env: Env): Response | undefined {
   const { pathname } = new URL(request.url);
   const origin = request.headers.get("Origin");
-  if (request.method !== "OPTIONS" || origin === null || !BEARER_PATHS.some((path) => pathname === path || pathname.startsWith(path + "/"))) return undefined;
+  if (request.method !== "OPTIONS" || origin === null || !BEARER_PATHS.some((path) => pathname === path || pathname.startsWith(path + "/")))
+    return undefined;
   if (!allowedOrigins(env).has(origin.toLowerCase())) return undefined;
   return new Response(null, {
     status: 204,

@@ -46,7 +46,11 @@ function sessionIdsOf(request: Request): string[] {
 
 function sessionNotFound(): Response {
   return Response.json(
-    { jsonrpc: "2.0", error: { code: -32001, message: "Session not found: it has ended or was opened by someone else. Open a new session." }, id: null },
+    {
+      jsonrpc: "2.0",
+      error: { code: -32001, message: "Session not found: it has ended or was opened by someone else. Open a new session." },
+      id: null,
+    },
     { status: 404, headers: { "Cache-Control": "no-store" } },
   );
 }
@@ -58,12 +62,7 @@ type SessionBinding = "MCP_SESSION" | "KEY_SESSION" | "CONNECT_SESSION";
  * caller (the transports take new ids from the namespace's `newUniqueId`), and a request naming a
  * session that is not the caller's gets 404 without reaching a Durable Object.
  */
-export function serveOwnedSessions(
-  agentClass: typeof McpAgent<Env>,
-  path: string,
-  binding: SessionBinding,
-  transport: "auto" | "sse",
-) {
+export function serveOwnedSessions(agentClass: typeof McpAgent<Env>, path: string, binding: SessionBinding, transport: "auto" | "sse") {
   const sessions = agentClass.serve(path, { binding, transport });
   return {
     async fetch(request: Request, env: Env, ctx: ExecutionContext, owner: SessionOwner): Promise<Response> {

@@ -1,9 +1,21 @@
 import { McpServer as McpServerV1, ResourceTemplate as ResourceTemplateV1 } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CompleteRequestSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { ProtocolError, ProtocolErrorCode, ResourceTemplate as ResourceTemplateV2, type McpServer as McpServerV2 } from "@modelcontextprotocol/server";
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceTemplate as ResourceTemplateV2,
+  type McpServer as McpServerV2,
+} from "@modelcontextprotocol/server";
 import { observeToolCall } from "../observability/tool-call";
 import { PROMPTS } from "../prompts";
-import { completeArgument, completionUsesPlausible, isCompletable, RESOURCES, type ContextSource, type ResourceDefinition } from "../resources";
+import {
+  completeArgument,
+  completionUsesPlausible,
+  isCompletable,
+  RESOURCES,
+  type ContextSource,
+  type ResourceDefinition,
+} from "../resources";
 import { CHART_RESOURCE, UI_EXTENSION_ID } from "../ui/chart-app";
 import type { Declaration } from "./server";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
@@ -61,7 +73,14 @@ export const registerPromptsAndResources: Declaration = (server, { caller, conte
       const values = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, String(value)]));
       const context: ContextSource = async () => contextFor(extra);
       return observed(`resources/read ${resource.uri}`, resource.usesPlausible, async () => ({
-        contents: [{ uri: uri.href, mimeType: resource.mimeType, text: await resource.read(values, context), ...(resource.meta ? { _meta: resource.meta } : {}) }],
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: resource.mimeType,
+            text: await resource.read(values, context),
+            ...(resource.meta ? { _meta: resource.meta } : {}),
+          },
+        ],
       }));
     };
     const metadata = {
@@ -76,7 +95,9 @@ export const registerPromptsAndResources: Declaration = (server, { caller, conte
       registry.registerResource(resource.name, resource.uri, metadata, (uri: URL, extra: unknown) => read(uri, {}, extra));
     } else {
       // Completions for the templates' variables are answered by the one completion handler below.
-      const template = v1 ? new ResourceTemplateV1(resource.uri, { list: undefined }) : new ResourceTemplateV2(resource.uri, { list: undefined });
+      const template = v1
+        ? new ResourceTemplateV1(resource.uri, { list: undefined })
+        : new ResourceTemplateV2(resource.uri, { list: undefined });
       registry.registerResource(resource.name, template, metadata, read);
     }
   }

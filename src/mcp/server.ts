@@ -37,7 +37,12 @@ const TOOL_ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, destructiveH
 
 /** What a client is told about a tool, apart from its schemas. */
 function toolMetadata(tool: ToolDefinition) {
-  return { title: tool.title, description: tool.description, annotations: { title: tool.title, ...TOOL_ANNOTATIONS }, _meta: chartToolMeta(tool.name) };
+  return {
+    title: tool.title,
+    description: tool.description,
+    annotations: { title: tool.title, ...TOOL_ANNOTATIONS },
+    _meta: chartToolMeta(tool.name),
+  };
 }
 
 /** Every tool, answering with a result that fits the budget clients accept; a failure is a tool error saying what to do next. */
@@ -80,7 +85,9 @@ type ServerOf<G extends SdkGeneration> = G extends "v1" ? McpServerV1 : McpServe
 /** A server of SDK `generation` for `scope`, with every declaration registered; Sentry spans when SENTRY_DSN is set. */
 export function buildMcpServer<G extends SdkGeneration>(generation: G, env: Env, scope: ServerScope): ServerOf<G> {
   const server = (
-    generation === "v1" ? new McpServerV1(SERVER_INFO, SERVER_OPTIONS) : new McpServerV2(SERVER_INFO, { ...SERVER_OPTIONS, cacheHints: CACHE_HINTS })
+    generation === "v1"
+      ? new McpServerV1(SERVER_INFO, SERVER_OPTIONS)
+      : new McpServerV2(SERVER_INFO, { ...SERVER_OPTIONS, cacheHints: CACHE_HINTS })
   ) as ServerOf<G>;
   // Without SENTRY_DSN Sentry records nothing, and wrapping would still cost CPU on every request.
   const instrumented = sentryOptions(env).enabled ? instrumentMcpServer(server, scope.caller.endpoint) : server;
@@ -115,7 +122,11 @@ export function statelessEndpoint(
   let handler: ReturnType<typeof createMcpHandler> | undefined;
   return (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
     // Host and Origin are checked for every MCP path before routing (src/http/origin-host-guard.ts).
-    handler ??= createMcpHandler((served) => buildMcpServer("v2", env, scopeFor(env, served)), { route, legacy, allowedOriginHostnames: "*" });
+    handler ??= createMcpHandler((served) => buildMcpServer("v2", env, scopeFor(env, served)), {
+      route,
+      legacy,
+      allowedOriginHostnames: "*",
+    });
     return handler(request, env, ctx);
   };
 }

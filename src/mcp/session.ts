@@ -56,7 +56,10 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
 
   // Runs on every start (props are loaded by then), once per instance.
   async init(): Promise<void> {
-    this.server ??= buildMcpServer("v1", this.env, { caller: this.#caller(), contextFor: (extra) => this.#contextFor(extra as MessageExtra) });
+    this.server ??= buildMcpServer("v1", this.env, {
+      caller: this.#caller(),
+      contextFor: (extra) => this.#contextFor(extra as MessageExtra),
+    });
   }
 
   /** The endpoint a key session (no member) serves, for logs and spans. */

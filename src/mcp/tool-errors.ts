@@ -1,4 +1,11 @@
-import { featureRefusedIn, PlausibleApiError, PlausibleConfigError, PlausibleResponseError, PlausibleUnavailableError, versionHint } from "../plausible";
+import {
+  featureRefusedIn,
+  PlausibleApiError,
+  PlausibleConfigError,
+  PlausibleResponseError,
+  PlausibleUnavailableError,
+  versionHint,
+} from "../plausible";
 import { ResultBudgetError, ToolInputError } from "../tools";
 import { CircuitOpenError, RateLimitedError, SharedQuotaError, UpstreamUnavailableError } from "../agent/usage-outcome";
 
@@ -37,7 +44,8 @@ export function describeToolError(error: unknown): string {
         : "The server will try Plausible again on the next call; if it keeps failing, the server pauses its calls for a short while.";
     return `Plausible is unavailable (${error.reason}${error.status ? ` ${error.status}` : ""}) after a retry. ${next} This is not a problem with the question.`;
   }
-  if (error instanceof PlausibleResponseError) return `Plausible's answer could not be used: ${error.message}. Try a narrower query (a shorter period or a smaller limit).`;
+  if (error instanceof PlausibleResponseError)
+    return `Plausible's answer could not be used: ${error.message}. Try a narrower query (a shorter period or a smaller limit).`;
   if (error instanceof PlausibleConfigError) return `The server is misconfigured: ${error.message}`;
   return "The server failed unexpectedly while running this tool. Try again; if it keeps failing, report it to the server's operator.";
 }

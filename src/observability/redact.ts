@@ -42,11 +42,19 @@ const SECRET_KEYS = new Set([
 ]);
 
 // Identity and content that only /internal may send.
-const ANONYMOUS_DROPPED_ATTRIBUTES = [/^user\./, /^client\.(address|port)$/, /^mcp\.request\.argument\./, /^mcp\.tool\.result\.(\d+\.)?(content|uri|name|mime_type|resource_uri|resource_mime_type)$/, /^mcp\.resource\.uri$/, /^mcp\.logging\.message$/];
+const ANONYMOUS_DROPPED_ATTRIBUTES = [
+  /^user\./,
+  /^client\.(address|port)$/,
+  /^mcp\.request\.argument\./,
+  /^mcp\.tool\.result\.(\d+\.)?(content|uri|name|mime_type|resource_uri|resource_mime_type)$/,
+  /^mcp\.resource\.uri$/,
+  /^mcp\.logging\.message$/,
+];
 
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/:%]+=*/gi;
 // "code=…", "state": "…", access_token: … in form bodies, JSON text and messages.
-const SECRET_PAIR = /(["']?\b(?:access_token|refresh_token|id_token|client_secret|code_verifier|code|state|token)\b["']?\s*[=:]\s*["']?)[^\s"'&,;}]+/gi;
+const SECRET_PAIR =
+  /(["']?\b(?:access_token|refresh_token|id_token|client_secret|code_verifier|code|state|token)\b["']?\s*[=:]\s*["']?)[^\s"'&,;}]+/gi;
 // Any query string after a URL or a path: /callback and /authorize carry codes and state, others need none.
 const QUERY_STRING = /([A-Za-z0-9\-._~%/:\]]+)\?[^\s"'<>#]+/g;
 // 64 hex digits: an MCP session id (also inside a session object's name, "sse:<id>") or a key's digest.

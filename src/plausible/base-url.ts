@@ -2,7 +2,8 @@ import { PlausibleConfigError } from "./errors";
 
 const DEFAULT_BASE_URL = "https://plausible.io/";
 
-const EXAMPLE = "Use e.g. https://plausible.io or https://plausible.example.com (http only for a local server such as http://127.0.0.1:8000).";
+const EXAMPLE =
+  "Use e.g. https://plausible.io or https://plausible.example.com (http only for a local server such as http://127.0.0.1:8000).";
 
 // The API key travels with every request, so it may only go over TLS, or in
 // clear text to this machine. The raw value is never echoed back: a mistyped

@@ -102,7 +102,8 @@ export function versionHint(feature: VersionedFeature): string {
 /** The README's table of what needs which Community Edition version. */
 export function versionTableMarkdown(): string {
   const rows = COMMUNITY_EDITION_FEATURES.map(
-    (entry) => `| ${entry.feature} | ${entry.since === null ? "Cloud only (CE 3.2 refuses it)" : `${entry.since} or newer`} | ${entry.instead} |`,
+    (entry) =>
+      `| ${entry.feature} | ${entry.since === null ? "Cloud only (CE 3.2 refuses it)" : `${entry.since} or newer`} | ${entry.instead} |`,
   );
   return ["| Feature | Community Edition | On an older CE, use instead |", "|---|---|---|", ...rows].join("\n");
 }

@@ -4,7 +4,6 @@ import { customPropsPageShape, goalsPageShape, queryResultShape, realtimeVisitor
 import { type ApiCall, callPlausible, type TransportConfig } from "./transport";
 import type { Goal, PlausibleRequest, QueryBody, QueryResult, Site } from "./types";
 
-
 export interface PlausibleClientOptions {
   // From parsePlausibleBaseUrl, which vets it before a key is sent there.
   baseUrl: URL;

@@ -33,7 +33,10 @@ const siteId = z.string().min(1).describe("The site's domain, e.g. example.com")
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
-  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && isoDate(Date.parse(`${text}T00:00:00Z`)) === text, "a real calendar date");
+  .refine(
+    (text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && isoDate(Date.parse(`${text}T00:00:00Z`)) === text,
+    "a real calendar date",
+  );
 const RULES =
   "Use only numbers the tools return; if a tool fails, say which and why instead of guessing. Keep the report short: a few sentences and a small table, no preamble.";
 
@@ -55,7 +58,8 @@ Report: the headline numbers with their % change, the best and worst day, the to
 export const investigateChangePrompt = definePrompt({
   name: "investigate_change",
   title: "Investigate a change",
-  description: "Find out why a metric moved: which days were unusual, whether it is more than noise, and which sources, pages, countries or devices drove it.",
+  description:
+    "Find out why a metric moved: which days were unusual, whether it is more than noise, and which sources, pages, countries or devices drove it.",
   argsSchema: z.object({
     site_id: siteId,
     metric: z.enum(METRICS).optional().describe("The metric that changed, e.g. visitors (default) or bounce_rate"),
@@ -82,7 +86,8 @@ Report: the size and start of the change, whether it is significant, the two or 
 export const launchReviewPrompt = definePrompt({
   name: "launch_review",
   title: "Launch review",
-  description: "How a launch or release day did: the two weeks after it against the two weeks before, whether the change is real, where the visitors came from and whether they converted.",
+  description:
+    "How a launch or release day did: the two weeks after it against the two weeks before, whether the change is real, where the visitors came from and whether they converted.",
   argsSchema: z.object({
     site_id: siteId,
     date: day.describe("The launch day, YYYY-MM-DD"),
@@ -114,7 +119,7 @@ export const conversionReviewPrompt = definePrompt({
   message: ({ site_id, goal }) => {
     const scope = goal ? `, goal "${goal}"` : "";
     // Without a goal, the per-goal steps take the goals that convert most.
-    const eachGoal = goal ? scope : ', goal set to each of the three goals with the most conversions in step 2';
+    const eachGoal = goal ? scope : ", goal set to each of the three goals with the most conversions in step 2";
     const topGoal = goal ? scope : ", goal set to the goal with the most conversions";
     return `Review ${goal ? `the conversions of the goal "${goal}"` : "the goals' conversions"} on ${site_id} over the last 28 days.
 
@@ -128,4 +133,9 @@ Report: the conversion rate and converting visitors with their change, the sourc
   },
 });
 
-export const PROMPTS: readonly PromptDefinition[] = [weeklyReportPrompt, investigateChangePrompt, launchReviewPrompt, conversionReviewPrompt] as unknown as readonly PromptDefinition[];
+export const PROMPTS: readonly PromptDefinition[] = [
+  weeklyReportPrompt,
+  investigateChangePrompt,
+  launchReviewPrompt,
+  conversionReviewPrompt,
+] as unknown as readonly PromptDefinition[];

@@ -81,7 +81,8 @@ export const RESOURCES: readonly ResourceDefinition[] = [
   {
     name: "query-language",
     title: "Plausible query language",
-    description: "Metrics, dimensions, which combinations Plausible allows, date-range forms, filters and what needs which Community Edition version.",
+    description:
+      "Metrics, dimensions, which combinations Plausible allows, date-range forms, filters and what needs which Community Edition version.",
     mimeType: "text/markdown",
     uri: "plausible://reference/query-language",
     template: false,
@@ -122,7 +123,12 @@ async function candidates(argument: CompletableArgument, site: string | undefine
     const { structured } = await listGoalsTool.run({ site_id: siteId }, plausible);
     return structured.goals.map((entry) => entry.name);
   }
-  const input = getBreakdownTool.inputSchema.parse({ site_id: siteId, dimension: "event:page", date_range: PAGES_RANGE, limit: MAX_SUGGESTIONS });
+  const input = getBreakdownTool.inputSchema.parse({
+    site_id: siteId,
+    dimension: "event:page",
+    date_range: PAGES_RANGE,
+    limit: MAX_SUGGESTIONS,
+  });
   const { structured } = await getBreakdownTool.run(input, plausible);
   return structured.rows.map((row) => String(row.value));
 }
@@ -132,7 +138,12 @@ async function candidates(argument: CompletableArgument, site: string | undefine
  * (case-insensitive), those starting with it first. `site` is the site the
  * other arguments name, for goals and pages.
  */
-export async function completeArgument(argument: CompletableArgument, typed: string, site: string | undefined, context: ContextSource): Promise<{ values: string[]; total: number; hasMore: boolean }> {
+export async function completeArgument(
+  argument: CompletableArgument,
+  typed: string,
+  site: string | undefined,
+  context: ContextSource,
+): Promise<{ values: string[]; total: number; hasMore: boolean }> {
   const needle = typed.toLowerCase();
   const matching = [...new Set(await candidates(argument, site, context))].filter((value) => value.toLowerCase().includes(needle));
   matching.sort((a, b) => Number(!a.toLowerCase().startsWith(needle)) - Number(!b.toLowerCase().startsWith(needle)));

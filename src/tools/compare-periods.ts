@@ -9,7 +9,17 @@ import { welchTTest } from "./statistics";
 import { defineTool, ToolInputError } from "./types";
 
 /** Metrics that have a value per day (a time:day query), so their days can be tested; the others have no significance. */
-const DAILY_TESTABLE = new Set<string>(["visitors", "visits", "pageviews", "events", "bounce_rate", "visit_duration", "conversion_rate", "total_revenue", "average_revenue"]);
+const DAILY_TESTABLE = new Set<string>([
+  "visitors",
+  "visits",
+  "pageviews",
+  "events",
+  "bounce_rate",
+  "visit_duration",
+  "conversion_rate",
+  "total_revenue",
+  "average_revenue",
+]);
 
 const isDays = (range: string | readonly string[]) => typeof range === "string" && /^\d+d$/.test(range);
 
@@ -18,7 +28,10 @@ const isDays = (range: string | readonly string[]) => typeof range === "string" 
  * date pairs and "Nd" have an unambiguous length; "Nd" is resolved in the
  * site's timezone, as Plausible reads it, so both periods are counted the same way.
  */
-export function precedingPeriod(current: string | [string, string], clock?: SiteClock): { current: [string, string]; previous: [string, string] } | undefined {
+export function precedingPeriod(
+  current: string | [string, string],
+  clock?: SiteClock,
+): { current: [string, string]; previous: [string, string] } | undefined {
   const isDatePair = Array.isArray(current) && /^\d{4}-\d{2}-\d{2}$/.test(current[0] ?? "");
   if (!isDatePair && !(clock && isDays(current))) return undefined;
   const [first, last] = isDatePair ? (current as [string, string]) : resolveRange(current, clock!)!;
@@ -34,7 +47,11 @@ const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
  * Per-day values of each metric from a time:day answer. Plausible leaves out days without data:
  * for a count that day is a zero (when the period's dates are known), for a rate or an average it has no value.
  */
-function dailySeries(answer: QueryResult | undefined, metrics: readonly string[], dates: [string, string] | undefined): Record<string, number[]> {
+function dailySeries(
+  answer: QueryResult | undefined,
+  metrics: readonly string[],
+  dates: [string, string] | undefined,
+): Record<string, number[]> {
   const byDate = new Map((answer?.results ?? []).map((row) => [String(row.dimensions[0]), row.metrics]));
   const days = dates ? datesBetween(...dates) : [...byDate.keys()];
   return Object.fromEntries(
@@ -89,7 +106,12 @@ export const comparePeriodsTool = defineTool({
     change: z.record(z.string(), z.object({ absolute: z.number().nullable(), percent: z.number().nullable() })),
     significance: z.record(
       z.string(),
-      z.object({ test: z.string(), p_value: z.number().nullable(), ci95_daily_mean_difference: z.array(z.number()), significant: z.boolean() }),
+      z.object({
+        test: z.string(),
+        p_value: z.number().nullable(),
+        ci95_daily_mean_difference: z.array(z.number()),
+        significant: z.boolean(),
+      }),
     ),
     filters: z.array(z.unknown()),
     notes: z.array(z.string()),
@@ -99,14 +121,19 @@ export const comparePeriodsTool = defineTool({
     const clock = !input.previous && isDays(input.current) ? await siteClock(context, site) : undefined;
     const periods = input.previous ? { current: input.current, previous: input.previous } : precedingPeriod(input.current, clock);
     if (!periods) {
-      throw new ToolInputError("previous", `cannot infer the period before "${describeRange(input.current)}": give \`previous\` explicitly, or use a date pair or "Nd" for \`current\``);
+      throw new ToolInputError(
+        "previous",
+        `cannot infer the period before "${describeRange(input.current)}": give \`previous\` explicitly, or use a date pair or "Nd" for \`current\``,
+      );
     }
     const filters = buildFilters(input);
     const tested = input.metrics.filter((name) => DAILY_TESTABLE.has(name));
     const ranges = [periods.current, periods.previous];
     const totals: QueryBody[] = ranges.map((date_range) => ({ site_id: site, metrics: input.metrics, date_range, filters }));
     const series: QueryBody[] =
-      tested.length === 0 ? [] : ranges.map((date_range) => ({ site_id: site, metrics: tested, date_range, dimensions: ["time:day"], filters }));
+      tested.length === 0
+        ? []
+        : ranges.map((date_range) => ({ site_id: site, metrics: tested, date_range, dimensions: ["time:day"], filters }));
     // Both periods in one call: they run in parallel and share one rate-limit decision.
     const [now, before, nowDaily, beforeDaily] = await runQueries(context, [...totals, ...series]);
     const current = metricRecord(input.metrics, now!.results[0]?.metrics ?? []);
@@ -114,7 +141,10 @@ export const comparePeriodsTool = defineTool({
     const changes = Object.fromEntries(input.metrics.map((name) => [name, change(current[name], previous[name])]));
     const resolved = [resolvedDates(now), resolvedDates(before)];
     const datesOf = (index: number, range: string | [string, string]) => resolved[index] ?? (Array.isArray(range) ? range : undefined);
-    const daily = [dailySeries(nowDaily, tested, datesOf(0, periods.current)), dailySeries(beforeDaily, tested, datesOf(1, periods.previous))];
+    const daily = [
+      dailySeries(nowDaily, tested, datesOf(0, periods.current)),
+      dailySeries(beforeDaily, tested, datesOf(1, periods.previous)),
+    ];
     const significance = Object.fromEntries(
       input.metrics.map((name) => {
         const result = DAILY_TESTABLE.has(name) ? welchTTest(daily[1]![name]!, daily[0]![name]!) : undefined;
@@ -122,8 +152,20 @@ export const comparePeriodsTool = defineTool({
         return [
           name,
           result
-            ? { test: result.test, p_value: Math.round(result.pValue * 10000) / 10000, ci95_daily_mean_difference: result.ci95.map(round), significant: result.pValue < 0.05 }
-            : { test: DAILY_TESTABLE.has(name) ? "not tested: fewer than 2 days with a value in a period" : "not tested: this metric has no per-day values", p_value: null, ci95_daily_mean_difference: [], significant: false },
+            ? {
+                test: result.test,
+                p_value: Math.round(result.pValue * 10000) / 10000,
+                ci95_daily_mean_difference: result.ci95.map(round),
+                significant: result.pValue < 0.05,
+              }
+            : {
+                test: DAILY_TESTABLE.has(name)
+                  ? "not tested: fewer than 2 days with a value in a period"
+                  : "not tested: this metric has no per-day values",
+                p_value: null,
+                ci95_daily_mean_difference: [],
+                significant: false,
+              },
         ];
       }),
     );
@@ -143,7 +185,15 @@ export const comparePeriodsTool = defineTool({
         `${site}: ${describeRange(periods.current)} vs ${describeRange(periods.previous)}`,
         table(
           ["metric", "current", "previous", "change", "change %", "p", "significant"],
-          input.metrics.map((name) => [name, current[name], previous[name], changes[name]!.absolute, changes[name]!.percent, significance[name]!.p_value, significance[name]!.significant ? "yes" : "no"]),
+          input.metrics.map((name) => [
+            name,
+            current[name],
+            previous[name],
+            changes[name]!.absolute,
+            changes[name]!.percent,
+            significance[name]!.p_value,
+            significance[name]!.significant ? "yes" : "no",
+          ]),
         ),
         ...notes,
       ].join("\n"),

@@ -61,8 +61,14 @@ export const explainChangeTool = defineTool({
   inputSchema: z.object({
     site_id: siteId,
     metric: z.enum(COUNT_METRICS).default("visitors"),
-    period: dateRange.default("7d").describe('The period to explain: "7d" (default: the last 7 full days), a date pair, or any range the other tools take except "all" and "24h"'),
-    baseline: dateRange.optional().describe("What normal looks like; default the 28 days before the period (so each weekday appears 4 times)"),
+    period: dateRange
+      .default("7d")
+      .describe(
+        'The period to explain: "7d" (default: the last 7 full days), a date pair, or any range the other tools take except "all" and "24h"',
+      ),
+    baseline: dateRange
+      .optional()
+      .describe("What normal looks like; default the 28 days before the period (so each weekday appears 4 times)"),
     dimensions: z
       .array(dimension)
       .min(1)
@@ -80,25 +86,45 @@ export const explainChangeTool = defineTool({
     baseline_resolved: z.array(z.string()),
     filters: z.array(z.unknown()),
     days: z.array(
-      z.object({ date: z.string(), actual: z.number(), expected: z.number(), change_percent: z.number().nullable(), score: z.number().nullable(), flagged: z.boolean() }),
+      z.object({
+        date: z.string(),
+        actual: z.number(),
+        expected: z.number(),
+        change_percent: z.number().nullable(),
+        score: z.number().nullable(),
+        flagged: z.boolean(),
+      }),
     ),
     total: z.object({ actual: z.number(), expected: z.number(), change: z.number(), change_percent: z.number().nullable() }),
     drivers: z.array(
       z.object({
         dimension: z.string(),
-        values: z.array(z.object({ value: z.string(), actual: z.number(), expected: z.number(), contribution: z.number(), share_of_change: z.number().nullable() })),
+        values: z.array(
+          z.object({
+            value: z.string(),
+            actual: z.number(),
+            expected: z.number(),
+            contribution: z.number(),
+            share_of_change: z.number().nullable(),
+          }),
+        ),
       }),
     ),
     notes: z.array(z.string()),
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
-    if (input.dimensions.some((name) => name.startsWith("time"))) throw new ToolInputError("dimensions", "time dimensions cannot explain a change; use e.g. visit:source or event:page");
+    if (input.dimensions.some((name) => name.startsWith("time")))
+      throw new ToolInputError("dimensions", "time dimensions cannot explain a change; use e.g. visit:source or event:page");
     const clock = await siteClock(context, site);
     const period = resolveRange(input.period, clock);
-    if (!period) throw new ToolInputError("period", `"${describeRange(input.period)}" has no fixed dates; use "Nd", "month" or a date pair`);
-    if (daysBetween(...period) > MAX_PERIOD_DAYS) throw new ToolInputError("period", `at most ${MAX_PERIOD_DAYS} days; split a longer period`);
-    const baseline = input.baseline ? resolveRange(input.baseline, clock) : ([addDays(period[0], -28), addDays(period[0], -1)] as [string, string]);
+    if (!period)
+      throw new ToolInputError("period", `"${describeRange(input.period)}" has no fixed dates; use "Nd", "month" or a date pair`);
+    if (daysBetween(...period) > MAX_PERIOD_DAYS)
+      throw new ToolInputError("period", `at most ${MAX_PERIOD_DAYS} days; split a longer period`);
+    const baseline = input.baseline
+      ? resolveRange(input.baseline, clock)
+      : ([addDays(period[0], -28), addDays(period[0], -1)] as [string, string]);
     if (!baseline) throw new ToolInputError("baseline", `"${describeRange(input.baseline!)}" has no fixed dates; use "Nd" or a date pair`);
     if (daysBetween(...baseline) > 366) throw new ToolInputError("baseline", "at most 366 days");
 
@@ -128,8 +154,16 @@ export const explainChangeTool = defineTool({
       const expected = reference.length > 0 ? median(reference) : Number.NaN;
       // Four same-weekday values give an unsteady MAD: the noise of the whole baseline, and at least
       // Poisson noise (the square root of the count), set a floor under the scale.
-      const score = reference.length > 0 ? robustZScore(actual, reference, Math.max(noise * expected, Math.sqrt(Math.max(expected, 1)))) : null;
-      return { date, actual, expected: Number.isNaN(expected) ? 0 : round(expected), change_percent: percent(actual, expected), score: score === null ? null : round(score, 2), flagged: score !== null && Math.abs(score) >= FLAG_AT };
+      const score =
+        reference.length > 0 ? robustZScore(actual, reference, Math.max(noise * expected, Math.sqrt(Math.max(expected, 1)))) : null;
+      return {
+        date,
+        actual,
+        expected: Number.isNaN(expected) ? 0 : round(expected),
+        change_percent: percent(actual, expected),
+        score: score === null ? null : round(score, 2),
+        flagged: score !== null && Math.abs(score) >= FLAG_AT,
+      };
     });
     const actualTotal = days.reduce((sum, day) => sum + day.actual, 0);
     const expectedTotal = round(days.reduce((sum, day) => sum + day.expected, 0));
@@ -146,7 +180,13 @@ export const explainChangeTool = defineTool({
           return sum + (reference.length > 0 ? mean(reference.map((day) => history?.get(day) ?? 0)) : 0);
         }, 0);
         const contribution = actual - expected;
-        return { value, actual, expected: round(expected), contribution: round(contribution), share_of_change: totalChange === 0 ? null : round((contribution / totalChange) * 100) };
+        return {
+          value,
+          actual,
+          expected: round(expected),
+          contribution: round(contribution),
+          share_of_change: totalChange === 0 ? null : round((contribution / totalChange) * 100),
+        };
       });
       // Rank by contribution in the direction of the change: the values that explain it come first.
       const direction = totalChange < 0 ? -1 : 1;
@@ -157,12 +197,17 @@ export const explainChangeTool = defineTool({
     const notes = [
       `Expected values are the median of the same weekday in ${baseline[0]} to ${baseline[1]}; a day is flagged when its robust score (median/MAD; the baseline's pooled day-to-day noise and Poisson noise as floors) reaches ±${FLAG_AT}.`,
       "Totals and contributions are sums of daily values: a visitor who came on two days counts twice. Shares are of the total change; values of event dimensions (such as pages) overlap, so their shares can add up to more than 100 %.",
-      ...(period[1] >= clock.today ? [`${clock.today} is today and still in progress: its value is partial, so it reads low against full baseline days.`] : []),
+      ...(period[1] >= clock.today
+        ? [`${clock.today} is today and still in progress: its value is partial, so it reads low against full baseline days.`]
+        : []),
       ...(clock.note ? [clock.note] : []),
     ];
     const flagged = days.filter((day) => day.flagged);
     const headline = `${site}: ${input.metric} ${period[0]} to ${period[1]}: ${actualTotal} vs ${expectedTotal} expected (${totalChange >= 0 ? "+" : ""}${percent(actualTotal, expectedTotal) ?? "–"} %).`;
-    const flaggedText = flagged.length === 0 ? "No day stands out from its weekday baseline." : `Unusual: ${flagged.map((day) => `${day.date} (${day.change_percent !== null && day.change_percent >= 0 ? "+" : ""}${day.change_percent} %, score ${day.score})`).join(", ")}.`;
+    const flaggedText =
+      flagged.length === 0
+        ? "No day stands out from its weekday baseline."
+        : `Unusual: ${flagged.map((day) => `${day.date} (${day.change_percent !== null && day.change_percent >= 0 ? "+" : ""}${day.change_percent} %, score ${day.score})`).join(", ")}.`;
     return {
       structured: {
         site_id: site,
@@ -178,11 +223,23 @@ export const explainChangeTool = defineTool({
       text: [
         headline,
         flaggedText,
-        table(["date", "actual", "expected", "change %", "score"], days.map((day) => [day.date, day.actual, day.expected, day.change_percent, day.score])),
+        table(
+          ["date", "actual", "expected", "change %", "score"],
+          days.map((day) => [day.date, day.actual, day.expected, day.change_percent, day.score]),
+        ),
         "Drivers (contribution to the change):",
         table(
           ["dimension", "value", "actual", "expected", "contribution", "share %"],
-          drivers.flatMap((driver) => driver.values.map((value) => [driver.dimension, value.value, value.actual, value.expected, value.contribution, value.share_of_change])),
+          drivers.flatMap((driver) =>
+            driver.values.map((value) => [
+              driver.dimension,
+              value.value,
+              value.actual,
+              value.expected,
+              value.contribution,
+              value.share_of_change,
+            ]),
+          ),
         ),
         ...notes,
       ].join("\n"),

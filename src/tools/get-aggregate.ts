@@ -14,7 +14,9 @@ export const getAggregateTool = defineTool({
   inputSchema: z.object({
     site_id: siteId,
     date_range: dateRange.default("28d"),
-    metrics: metricList.default([...DEFAULT_SUMMARY_METRICS]).describe("Defaults to visitors, visits, pageviews, bounce_rate, visit_duration"),
+    metrics: metricList
+      .default([...DEFAULT_SUMMARY_METRICS])
+      .describe("Defaults to visitors, visits, pageviews, bounce_rate, visit_duration"),
     ...narrowing,
   }),
   outputSchema: z.object({ site_id: z.string(), date_range: dateRangeOutput, ...queryEchoOutput, metrics: metricValues }),

@@ -1,7 +1,19 @@
 import { z } from "zod";
 import { buildFilters, metricRecord, propertyDimension, queryEcho, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange } from "./render";
-import { dateRange, dateRangeOutput, dimensionValue, isDimension, metric, metricList, metricValues, narrowing, queryEchoOutput, siteId, truncation } from "./schemas";
+import {
+  dateRange,
+  dateRangeOutput,
+  dimensionValue,
+  isDimension,
+  metric,
+  metricList,
+  metricValues,
+  narrowing,
+  queryEchoOutput,
+  siteId,
+  truncation,
+} from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 export const getBreakdownTool = defineTool({
@@ -14,7 +26,9 @@ export const getBreakdownTool = defineTool({
     dimension: z
       .string()
       .min(1)
-      .describe("e.g. event:page, visit:source, visit:channel, visit:country_name, visit:device, event:goal, or a custom property: event:props:plan or just plan"),
+      .describe(
+        "e.g. event:page, visit:source, visit:channel, visit:country_name, visit:device, event:goal, or a custom property: event:props:plan or just plan",
+      ),
     date_range: dateRange.default("28d"),
     metrics: metricList.default(["visitors"]),
     order_by: metric.optional().describe("The metric to rank by, descending; defaults to the first metric"),

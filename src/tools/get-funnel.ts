@@ -36,7 +36,12 @@ export const getFunnelTool = defineTool({
     date_range: dateRangeOutput,
     ...queryEchoOutput,
     steps: z.array(
-      z.object({ step: z.string(), visitors: z.number(), from_previous_percent: z.number().nullable(), from_first_percent: z.number().nullable() }),
+      z.object({
+        step: z.string(),
+        visitors: z.number(),
+        from_previous_percent: z.number().nullable(),
+        from_first_percent: z.number().nullable(),
+      }),
     ),
     biggest_drop: z.object({ from: z.string(), to: z.string(), lost_visitors: z.number(), lost_percent: z.number().nullable() }),
     note: z.string(),
@@ -47,7 +52,12 @@ export const getFunnelTool = defineTool({
     const conditions = input.steps.map(stepFilter);
     const answers = await runQueries(
       context,
-      conditions.map((_, index) => ({ site_id: site, metrics: ["visitors"], date_range: input.date_range, filters: [...narrowing, ...conditions.slice(0, index + 1)] })),
+      conditions.map((_, index) => ({
+        site_id: site,
+        metrics: ["visitors"],
+        date_range: input.date_range,
+        filters: [...narrowing, ...conditions.slice(0, index + 1)],
+      })),
     );
     const counts = answers.map((answer) => Number(answer.results[0]?.metrics[0] ?? 0));
     const percent = (part: number, whole: number | undefined) => (whole ? Math.round((part / whole) * 1000) / 10 : null);
@@ -69,7 +79,10 @@ export const getFunnelTool = defineTool({
       structured: { site_id: site, date_range: input.date_range, ...echo, steps, biggest_drop: biggest, note: ORDER_NOTE },
       text: [
         `${site}, ${describeRange(echo.date_range_resolved ?? input.date_range)}: biggest drop ${biggest.from} → ${biggest.to} (${biggest.lost_visitors} visitors, ${biggest.lost_percent ?? "–"} %)`,
-        table(["step", "visitors", "from previous %", "from first %"], steps.map((step) => [step.step, step.visitors, step.from_previous_percent, step.from_first_percent])),
+        table(
+          ["step", "visitors", "from previous %", "from first %"],
+          steps.map((step) => [step.step, step.visitors, step.from_previous_percent, step.from_first_percent]),
+        ),
         ORDER_NOTE,
       ].join("\n"),
     };

@@ -49,7 +49,12 @@ export const listGoalsTool = defineTool({
       return {
         structured: { site_id: site, goals: listed, source: "sites_api" as const },
         text: `${site}: goals`,
-        listing: { key: "goals", headers: ["goal", "type", "event / page"], cells: listed.map((goal) => [goal.name, goal.goal_type, goalTarget(goal)]), narrow: NARROW },
+        listing: {
+          key: "goals",
+          headers: ["goal", "type", "event / page"],
+          cells: listed.map((goal) => [goal.name, goal.goal_type, goalTarget(goal)]),
+          narrow: NARROW,
+        },
       };
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;

@@ -9,7 +9,8 @@ const NARROW = "ask the user for the site's domain and use it as site_id directl
 export const listSitesTool = defineTool({
   name: "list_sites",
   title: "List sites",
-  description: "The sites (domains) this server's Plausible key can read, with their timezones. Use a domain as `site_id` in the other tools.",
+  description:
+    "The sites (domains) this server's Plausible key can read, with their timezones. Use a domain as `site_id` in the other tools.",
   inputSchema: z.object({}),
   outputSchema: z.object({
     sites: z.array(z.object({ domain: z.string(), timezone: z.string().optional() })),
@@ -24,7 +25,12 @@ export const listSitesTool = defineTool({
       return {
         structured: { sites: listed, source: "sites_api" as const },
         text: "",
-        listing: { key: "sites", headers: ["domain", "timezone"], cells: listed.map((site) => [site.domain, site.timezone]), narrow: NARROW },
+        listing: {
+          key: "sites",
+          headers: ["domain", "timezone"],
+          cells: listed.map((site) => [site.domain, site.timezone]),
+          narrow: NARROW,
+        },
       };
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;

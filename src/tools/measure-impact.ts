@@ -34,8 +34,14 @@ function windowsAround(event: string, requestedDays: number, today: string, now:
   const notes: string[] = [];
   const isDate = event.length === 10;
   const moment = isDate ? 0 : Date.parse(event);
-  const available = isDate ? Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${event}T00:00:00Z`)) / DAY_MS) - 1 : Math.floor((now - moment) / DAY_MS);
-  if (available < 1) throw new ToolInputError("event", `there is no full day of data after ${event} yet (today is ${today} in the site's timezone); try again later`);
+  const available = isDate
+    ? Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${event}T00:00:00Z`)) / DAY_MS) - 1
+    : Math.floor((now - moment) / DAY_MS);
+  if (available < 1)
+    throw new ToolInputError(
+      "event",
+      `there is no full day of data after ${event} yet (today is ${today} in the site's timezone); try again later`,
+    );
   let days = Math.min(requestedDays, available);
   if (days < requestedDays) notes.push(`The window was clipped to ${days} days: only ${available} full days of data follow the event.`);
   if (days >= 7 && days % 7 !== 0) {
@@ -44,9 +50,17 @@ function windowsAround(event: string, requestedDays: number, today: string, now:
   }
   if (isDate) {
     notes.push(`The event's own day (${event}) is left out of both windows.`);
-    return { before: [addDays(event, -days), addDays(event, -1)], after: [addDays(event, 1), addDays(event, days)], days, bucket: "time:day", notes };
+    return {
+      before: [addDays(event, -days), addDays(event, -1)],
+      after: [addDays(event, 1), addDays(event, days)],
+      days,
+      bucket: "time:day",
+      notes,
+    };
   }
-  notes.push("The windows split at the event's moment; daily values are 24-hour blocks of hourly counts, so a visitor active in two hours counts twice.");
+  notes.push(
+    "The windows split at the event's moment; daily values are 24-hour blocks of hourly counts, so a visitor active in two hours counts twice.",
+  );
   return {
     before: [utcSeconds(moment - days * DAY_MS), utcSeconds(moment - 1000)],
     after: [utcSeconds(moment), utcSeconds(moment + days * DAY_MS - 1000)],
@@ -61,7 +75,9 @@ function dailyValues(answer: QueryResult, window: Windows, side: [string, string
   const byBucket = new Map(answer.results.map((row) => [String(row.dimensions[0]), Number(row.metrics[metricIndex] ?? 0)]));
   if (window.bucket === "time:day") return datesBetween(side[0], side[1]).map((date) => byBucket.get(date) ?? 0);
   const labels = Array.isArray(answer.meta?.time_labels) ? (answer.meta.time_labels as string[]) : [...byBucket.keys()];
-  const blocks = Array.from({ length: window.days }, (_, block) => labels.slice(block * 24, block * 24 + 24).reduce((sum, label) => sum + (byBucket.get(label) ?? 0), 0));
+  const blocks = Array.from({ length: window.days }, (_, block) =>
+    labels.slice(block * 24, block * 24 + 24).reduce((sum, label) => sum + (byBucket.get(label) ?? 0), 0),
+  );
   return blocks.slice(0, Math.floor(labels.length / 24));
 }
 
@@ -79,7 +95,11 @@ export const measureImpactTool = defineTool({
       .string()
       .superRefine((value, ctx) => {
         const problem = dateRangeProblem([value, value]);
-        if (problem) ctx.addIssue({ code: "custom", message: `give a date "YYYY-MM-DD" (site's timezone) or a datetime with offset "YYYY-MM-DDTHH:MM:SSZ": ${problem}` });
+        if (problem)
+          ctx.addIssue({
+            code: "custom",
+            message: `give a date "YYYY-MM-DD" (site's timezone) or a datetime with offset "YYYY-MM-DDTHH:MM:SSZ": ${problem}`,
+          });
       })
       .describe('When it happened: a date "2024-05-14" (in the site\'s timezone) or a datetime with offset "2024-05-14T15:30:00+02:00"'),
     window_days: z.number().int().min(1).max(90).default(14).describe("Days on each side of the event"),
@@ -116,7 +136,8 @@ export const measureImpactTool = defineTool({
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
     const metrics = input.metrics as ImpactMetric[];
-    if (metrics.includes("conversion_rate") && !input.goal) throw new ToolInputError("goal", "conversion_rate needs the goal to convert on, e.g. goal: \"Signup\"");
+    if (metrics.includes("conversion_rate") && !input.goal)
+      throw new ToolInputError("goal", 'conversion_rate needs the goal to convert on, e.g. goal: "Signup"');
     const clock = await siteClock(context, site);
     const windows = windowsAround(input.event, input.window_days, clock.today, Date.now());
     const filters = buildFilters(input);
@@ -139,7 +160,10 @@ export const measureImpactTool = defineTool({
       }
       if (metrics.includes("bounce_rate")) plan.push({ key: `bounces${index}`, body: body(side, ["visits", "bounce_rate"], filters) });
     }
-    const answers = await runQueries(context, plan.map((entry) => entry.body));
+    const answers = await runQueries(
+      context,
+      plan.map((entry) => entry.body),
+    );
     const answer = (key: string) => answers[plan.findIndex((entry) => entry.key === key)];
 
     const results = metrics.map((metric) => {
@@ -153,9 +177,18 @@ export const measureImpactTool = defineTool({
         const daysTested = Math.min(daily[0]!.length, daily[1]!.length);
         const welch = welchTTest(daily[0]!, daily[1]!);
         // The test compares daily means; over equal windows the change in the total is that times the days.
-        test = welch && { ...welch, difference: welch.difference * daysTested, ci95: [welch.ci95[0] * daysTested, welch.ci95[1] * daysTested] };
+        test = welch && {
+          ...welch,
+          difference: welch.difference * daysTested,
+          ci95: [welch.ci95[0] * daysTested, welch.ci95[1] * daysTested],
+        };
       } else if (metric === "conversion_rate") {
-        const [all0, all1, converted0, converted1] = [first(answer("all0")), first(answer("all1")), first(answer("converted0")), first(answer("converted1"))];
+        const [all0, all1, converted0, converted1] = [
+          first(answer("all0")),
+          first(answer("all1")),
+          first(answer("converted0")),
+          first(answer("converted1")),
+        ];
         before = all0 === 0 ? 0 : (converted0 / all0) * 100;
         after = all1 === 0 ? 0 : (converted1 / all1) * 100;
         test = twoProportionZTest(converted0, all0, converted1, all1);
@@ -178,14 +211,36 @@ export const measureImpactTool = defineTool({
         verdict: verdict(test),
       };
     });
-    const notes = [...windows.notes, ...(metrics.every(isCount) ? [] : ["Rates are in %, their change and 95 % CI in percentage points."]), ...(clock.note ? [clock.note] : [])];
+    const notes = [
+      ...windows.notes,
+      ...(metrics.every(isCount) ? [] : ["Rates are in %, their change and 95 % CI in percentage points."]),
+      ...(clock.note ? [clock.note] : []),
+    ];
     return {
-      structured: { site_id: site, event: input.event, window_days: windows.days, before: windows.before, after: windows.after, filters: filters ?? [], results, notes },
+      structured: {
+        site_id: site,
+        event: input.event,
+        window_days: windows.days,
+        before: windows.before,
+        after: windows.after,
+        filters: filters ?? [],
+        results,
+        notes,
+      },
       text: [
         `${site}: ${windows.days} days before (${windows.before[0]} to ${windows.before[1]}) vs after (${windows.after[0]} to ${windows.after[1]}) ${input.event}`,
         table(
           ["metric", "before", "after", "change", "change %", "95% CI", "p", "verdict"],
-          results.map((row) => [row.metric, row.before, row.after, row.change, row.change_percent, row.ci95.length ? `${row.ci95[0]} to ${row.ci95[1]}` : "–", row.p_value, row.verdict]),
+          results.map((row) => [
+            row.metric,
+            row.before,
+            row.after,
+            row.change,
+            row.change_percent,
+            row.ci95.length ? `${row.ci95[0]} to ${row.ci95[1]}` : "–",
+            row.p_value,
+            row.verdict,
+          ]),
         ),
         ...notes,
       ].join("\n"),

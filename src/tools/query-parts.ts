@@ -32,7 +32,10 @@ export function propertyDimension(property: string, argument: string): string {
     throw new ToolInputError(argument, "for goals use the `goal` argument (or an event:goal filter in `filters`)");
   }
   if (property.includes(":")) {
-    throw new ToolInputError(argument, `"${property}" is not a known dimension; use e.g. visit:country, event:page, event:props:<name> or a bare custom property name`);
+    throw new ToolInputError(
+      argument,
+      `"${property}" is not a known dimension; use e.g. visit:country, event:page, event:props:<name> or a bare custom property name`,
+    );
   }
   const builtIn = [`visit:${property}`, `event:${property}`].find((name) => isFilterableDimension(name) || name === "event:goal");
   if (builtIn) {
@@ -70,7 +73,10 @@ export function buildFilters(input: NarrowingInput): Filter[] | undefined {
   for (const [argument, dimension, value] of shortcuts) {
     if (value === undefined) continue;
     if (combined.some((filter) => dimensionsIn(filter).includes(dimension))) {
-      throw new ToolInputError(argument, `conflicts with a filter on ${dimension} in \`filters\` or \`property_filters\`; give the condition once`);
+      throw new ToolInputError(
+        argument,
+        `conflicts with a filter on ${dimension} in \`filters\` or \`property_filters\`; give the condition once`,
+      );
     }
     combined.push(["is", dimension, [value]]);
   }
@@ -84,7 +90,10 @@ export async function runQueries(context: ToolContext, bodies: QueryBody[]): Pro
 }
 
 /** What a stats result says about its query: the dates Plausible covered (in the site's timezone) and the filters sent. */
-export function queryEcho(answer: QueryResult | undefined, filters: readonly unknown[] | undefined): { date_range_resolved?: [string, string]; filters: unknown[] } {
+export function queryEcho(
+  answer: QueryResult | undefined,
+  filters: readonly unknown[] | undefined,
+): { date_range_resolved?: [string, string]; filters: unknown[] } {
   const resolved = resolvedDates(answer);
   return { ...(resolved ? { date_range_resolved: resolved } : {}), filters: [...(filters ?? [])] };
 }

@@ -2,7 +2,19 @@ import { z } from "zod";
 import type { QueryBody } from "../plausible";
 import { describeRange } from "./render";
 import { queryEcho, resolveSiteId, runQueries } from "./query-parts";
-import { dateRange, dateRangeOutput, dimension, dimensionValue, filters, metricList, metricValue, noRepeats, queryEchoOutput, siteId, truncation } from "./schemas";
+import {
+  dateRange,
+  dateRangeOutput,
+  dimension,
+  dimensionValue,
+  filters,
+  metricList,
+  metricValue,
+  noRepeats,
+  queryEchoOutput,
+  siteId,
+  truncation,
+} from "./schemas";
 import { defineTool, ToolInputError } from "./types";
 
 const orderBy = z.array(z.tuple([z.string(), z.enum(["asc", "desc"])])).optional();
@@ -16,13 +28,20 @@ function checkOrderBy(orderBy: [string, string][], metrics: readonly string[], d
       throw new ToolInputError("order_by", "Plausible cannot order by event:goal; order by a metric such as visitors instead");
     }
     if (!metrics.includes(name) && !dimensions.includes(name)) {
-      throw new ToolInputError("order_by", `"${name}" is neither a queried metric nor a queried dimension; order by one of ${[...metrics, ...dimensions].join(", ")}`);
+      throw new ToolInputError(
+        "order_by",
+        `"${name}" is neither a queried metric nor a queried dimension; order by one of ${[...metrics, ...dimensions].join(", ")}`,
+      );
     }
   }
 }
 
 /** time_labels cut to the buckets up to the latest one among the rows shown, when rows had to be left out. */
-function labelsUpToShownRows(meta: Record<string, unknown>, shown: { dimensions: unknown[] }[], timeIndex: number): Record<string, unknown> {
+function labelsUpToShownRows(
+  meta: Record<string, unknown>,
+  shown: { dimensions: unknown[] }[],
+  timeIndex: number,
+): Record<string, unknown> {
   if (timeIndex < 0 || !Array.isArray(meta.time_labels)) return meta;
   const latest = shown.reduce((max, row) => (String(row.dimensions[timeIndex]) > max ? String(row.dimensions[timeIndex]) : max), "");
   return { ...meta, time_labels: (meta.time_labels as string[]).filter((label) => label <= latest) };
@@ -70,7 +89,10 @@ export const queryTool = defineTool({
   async run(input, context) {
     checkOrderBy(input.order_by ?? [], input.metrics, input.dimensions ?? []);
     if (input.include?.time_labels && !(input.dimensions ?? []).some(isTimeDimension)) {
-      throw new ToolInputError("include", "time_labels needs a time dimension (time, time:hour, time:day, time:week or time:month) in `dimensions`");
+      throw new ToolInputError(
+        "include",
+        "time_labels needs a time dimension (time, time:hour, time:day, time:week or time:month) in `dimensions`",
+      );
     }
     const { site_id, ...rest } = input;
     const body = { site_id: resolveSiteId(site_id, context), ...rest } as QueryBody;
@@ -78,14 +100,25 @@ export const queryTool = defineTool({
     const dimensions = input.dimensions ?? [];
     const results = answer!.results.map((row) => ({ dimensions: row.dimensions, metrics: row.metrics as z.output<typeof metricValue>[] }));
     return {
-      structured: { site_id: body.site_id, date_range: input.date_range, ...queryEcho(answer, input.filters), dimensions, metrics: input.metrics, results, meta: answer!.meta ?? {} },
+      structured: {
+        site_id: body.site_id,
+        date_range: input.date_range,
+        ...queryEcho(answer, input.filters),
+        dimensions,
+        metrics: input.metrics,
+        results,
+        meta: answer!.meta ?? {},
+      },
       text: `${body.site_id}, ${describeRange(input.date_range)}`,
       listing: {
         key: "results",
         headers: [...dimensions, ...input.metrics],
         cells: results.map((row) => [...row.dimensions, ...row.metrics]),
         narrow: "pagination (a limit, then an offset for the next page), fewer dimensions, a coarser time dimension or a filter",
-        cutAlso: (structured) => ({ ...structured, meta: labelsUpToShownRows(structured.meta, structured.results, dimensions.findIndex(isTimeDimension)) }),
+        cutAlso: (structured) => ({
+          ...structured,
+          meta: labelsUpToShownRows(structured.meta, structured.results, dimensions.findIndex(isTimeDimension)),
+        }),
       },
     };
   },

@@ -68,7 +68,10 @@ function resultSize(result: { structured: unknown; text: string }): number {
  * structured content says `truncated`, `rows_shown` and `rows_available`, and the text says what was
  * left out and how to narrow the question. A result without rows that does not fit is an error.
  */
-export function fitResult<Structured extends object>(output: ToolOutput<Structured>, maxChars: number): { structured: Structured; text: string } {
+export function fitResult<Structured extends object>(
+  output: ToolOutput<Structured>,
+  maxChars: number,
+): { structured: Structured; text: string } {
   const { listing } = output;
   if (!listing) {
     const size = resultSize(output);
@@ -81,8 +84,15 @@ export function fitResult<Structured extends object>(output: ToolOutput<Structur
   const rows = output.structured[listing.key] as unknown[];
   const compose = (shown: number) => {
     const lines = (...parts: string[]) => parts.filter((part) => part !== "").join("\n");
-    if (shown === rows.length) return { structured: output.structured, text: lines(output.text, rowsTable(listing.headers, listing.cells)) };
-    const cut = { ...output.structured, [listing.key]: rows.slice(0, shown), truncated: true, rows_shown: shown, rows_available: rows.length };
+    if (shown === rows.length)
+      return { structured: output.structured, text: lines(output.text, rowsTable(listing.headers, listing.cells)) };
+    const cut = {
+      ...output.structured,
+      [listing.key]: rows.slice(0, shown),
+      truncated: true,
+      rows_shown: shown,
+      rows_available: rows.length,
+    };
     return {
       structured: listing.cutAlso ? listing.cutAlso(cut, shown) : cut,
       text: lines(

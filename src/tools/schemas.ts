@@ -12,7 +12,8 @@ export const metric = z.enum(METRICS);
 /** Plausible refuses a list that names an item twice. */
 export function noRepeats(items: readonly string[], ctx: z.RefinementCtx): void {
   const repeated = items.filter((item, index) => items.indexOf(item) !== index);
-  if (repeated.length > 0) ctx.addIssue({ code: "custom", message: `${[...new Set(repeated)].join(", ")} given more than once: name each at most once` });
+  if (repeated.length > 0)
+    ctx.addIssue({ code: "custom", message: `${[...new Set(repeated)].join(", ")} given more than once: name each at most once` });
 }
 
 export const metricList = z.array(metric).min(1).superRefine(noRepeats);
@@ -55,7 +56,14 @@ function isDatetimeWithOffset(text: string): boolean {
   if (!match) return false;
   const [, date = "", hour, minute, second, , , offsetHour = "0", offsetMinute = "0"] = match;
   const within = (value: string | undefined, max: number) => Number(value) <= max;
-  return isCalendarDate(date) && within(hour, 23) && within(minute, 59) && within(second, 59) && within(offsetHour, 23) && within(offsetMinute, 59);
+  return (
+    isCalendarDate(date) &&
+    within(hour, 23) &&
+    within(minute, 59) &&
+    within(second, 59) &&
+    within(offsetHour, 23) &&
+    within(offsetMinute, 59)
+  );
 }
 
 /** Says what is wrong with a date range, or nothing when Plausible would accept it. */
@@ -126,10 +134,7 @@ const leafFilter = z.tuple([leafOperator, filterDimension, clauses, modifiers.op
   const problem = leafProblem(leaf);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
-export type FilterInput =
-  | z.output<typeof leafFilter>
-  | ["and" | "or", FilterInput[]]
-  | ["not" | "has_done" | "has_not_done", FilterInput];
+export type FilterInput = z.output<typeof leafFilter> | ["and" | "or", FilterInput[]] | ["not" | "has_done" | "has_not_done", FilterInput];
 export const filter: z.ZodType<FilterInput> = z.lazy(() =>
   z.union([
     leafFilter,
@@ -151,7 +156,9 @@ export const propertyFilters = z
       property: z
         .string()
         .min(1)
-        .describe("A built-in dimension such as visit:country or event:page, or a bare custom property name such as plan (meaning event:props:plan)"),
+        .describe(
+          "A built-in dimension such as visit:country or event:page, or a bare custom property name such as plan (meaning event:props:plan)",
+        ),
       operator: z.enum(["is", "is_not", "contains", "contains_not"]).default("is"),
       value: z.union([z.string(), z.array(z.string()).min(1)]).describe("One value or a list (any of them matches)"),
     }),
@@ -159,8 +166,16 @@ export const propertyFilters = z
   .optional()
   .describe("Shortcut filters on built-in dimensions or custom properties, ANDed with each other and with `filters`.");
 
-export const page = z.string().min(1).optional().describe('Only this page path, e.g. "/pricing" (same as the filter ["is", "event:page", [page]])');
-export const goal = z.string().min(1).optional().describe('Only this goal, e.g. "Signup" (same as the filter ["is", "event:goal", [goal]])');
+export const page = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('Only this page path, e.g. "/pricing" (same as the filter ["is", "event:page", [page]])');
+export const goal = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('Only this goal, e.g. "Signup" (same as the filter ["is", "event:goal", [goal]])');
 
 /** The narrowing arguments most tools share. */
 export const narrowing = { filters, property_filters: propertyFilters, page, goal };

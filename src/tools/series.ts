@@ -30,7 +30,8 @@ export async function fetchSeries(context: ToolContext, body: QueryBody): Promis
     try {
       [answer] = (await runQueries(context, [trimmed])) as [QueryResult];
     } catch (error) {
-      if (!(error instanceof PlausibleApiError && featureRefusedIn(error.plausibleMessage)?.key === "trim_relative_date_range")) throw error;
+      if (!(error instanceof PlausibleApiError && featureRefusedIn(error.plausibleMessage)?.key === "trim_relative_date_range"))
+        throw error;
       [answer] = (await runQueries(context, [labelled])) as [QueryResult];
     }
   } else {
@@ -53,6 +54,10 @@ function siteLocalNow(answer: QueryResult): string {
   const end = Array.isArray(range) && typeof range[1] === "string" ? range[1] : "";
   const offset = /(Z|([+-])(\d{2}):(\d{2}))$/.exec(end);
   const minutes =
-    offset === null ? LATEST_OFFSET_MINUTES : offset[1] === "Z" ? 0 : (offset[2] === "-" ? -1 : 1) * (Number(offset[3]) * 60 + Number(offset[4]));
+    offset === null
+      ? LATEST_OFFSET_MINUTES
+      : offset[1] === "Z"
+        ? 0
+        : (offset[2] === "-" ? -1 : 1) * (Number(offset[3]) * 60 + Number(offset[4]));
   return new Date(Date.now() + minutes * 60_000).toISOString().slice(0, 19).replace("T", " ");
 }

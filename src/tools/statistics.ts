@@ -48,7 +48,10 @@ export function normalCdf(z: number): number {
 
 function logGamma(x: number): number {
   // Lanczos approximation (g = 7, n = 9).
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   const shifted = x - 1;
   let sum = c[0]!;
@@ -144,7 +147,12 @@ export function welchTTest(before: readonly number[], after: readonly number[]):
  * Two-proportion z-test of successesAfter/totalAfter - successesBefore/totalBefore:
  * pooled standard error for the p-value, unpooled for the confidence interval.
  */
-export function twoProportionZTest(successesBefore: number, totalBefore: number, successesAfter: number, totalAfter: number): TestResult | undefined {
+export function twoProportionZTest(
+  successesBefore: number,
+  totalBefore: number,
+  successesAfter: number,
+  totalAfter: number,
+): TestResult | undefined {
   if (totalBefore <= 0 || totalAfter <= 0) return undefined;
   const before = successesBefore / totalBefore;
   const after = successesAfter / totalAfter;

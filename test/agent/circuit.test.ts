@@ -31,7 +31,9 @@ let keyCounter = 0;
 async function freshKey() {
   const apiKey = `circuit-${++keyCounter}-${crypto.randomUUID()}`;
   plausible.use((request) =>
-    !down && request.authorization === `Bearer ${apiKey}` && request.path === "/api/v2/query" ? defaultQueryAnswer(request.body as never) : undefined,
+    !down && request.authorization === `Bearer ${apiKey}` && request.path === "/api/v2/query"
+      ? defaultQueryAnswer(request.body as never)
+      : undefined,
   );
   const stub = await getAgentByName(env.USAGE, usageAgentName("key", await sha256Hex(apiKey)));
   const run = (requests: PlausibleRequest[]) => stub.run(requests, apiKey) as Promise<UsageOutcome>;
@@ -62,7 +64,9 @@ describe("circuit on a key's usage agent", () => {
     const { run } = await freshKey();
     const outcomes = await tripCircuit(run);
     expect(outcomes.every((outcome) => !outcome.ok && outcome.failure.kind === "unavailable")).toBe(true);
-    const waits = outcomes.map((outcome) => (!outcome.ok && outcome.failure.kind === "unavailable" ? outcome.failure.retryAfterSeconds : -1));
+    const waits = outcomes.map((outcome) =>
+      !outcome.ok && outcome.failure.kind === "unavailable" ? outcome.failure.retryAfterSeconds : -1,
+    );
     expect(waits.filter((wait) => wait === 0)).toHaveLength(THRESHOLD - 1);
     const opening = outcomes[waits.findIndex((wait) => wait > 0)]!;
     expect(errorText(opening)).toContain(
@@ -79,7 +83,9 @@ describe("circuit on a key's usage agent", () => {
     expect(refused.every((outcome) => !outcome.ok && outcome.failure.kind === "circuit_open")).toBe(true);
     expect(plausible.requests.length).toBe(sent);
     const text = errorText(refused[0]);
-    expect(text).toMatch(/^Plausible is unavailable: Plausible failed repeatedly just now, so this server is not calling it for the next \d+ s/);
+    expect(text).toMatch(
+      /^Plausible is unavailable: Plausible failed repeatedly just now, so this server is not calling it for the next \d+ s/,
+    );
     expect(text).toMatch(/Ask again in \d+ s/);
   });
 
@@ -91,7 +97,11 @@ describe("circuit on a key's usage agent", () => {
     // The probe is held at Plausible until the other calls have been answered.
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    plausible.use((request) => ((request.body as { site_id?: string } | undefined)?.site_id === "probe.example.com" ? gate.then(() => defaultQueryAnswer(request.body as never)) : undefined));
+    plausible.use((request) =>
+      (request.body as { site_id?: string } | undefined)?.site_id === "probe.example.com"
+        ? gate.then(() => defaultQueryAnswer(request.body as never))
+        : undefined,
+    );
     const sent = plausible.requests.length;
     const probe = run([query("probe.example.com")]);
     const others = await Promise.all([run([query("other-1.example.com")]), run([query("other-2.example.com")])]);

@@ -21,7 +21,11 @@ afterEach(() => plausible.restore());
 let keyCounter = 0;
 async function freshKey() {
   const apiKey = `faults-${++keyCounter}-${crypto.randomUUID()}`;
-  plausible.use((request) => (request.authorization === `Bearer ${apiKey}` && request.path === "/api/v2/query" ? defaultQueryAnswer(request.body as never) : undefined));
+  plausible.use((request) =>
+    request.authorization === `Bearer ${apiKey}` && request.path === "/api/v2/query"
+      ? defaultQueryAnswer(request.body as never)
+      : undefined,
+  );
   const stub = await getAgentByName(env.USAGE, usageAgentName("key", await sha256Hex(apiKey)));
   const run = (requests: PlausibleRequest[]) => stub.run(requests, apiKey) as Promise<UsageOutcome>;
   return { apiKey, run };
@@ -39,7 +43,8 @@ function failQueries(site: string, times: number, reply: () => Response | Promis
   });
 }
 
-const queriesFor = (site: string) => plausible.requests.filter((request) => (request.body as { site_id?: string } | undefined)?.site_id === site).length;
+const queriesFor = (site: string) =>
+  plausible.requests.filter((request) => (request.body as { site_id?: string } | undefined)?.site_id === site).length;
 
 function errorText(outcome: UsageOutcome): string {
   if (outcome.ok) throw new Error("expected a failure");
@@ -51,7 +56,10 @@ describe("Plausible unavailable", () => {
     const { run } = await freshKey();
     failQueries("down.example.com", 2, () => new Response("upstream down", { status: 503 }));
     const failed = await run([query("down.example.com")]);
-    expect(failed).toMatchObject({ ok: false, failure: { kind: "unavailable", reason: "server_error", status: 503, retryAfterSeconds: 0 } });
+    expect(failed).toMatchObject({
+      ok: false,
+      failure: { kind: "unavailable", reason: "server_error", status: 503, retryAfterSeconds: 0 },
+    });
     expect(errorText(failed)).toContain("Plausible is unavailable (server_error 503) after a retry.");
     expect(errorText(failed)).toContain("The server will try Plausible again on the next call");
     expect(queriesFor("down.example.com")).toBe(2);
@@ -96,7 +104,11 @@ describe("Plausible's 429", () => {
 describe("answers that are not usable", () => {
   it("turns a non-JSON 200 into a clear error and asks again next time", async () => {
     const { run } = await freshKey();
-    failQueries("html.example.com", 1, () => new Response("<html>Maintenance</html>", { status: 200, headers: { "content-type": "text/html" } }));
+    failQueries(
+      "html.example.com",
+      1,
+      () => new Response("<html>Maintenance</html>", { status: 200, headers: { "content-type": "text/html" } }),
+    );
     const failed = await run([query("html.example.com")]);
     expect(failed).toMatchObject({ ok: false, failure: { kind: "response" } });
     expect(errorText(failed)).toContain("is not valid JSON (it starts: <html>Maintenance</html>)");
@@ -139,7 +151,11 @@ describe("answers that are not usable", () => {
   it("refuses a declared Content-Length over MAX_RESPONSE_BYTES", async () => {
     const { run } = await freshKey();
     const limit = Number(env.MAX_RESPONSE_BYTES);
-    failQueries("declared.example.com", 1, () => new Response("x".repeat(limit + 1), { status: 200, headers: { "content-length": String(limit + 1) } }));
+    failQueries(
+      "declared.example.com",
+      1,
+      () => new Response("x".repeat(limit + 1), { status: 200, headers: { "content-length": String(limit + 1) } }),
+    );
     const failed = await run([query("declared.example.com")]);
     expect(errorText(failed)).toContain(`declares ${limit + 1} bytes, over the ${limit}-byte limit`);
   });

@@ -26,7 +26,9 @@ let sharedKeyAnswer: (request: { body: unknown }) => Response = (request) => def
 beforeEach(async () => {
   plausible = installFakePlausible();
   sharedKeyAnswer = (request) => defaultQueryAnswer(request.body as never);
-  plausible.use((request) => (request.authorization === `Bearer ${SHARED_KEY}` && request.path === "/api/v2/query" ? sharedKeyAnswer(request) : undefined));
+  plausible.use((request) =>
+    request.authorization === `Bearer ${SHARED_KEY}` && request.path === "/api/v2/query" ? sharedKeyAnswer(request) : undefined,
+  );
   await setUsed(0);
 });
 afterEach(() => {
@@ -43,7 +45,12 @@ async function setUsed(used: number, closed = false) {
   await runInDurableObject(await guard(), (_guard: SharedKeyGuard, state) => {
     const hourStart = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     state.storage.sql.exec("DELETE FROM shared_key_hour");
-    state.storage.sql.exec("INSERT INTO shared_key_hour (id, hour_start_ms, used, closed) VALUES (1, ?, ?, ?)", hourStart, used, closed ? 1 : 0);
+    state.storage.sql.exec(
+      "INSERT INTO shared_key_hour (id, hour_start_ms, used, closed) VALUES (1, ?, ?, ?)",
+      hourStart,
+      used,
+      closed ? 1 : 0,
+    );
   });
 }
 
@@ -60,7 +67,11 @@ async function freshUser() {
 async function setMemberUsed(stub: Awaited<ReturnType<typeof freshUserAgent>>, used: number) {
   await runInDurableObject(stub, (_agent, state) => {
     const hourStart = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
-    state.storage.sql.exec("INSERT INTO member_hour (id, hour_start_ms, used, closed) VALUES (1, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET hour_start_ms = excluded.hour_start_ms, used = excluded.used", hourStart, used);
+    state.storage.sql.exec(
+      "INSERT INTO member_hour (id, hour_start_ms, used, closed) VALUES (1, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET hour_start_ms = excluded.hour_start_ms, used = excluded.used",
+      hourStart,
+      used,
+    );
   });
 }
 
@@ -94,13 +105,16 @@ describe("shared-key quota guard", () => {
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(3);
     const refused = outcomes.filter((outcome) => !outcome.ok);
     expect(refused).toHaveLength(3);
-    for (const outcome of refused) expect(outcome).toMatchObject({ ok: false, failure: { kind: "shared_quota", reason: "hourly_limit", hourlyLimit: LIMIT } });
+    for (const outcome of refused)
+      expect(outcome).toMatchObject({ ok: false, failure: { kind: "shared_quota", reason: "hourly_limit", hourlyLimit: LIMIT } });
     expect(plausible.requests).toHaveLength(3);
     const failure = (refused[0] as { failure: { retryAfterSeconds: number } }).failure;
     expect(failure.retryAfterSeconds).toBeGreaterThan(0);
     expect(failure.retryAfterSeconds).toBeLessThanOrEqual(3600);
     const text = errorText(refused[0]);
-    expect(text).toContain(`The team's shared Plausible key has used its ${LIMIT} calls for this hour; capacity returns in ${failure.retryAfterSeconds} s, when the hour turns (UTC).`);
+    expect(text).toContain(
+      `The team's shared Plausible key has used its ${LIMIT} calls for this hour; capacity returns in ${failure.retryAfterSeconds} s, when the hour turns (UTC).`,
+    );
   });
 
   it("applies each user's bucket first, so a refused call takes no quota", async () => {
@@ -113,7 +127,10 @@ describe("shared-key quota guard", () => {
 
   it("keeps its schema with the project's migrations, in storage of its own", async () => {
     const versions = await runInDurableObject(await guard(), (_guard: SharedKeyGuard, state) =>
-      state.storage.sql.exec<{ name: string }>("SELECT name FROM schema_version ORDER BY version").toArray().map((row) => row.name),
+      state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM schema_version ORDER BY version")
+        .toArray()
+        .map((row) => row.name),
     );
     expect(versions).toEqual(SHARED_KEY_GUARD_MIGRATIONS.map((migration) => migration.name));
   });
@@ -122,10 +139,14 @@ describe("shared-key quota guard", () => {
     await setUsed(LIMIT);
     const stub = await getAgentByName(env.USAGE, usageAgentName("user", await sha256Hex(`refund-user-${crypto.randomUUID()}`)));
     const outcomes: UsageOutcome[] = [];
-    for (let index = 0; index < BURST + 5; index += 1) outcomes.push((await stub.run([query(`refused-${index}.example.com`)])) as UsageOutcome);
+    for (let index = 0; index < BURST + 5; index += 1)
+      outcomes.push((await stub.run([query(`refused-${index}.example.com`)])) as UsageOutcome);
     // One after another, every call reached the guard: none was refused by the user's own bucket.
     expect(outcomes.every((outcome) => !outcome.ok && outcome.failure.kind === "shared_quota")).toBe(true);
-    const tokens = await runInDurableObject(stub, (_agent, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM token_bucket").one().tokens);
+    const tokens = await runInDurableObject(
+      stub,
+      (_agent, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM token_bucket").one().tokens,
+    );
     expect(tokens).toBeGreaterThanOrEqual(BURST - 1);
     expect(plausible.requests).toHaveLength(0);
   });
@@ -179,13 +200,18 @@ describe("each member's share of the shared key", () => {
   it("stops one member's burst at PLAUSIBLE_USER_HOURLY_LIMIT, saying the limit is per member, while another member still gets through", async () => {
     const heavy = await freshUserAgent();
     await setMemberUsed(heavy, MEMBER_LIMIT - 2);
-    const outcomes = (await Promise.all(Array.from({ length: 6 }, (_, index) => heavy.run([query(`share-${index}.example.com`)])))) as UsageOutcome[];
+    const outcomes = (await Promise.all(
+      Array.from({ length: 6 }, (_, index) => heavy.run([query(`share-${index}.example.com`)])),
+    )) as UsageOutcome[];
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(2);
     const refused = outcomes.filter((outcome) => !outcome.ok);
     expect(refused).toHaveLength(4);
-    for (const outcome of refused) expect(outcome).toMatchObject({ ok: false, failure: { kind: "shared_quota", reason: "member_limit", hourlyLimit: MEMBER_LIMIT } });
+    for (const outcome of refused)
+      expect(outcome).toMatchObject({ ok: false, failure: { kind: "shared_quota", reason: "member_limit", hourlyLimit: MEMBER_LIMIT } });
     const text = errorText(refused[0]);
-    expect(text).toContain(`You have used your ${MEMBER_LIMIT} Plausible requests on the team's shared key for this hour; the limit is per member`);
+    expect(text).toContain(
+      `You have used your ${MEMBER_LIMIT} Plausible requests on the team's shared key for this hour; the limit is per member`,
+    );
     expect(text).toMatch(/Your capacity returns in \d+ s, when the hour turns \(UTC\)\./);
     // The refusals took nothing from the team's quota and sent nothing.
     expect((await (await guard()).usage()).used).toBe(2);
@@ -204,7 +230,10 @@ describe("each member's share of the shared key", () => {
     expect(await member.run([query("retried.example.com")])).toMatchObject({ ok: true });
     expect(plausible.requests).toHaveLength(2);
     expect((await (await guard()).usage()).used).toBe(2);
-    const memberUsed = await runInDurableObject(member, (_agent, state) => state.storage.sql.exec<{ used: number }>("SELECT used FROM member_hour").one().used);
+    const memberUsed = await runInDurableObject(
+      member,
+      (_agent, state) => state.storage.sql.exec<{ used: number }>("SELECT used FROM member_hour").one().used,
+    );
     expect(memberUsed).toBe(2);
   });
 
@@ -219,7 +248,10 @@ describe("each member's share of the shared key", () => {
         : undefined,
     );
     const member = await freshUserAgent();
-    expect(await member.run([{ kind: "sites" }])).toMatchObject({ ok: true, answers: [[{ domain: "first.example.com" }, { domain: "second.example.com" }]] });
+    expect(await member.run([{ kind: "sites" }])).toMatchObject({
+      ok: true,
+      answers: [[{ domain: "first.example.com" }, { domain: "second.example.com" }]],
+    });
     expect(plausible.requests).toHaveLength(2);
     expect((await (await guard()).usage()).used).toBe(2);
   });

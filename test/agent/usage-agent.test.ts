@@ -63,7 +63,10 @@ describe("token bucket", () => {
     for (let index = 0; index < 29; index += 1) await run([query(`s${index}.example.com`)]);
     const pair = await run([query("a.example.com"), query("b.example.com")]);
     expect(pair.ok).toBe(false);
-    const tokens = await runInDurableObject(stub, (agent: UsageAgent, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM token_bucket").one().tokens);
+    const tokens = await runInDurableObject(
+      stub,
+      (agent: UsageAgent, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM token_bucket").one().tokens,
+    );
     expect(tokens).toBeGreaterThanOrEqual(1);
     expect(tokens).toBeLessThan(2);
   });
@@ -92,7 +95,9 @@ describe("result cache", () => {
     const { run, stub } = await freshAgent();
     await run([query("old.example.com", ["2024-01-01", "2024-01-31"]), query("recent.example.com", "7d")]);
     const ttls = await runInDurableObject(stub, (_agent: UsageAgent, state) =>
-      state.storage.sql.exec<{ cache_key: string; ttl: number }>("SELECT cache_key, expires_ms - stored_ms AS ttl FROM result_cache").toArray(),
+      state.storage.sql
+        .exec<{ cache_key: string; ttl: number }>("SELECT cache_key, expires_ms - stored_ms AS ttl FROM result_cache")
+        .toArray(),
     );
     expect(ttls.find((row) => row.cache_key.includes("old.example.com"))?.ttl).toBe(3_600_000);
     expect(ttls.find((row) => row.cache_key.includes("recent.example.com"))?.ttl).toBe(60_000);
@@ -145,7 +150,10 @@ describe("result cache", () => {
     const outcomes = await Promise.all(pending);
     expect(outcomes.every((outcome) => outcome.ok && outcome.answers[0] !== undefined)).toBe(true);
     expect(plausible.requests).toHaveLength(1);
-    const tokens = await runInDurableObject(stub, (_agent: UsageAgent, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM token_bucket").one().tokens);
+    const tokens = await runInDurableObject(
+      stub,
+      (_agent: UsageAgent, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM token_bucket").one().tokens,
+    );
     expect(tokens).toBeGreaterThanOrEqual(29);
   });
 
@@ -172,7 +180,9 @@ describe("result cache", () => {
       cache.set("long", "longer", 60, 1_002);
       const afterReplace = { ...cache.size() };
       cache.set("new", "n", 60, 5_000);
-      const counted = state.storage.sql.exec<{ entries: number; bytes: number }>("SELECT COUNT(*) AS entries, SUM(bytes) AS bytes FROM result_cache").one();
+      const counted = state.storage.sql
+        .exec<{ entries: number; bytes: number }>("SELECT COUNT(*) AS entries, SUM(bytes) AS bytes FROM result_cache")
+        .one();
       return { afterReplace, size: { ...cache.size() }, counted, long: cache.get("long", 5_000), short: cache.get("short", 5_000) };
     });
     expect(result.afterReplace).toEqual({ entries: 2, bytes: 3 + 8 });
@@ -224,7 +234,9 @@ describe("key binding and lifetime", () => {
     await runInDurableObject(stub, (_agent: UsageAgent, state) => state.storage.sql.exec("UPDATE agent_activity SET last_call_ms = 0"));
     await runInDurableObject(stub, (agent: UsageAgent) => agent.expireIfIdle()).catch(() => undefined);
     // A destroyed agent starts empty: the cached answer is gone, so Plausible is asked again.
-    const again = await retryWhileDestroying(async () => (await getAgentByName(env.USAGE, name)).run([query("idle.example.com")], apiKey) as Promise<UsageOutcome>);
+    const again = await retryWhileDestroying(
+      async () => (await getAgentByName(env.USAGE, name)).run([query("idle.example.com")], apiKey) as Promise<UsageOutcome>,
+    );
     expect(again).toMatchObject({ ok: true, cacheHits: 0 });
     expect(plausible.requests).toHaveLength(2);
   });
@@ -260,7 +272,10 @@ describe("migrations", () => {
       const reached = applyMigrations(state.storage);
       return {
         reached,
-        versions: sql.exec<{ version: number }>("SELECT version FROM schema_version ORDER BY version").toArray().map((row) => row.version),
+        versions: sql
+          .exec<{ version: number }>("SELECT version FROM schema_version ORDER BY version")
+          .toArray()
+          .map((row) => row.version),
         kept: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM result_cache WHERE cache_key = 'kept'").one().n,
         auditTable: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'audit_log'").one().n,
         memberTable: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'member_hour'").one().n,

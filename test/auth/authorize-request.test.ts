@@ -43,7 +43,9 @@ describe("authorization requests that must be shown locally", () => {
   });
 
   it("refuses a remote http redirect_uri", async () => {
-    await expectLocal400(await browser.fetch(await authorizeUrl(client, challenge, { redirect_uri: "http://claude.ai/api/mcp/auth_callback" })));
+    await expectLocal400(
+      await browser.fetch(await authorizeUrl(client, challenge, { redirect_uri: "http://claude.ai/api/mcp/auth_callback" })),
+    );
   });
 
   it("refuses a redirect_uri with a fragment", async () => {
@@ -51,11 +53,17 @@ describe("authorization requests that must be shown locally", () => {
   });
 
   it("refuses a redirect_uri with userinfo", async () => {
-    await expectLocal400(await browser.fetch(await authorizeUrl(webClient, challenge, { redirect_uri: "https://attacker@claude.ai/api/mcp/auth_callback" })));
+    await expectLocal400(
+      await browser.fetch(await authorizeUrl(webClient, challenge, { redirect_uri: "https://attacker@claude.ai/api/mcp/auth_callback" })),
+    );
   });
 
   it("refuses look-alike hosts", async () => {
-    for (const lookAlike of ["https://claude.ai.evil.example/api/mcp/auth_callback", "https://evil.example/api/mcp/auth_callback?https://claude.ai", "https://claude.ai:8443/api/mcp/auth_callback"]) {
+    for (const lookAlike of [
+      "https://claude.ai.evil.example/api/mcp/auth_callback",
+      "https://evil.example/api/mcp/auth_callback?https://claude.ai",
+      "https://claude.ai:8443/api/mcp/auth_callback",
+    ]) {
       await expectLocal400(await browser.fetch(await authorizeUrl(webClient, challenge, { redirect_uri: lookAlike })));
     }
   });
@@ -69,7 +77,9 @@ describe("authorization requests that must be shown locally", () => {
   });
 
   it("refuses CR/LF in redirect_uri with a 400, never a 500", async () => {
-    await expectLocal400(await browser.fetch(await authorizeUrl(client, challenge, { redirect_uri: `${CLIENT_REDIRECT}\r\nLocation: https://evil.example` })));
+    await expectLocal400(
+      await browser.fetch(await authorizeUrl(client, challenge, { redirect_uri: `${CLIENT_REDIRECT}\r\nLocation: https://evil.example` })),
+    );
   });
 });
 

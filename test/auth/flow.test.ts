@@ -36,7 +36,9 @@ describe("the /internal connector, end to end", () => {
     // Discovery: the 401 names the protected resource metadata, which names this server.
     const challenge401 = await callInternal(browser);
     expect(challenge401.status).toBe(401);
-    expect(challenge401.headers.get("WWW-Authenticate")).toContain(`resource_metadata="${BASE}/.well-known/oauth-protected-resource/internal"`);
+    expect(challenge401.headers.get("WWW-Authenticate")).toContain(
+      `resource_metadata="${BASE}/.well-known/oauth-protected-resource/internal"`,
+    );
 
     const client = await register(browser);
     const { verifier, challenge } = pkce();
@@ -74,7 +76,11 @@ describe("the /internal connector, end to end", () => {
     expect((await callInternal(browser, next.access_token)).status).toBe(200);
 
     // Revocation (RFC 7009) of the refresh token ends the grant: refresh 400, access 401.
-    const revoked = await tokenRequest(browser, { token: next.refresh_token, token_type_hint: "refresh_token", client_id: client.client_id });
+    const revoked = await tokenRequest(browser, {
+      token: next.refresh_token,
+      token_type_hint: "refresh_token",
+      client_id: client.client_id,
+    });
     expect(revoked.status).toBe(200);
     expect((await refresh(browser, client, next.refresh_token)).status).toBe(400);
     expect((await callInternal(browser, next.access_token)).status).toBe(401);
@@ -86,7 +92,12 @@ describe("the /internal connector, end to end", () => {
     const fromClaude = (input: RequestInfo | URL, init?: RequestInit) => {
       const request = new Request(input, init);
       request.headers.set("Origin", "https://claude.ai");
-      return withToken(browser, tokens.access_token)(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
+      return withToken(browser, tokens.access_token)(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        duplex: "half",
+      } as RequestInit);
     };
     const corsOrigins: (string | null)[] = [];
     const recording = async (input: RequestInfo | URL, init?: RequestInit) => {

@@ -237,7 +237,12 @@ export function withToken(browser: Browser, accessToken: string) {
   return (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     request.headers.set("Authorization", `Bearer ${accessToken}`);
-    return browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
+    return browser.fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      duplex: "half",
+    } as RequestInit);
   };
 }
 

@@ -11,7 +11,9 @@ function nextIssuerUrl(): string {
 }
 
 function serveDiscovery(document: Record<string, unknown> | (() => Response)) {
-  return vi.spyOn(globalThis, "fetch").mockImplementation(async () => (typeof document === "function" ? document() : Response.json(document)));
+  return vi
+    .spyOn(globalThis, "fetch")
+    .mockImplementation(async () => (typeof document === "function" ? document() : Response.json(document)));
 }
 
 const endpointsOf = (issuer: string) => ({
@@ -60,7 +62,13 @@ describe("the authorization URL", () => {
     const url = new URL(
       await authorizationUrl(
         { issuer, ...endpointsOf(issuer) },
-        { clientId: "client", redirectUri: "https://mcp.example.com/callback", state: "st", verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", nonce: "n-1" },
+        {
+          clientId: "client",
+          redirectUri: "https://mcp.example.com/callback",
+          state: "st",
+          verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+          nonce: "n-1",
+        },
       ),
     );
     expect(Object.fromEntries(url.searchParams)).toEqual({
@@ -78,7 +86,13 @@ describe("the authorization URL", () => {
 });
 
 describe("the code exchange", () => {
-  const exchange = { code: "c", verifier: "v", redirectUri: "https://mcp.example.com/callback", clientId: "id:with:colons", clientSecret: "s&cret" };
+  const exchange = {
+    code: "c",
+    verifier: "v",
+    redirectUri: "https://mcp.example.com/callback",
+    clientId: "id:with:colons",
+    clientSecret: "s&cret",
+  };
 
   it("authenticates with client_secret_basic, form-encoding both parts first", async () => {
     const issuer = nextIssuerUrl();
@@ -87,7 +101,12 @@ describe("the code exchange", () => {
     const request = new Request(fetchSpy.mock.calls[0]![0] as string, fetchSpy.mock.calls[0]![1]);
     expect(request.headers.get("Authorization")).toBe("Basic " + btoa("id%3Awith%3Acolons:s%26cret"));
     const body = new URLSearchParams(await request.text());
-    expect(Object.fromEntries(body)).toEqual({ grant_type: "authorization_code", code: "c", redirect_uri: exchange.redirectUri, code_verifier: "v" });
+    expect(Object.fromEntries(body)).toEqual({
+      grant_type: "authorization_code",
+      code: "c",
+      redirect_uri: exchange.redirectUri,
+      code_verifier: "v",
+    });
   });
 
   it("falls back to client_secret_post when the issuer offers only that", async () => {
@@ -117,9 +136,25 @@ describe("ID token verification", () => {
     const fake = await FakeOidcIssuer.create({ issuer: issuerUrl, clientId: "us", clientSecret: "secret" });
     fake.install();
     const discovery = await discover(issuerUrl);
-    const callback = new URL(fake.signIn(await authorizationUrl(discovery, { clientId: "us", redirectUri: "http://127.0.0.1/cb", state: "s", verifier: "v".repeat(43), nonce: "n" })));
+    const callback = new URL(
+      fake.signIn(
+        await authorizationUrl(discovery, {
+          clientId: "us",
+          redirectUri: "http://127.0.0.1/cb",
+          state: "s",
+          verifier: "v".repeat(43),
+          nonce: "n",
+        }),
+      ),
+    );
     fake.nextIdToken = { claims: { aud: ["us", "them"], azp: "them" } };
-    const idToken = await exchangeCode(discovery, { code: callback.searchParams.get("code")!, verifier: "v".repeat(43), redirectUri: "http://127.0.0.1/cb", clientId: "us", clientSecret: "secret" });
+    const idToken = await exchangeCode(discovery, {
+      code: callback.searchParams.get("code")!,
+      verifier: "v".repeat(43),
+      redirectUri: "http://127.0.0.1/cb",
+      clientId: "us",
+      clientSecret: "secret",
+    });
     await expect(verifyIdToken(discovery, idToken, { clientId: "us", nonce: "n" })).rejects.toThrow(/another party/);
   });
 });

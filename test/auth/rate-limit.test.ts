@@ -6,7 +6,8 @@ const SIGN_IN_LIMIT = Number(env.AUTH_RATE_LIMIT_PER_MINUTE);
 const TOKEN_PER_CLIENT = Number(env.TOKEN_RATE_LIMIT_PER_CLIENT);
 
 const requests = {
-  register: (browser: Browser) => browser.fetch(`${BASE}/register`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }),
+  register: (browser: Browser) =>
+    browser.fetch(`${BASE}/register`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }),
   authorize: (browser: Browser) => browser.fetch(`${BASE}/authorize?response_type=code&client_id=unknown`),
 };
 
@@ -79,7 +80,11 @@ describe("rate limit on /token: per client, under a per-address ceiling", () => 
     const browser = new Browser({ TOKEN_RATE_LIMIT_PER_CLIENT: "2" });
     const basic = { Authorization: `Basic ${btoa("basic-client:secret")}` };
     const send = () =>
-      browser.fetch(`${BASE}/token`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", ...basic }, body: "grant_type=refresh_token&refresh_token=x:y:z" });
+      browser.fetch(`${BASE}/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", ...basic },
+        body: "grant_type=refresh_token&refresh_token=x:y:z",
+      });
     expect((await send()).status).not.toBe(429);
     expect((await send()).status).not.toBe(429);
     expect((await send()).status).toBe(429);

@@ -68,7 +68,10 @@ describe("ID token verification", () => {
 
 describe("the domain policy in the sign-in flow", () => {
   it("refuses an email outside the allowed domains with a 403 page that says why, and no grant", async () => {
-    await expectDenied(await attemptSignIn({ ...member, email: "eve@evilexample.com" }), /not in an allowed domain \(example\.com, example\.org\)/);
+    await expectDenied(
+      await attemptSignIn({ ...member, email: "eve@evilexample.com" }),
+      /not in an allowed domain \(example\.com, example\.org\)/,
+    );
   });
 
   it("refuses an unverified email", async () => {

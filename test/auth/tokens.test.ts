@@ -95,7 +95,11 @@ describe("the token endpoint", () => {
   it("revokes an access token (RFC 7009): the next call is 401", async () => {
     const browser = new Browser();
     const { client, tokens } = await connectedClient(browser, issuer);
-    const revoked = await tokenRequest(browser, { token: tokens.access_token, token_type_hint: "access_token", client_id: client.client_id });
+    const revoked = await tokenRequest(browser, {
+      token: tokens.access_token,
+      token_type_hint: "access_token",
+      client_id: client.client_id,
+    });
     expect(revoked.status).toBe(200);
     expect((await callInternal(browser, tokens.access_token)).status).toBe(401);
   });
@@ -143,12 +147,18 @@ describe("a refresh after the domain policy changed", () => {
     const member = issuer.user;
     issuer.user = { ...member, hd: "example.org" };
     const { client, tokens } = await connectedClient(new Browser(), issuer).finally(() => (issuer.user = member));
-    const kept = await refresh(new Browser({ ...google, ALLOWED_EMAIL_DOMAINS: "example.com, example.org" }), client, tokens.refresh_token!);
+    const kept = await refresh(
+      new Browser({ ...google, ALLOWED_EMAIL_DOMAINS: "example.com, example.org" }),
+      client,
+      tokens.refresh_token!,
+    );
     expect(kept.status).toBe(200);
     const next = (await kept.json()) as TokenResponse;
     const refused = await refresh(new Browser({ ...google, ALLOWED_EMAIL_DOMAINS: "example.com" }), client, next.refresh_token!);
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error_description: string }).error_description).toContain("The Google Workspace domain example.org is not allowed");
+    expect(((await refused.json()) as { error_description: string }).error_description).toContain(
+      "The Google Workspace domain example.org is not allowed",
+    );
   });
 
   it("goes through while the member's domain is still allowed, whatever else changed on the list", async () => {
@@ -191,7 +201,13 @@ describe("a token for another resource", () => {
       new Request(`${BASE}/token`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: CLIENT_REDIRECT, client_id: client.client_id, code_verifier: verifier }),
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: CLIENT_REDIRECT,
+          client_id: client.client_id,
+          code_verifier: verifier,
+        }),
       }),
       env,
       createExecutionContext(),

@@ -4,9 +4,15 @@ import { simulatorRequests, startE2eStack, type DemoStack } from "./support/stac
 import { TOOL_NAMES } from "../support/tool-names.ts";
 
 type Metrics = Record<string, number | null>;
-interface Aggregate { metrics: Metrics }
-interface Timeseries { rows: Array<{ time: string; metrics: Metrics }> }
-interface Breakdown { rows: Array<{ value: string; metrics: Metrics }> }
+interface Aggregate {
+  metrics: Metrics;
+}
+interface Timeseries {
+  rows: Array<{ time: string; metrics: Metrics }>;
+}
+interface Breakdown {
+  rows: Array<{ value: string; metrics: Metrics }>;
+}
 interface Comparison {
   current: { metrics: Metrics };
   previous: { metrics: Metrics };
@@ -20,7 +26,9 @@ interface Explained {
   days: Array<{ date: string; flagged: boolean }>;
   drivers: Array<{ dimension: string; values: Array<{ value: string }> }>;
 }
-interface Impact { results: Array<{ verdict: string; p_value: number; test: string }> }
+interface Impact {
+  results: Array<{ verdict: string; p_value: number; test: string }>;
+}
 
 let stack: DemoStack;
 beforeAll(async () => {
@@ -63,8 +71,14 @@ describe.each(ENDPOINTS)("$kind on $path with the demo key", ({ kind, path }) =>
 
   it("explain_change finds the injected spike: its day flagged, its source ranked first", async () => {
     for (const { domain, injected } of stack.simulator.sites) {
-      const explained = await callOk<Explained>(client, "explain_change", { site_id: domain, dimensions: ["visit:source", "visit:device"] });
-      expect(explained.days.filter((day) => day.flagged).map((day) => day.date), domain).toEqual([injected.spike.date]);
+      const explained = await callOk<Explained>(client, "explain_change", {
+        site_id: domain,
+        dimensions: ["visit:source", "visit:device"],
+      });
+      expect(
+        explained.days.filter((day) => day.flagged).map((day) => day.date),
+        domain,
+      ).toEqual([injected.spike.date]);
       expect(explained.drivers[0]!.values[0]!.value, domain).toBe(injected.spike.source);
     }
   });
@@ -79,14 +93,21 @@ describe.each(ENDPOINTS)("$kind on $path with the demo key", ({ kind, path }) =>
   });
 
   it("get_funnel's counts never rise from one step to the next", async () => {
-    const funnel = await callOk<{ steps: Array<{ visitors: number }> }>(client, "get_funnel", { steps: ["/", "/pricing", "/signup", "Signup"], date_range: "30d" });
+    const funnel = await callOk<{ steps: Array<{ visitors: number }> }>(client, "get_funnel", {
+      steps: ["/", "/pricing", "/signup", "Signup"],
+      date_range: "30d",
+    });
     const counts = funnel.steps.map((step) => step.visitors);
     expect(counts[counts.length - 1]).toBeGreaterThan(0);
     counts.slice(1).forEach((count, index) => expect(count).toBeLessThanOrEqual(counts[index]!));
   });
 
   it("compare_periods gives each metric a p-value and the dates it covered", async () => {
-    const comparison = await callOk<Comparison & { significance: Record<string, { p_value: number | null; test: string }> }>(client, "compare_periods", { current: "7d", metrics: ["visitors"] });
+    const comparison = await callOk<Comparison & { significance: Record<string, { p_value: number | null; test: string }> }>(
+      client,
+      "compare_periods",
+      { current: "7d", metrics: ["visitors"] },
+    );
     expect(comparison.significance.visitors!.test).toBe("Welch's t-test on daily values");
     expect(comparison.significance.visitors!.p_value).toBeGreaterThanOrEqual(0);
   });
@@ -208,17 +229,26 @@ describe("real-Plausible details through the worker (SDK v2 over /mcp)", () => {
   });
 
   it("breaks down by city with integer GeoName ids", async () => {
-    const { rows } = await callOk<{ rows: Array<{ value: unknown }> }>(client, "get_breakdown", { dimension: "visit:city", date_range: "30d" });
+    const { rows } = await callOk<{ rows: Array<{ value: unknown }> }>(client, "get_breakdown", {
+      dimension: "visit:city",
+      date_range: "30d",
+    });
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((row) => Number.isInteger(row.value))).toBe(true);
   });
 
   it("lists a scroll goal and counts its conversions", async () => {
     const site = "blog.example.com";
-    const { goals } = await callOk<{ goals: Array<{ name: string; goal_type: string; scroll_threshold?: number }> }>(client, "list_goals", { site_id: site });
+    const { goals } = await callOk<{ goals: Array<{ name: string; goal_type: string; scroll_threshold?: number }> }>(client, "list_goals", {
+      site_id: site,
+    });
     const scroll = goals.find((goal) => goal.goal_type === "scroll");
     expect(scroll).toMatchObject({ scroll_threshold: 75 });
-    const { rows } = await callOk<{ rows: Array<{ metrics: Metrics }> }>(client, "get_conversions", { site_id: site, goal: scroll!.name, date_range: "30d" });
+    const { rows } = await callOk<{ rows: Array<{ metrics: Metrics }> }>(client, "get_conversions", {
+      site_id: site,
+      goal: scroll!.name,
+      date_range: "30d",
+    });
     expect(rows[0]!.metrics.visitors).toBeGreaterThan(0);
   });
 
@@ -238,7 +268,9 @@ describe("real-Plausible details through the worker (SDK v2 over /mcp)", () => {
       const sites = await callOk<{ source: string; note: string }>(community, "list_sites");
       expect(sites.source).toBe("default_site");
       expect(sites.note).toContain("This Plausible instance has no Sites API");
-      const goals = await callOk<{ source: string; goals: Array<{ name: string }> }>(community, "list_goals", { site_id: "blog.example.com" });
+      const goals = await callOk<{ source: string; goals: Array<{ name: string }> }>(community, "list_goals", {
+        site_id: "blog.example.com",
+      });
       expect(goals.source).toBe("conversions_breakdown");
       expect(goals.goals.length).toBeGreaterThan(0);
       const props = await callOk<{ source: string }>(community, "list_custom_props", { site_id: "blog.example.com" });
@@ -252,4 +284,3 @@ describe("real-Plausible details through the worker (SDK v2 over /mcp)", () => {
     }
   });
 });
-

@@ -44,7 +44,16 @@ it("MCP Inspector's CLI lists the tools on /mcp", async () => {
 });
 
 it("MCP Inspector's CLI calls get_aggregate and gets the simulator's numbers", async () => {
-  const result = (await inspector("--method", "tools/call", "--tool-name", "get_aggregate", "--tool-arg", "date_range=7d", "--tool-arg", "site_id=example.com")) as {
+  const result = (await inspector(
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "get_aggregate",
+    "--tool-arg",
+    "date_range=7d",
+    "--tool-arg",
+    "site_id=example.com",
+  )) as {
     isError?: boolean;
     structuredContent: { site_id: string; metrics: { visitors: number; pageviews: number } };
   };
@@ -55,7 +64,9 @@ it("MCP Inspector's CLI calls get_aggregate and gets the simulator's numbers", a
 });
 
 it("MCP Inspector's CLI gets a prompt and reads a resource on /mcp", async () => {
-  const prompt = (await inspector("--method", "prompts/get", "--prompt-name", "weekly_report", "--prompt-args", "site_id=example.com")) as { messages: Array<{ content: { text: string } }> };
+  const prompt = (await inspector("--method", "prompts/get", "--prompt-name", "weekly_report", "--prompt-args", "site_id=example.com")) as {
+    messages: Array<{ content: { text: string } }>;
+  };
   expect(prompt.messages[0]!.content.text).toContain('compare_periods with site_id "example.com", current "7d"');
   const sites = (await inspector("--method", "resources/read", "--uri", "plausible://sites")) as { contents: Array<{ text: string }> };
   expect(JSON.parse(sites.contents[0]!.text).sites.map((site: { domain: string }) => site.domain)).toContain("blog.example.com");

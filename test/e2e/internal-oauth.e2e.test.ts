@@ -70,7 +70,10 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
     await page.screenshot({ path: resolve(OUTPUT_DIR, "consent.png"), fullPage: true });
 
     // Approve -> the issuer's /authorize -> the worker's /callback -> the client's loopback redirect.
-    await Promise.all([page.waitForURL((target) => target.href.startsWith(loopback.redirectUrl)), page.getByRole("button", { name: "Approve" }).click()]);
+    await Promise.all([
+      page.waitForURL((target) => target.href.startsWith(loopback.redirectUrl)),
+      page.getByRole("button", { name: "Approve" }).click(),
+    ]);
     expect(loopback.hits).toHaveLength(1);
     const { code, error } = loopback.hits[0]!;
     expect(error).toBeNull();
@@ -82,29 +85,45 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
   });
 
   it("the attack of issue 11 runs nothing: a member's SSE session id is useless on /sse, for posting and attaching", async () => {
-    const stream = await fetch(stack.urls.internal, { headers: { Authorization: `Bearer ${provider.tokens()!.access_token}`, Accept: "text/event-stream" } });
+    const stream = await fetch(stack.urls.internal, {
+      headers: { Authorization: `Bearer ${provider.tokens()!.access_token}`, Accept: "text/event-stream" },
+    });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
     let text = "";
     while (!text.includes("event: endpoint")) text += new TextDecoder().decode((await reader.read()).value);
-    const sessionId = new URL(/data: (\S+)/.exec(text.slice(text.indexOf("event: endpoint")))![1]!, stack.urls.worker).searchParams.get("sessionId");
+    const sessionId = new URL(/data: (\S+)/.exec(text.slice(text.indexOf("event: endpoint")))![1]!, stack.urls.worker).searchParams.get(
+      "sessionId",
+    );
     expect(sessionId).toBeTruthy();
     const before = await simulatorRequests(stack);
 
     const posted = await fetch(`${stack.urls.sse}/message?sessionId=${sessionId}`, {
       method: "POST",
       headers: { Authorization: "Bearer anything123", "Content-Type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_aggregate", arguments: { date_range: "7d" } } }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "get_aggregate", arguments: { date_range: "7d" } },
+      }),
     });
     expect(posted.status).toBe(404);
-    const attached = await fetch(`${stack.urls.sse}?sessionId=${sessionId}`, { headers: { Authorization: "Bearer anything123", Accept: "text/event-stream" } });
+    const attached = await fetch(`${stack.urls.sse}?sessionId=${sessionId}`, {
+      headers: { Authorization: "Bearer anything123", Accept: "text/event-stream" },
+    });
     expect(attached.status).toBe(404);
     await attached.body?.cancel();
     expect(await simulatorRequests(stack)).toBe(before);
     await reader.cancel();
   });
 
-  const REVISIONS = { "SDK v2, Streamable HTTP": "2026-07-28", "SDK v2, auto": "2026-07-28", "SDK v1, Streamable HTTP": "2025-11-25", "SDK v1, SSE": undefined };
+  const REVISIONS = {
+    "SDK v2, Streamable HTTP": "2026-07-28",
+    "SDK v2, auto": "2026-07-28",
+    "SDK v1, Streamable HTTP": "2025-11-25",
+    "SDK v1, SSE": undefined,
+  };
   describe.each(Object.keys(REVISIONS) as Array<keyof typeof REVISIONS>)("%s on /internal with the access token", (kind) => {
     let client: E2eClient;
     beforeAll(async () => {
@@ -125,20 +144,25 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
 
     it("explains the week with the injected spike's day and source", async () => {
       const { spike } = stack.simulator.sites.find((site) => site.domain === "example.com")!.injected;
-      const explained = await callOk<{ days: Array<{ date: string; flagged: boolean }>; drivers: Array<{ dimension: string; values: Array<{ value: string }> }> }>(
-        client,
-        "explain_change",
-        { dimensions: ["visit:source"] },
-      );
+      const explained = await callOk<{
+        days: Array<{ date: string; flagged: boolean }>;
+        drivers: Array<{ dimension: string; values: Array<{ value: string }> }>;
+      }>(client, "explain_change", { dimensions: ["visit:source"] });
       expect(explained.days.filter((day) => day.flagged).map((day) => day.date)).toEqual([spike.date]);
       expect(explained.drivers[0]!.values[0]!.value).toBe(spike.source);
     });
 
     it("queries with the server's shared key: the same numbers as the demo key on /mcp", async () => {
-      const viaInternal = await callOk<{ metrics: Record<string, number> }>(client, "get_aggregate", { date_range: "7d", metrics: ["visitors"] });
+      const viaInternal = await callOk<{ metrics: Record<string, number> }>(client, "get_aggregate", {
+        date_range: "7d",
+        metrics: ["visitors"],
+      });
       const bearer = await connectWithKey("SDK v1, Streamable HTTP", stack.urls.mcp, stack.apiKey);
       try {
-        const viaMcp = await callOk<{ metrics: Record<string, number> }>(bearer, "get_aggregate", { date_range: "7d", metrics: ["visitors"] });
+        const viaMcp = await callOk<{ metrics: Record<string, number> }>(bearer, "get_aggregate", {
+          date_range: "7d",
+          metrics: ["visitors"],
+        });
         expect(viaInternal.metrics.visitors).toBeGreaterThan(0);
         expect(viaInternal.metrics.visitors).toBe(viaMcp.metrics.visitors);
       } finally {
@@ -149,7 +173,10 @@ describe.runIf(chromiumAvailable)("/internal: OAuth sign-in in headless Chromium
     it("gets a prompt, completes a site and reads a site's goals on the shared key", async () => {
       const { messages } = await client.getPrompt({ name: "weekly_report", arguments: { site_id: "example.com" } });
       expect(messages[0]!.content.text).toContain('get_timeseries with site_id "example.com", date_range "7d"');
-      const sites = await client.complete({ ref: { type: "ref/resource", uri: "plausible://sites/{site_id}/goals" }, argument: { name: "site_id", value: "blog" } });
+      const sites = await client.complete({
+        ref: { type: "ref/resource", uri: "plausible://sites/{site_id}/goals" },
+        argument: { name: "site_id", value: "blog" },
+      });
       expect(sites.completion.values).toEqual(["blog.example.com"]);
       const goals = JSON.parse((await client.readResource({ uri: "plausible://sites/example.com/goals" })).contents[0]!.text!);
       expect(goals.goals.map((goal: { name: string }) => goal.name).sort()).toEqual(["Purchase", "Signup", "Visit /pricing"]);

@@ -12,7 +12,8 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const CHART_URI = "ui://plausible/chart.html";
 const requireBrowser = process.env.CI === "true";
 // The policy MCP Apps hosts apply when a resource's _meta.ui.csp allows no domains.
-const HOST_CSP = "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; connect-src 'none'";
+const HOST_CSP =
+  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; connect-src 'none'";
 
 // The functions given to page.evaluate run in the browser; the project compiles without the DOM library.
 declare const document: any;
@@ -47,39 +48,55 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe.each(["SDK v1, Streamable HTTP", "SDK v1, SSE", "SDK v2, Streamable HTTP"] as const)("prompts, completions and resources for %s, with the simulator's data", (kind) => {
-  let real: E2eClient;
-  beforeAll(async () => {
-    real = await connectWithKey(kind, kind === "SDK v1, SSE" ? stack.urls.sse : stack.urls.mcp, stack.apiKey);
-  });
-  afterAll(async () => {
-    await real?.close();
-  });
+describe.each(["SDK v1, Streamable HTTP", "SDK v1, SSE", "SDK v2, Streamable HTTP"] as const)(
+  "prompts, completions and resources for %s, with the simulator's data",
+  (kind) => {
+    let real: E2eClient;
+    beforeAll(async () => {
+      real = await connectWithKey(kind, kind === "SDK v1, SSE" ? stack.urls.sse : stack.urls.mcp, stack.apiKey);
+    });
+    afterAll(async () => {
+      await real?.close();
+    });
 
-  it("prompts/get returns the steps through the tools for the given site", async () => {
-    const { messages } = await real.getPrompt({ name: "conversion_review", arguments: { site_id: "shop.example.com", goal: "Purchase" } });
-    expect(messages).toHaveLength(1);
-    expect(messages[0]!.content.text).toContain('get_conversions with site_id "shop.example.com", goal "Purchase", date_range "28d"');
-  });
+    it("prompts/get returns the steps through the tools for the given site", async () => {
+      const { messages } = await real.getPrompt({
+        name: "conversion_review",
+        arguments: { site_id: "shop.example.com", goal: "Purchase" },
+      });
+      expect(messages).toHaveLength(1);
+      expect(messages[0]!.content.text).toContain('get_conversions with site_id "shop.example.com", goal "Purchase", date_range "28d"');
+    });
 
-  it("completion/complete suggests the sites, goals and pages the key can read", async () => {
-    const sites = await real.complete({ ref: { type: "ref/prompt", name: "weekly_report" }, argument: { name: "site_id", value: "" } });
-    expect(sites.completion.values).toEqual(["example.com", "shop.example.com", "blog.example.com"]);
-    const goals = await real.complete({ ref: { type: "ref/prompt", name: "conversion_review" }, argument: { name: "goal", value: "sign" }, context: { arguments: { site_id: "blog.example.com" } } });
-    expect(goals.completion.values).toEqual(["Newsletter Signup"]);
-    const pages = await real.complete({ ref: { type: "ref/prompt", name: "launch_review" }, argument: { name: "page", value: "/pri" }, context: { arguments: { site_id: "example.com" } } });
-    expect(pages.completion.values).toEqual(["/pricing"]);
-  });
+    it("completion/complete suggests the sites, goals and pages the key can read", async () => {
+      const sites = await real.complete({ ref: { type: "ref/prompt", name: "weekly_report" }, argument: { name: "site_id", value: "" } });
+      expect(sites.completion.values).toEqual(["example.com", "shop.example.com", "blog.example.com"]);
+      const goals = await real.complete({
+        ref: { type: "ref/prompt", name: "conversion_review" },
+        argument: { name: "goal", value: "sign" },
+        context: { arguments: { site_id: "blog.example.com" } },
+      });
+      expect(goals.completion.values).toEqual(["Newsletter Signup"]);
+      const pages = await real.complete({
+        ref: { type: "ref/prompt", name: "launch_review" },
+        argument: { name: "page", value: "/pri" },
+        context: { arguments: { site_id: "example.com" } },
+      });
+      expect(pages.completion.values).toEqual(["/pricing"]);
+    });
 
-  it("resources/read answers the sites, a site's goals and the query-language reference", async () => {
-    const sites = JSON.parse((await real.readResource({ uri: "plausible://sites" })).contents[0]!.text!);
-    expect(sites.sites.map((site: { domain: string }) => site.domain)).toEqual(["example.com", "shop.example.com", "blog.example.com"]);
-    const goals = JSON.parse((await real.readResource({ uri: "plausible://sites/blog.example.com/goals" })).contents[0]!.text!);
-    expect(goals.goals).toContainEqual(expect.objectContaining({ name: "Scroll 75% on /posts/privacy-first-analytics", goal_type: "scroll", scroll_threshold: 75 }));
-    const reference = (await real.readResource({ uri: "plausible://reference/query-language" })).contents[0]!.text!;
-    expect(reference).toContain("## Date ranges");
-  });
-});
+    it("resources/read answers the sites, a site's goals and the query-language reference", async () => {
+      const sites = JSON.parse((await real.readResource({ uri: "plausible://sites" })).contents[0]!.text!);
+      expect(sites.sites.map((site: { domain: string }) => site.domain)).toEqual(["example.com", "shop.example.com", "blog.example.com"]);
+      const goals = JSON.parse((await real.readResource({ uri: "plausible://sites/blog.example.com/goals" })).contents[0]!.text!);
+      expect(goals.goals).toContainEqual(
+        expect.objectContaining({ name: "Scroll 75% on /posts/privacy-first-analytics", goal_type: "scroll", scroll_threshold: 75 }),
+      );
+      const reference = (await real.readResource({ uri: "plausible://reference/query-language" })).contents[0]!.text!;
+      expect(reference).toContain("## Date ranges");
+    });
+  },
+);
 
 describe.runIf(!chromiumAvailable && requireBrowser)("browser required in CI", () => {
   it("has Chromium", () => {
@@ -107,7 +124,11 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
    * A page playing the host: the chart resource in a sandboxed frame under the hosts' CSP,
    * AppBridge connected to it, the tool's result sent once the view has initialized.
    */
-  async function showInHost(tool: string, result: ToolResult, theme: "light" | "dark"): Promise<{ page: Page; frame: Frame; problems: string[] }> {
+  async function showInHost(
+    tool: string,
+    result: ToolResult,
+    theme: "light" | "dark",
+  ): Promise<{ page: Page; frame: Frame; problems: string[] }> {
     const page = await (await browser.newContext()).newPage();
     await page.setViewportSize({ width: 760, height: 560 });
     const problems: string[] = [];
@@ -124,7 +145,12 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
         frame.setAttribute("sandbox", "allow-scripts");
         frame.style.cssText = "width:720px;height:500px;border:0;display:block";
         document.body.append(frame);
-        const bridge = new AppBridge(null, { name: "chart-test-host", version: "1.0.0" }, {}, { hostContext: { theme, toolInfo: { tool: { name: tool, inputSchema: { type: "object" } } } } });
+        const bridge = new AppBridge(
+          null,
+          { name: "chart-test-host", version: "1.0.0" },
+          {},
+          { hostContext: { theme, toolInfo: { tool: { name: tool, inputSchema: { type: "object" } } } } },
+        );
         // As hosts do, the frame takes the height the view reports.
         bridge.onsizechange = ({ height }: { height?: number }) => {
           if (height === undefined) return;
@@ -154,13 +180,20 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
   }
 
   it("draws one point per day of a real get_timeseries result, in the light and the dark theme", async () => {
-    const result = await call("get_timeseries", { site_id: "example.com", date_range: "28d", interval: "day", metrics: ["visitors", "pageviews"] });
+    const result = await call("get_timeseries", {
+      site_id: "example.com",
+      date_range: "28d",
+      interval: "day",
+      metrics: ["visitors", "pageviews"],
+    });
     const days = result.structuredContent.rows.map((row: { time: string }) => row.time);
     expect(days).toHaveLength(28);
 
     for (const theme of ["light", "dark"] as const) {
       const { page, frame, problems } = await showInHost("get_timeseries", result, theme);
-      const points = await frame.$$eval('#chart g.points[data-series="visitors"] circle.point', (circles) => circles.map((circle) => circle.getAttribute("data-label")));
+      const points = await frame.$$eval('#chart g.points[data-series="visitors"] circle.point', (circles) =>
+        circles.map((circle) => circle.getAttribute("data-label")),
+      );
       expect(points).toEqual(days);
       expect(await frame.$$eval('#chart g.points[data-series="pageviews"] circle.point', (circles) => circles.length)).toBe(28);
       expect(await frame.textContent("#chart h1")).toBe("example.com: visitors, pageviews per day");
@@ -185,7 +218,9 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
   it("follows the host's theme when it changes", async () => {
     const result = await call("get_timeseries", { site_id: "shop.example.com", date_range: "7d", interval: "day", metrics: ["visitors"] });
     const { page, frame } = await showInHost("get_timeseries", result, "light");
-    await page.evaluate(() => (globalThis as unknown as { bridge: { setHostContext(context: object): void } }).bridge.setHostContext({ theme: "dark" }));
+    await page.evaluate(() =>
+      (globalThis as unknown as { bridge: { setHostContext(context: object): void } }).bridge.setHostContext({ theme: "dark" }),
+    );
     await frame.waitForFunction(() => document.documentElement.getAttribute("data-theme") === "dark");
     expect(await frame.$$eval("#chart circle.point", (circles) => circles.length)).toBe(7);
     await page.context().close();
@@ -197,8 +232,12 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
     expect(pages.length).toBeGreaterThan(1);
     for (const theme of ["light", "dark"] as const) {
       const { page, frame, problems } = await showInHost("get_breakdown", result, theme);
-      const bars = await frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => [rect.getAttribute("data-label"), Number(rect.getAttribute("data-value"))]));
-      expect(bars).toEqual(result.structuredContent.rows.map((row: { value: string; metrics: { visitors: number } }) => [row.value, row.metrics.visitors]));
+      const bars = await frame.$$eval("#chart rect.bar", (rects) =>
+        rects.map((rect) => [rect.getAttribute("data-label"), Number(rect.getAttribute("data-value"))]),
+      );
+      expect(bars).toEqual(
+        result.structuredContent.rows.map((row: { value: string; metrics: { visitors: number } }) => [row.value, row.metrics.visitors]),
+      );
       expect(await frame.textContent("#chart h1")).toBe("example.com: visitors by event:page");
       expect(problems).toEqual([]);
       await page.locator("iframe").screenshot({ path: resolve(OUTPUT_DIR, `chart-breakdown-${theme}.png`) });
@@ -209,10 +248,19 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
   it("draws the analysis tools: a bar per funnel step, before/after bars per impact metric, actual and expected days with the unusual ones shaded", async () => {
     const funnel = await call("get_funnel", { site_id: "example.com", steps: ["/", "/pricing", "Signup"], date_range: "28d" });
     const shownFunnel = await showInHost("get_funnel", funnel, "light");
-    expect(await shownFunnel.frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => rect.getAttribute("data-label")))).toEqual(["/", "/pricing", "Signup"]);
+    expect(await shownFunnel.frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => rect.getAttribute("data-label")))).toEqual([
+      "/",
+      "/pricing",
+      "Signup",
+    ]);
     await shownFunnel.page.context().close();
 
-    const impact = await call("measure_impact", { site_id: "example.com", event: "2026-11-16", window_days: 7, metrics: ["visitors", "pageviews"] });
+    const impact = await call("measure_impact", {
+      site_id: "example.com",
+      event: "2026-11-16",
+      window_days: 7,
+      metrics: ["visitors", "pageviews"],
+    });
     const shownImpact = await showInHost("measure_impact", impact, "light");
     expect(await shownImpact.frame.$$eval("#chart rect.bar", (rects) => rects.length)).toBe(4);
     await shownImpact.page.context().close();
@@ -222,7 +270,9 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
     const shown = await showInHost("explain_change", explained, "dark");
     expect(await shown.frame.$$eval('#chart g.points[data-series="actual"] circle.point', (circles) => circles.length)).toBe(days.length);
     expect(await shown.frame.$$eval('#chart g.points[data-series="expected"] circle.point', (circles) => circles.length)).toBe(days.length);
-    expect(await shown.frame.$$eval("#chart rect.flag", (rects) => rects.map((rect) => rect.getAttribute("data-flagged")))).toEqual(days.filter((day) => day.flagged).map((day) => day.date));
+    expect(await shown.frame.$$eval("#chart rect.flag", (rects) => rects.map((rect) => rect.getAttribute("data-flagged")))).toEqual(
+      days.filter((day) => day.flagged).map((day) => day.date),
+    );
     expect(shown.problems).toEqual([]);
     await shown.page.locator("iframe").screenshot({ path: resolve(OUTPUT_DIR, "chart-explain-change-dark.png") });
     await shown.page.context().close();
@@ -233,19 +283,35 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
     const hostile = '<img src=x onerror="document.title=`pwned`">';
     const result = {
       content: [{ type: "text", text: "(table)" }],
-      structuredContent: { site_id: "example.com", date_range: "7d", dimension: "event:page", filters: [], rows: [{ value: hostile, metrics: { visitors: 3 } }, { value: "/ok", metrics: { visitors: 1 } }] },
+      structuredContent: {
+        site_id: "example.com",
+        date_range: "7d",
+        dimension: "event:page",
+        filters: [],
+        rows: [
+          { value: hostile, metrics: { visitors: 3 } },
+          { value: "/ok", metrics: { visitors: 1 } },
+        ],
+      },
     };
     const { page, frame, problems } = await showInHost("get_breakdown", result, "light");
     expect(await frame.$$eval("img", (images) => images.length)).toBe(0);
     expect(await frame.title()).toBe("Plausible chart");
-    expect(await frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => rect.getAttribute("data-label")))).toEqual([hostile, "/ok"]);
+    expect(await frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => rect.getAttribute("data-label")))).toEqual([
+      hostile,
+      "/ok",
+    ]);
     expect(await frame.textContent("#chart table")).toContain(hostile);
     expect(problems).toEqual([]);
     await page.context().close();
   });
 
   it("draws paired bars for compare_periods", async () => {
-    const result = await call("compare_periods", { site_id: "example.com", current: "7d", metrics: ["visitors", "pageviews", "bounce_rate"] });
+    const result = await call("compare_periods", {
+      site_id: "example.com",
+      current: "7d",
+      metrics: ["visitors", "pageviews", "bounce_rate"],
+    });
     const { page, frame } = await showInHost("compare_periods", result, "light");
     expect(await frame.$$eval("#chart rect.bar", (rects) => rects.length)).toBe(6);
     await page.locator("iframe").screenshot({ path: resolve(OUTPUT_DIR, "chart-compare-periods-light.png") });

@@ -86,7 +86,11 @@ function argumentsFor(inputSchema: JsonSchema): fc.Arbitrary<Record<string, unkn
   const names = Object.keys(inputSchema.properties ?? {});
   const words = [...schemaWords(inputSchema)];
   const word = words.length > 0 ? oneOf(words) : fc.constant("visitors");
-  const filter = fc.tuple(oneOf(["is", "is_not", "contains", "matches", "and", "or", "not", "has_done", "bogus"]), word, fc.array(fc.oneof(fc.string({ maxLength: 12 }), word), { maxLength: 3 }));
+  const filter = fc.tuple(
+    oneOf(["is", "is_not", "contains", "matches", "and", "or", "not", "has_done", "bogus"]),
+    word,
+    fc.array(fc.oneof(fc.string({ maxLength: 12 }), word), { maxLength: 3 }),
+  );
   const value = fc.oneof(
     { weight: 4, arbitrary: word },
     { weight: 3, arbitrary: fc.array(word, { maxLength: 5 }) },
@@ -96,7 +100,10 @@ function argumentsFor(inputSchema: JsonSchema): fc.Arbitrary<Record<string, unkn
     { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 40 }) },
     { weight: 1, arbitrary: fc.integer() },
   );
-  const key = names.length > 0 ? fc.oneof({ weight: 5, arbitrary: oneOf(names) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }) : fc.string({ maxLength: 12 });
+  const key =
+    names.length > 0
+      ? fc.oneof({ weight: 5, arbitrary: oneOf(names) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) })
+      : fc.string({ maxLength: 12 });
   const anything = fc.dictionary(key, value, { maxKeys: Math.max(3, names.length + 1) });
   // A call that would run, with one to three arguments replaced: reaches the checks past the schema.
   const valid = Object.fromEntries(Object.entries(VALID_BASE).filter(([name]) => names.includes(name)));
@@ -104,7 +111,13 @@ function argumentsFor(inputSchema: JsonSchema): fc.Arbitrary<Record<string, unkn
   return fc.oneof(anything, nearValid);
 }
 
-const VALID_BASE: Record<string, unknown> = { site_id: "example.com", metrics: ["visitors"], date_range: "7d", dimension: "visit:source", goal: "Signup" };
+const VALID_BASE: Record<string, unknown> = {
+  site_id: "example.com",
+  metrics: ["visitors"],
+  date_range: "7d",
+  dimension: "visit:source",
+  goal: "Signup",
+};
 
 let plausible: FakePlausible;
 beforeAll(() => {
@@ -119,7 +132,10 @@ beforeAll(() => {
       case "/api/v1/sites":
         return Response.json({ sites: [{ domain: "example.com", timezone: "UTC" }], ...list });
       case "/api/v1/sites/goals":
-        return Response.json({ goals: [{ id: 1, goal_type: "event", display_name: "Signup", event_name: "Signup", page_path: null }], ...list });
+        return Response.json({
+          goals: [{ id: 1, goal_type: "event", display_name: "Signup", event_name: "Signup", page_path: null }],
+          ...list,
+        });
       case "/api/v1/sites/custom-props":
         return Response.json({ custom_properties: [{ property: "plan" }], ...list });
       case "/api/v1/stats/realtime/visitors":

@@ -46,7 +46,9 @@ function send(endpoint: Endpoint, init: { method?: string; headers?: Record<stri
     body: init.body ?? null,
     ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}),
   } as RequestInit);
-  return endpoint === "/internal" ? browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit) : workerFetch(request);
+  return endpoint === "/internal"
+    ? browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit)
+    : workerFetch(request);
 }
 
 /** A body of `bytes` bytes streamed in 64 KiB chunks, so no Content-Length is known. */
@@ -91,7 +93,10 @@ describe.each(ENDPOINTS)("request bodies on %s", (endpoint) => {
   });
 
   it("refuses JSON that is not a JSON-RPC message with 400", async () => {
-    const response = await send(endpoint, { headers: { "content-type": "application/json", accept: ACCEPT_BOTH }, body: '{"hello": "world"}' });
+    const response = await send(endpoint, {
+      headers: { "content-type": "application/json", accept: ACCEPT_BOTH },
+      body: '{"hello": "world"}',
+    });
     expect(response.status).toBe(400);
     expect([-32700, -32600]).toContain((await jsonRpcError(response)).code);
   });
@@ -111,14 +116,21 @@ describe("the Streamable HTTP transports (/mcp and /internal)", () => {
 
   it.each(["/mcp", "/internal"] as const)("answers a missing or partial Accept with 406 on %s", async (endpoint) => {
     for (const accept of [undefined, "application/json", "text/event-stream"]) {
-      const response = await send(endpoint, { headers: { "content-type": "application/json", ...(accept ? { accept } : {}) }, body: INITIALIZE });
+      const response = await send(endpoint, {
+        headers: { "content-type": "application/json", ...(accept ? { accept } : {}) },
+        body: INITIALIZE,
+      });
       expect(response.status, `Accept: ${accept}`).toBe(406);
     }
   });
 
   it.each(["/mcp", "/internal"] as const)("answers unknown methods with 405 on %s", async (endpoint) => {
     for (const method of ["PUT", "PATCH"]) {
-      const response = await send(endpoint, { method, headers: { "content-type": "application/json", accept: ACCEPT_BOTH }, body: INITIALIZE });
+      const response = await send(endpoint, {
+        method,
+        headers: { "content-type": "application/json", accept: ACCEPT_BOTH },
+        body: INITIALIZE,
+      });
       expect(response.status, method).toBe(405);
     }
   });

@@ -22,7 +22,11 @@ function preflight(path: string, origin: string) {
 describe("Origin on the MCP endpoints", () => {
   for (const path of MCP_ENDPOINTS) {
     it(`refuses a foreign Origin on ${path} and its preflight with 403`, async () => {
-      const post = await send(path, { method: "POST", headers: { Origin: "https://evil.example", "Content-Type": "application/json" }, body: "{}" });
+      const post = await send(path, {
+        method: "POST",
+        headers: { Origin: "https://evil.example", "Content-Type": "application/json" },
+        body: "{}",
+      });
       expect(post.status).toBe(403);
       expect(post.headers.get("Access-Control-Allow-Origin")).toBeNull();
       const options = await preflight(path, "https://evil.example");
@@ -50,7 +54,11 @@ describe("Origin on the MCP endpoints", () => {
   });
 
   it("gives an allowlisted origin CORS headers on /internal, including on the 401", async () => {
-    const response = await send("/internal", { method: "POST", headers: { Origin: "https://claude.ai", "Content-Type": "application/json" }, body: "{}" });
+    const response = await send("/internal", {
+      method: "POST",
+      headers: { Origin: "https://claude.ai", "Content-Type": "application/json" },
+      body: "{}",
+    });
     expect(response.status).toBe(401);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://claude.ai");
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("WWW-Authenticate");
@@ -79,15 +87,19 @@ describe("Host", () => {
 
 describe("loopback host names", () => {
   it("knows localhost, 127.0.0.0/8 and ::1, and nothing that only looks like them", () => {
-    for (const host of ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]"]) expect(isLoopbackHostname(host), host).toBe(true);
-    for (const host of ["localhost.evil.example", "127.0.0.1.nip.io", "128.0.0.1", "0.0.0.0", "example.com"]) expect(isLoopbackHostname(host), host).toBe(false);
+    for (const host of ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]"])
+      expect(isLoopbackHostname(host), host).toBe(true);
+    for (const host of ["localhost.evil.example", "127.0.0.1.nip.io", "128.0.0.1", "0.0.0.0", "example.com"])
+      expect(isLoopbackHostname(host), host).toBe(false);
   });
 });
 
 describe("headers the agents library uses between the worker and its Durable Objects", () => {
   it("are removed from client requests, whatever their spelling; other headers stay", () => {
     const props = btoa(JSON.stringify({ sub: "someone-else", email: "victim@example.com", name: "Victim" }));
-    const request = new Request(`${BASE}/sse`, { headers: { "X-Agents-Lifecycle-Props": props, "x-agents-anything": "1", Authorization: "Bearer test-key-aaaaaaaa" } });
+    const request = new Request(`${BASE}/sse`, {
+      headers: { "X-Agents-Lifecycle-Props": props, "x-agents-anything": "1", Authorization: "Bearer test-key-aaaaaaaa" },
+    });
     const cleaned = withoutAgentHeaders(request);
     expect([...cleaned.headers.keys()]).toEqual(["authorization"]);
   });

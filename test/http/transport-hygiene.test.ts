@@ -14,7 +14,10 @@ describe("plain http when the deployment is https", () => {
   const httpsEnv = { ...env, PUBLIC_URL: "https://mcp.example.com" } as unknown as Env;
 
   it("is refused with a 400 naming https, before anything reads a key", async () => {
-    const refused = refusePlainHttp(new Request("http://mcp.example.com/mcp", { method: "POST", headers: { Authorization: "Bearer test-key-aaaaaaaa" } }), httpsEnv);
+    const refused = refusePlainHttp(
+      new Request("http://mcp.example.com/mcp", { method: "POST", headers: { Authorization: "Bearer test-key-aaaaaaaa" } }),
+      httpsEnv,
+    );
     expect(refused?.status).toBe(400);
     const body = (await refused!.json()) as { error: string; error_description: string };
     expect(body.error).toBe("invalid_request");
@@ -25,7 +28,9 @@ describe("plain http when the deployment is https", () => {
   it("lets https through, and plain http on loopback or on an http deployment", () => {
     expect(refusePlainHttp(new Request("https://mcp.example.com/mcp"), httpsEnv)).toBeUndefined();
     expect(refusePlainHttp(new Request("http://127.0.0.1:8787/mcp"), httpsEnv)).toBeUndefined();
-    expect(refusePlainHttp(new Request("http://mcp.example.com/mcp"), { ...env, PUBLIC_URL: "http://mcp.example.com" } as unknown as Env)).toBeUndefined();
+    expect(
+      refusePlainHttp(new Request("http://mcp.example.com/mcp"), { ...env, PUBLIC_URL: "http://mcp.example.com" } as unknown as Env),
+    ).toBeUndefined();
   });
 });
 
@@ -57,7 +62,11 @@ describe("CORS on the bearer endpoints", () => {
     it(`answers an allowed origin's preflight on ${path} with 204, without a key`, async () => {
       const response = await send(path, {
         method: "OPTIONS",
-        headers: { Origin: "https://claude.ai", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type" },
+        headers: {
+          Origin: "https://claude.ai",
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "authorization, content-type",
+        },
       });
       expect(response.status).toBe(204);
       expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://claude.ai");
@@ -66,7 +75,11 @@ describe("CORS on the bearer endpoints", () => {
   }
 
   it("reflects an allowed origin on the answer itself, so a browser client can read it", async () => {
-    const response = await send("/mcp", { method: "POST", headers: { Origin: "https://claude.ai", "Content-Type": "application/json" }, body: "{}" });
+    const response = await send("/mcp", {
+      method: "POST",
+      headers: { Origin: "https://claude.ai", "Content-Type": "application/json" },
+      body: "{}",
+    });
     expect(response.status).toBe(401);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://claude.ai");
   });

@@ -9,71 +9,88 @@ beforeEach(() => {
 });
 afterEach(() => plausible.restore());
 
-describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.example.com`]))("bearer endpoint over %s", (transport, site) => {
-  it("lists all the tools, read-only, with input and output schemas", async () => {
-    const client = await connectBearer(transport, "test-key-aaaaaaaa");
-    const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
-    for (const tool of tools) {
-      expect(tool.inputSchema).toMatchObject({ type: "object" });
-      expect(tool.outputSchema).toMatchObject({ type: "object" });
-      // Draft-07 validators (SDK v1 clients) read a tuple's `items: false` as "no items at all".
-      expect(JSON.stringify(tool.outputSchema)).not.toContain('"items":false');
-      expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: true });
-    }
-    await client.close();
-  });
+describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.example.com`]))(
+  "bearer endpoint over %s",
+  (transport, site) => {
+    it("lists all the tools, read-only, with input and output schemas", async () => {
+      const client = await connectBearer(transport, "test-key-aaaaaaaa");
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
+      for (const tool of tools) {
+        expect(tool.inputSchema).toMatchObject({ type: "object" });
+        expect(tool.outputSchema).toMatchObject({ type: "object" });
+        // Draft-07 validators (SDK v1 clients) read a tuple's `items: false` as "no items at all".
+        expect(JSON.stringify(tool.outputSchema)).not.toContain('"items":false');
+        expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: true });
+      }
+      await client.close();
+    });
 
-  it("runs a tool against Plausible with the caller's own key", async () => {
-    const client = await connectBearer(transport, "test-key-aaaaaaaa");
-    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: site, date_range: "7d", metrics: ["visitors", "pageviews"] } });
-    expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toEqual({ site_id: site, date_range: "7d", filters: [], metrics: { visitors: 10, pageviews: 11 } });
-    expect(textOf(result)).toContain("| visitors | pageviews |");
-    const sent = plausible.requests.at(-1)!;
-    expect(sent.authorization).toBe("Bearer test-key-aaaaaaaa");
-    expect(sent.body).toEqual({ site_id: site, metrics: ["visitors", "pageviews"], date_range: "7d" });
-    await client.close();
-  });
+    it("runs a tool against Plausible with the caller's own key", async () => {
+      const client = await connectBearer(transport, "test-key-aaaaaaaa");
+      const result = await client.callTool({
+        name: "get_aggregate",
+        arguments: { site_id: site, date_range: "7d", metrics: ["visitors", "pageviews"] },
+      });
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toEqual({ site_id: site, date_range: "7d", filters: [], metrics: { visitors: 10, pageviews: 11 } });
+      expect(textOf(result)).toContain("| visitors | pageviews |");
+      const sent = plausible.requests.at(-1)!;
+      expect(sent.authorization).toBe("Bearer test-key-aaaaaaaa");
+      expect(sent.body).toEqual({ site_id: site, metrics: ["visitors", "pageviews"], date_range: "7d" });
+      await client.close();
+    });
 
-  it("returns results holding date pairs that match the output schema the client has listed", async () => {
-    const client = await connectBearer(transport, "test-key-aaaaaaaa");
-    await client.listTools();
-    const result = await client.callTool({ name: "compare_periods", arguments: { site_id: `pairs-${site}`, current: ["2026-01-08", "2026-01-14"], metrics: ["visitors"] } });
-    expect(result.isError, textOf(result)).toBeFalsy();
-    expect(result.structuredContent).toMatchObject({ previous: { date_range: ["2026-01-01", "2026-01-07"] } });
-    await client.close();
-  });
+    it("returns results holding date pairs that match the output schema the client has listed", async () => {
+      const client = await connectBearer(transport, "test-key-aaaaaaaa");
+      await client.listTools();
+      const result = await client.callTool({
+        name: "compare_periods",
+        arguments: { site_id: `pairs-${site}`, current: ["2026-01-08", "2026-01-14"], metrics: ["visitors"] },
+      });
+      expect(result.isError, textOf(result)).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({ previous: { date_range: ["2026-01-01", "2026-01-07"] } });
+      await client.close();
+    });
 
-  it("returns Plausible's error text verbatim with a hint, as a tool error", async () => {
-    plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(400, "#/metrics/0: Invalid metric \"baa\"") : undefined));
-    const client = await connectBearer(transport, "test-key-aaaaaaaa");
-    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: `error-${site}` } });
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain('Plausible answered 400: #/metrics/0: Invalid metric "baa"');
-    expect(textOf(result)).toContain("Change the query");
-    await client.close();
-  });
+    it("returns Plausible's error text verbatim with a hint, as a tool error", async () => {
+      plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(400, '#/metrics/0: Invalid metric "baa"') : undefined));
+      const client = await connectBearer(transport, "test-key-aaaaaaaa");
+      const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: `error-${site}` } });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain('Plausible answered 400: #/metrics/0: Invalid metric "baa"');
+      expect(textOf(result)).toContain("Change the query");
+      await client.close();
+    });
 
-  it("rejects bad input as a tool error naming the argument, without calling Plausible", async () => {
-    const client = await connectBearer(transport, "test-key-aaaaaaaa");
-    const before = plausible.requests.length;
-    const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: "example.com", date_range: "last week" } });
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/date_range/);
-    expect(textOf(result)).toContain('"last week" is not a date range');
-    expect(plausible.requests.length).toBe(before);
-    await client.close();
-  });
-});
+    it("rejects bad input as a tool error naming the argument, without calling Plausible", async () => {
+      const client = await connectBearer(transport, "test-key-aaaaaaaa");
+      const before = plausible.requests.length;
+      const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: "example.com", date_range: "last week" } });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/date_range/);
+      expect(textOf(result)).toContain('"last week" is not a date range');
+      expect(plausible.requests.length).toBe(before);
+      await client.close();
+    });
+  },
+);
 
 describe("bearer endpoint errors", () => {
   it("answers 401 JSON saying how to pass the key, without OAuth metadata, on /mcp and /sse", async () => {
-    for (const [path, method] of [["/mcp", "POST"], ["/sse", "GET"], ["/sse/message", "POST"]] as const) {
+    for (const [path, method] of [
+      ["/mcp", "POST"],
+      ["/sse", "GET"],
+      ["/sse/message", "POST"],
+    ] as const) {
       for (const authorization of [undefined, "Basic abc", "Bearer", "Bearer bad key with spaces"]) {
         const response = await workerFetch(`${ORIGIN}${path}`, {
           method,
-          headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...(authorization ? { authorization } : {}) },
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            ...(authorization ? { authorization } : {}),
+          },
           body: method === "POST" ? JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) : undefined,
         });
         expect(response.status, `${method} ${path} with ${authorization}`).toBe(401);
@@ -120,7 +137,11 @@ describe("bearer endpoint errors", () => {
   it("never answers 500 to a malformed JSON-RPC body", async () => {
     const response = await workerFetch(`${ORIGIN}/mcp`, {
       method: "POST",
-      headers: { authorization: "Bearer test-key-aaaaaaaa", "content-type": "application/json", accept: "application/json, text/event-stream" },
+      headers: {
+        authorization: "Bearer test-key-aaaaaaaa",
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
       body: "{not json",
     });
     expect(response.status).toBe(400);

@@ -14,10 +14,17 @@ interface Client2 {
   getNegotiatedProtocolVersion?(): string | undefined;
   listTools(): Promise<{ tools: { name: string; _meta?: Record<string, unknown> }[] }>;
   listPrompts(): Promise<{ prompts: { name: string; arguments?: { name: string; required?: boolean }[] }[] }>;
-  getPrompt(request: { name: string; arguments?: Record<string, string> }): Promise<{ messages: { role: string; content: { type: string; text: string } }[] }>;
+  getPrompt(request: {
+    name: string;
+    arguments?: Record<string, string>;
+  }): Promise<{ messages: { role: string; content: { type: string; text: string } }[] }>;
   listResources(): Promise<{ resources: { uri: string; mimeType?: string; _meta?: Record<string, unknown> }[] }>;
   listResourceTemplates(): Promise<{ resourceTemplates: { uriTemplate: string; name: string }[] }>;
-  readResource(request: { uri: string }): Promise<{ contents: { uri: string; mimeType?: string; text?: string; _meta?: Record<string, unknown> }[]; ttlMs?: number; cacheScope?: string }>;
+  readResource(request: { uri: string }): Promise<{
+    contents: { uri: string; mimeType?: string; text?: string; _meta?: Record<string, unknown> }[];
+    ttlMs?: number;
+    cacheScope?: string;
+  }>;
   complete(request: {
     ref: { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
     argument: { name: string; value: string };
@@ -27,11 +34,21 @@ interface Client2 {
 }
 
 /** Each bearer transport by the endpoint it reaches, then /internal's two paths. */
-const BEARER = new Map<string, Transport>(TRANSPORTS.map((transport) => [transport === "sse (SDK v1)" ? "/sse (SDK v1)" : `/mcp ${transport}`, transport]));
+const BEARER = new Map<string, Transport>(
+  TRANSPORTS.map((transport) => [transport === "sse (SDK v1)" ? "/sse (SDK v1)" : `/mcp ${transport}`, transport]),
+);
 const MODERN = "/mcp 2026-07-28 (SDK v2)";
 const ENDPOINTS = [...BEARER.keys(), MODERN, "/internal streamable-http (SDK v1)", "/internal sse (SDK v1)"];
 
-const CHART_TOOLS = ["compare_periods", "explain_change", "get_breakdown", "get_conversions", "get_funnel", "get_timeseries", "measure_impact"];
+const CHART_TOOLS = [
+  "compare_periods",
+  "explain_change",
+  "get_breakdown",
+  "get_conversions",
+  "get_funnel",
+  "get_timeseries",
+  "measure_impact",
+];
 
 let plausible: FakePlausible;
 let issuer: FakeOidcIssuer;
@@ -53,7 +70,12 @@ async function connect(endpoint: string): Promise<Client2> {
   if (endpoint === MODERN) {
     // Pinned: the v2 client speaks the 2025 handshake unless told otherwise.
     const client = new ClientV2({ name: "test", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
-    await client.connect(new StreamableHTTPClientTransportV2(new URL(`${ORIGIN}/mcp`), { fetch: workerFetch, requestInit: { headers: { Authorization: "Bearer test-key-aaaaaaaa" } } }));
+    await client.connect(
+      new StreamableHTTPClientTransportV2(new URL(`${ORIGIN}/mcp`), {
+        fetch: workerFetch,
+        requestInit: { headers: { Authorization: "Bearer test-key-aaaaaaaa" } },
+      }),
+    );
     return client as unknown as Client2;
   }
   const client = new Client({ name: "connector-test", version: "1.0.0" });
@@ -68,7 +90,12 @@ async function connect(endpoint: string): Promise<Client2> {
 describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.example.com`]))("%s", (endpoint, site) => {
   it("advertises prompts, resources, completions and the MCP Apps extension", async () => {
     const client = await connect(endpoint);
-    expect(client.getServerCapabilities()).toMatchObject({ prompts: {}, resources: {}, completions: {}, extensions: { "io.modelcontextprotocol/ui": {} } });
+    expect(client.getServerCapabilities()).toMatchObject({
+      prompts: {},
+      resources: {},
+      completions: {},
+      extensions: { "io.modelcontextprotocol/ui": {} },
+    });
     if (endpoint === MODERN) {
       // The capabilities came from server/discover.
       expect(client.getNegotiatedProtocolVersion?.()).toBe("2026-07-28");
@@ -79,7 +106,9 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
   it("lists the four prompts with their arguments, and each leads through the tools", async () => {
     const client = await connect(endpoint);
     const { prompts } = await client.listPrompts();
-    const argumentsOf = Object.fromEntries(prompts.map((prompt) => [prompt.name, prompt.arguments?.map((arg) => `${arg.name}${arg.required ? "" : "?"}`)]));
+    const argumentsOf = Object.fromEntries(
+      prompts.map((prompt) => [prompt.name, prompt.arguments?.map((arg) => `${arg.name}${arg.required ? "" : "?"}`)]),
+    );
     expect(argumentsOf).toEqual({
       weekly_report: ["site_id"],
       investigate_change: ["site_id", "metric?", "date?"],
@@ -91,32 +120,58 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
     expect(weekly.messages[0]).toMatchObject({ role: "user", content: { type: "text" } });
     expect(weekly.messages[0]!.content.text).toContain('compare_periods with site_id "example.com", current "7d"');
 
-    const investigate = await client.getPrompt({ name: "investigate_change", arguments: { site_id: "example.com", metric: "bounce_rate", date: "2026-03-10" } });
-    expect(investigate.messages[0]!.content.text).toContain('explain_change with site_id "example.com", metric "visitors", period ["2026-03-10", "2026-03-16"]');
+    const investigate = await client.getPrompt({
+      name: "investigate_change",
+      arguments: { site_id: "example.com", metric: "bounce_rate", date: "2026-03-10" },
+    });
+    expect(investigate.messages[0]!.content.text).toContain(
+      'explain_change with site_id "example.com", metric "visitors", period ["2026-03-10", "2026-03-16"]',
+    );
     expect(investigate.messages[0]!.content.text).toContain('current ["2026-03-10", "2026-03-16"], previous ["2026-03-03", "2026-03-09"]');
-    expect(investigate.messages[0]!.content.text).toContain('date_range ["2026-02-10", "2026-03-16"], interval "day", metrics ["bounce_rate"]');
+    expect(investigate.messages[0]!.content.text).toContain(
+      'date_range ["2026-02-10", "2026-03-16"], interval "day", metrics ["bounce_rate"]',
+    );
 
-    const launch = await client.getPrompt({ name: "launch_review", arguments: { site_id: "example.com", date: "2026-02-27", page: "/pricing" } });
-    expect(launch.messages[0]!.content.text).toContain('measure_impact with site_id "example.com", page "/pricing", event "2026-02-27", window_days 14');
+    const launch = await client.getPrompt({
+      name: "launch_review",
+      arguments: { site_id: "example.com", date: "2026-02-27", page: "/pricing" },
+    });
+    expect(launch.messages[0]!.content.text).toContain(
+      'measure_impact with site_id "example.com", page "/pricing", event "2026-02-27", window_days 14',
+    );
     expect(launch.messages[0]!.content.text).toContain('page "/pricing", date_range ["2026-02-13", "2026-03-12"], interval "day"');
 
     const conversions = await client.getPrompt({ name: "conversion_review", arguments: { site_id: "example.com", goal: "Signup" } });
     expect(conversions.messages[0]!.content.text).toContain('get_conversions with site_id "example.com", goal "Signup"');
 
-    await expect(client.getPrompt({ name: "launch_review", arguments: { site_id: "example.com", date: "next tuesday" } })).rejects.toThrow(/YYYY-MM-DD/);
+    await expect(client.getPrompt({ name: "launch_review", arguments: { site_id: "example.com", date: "next tuesday" } })).rejects.toThrow(
+      /YYYY-MM-DD/,
+    );
     await client.close();
   });
 
   it("lists the resources and templates and reads each with the caller's data", async () => {
     const client = await connect(endpoint);
     const { resources } = await client.listResources();
-    expect(resources.map((resource) => resource.uri).sort()).toEqual(["plausible://reference/query-language", "plausible://sites", "ui://plausible/chart.html"]);
+    expect(resources.map((resource) => resource.uri).sort()).toEqual([
+      "plausible://reference/query-language",
+      "plausible://sites",
+      "ui://plausible/chart.html",
+    ]);
     const { resourceTemplates } = await client.listResourceTemplates();
-    expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual(["plausible://sites/{site_id}/custom-props", "plausible://sites/{site_id}/goals"]);
+    expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual([
+      "plausible://sites/{site_id}/custom-props",
+      "plausible://sites/{site_id}/goals",
+    ]);
 
     const sites = await client.readResource({ uri: "plausible://sites" });
     expect(sites.contents[0]).toMatchObject({ uri: "plausible://sites", mimeType: "application/json" });
-    expect(JSON.parse(sites.contents[0]!.text!)).toMatchObject({ sites: [{ domain: "example.com", timezone: "Europe/Berlin" }, { domain: "shop.example.com", timezone: "UTC" }] });
+    expect(JSON.parse(sites.contents[0]!.text!)).toMatchObject({
+      sites: [
+        { domain: "example.com", timezone: "Europe/Berlin" },
+        { domain: "shop.example.com", timezone: "UTC" },
+      ],
+    });
 
     const goals = await client.readResource({ uri: `plausible://sites/${site}/goals` });
     expect(goals.contents[0]!.uri).toBe(`plausible://sites/${site}/goals`);
@@ -130,7 +185,14 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
     const before = plausible.requests.length;
     const reference = await client.readResource({ uri: "plausible://reference/query-language" });
     expect(reference.contents[0]!.mimeType).toBe("text/markdown");
-    for (const part of ["## Metrics", "conversion_rate needs a goal", "visit:utm_campaign", "## Date ranges", '"28d"', "## Community Edition versions"]) {
+    for (const part of [
+      "## Metrics",
+      "conversion_rate needs a goal",
+      "visit:utm_campaign",
+      "## Date ranges",
+      '"28d"',
+      "## Community Edition versions",
+    ]) {
       expect(reference.contents[0]!.text).toContain(part);
     }
     expect(plausible.requests.length).toBe(before);
@@ -150,7 +212,9 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
     const chart = await client.readResource({ uri: "ui://plausible/chart.html" });
     const [content] = chart.contents;
     expect(content).toMatchObject({ uri: "ui://plausible/chart.html", mimeType: "text/html;profile=mcp-app" });
-    expect(content!._meta).toEqual({ ui: { csp: { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] }, prefersBorder: true } });
+    expect(content!._meta).toEqual({
+      ui: { csp: { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] }, prefersBorder: true },
+    });
     // Self-contained: the App library is inlined and nothing is loaded from elsewhere.
     expect(content!.text).toContain("globalThis.McpApps={");
     expect(content!.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img|@import/);
@@ -166,9 +230,15 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
 
   it("completes prompt and template arguments from the caller's sites, goals and pages", async () => {
     const client = await connect(endpoint);
-    const sites = await client.complete({ ref: { type: "ref/prompt", name: "weekly_report" }, argument: { name: "site_id", value: "sho" } });
+    const sites = await client.complete({
+      ref: { type: "ref/prompt", name: "weekly_report" },
+      argument: { name: "site_id", value: "sho" },
+    });
     expect(sites.completion.values).toEqual(["shop.example.com"]);
-    const everySite = await client.complete({ ref: { type: "ref/resource", uri: "plausible://sites/{site_id}/goals" }, argument: { name: "site_id", value: "" } });
+    const everySite = await client.complete({
+      ref: { type: "ref/resource", uri: "plausible://sites/{site_id}/goals" },
+      argument: { name: "site_id", value: "" },
+    });
     expect(everySite.completion.values).toEqual(["example.com", "shop.example.com"]);
 
     const goal = await client.complete({
@@ -178,15 +248,24 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
     });
     expect(goal.completion.values).toEqual(["Visit /pricing"]);
 
-    const page = await client.complete({ ref: { type: "ref/prompt", name: "launch_review" }, argument: { name: "page", value: "BETA" }, context: { arguments: { site_id: site } } });
+    const page = await client.complete({
+      ref: { type: "ref/prompt", name: "launch_review" },
+      argument: { name: "page", value: "BETA" },
+      context: { arguments: { site_id: site } },
+    });
     expect(page.completion.values).toEqual(["beta:event:page"]);
     const pageQuery = plausible.requests.filter((request) => request.path === "/api/v2/query").at(-1)!;
     expect(pageQuery.body).toMatchObject({ site_id: site, dimensions: ["event:page"], date_range: "28d" });
 
-    const metric = await client.complete({ ref: { type: "ref/prompt", name: "investigate_change" }, argument: { name: "metric", value: "visit" } });
+    const metric = await client.complete({
+      ref: { type: "ref/prompt", name: "investigate_change" },
+      argument: { name: "metric", value: "visit" },
+    });
     expect(metric.completion.values).toEqual(["visitors", "visits", "visit_duration", "views_per_visit"]);
 
-    await expect(client.complete({ ref: { type: "ref/prompt", name: "monthly_report" }, argument: { name: "site_id", value: "" } })).rejects.toThrow(/Unknown prompt monthly_report/);
+    await expect(
+      client.complete({ ref: { type: "ref/prompt", name: "monthly_report" }, argument: { name: "site_id", value: "" } }),
+    ).rejects.toThrow(/Unknown prompt monthly_report/);
     const noSite = await client.complete({ ref: { type: "ref/prompt", name: "conversion_review" }, argument: { name: "goal", value: "" } });
     expect(noSite.completion.values).toEqual([]);
     await client.close();
@@ -196,7 +275,12 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
 describe("completions and resource reads go through the caller's usage agent", () => {
   it("answers a repeated completion from the cache", async () => {
     const client = await connect("/mcp streamable-http (SDK v2)");
-    const ask = () => client.complete({ ref: { type: "ref/prompt", name: "conversion_review" }, argument: { name: "goal", value: "" }, context: { arguments: { site_id: "cache.example.com" } } });
+    const ask = () =>
+      client.complete({
+        ref: { type: "ref/prompt", name: "conversion_review" },
+        argument: { name: "goal", value: "" },
+        context: { arguments: { site_id: "cache.example.com" } },
+      });
     expect((await ask()).completion.values).toEqual(["Signup", "Visit /pricing"]);
     const before = plausible.requests.length;
     expect((await ask()).completion.values).toEqual(["Signup", "Visit /pricing"]);
@@ -217,7 +301,9 @@ describe("completions and resource reads go through the caller's usage agent", (
 
   it("reports a Plausible refusal with what to do, as a tool would", async () => {
     const client = (await connectBearer("streamable-http (SDK v2)", "unknown-key-zzzz")) as unknown as Client2;
-    await expect(client.readResource({ uri: "plausible://sites" })).rejects.toThrow(/Plausible answered 401.*list_sites shows the readable sites/s);
+    await expect(client.readResource({ uri: "plausible://sites" })).rejects.toThrow(
+      /Plausible answered 401.*list_sites shows the readable sites/s,
+    );
     await client.close();
   });
 });

@@ -12,7 +12,11 @@ import type { FakeOidcIssuer } from "../support/oidc-issuer";
 import { TOOL_NAMES } from "../support/tool-names";
 
 const MODERN = "2026-07-28";
-const ENVELOPE = { [PROTOCOL_VERSION_META_KEY]: MODERN, [CLIENT_INFO_META_KEY]: { name: "t", version: "1" }, [CLIENT_CAPABILITIES_META_KEY]: {} };
+const ENVELOPE = {
+  [PROTOCOL_VERSION_META_KEY]: MODERN,
+  [CLIENT_INFO_META_KEY]: { name: "t", version: "1" },
+  [CLIENT_CAPABILITIES_META_KEY]: {},
+};
 const JSON_HEADERS = { "Content-Type": "application/json", Accept: "application/json, text/event-stream" };
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}): Request {
@@ -21,33 +25,70 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
 
 describe("which /internal requests the stateless 2026-07-28 server answers, and which the session", () => {
   const cases: Array<[string, Request, InternalPath]> = [
-    ["server/discover with the envelope", post("/internal", { jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: ENVELOPE } }), "stateless"],
+    [
+      "server/discover with the envelope",
+      post("/internal", { jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: ENVELOPE } }),
+      "stateless",
+    ],
     [
       "tools/list with the envelope and the 2026-07-28 headers",
-      post("/internal", { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } }, { "MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/list" }),
+      post(
+        "/internal",
+        { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } },
+        { "MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/list" },
+      ),
       "stateless",
     ],
     [
       "tools/call with the envelope and Mcp-Name",
-      post("/internal", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_aggregate", arguments: {}, _meta: ENVELOPE } }, { "Mcp-Method": "tools/call", "Mcp-Name": "get_aggregate" }),
+      post(
+        "/internal",
+        { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_aggregate", arguments: {}, _meta: ENVELOPE } },
+        { "Mcp-Method": "tools/call", "Mcp-Name": "get_aggregate" },
+      ),
       "stateless",
     ],
     // The stateless server owns the error answer for a modern header without the envelope.
-    ["a 2026-07-28 header without the envelope", post("/internal", { jsonrpc: "2.0", id: 1, method: "tools/list" }, { "MCP-Protocol-Version": MODERN }), "stateless"],
+    [
+      "a 2026-07-28 header without the envelope",
+      post("/internal", { jsonrpc: "2.0", id: 1, method: "tools/list" }, { "MCP-Protocol-Version": MODERN }),
+      "stateless",
+    ],
     [
       "initialize (2025-era handshake)",
-      post("/internal", { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } }),
+      post("/internal", {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      }),
       "session",
     ],
     [
       "a 2025-era request with mcp-session-id",
-      post("/internal", { jsonrpc: "2.0", id: 2, method: "tools/list" }, { "mcp-session-id": "a".repeat(64), "MCP-Protocol-Version": "2025-11-25" }),
+      post(
+        "/internal",
+        { jsonrpc: "2.0", id: 2, method: "tools/list" },
+        { "mcp-session-id": "a".repeat(64), "MCP-Protocol-Version": "2025-11-25" },
+      ),
       "session",
     ],
     ["a 2025-era notification", post("/internal", { jsonrpc: "2.0", method: "notifications/initialized" }), "session"],
-    ["GET: the SSE stream (legacy SSE or Streamable HTTP)", new Request(`${ORIGIN}/internal`, { headers: { Accept: "text/event-stream" } }), "session"],
-    ["DELETE of a session", new Request(`${ORIGIN}/internal`, { method: "DELETE", headers: { "mcp-session-id": "a".repeat(64) } }), "session"],
-    ["POST /internal/message (legacy SSE), even with an envelope", post("/internal/message?sessionId=x", { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } }), "session"],
+    [
+      "GET: the SSE stream (legacy SSE or Streamable HTTP)",
+      new Request(`${ORIGIN}/internal`, { headers: { Accept: "text/event-stream" } }),
+      "session",
+    ],
+    [
+      "DELETE of a session",
+      new Request(`${ORIGIN}/internal`, { method: "DELETE", headers: { "mcp-session-id": "a".repeat(64) } }),
+      "session",
+    ],
+    [
+      "POST /internal/message (legacy SSE), even with an envelope",
+      post("/internal/message?sessionId=x", { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } }),
+      "session",
+    ],
   ];
   it.each(cases.map(([name, request, expected]) => ({ name, request, expected })))("$name -> $expected", async ({ request, expected }) => {
     expect(await internalPathFor(request)).toBe(expected);
@@ -82,7 +123,9 @@ async function connect(kind: Kind, url: string, fetch: ClientFetch): Promise<{ c
   }
   const client = new Client(info);
   const transport =
-    kind === "SDK v1 SSE" ? new SSEClientTransport(new URL(url), { fetch, eventSourceInit: { fetch } as never }) : new StreamableHTTPClientTransport(new URL(url), { fetch });
+    kind === "SDK v1 SSE"
+      ? new SSEClientTransport(new URL(url), { fetch, eventSourceInit: { fetch } as never })
+      : new StreamableHTTPClientTransport(new URL(url), { fetch });
   await client.connect(transport);
   return { client: client as unknown as AnyClient, protocolVersion: (transport as { protocolVersion?: string }).protocolVersion };
 }
@@ -140,7 +183,14 @@ describe("every endpoint and protocol revision serves the same server", () => {
     }
     expect(listed[0]!.tools.map((tool) => tool.name)).toEqual(TOOL_NAMES);
     const comparable = (tools: ListedTool[]) =>
-      tools.map(({ name, title, description, inputSchema, outputSchema, annotations }) => ({ name, title, description, inputSchema, outputSchema, annotations }));
+      tools.map(({ name, title, description, inputSchema, outputSchema, annotations }) => ({
+        name,
+        title,
+        description,
+        inputSchema,
+        outputSchema,
+        annotations,
+      }));
     for (const { where, tools } of listed.slice(1)) expect(comparable(tools), where).toEqual(comparable(listed[0]!.tools));
   });
 
@@ -181,7 +231,11 @@ describe("/internal on 2026-07-28", () => {
 
   it("refuses a 2026-07-28 request without a valid token before any server runs", async () => {
     const response = await workerFetch(
-      post("/internal", { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } }, { Authorization: "Bearer not-a-token", "MCP-Protocol-Version": MODERN }),
+      post(
+        "/internal",
+        { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } },
+        { Authorization: "Bearer not-a-token", "MCP-Protocol-Version": MODERN },
+      ),
     );
     expect(response.status).toBe(401);
     expect(plausible.requests).toHaveLength(0);

@@ -28,7 +28,12 @@ afterEach(() => plausible.restore());
 
 const SHARED_KEY = "Bearer test-plausible-api-key";
 const toolCall = (site: string) =>
-  JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "get_aggregate", arguments: { site_id: site, date_range: "7d" } } });
+  JSON.stringify({
+    jsonrpc: "2.0",
+    id: 7,
+    method: "tools/call",
+    params: { name: "get_aggregate", arguments: { site_id: site, date_range: "7d" } },
+  });
 const initialize = JSON.stringify({
   jsonrpc: "2.0",
   id: 1,
@@ -104,7 +109,11 @@ describe("a member's /internal session cannot be reached from /sse", () => {
     expect(await revokeUserByEmail(env.OAUTH_KV, oauthHelpers(), leaver.email)).toBe(1);
     const before = sharedKeyRequests();
 
-    const own = await leaver.fetchAs(`/internal/message?sessionId=${sessionId}`, { method: "POST", headers: MCP_HEADERS, body: toolCall("revoked.example.com") });
+    const own = await leaver.fetchAs(`/internal/message?sessionId=${sessionId}`, {
+      method: "POST",
+      headers: MCP_HEADERS,
+      body: toolCall("revoked.example.com"),
+    });
     expect(own.status).toBe(401);
     const viaSse = await postWithKey(`/sse/message?sessionId=${sessionId}`, "anything123", toolCall("revoked.example.com"));
     expect(viaSse.status).toBe(404);
@@ -147,8 +156,14 @@ describe("a session belongs to the principal that opened it", () => {
     const closed = await intruder.fetchAs("/internal", { method: "DELETE", headers: streamable });
     expect(closed.status).toBe(404);
 
-    const { sessionId: sseSessionId, stream } = await openSseStream(await owner.fetchAs("/internal", { headers: { Accept: "text/event-stream" } }));
-    const posted = await intruder.fetchAs(`/internal/message?sessionId=${sseSessionId}`, { method: "POST", headers: MCP_HEADERS, body: toolCall("cross-member.example.com") });
+    const { sessionId: sseSessionId, stream } = await openSseStream(
+      await owner.fetchAs("/internal", { headers: { Accept: "text/event-stream" } }),
+    );
+    const posted = await intruder.fetchAs(`/internal/message?sessionId=${sseSessionId}`, {
+      method: "POST",
+      headers: MCP_HEADERS,
+      body: toolCall("cross-member.example.com"),
+    });
     expect(posted.status).toBe(404);
     const sseAttach = await intruder.fetchAs(`/internal?sessionId=${sseSessionId}`, { headers: { Accept: "text/event-stream" } });
     expect(sseAttach.status).toBe(404);
@@ -156,7 +171,11 @@ describe("a session belongs to the principal that opened it", () => {
     expect(sharedKeyRequests()).toBe(before);
 
     // The owner's session is untouched by all of that.
-    const own = await owner.fetchAs("/internal", { method: "POST", headers: streamable, body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }) });
+    const own = await owner.fetchAs("/internal", {
+      method: "POST",
+      headers: streamable,
+      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+    });
     expect(own.status).toBe(200);
     await own.body?.cancel();
     await stream.cancel();
@@ -171,7 +190,11 @@ describe("a session belongs to the principal that opened it", () => {
     const answers = [
       await postWithKey(`/sse/message?sessionId=${unknown}`, "test-key-aaaaaaaa", toolCall("unknown.example.com")),
       await attachWithKey(`/sse?sessionId=${unknown}`, "test-key-aaaaaaaa"),
-      await ada.fetchAs(`/internal/message?sessionId=${unknown}`, { method: "POST", headers: MCP_HEADERS, body: toolCall("unknown.example.com") }),
+      await ada.fetchAs(`/internal/message?sessionId=${unknown}`, {
+        method: "POST",
+        headers: MCP_HEADERS,
+        body: toolCall("unknown.example.com"),
+      }),
       await ada.fetchAs(`/internal?sessionId=${unknown}`, { headers: { Accept: "text/event-stream" } }),
       await ada.fetchAs("/internal", { method: "POST", headers: streamable, body: toolCall("unknown.example.com") }),
       await ada.fetchAs("/internal", { method: "DELETE", headers: streamable }),
@@ -195,11 +218,15 @@ describe("session expiry", () => {
     expect(before.props).toBeDefined();
     await stream.cancel();
 
-    await runInDurableObject(stub, (_session: PlausibleMcpSession, state) => state.storage.kv.put("last_activity_ms", Date.now() - (Number(env.SESSION_IDLE_SECONDS) + 1) * 1000));
+    await runInDurableObject(stub, (_session: PlausibleMcpSession, state) =>
+      state.storage.kv.put("last_activity_ms", Date.now() - (Number(env.SESSION_IDLE_SECONDS) + 1) * 1000),
+    );
     await runInDurableObject(stub, (session: PlausibleMcpSession) => session.expireIfIdle()).catch(() => undefined);
     // A new stub reaches the replacement of the destroyed object.
     const fresh = () => env.KEY_SESSION.get(env.KEY_SESSION.idFromName(`sse:${sessionId}`));
-    const after = await retryWhileDestroying(() => runInDurableObject(fresh(), async (_session: PlausibleMcpSession, state) => state.storage.get("props")));
+    const after = await retryWhileDestroying(() =>
+      runInDurableObject(fresh(), async (_session: PlausibleMcpSession, state) => state.storage.get("props")),
+    );
     expect(after).toBeUndefined();
   });
 });

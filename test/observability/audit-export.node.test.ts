@@ -18,8 +18,18 @@ function agentDatabase(dir: string, id: string, rows: [number, string, string, s
 }
 
 function exportAudit(...args: string[]) {
-  const result = spawnSync(process.execPath, ["scripts/audit-export.ts", ...args, "--persist-to", persistTo], { cwd: ROOT, encoding: "utf8" });
-  return { status: result.status, lines: result.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>), stderr: result.stderr };
+  const result = spawnSync(process.execPath, ["scripts/audit-export.ts", ...args, "--persist-to", persistTo], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return {
+    status: result.status,
+    lines: result.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>),
+    stderr: result.stderr,
+  };
 }
 
 beforeAll(() => {
@@ -41,9 +51,27 @@ describe("npm run audit:export", () => {
     const { status, lines } = exportAudit();
     expect(status).toBe(0);
     expect(lines).toEqual([
-      { at: "2026-01-02T00:00:00.000Z", email: "Ada@Example.com", tool: "get_aggregate", site_id: "a.example", query_hash: `hash-${Date.UTC(2026, 0, 2)}` },
-      { at: "2026-01-03T00:00:00.000Z", email: "grace@example.com", tool: "query", site_id: "b.example", query_hash: `hash-${Date.UTC(2026, 0, 3)}` },
-      { at: "2026-01-04T00:00:00.000Z", email: "Ada@Example.com", tool: "list_sites", site_id: null, query_hash: `hash-${Date.UTC(2026, 0, 4)}` },
+      {
+        at: "2026-01-02T00:00:00.000Z",
+        email: "Ada@Example.com",
+        tool: "get_aggregate",
+        site_id: "a.example",
+        query_hash: `hash-${Date.UTC(2026, 0, 2)}`,
+      },
+      {
+        at: "2026-01-03T00:00:00.000Z",
+        email: "grace@example.com",
+        tool: "query",
+        site_id: "b.example",
+        query_hash: `hash-${Date.UTC(2026, 0, 3)}`,
+      },
+      {
+        at: "2026-01-04T00:00:00.000Z",
+        email: "Ada@Example.com",
+        tool: "list_sites",
+        site_id: null,
+        query_hash: `hash-${Date.UTC(2026, 0, 4)}`,
+      },
     ]);
   }, 60_000);
 

@@ -20,7 +20,11 @@ beforeAll(async () => {
 beforeEach(() => {
   issuer.install();
   plausible = installFakePlausible();
-  plausible.use((request) => (request.authorization === "Bearer test-plausible-api-key" && request.path === "/api/v2/query" ? Response.json({ results: [{ metrics: [5], dimensions: [] }], meta: {}, query: request.body }) : undefined));
+  plausible.use((request) =>
+    request.authorization === "Bearer test-plausible-api-key" && request.path === "/api/v2/query"
+      ? Response.json({ results: [{ metrics: [5], dimensions: [] }], meta: {}, query: request.body })
+      : undefined,
+  );
 });
 afterEach(() => {
   plausible.restore();
@@ -36,7 +40,9 @@ async function memberSession(member: { sub: string; email: string }) {
 
 async function auditOf(scope: "user" | "key", secret: string) {
   const stub = env.USAGE.get(env.USAGE.idFromName(usageAgentName(scope, await sha256Hex(secret))));
-  return runInDurableObject(stub, (_agent, state) => state.storage.sql.exec<AuditRow & Record<string, SqlStorageValue>>(auditSelectSql(false)).toArray().map(toAuditRecord));
+  return runInDurableObject(stub, (_agent, state) =>
+    state.storage.sql.exec<AuditRow & Record<string, SqlStorageValue>>(auditSelectSql(false)).toArray().map(toAuditRecord),
+  );
 }
 
 /** The JSON lines written to the console while `run` ran. */
@@ -74,7 +80,11 @@ describe("audit trail of the shared key", () => {
     const member = { sub: "audit-member-resources", email: "rea@example.com" };
     const client = await memberSession(member);
     await client.readResource({ uri: "plausible://sites/read.example.com/goals" });
-    await client.complete({ ref: { type: "ref/prompt", name: "launch_review" }, argument: { name: "page", value: "/" }, context: { arguments: { site_id: "pages.example.com" } } });
+    await client.complete({
+      ref: { type: "ref/prompt", name: "launch_review" },
+      argument: { name: "page", value: "/" },
+      context: { arguments: { site_id: "pages.example.com" } },
+    });
     await client.readResource({ uri: "plausible://reference/query-language" }); // no Plausible call, nothing to record
     await client.close();
 
@@ -122,7 +132,9 @@ describe("audit trail of the shared key", () => {
       vi.useRealTimers();
     }
     expect(await auditOf("user", member.sub)).toEqual([]);
-    expect(await runInDurableObject(stub, (agent) => agent.getSchedules().filter((schedule) => schedule.callback === "pruneAudit"))).toEqual([]);
+    expect(
+      await runInDurableObject(stub, (agent) => agent.getSchedules().filter((schedule) => schedule.callback === "pruneAudit")),
+    ).toEqual([]);
   });
 
   it("prunes the records older than AUDIT_RETENTION_DAYS and schedules itself for the next one", async () => {
@@ -135,7 +147,10 @@ describe("audit trail of the shared key", () => {
       await log.record("a@example.com", "get_realtime_visitors", { kind: "realtime", siteId: "a.example" }, now - DAY_MS);
       await agent.pruneAudit();
       return {
-        kept: state.storage.sql.exec<AuditRow & Record<string, SqlStorageValue>>(auditSelectSql(true), "A@Example.com").toArray().map(toAuditRecord),
+        kept: state.storage.sql
+          .exec<AuditRow & Record<string, SqlStorageValue>>(auditSelectSql(true), "A@Example.com")
+          .toArray()
+          .map(toAuditRecord),
         prunes: agent.getSchedules().filter((schedule) => schedule.callback === "pruneAudit"),
       };
     });
@@ -172,13 +187,24 @@ describe("structured logs", () => {
       await client.callTool(aggregate("logged.example.com"));
       await client.callTool(aggregate("logged.example.com"));
       // Plausible refuses the question: the caller's mistake, a tool error rather than a failure.
-      plausible.use((request) => ((request.body as { site_id?: string } | undefined)?.site_id === "refused.example.com" ? plausibleError(400, "Invalid metric") : undefined));
+      plausible.use((request) =>
+        (request.body as { site_id?: string } | undefined)?.site_id === "refused.example.com"
+          ? plausibleError(400, "Invalid metric")
+          : undefined,
+      );
       await client.callTool(aggregate("refused.example.com"));
     });
     await client.close();
     const calls = lines.filter((line) => line.event === "tool_call");
     expect(calls).toHaveLength(3);
-    expect(calls[0]).toMatchObject({ endpoint: "internal", tool: "get_aggregate", user: member.email, cache: "miss", plausible_requests: 1, outcome: "ok" });
+    expect(calls[0]).toMatchObject({
+      endpoint: "internal",
+      tool: "get_aggregate",
+      user: member.email,
+      cache: "miss",
+      plausible_requests: 1,
+      outcome: "ok",
+    });
     expect(calls[0]!.upstream_ms).toEqual(expect.any(Number));
     expect(calls[1]).toMatchObject({ user: member.email, cache: "hit", plausible_requests: 1, upstream_ms: 0, outcome: "ok" });
     expect(calls[2]).toMatchObject({ user: member.email, cache: "miss", plausible_requests: 1, outcome: "tool_error" });
@@ -189,7 +215,15 @@ describe("structured logs", () => {
     const lines = await logLines(async () => void (await client.callTool(aggregate("anon-log.example.com"))));
     await client.close();
     const [call] = lines.filter((line) => line.event === "tool_call");
-    expect(call).toEqual({ event: "tool_call", endpoint: "sse", tool: "get_aggregate", cache: "miss", plausible_requests: 1, upstream_ms: expect.any(Number), outcome: "ok" });
+    expect(call).toEqual({
+      event: "tool_call",
+      endpoint: "sse",
+      tool: "get_aggregate",
+      cache: "miss",
+      plausible_requests: 1,
+      upstream_ms: expect.any(Number),
+      outcome: "ok",
+    });
   });
 
   it("writes one JSON line per sign-in decision, granted with the member, refused with the reason", async () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ENDPOINT_ATTRIBUTE, FILTERED, redactString, redactValue, scrubBreadcrumb, scrubEvent, scrubSpan } from "../../src/observability/redact";
+import {
+  ENDPOINT_ATTRIBUTE,
+  FILTERED,
+  redactString,
+  redactValue,
+  scrubBreadcrumb,
+  scrubEvent,
+  scrubSpan,
+} from "../../src/observability/redact";
 
 describe("redactString", () => {
   it("filters bearer and basic credentials wherever they appear", () => {
@@ -18,9 +26,13 @@ describe("redactString", () => {
   });
 
   it("drops the query string of URLs and paths, /callback and /authorize included", () => {
-    expect(redactString("GET https://mcp.example.com/callback?code=abc&state=xyz failed")).toBe(`GET https://mcp.example.com/callback?${FILTERED} failed`);
+    expect(redactString("GET https://mcp.example.com/callback?code=abc&state=xyz failed")).toBe(
+      `GET https://mcp.example.com/callback?${FILTERED} failed`,
+    );
     expect(redactString("/authorize?response_type=code&client_id=c&state=s")).toBe(`/authorize?${FILTERED}`);
-    expect(redactString("redirect to https://login.example/?return_to=%2Fsites%3Fsite_id%3Da.example")).toBe(`redirect to https://login.example/?${FILTERED}`);
+    expect(redactString("redirect to https://login.example/?return_to=%2Fsites%3Fsite_id%3Da.example")).toBe(
+      `redirect to https://login.example/?${FILTERED}`,
+    );
   });
 
   it("filters session ids (and digests) wherever they appear in text, in a URL path or a session object's name", () => {
@@ -44,9 +56,23 @@ describe("redactValue", () => {
       status: { code: 2, ok: true },
     };
     expect(redactValue(value)).toEqual({
-      headers: { Authorization: FILTERED, cookie: FILTERED, "Set-Cookie": FILTERED, "x-api-key": FILTERED, "content-type": "application/json" },
+      headers: {
+        Authorization: FILTERED,
+        cookie: FILTERED,
+        "Set-Cookie": FILTERED,
+        "x-api-key": FILTERED,
+        "content-type": "application/json",
+      },
       attributes: { "http.request.header.authorization": FILTERED, "url.query": FILTERED, "rpc.response.status_code": "0" },
-      body: { client_secret: FILTERED, access_token: FILTERED, refresh_token: FILTERED, id_token: FILTERED, state: FILTERED, code: FILTERED, keyHash: FILTERED },
+      body: {
+        client_secret: FILTERED,
+        access_token: FILTERED,
+        refresh_token: FILTERED,
+        id_token: FILTERED,
+        state: FILTERED,
+        code: FILTERED,
+        keyHash: FILTERED,
+      },
       status: { code: 2, ok: true },
     });
   });
@@ -59,12 +85,22 @@ describe("redactValue", () => {
       sessionId: FILTERED,
       "mcp.method.name": "tools/call",
     });
-    const marked = scrubSpan({ attributes: { "mcp.session.id": { value: sessionId, type: "string" }, [ENDPOINT_ATTRIBUTE]: { value: "internal", type: "string" } } });
+    const marked = scrubSpan({
+      attributes: { "mcp.session.id": { value: sessionId, type: "string" }, [ENDPOINT_ATTRIBUTE]: { value: "internal", type: "string" } },
+    });
     expect(marked.attributes["mcp.session.id"]).toBe(FILTERED);
   });
 
   it("filters header lists given as [name, value] pairs", () => {
-    expect(redactValue([["Cookie", "sid=1"], ["Accept", "text/html"]])).toEqual([["Cookie", FILTERED], ["Accept", "text/html"]]);
+    expect(
+      redactValue([
+        ["Cookie", "sid=1"],
+        ["Accept", "text/html"],
+      ]),
+    ).toEqual([
+      ["Cookie", FILTERED],
+      ["Accept", "text/html"],
+    ]);
   });
 
   it("copies instead of changing the input, and survives cycles", () => {
@@ -85,15 +121,30 @@ describe("scrubEvent", () => {
     data: "code=abc",
     headers: { Authorization: "Bearer k", "User-Agent": "test" },
   };
-  const trace = { data: { "mcp.request.argument.site_id": '"a.example"', "mcp.tool.result.content": "rows", "client.address": "203.0.113.9", "user.email": "x@y", "mcp.tool.name": "query" } };
+  const trace = {
+    data: {
+      "mcp.request.argument.site_id": '"a.example"',
+      "mcp.tool.result.content": "rows",
+      "client.address": "203.0.113.9",
+      "user.email": "x@y",
+      "mcp.tool.name": "query",
+    },
+  };
 
   it("never sends request cookies, bodies or query strings, and filters secret headers", () => {
     const event = scrubEvent({ request, tags: { endpoint: "mcp" } });
-    expect(event.request).toEqual({ url: `https://mcp.example.com/callback?${FILTERED}`, headers: { Authorization: FILTERED, "User-Agent": "test" } });
+    expect(event.request).toEqual({
+      url: `https://mcp.example.com/callback?${FILTERED}`,
+      headers: { Authorization: FILTERED, "User-Agent": "test" },
+    });
   });
 
   it("removes the user, client address and MCP inputs and outputs from anonymous events", () => {
-    const event = scrubEvent({ user: { email: "a@b", ip_address: "203.0.113.9" }, tags: { endpoint: "sse" }, contexts: { trace: structuredClone(trace) } });
+    const event = scrubEvent({
+      user: { email: "a@b", ip_address: "203.0.113.9" },
+      tags: { endpoint: "sse" },
+      contexts: { trace: structuredClone(trace) },
+    });
     expect(event).not.toHaveProperty("user");
     expect(event.contexts).toEqual({ trace: { data: { "mcp.tool.name": "query" } } });
     // Untagged events count as anonymous.
@@ -101,7 +152,11 @@ describe("scrubEvent", () => {
   });
 
   it("keeps the member's email (only) and the MCP inputs and outputs on /internal events", () => {
-    const event = scrubEvent({ user: { email: "grace@example.com", ip_address: "203.0.113.9", id: "1" }, tags: { endpoint: "internal" }, contexts: { trace: structuredClone(trace) } });
+    const event = scrubEvent({
+      user: { email: "grace@example.com", ip_address: "203.0.113.9", id: "1" },
+      tags: { endpoint: "internal" },
+      contexts: { trace: structuredClone(trace) },
+    });
     expect(event.user).toEqual({ email: "grace@example.com" });
     expect((event.contexts as typeof trace & { trace: typeof trace }).trace.data["mcp.request.argument.site_id"]).toBe('"a.example"');
   });
@@ -123,19 +178,26 @@ describe("scrubSpan", () => {
   });
 
   it("keeps them on spans marked as /internal, still filtering secrets", () => {
-    const marked = scrubSpan({ name: "tools/call query", attributes: { ...attributes, [ENDPOINT_ATTRIBUTE]: { value: "internal", type: "string" } } });
+    const marked = scrubSpan({
+      name: "tools/call query",
+      attributes: { ...attributes, [ENDPOINT_ATTRIBUTE]: { value: "internal", type: "string" } },
+    });
     expect(marked.attributes["mcp.request.argument.site_id"]).toEqual({ value: '"a.example"', type: "string" });
     expect(marked.attributes["http.request.header.cookie"]).toBe(FILTERED);
   });
 
   it("reads static spans' data too", () => {
-    expect(scrubSpan({ data: { "mcp.request.argument.site_id": "x", [ENDPOINT_ATTRIBUTE]: "mcp" } }).data).toEqual({ [ENDPOINT_ATTRIBUTE]: "mcp" });
+    expect(scrubSpan({ data: { "mcp.request.argument.site_id": "x", [ENDPOINT_ATTRIBUTE]: "mcp" } }).data).toEqual({
+      [ENDPOINT_ATTRIBUTE]: "mcp",
+    });
   });
 });
 
 describe("scrubBreadcrumb", () => {
   it("redacts messages and data", () => {
-    expect(scrubBreadcrumb({ category: "console", message: "token request: code=abc", data: { arguments: ["Authorization: Bearer abcdefgh"] } })).toEqual({
+    expect(
+      scrubBreadcrumb({ category: "console", message: "token request: code=abc", data: { arguments: ["Authorization: Bearer abcdefgh"] } }),
+    ).toEqual({
       category: "console",
       message: `token request: code=${FILTERED}`,
       data: { arguments: [`Authorization: Bearer ${FILTERED}`] },

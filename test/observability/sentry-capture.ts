@@ -33,11 +33,15 @@ export function captureSentry(): SentryCapture {
   return {
     bodies,
     items,
-    events: () => items().filter((item) => item.type === "event").map((item) => item.payload),
+    events: () =>
+      items()
+        .filter((item) => item.type === "event")
+        .map((item) => item.payload),
     spans: () =>
       items().flatMap((item) => {
         if (item.type === "span") return (item.payload.items as Record<string, unknown>[]) ?? [];
-        if (item.type === "transaction") return [item.payload.contexts as Record<string, unknown>, ...((item.payload.spans as Record<string, unknown>[]) ?? [])];
+        if (item.type === "transaction")
+          return [item.payload.contexts as Record<string, unknown>, ...((item.payload.spans as Record<string, unknown>[]) ?? [])];
         return [];
       }),
   };

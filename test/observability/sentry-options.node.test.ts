@@ -17,7 +17,9 @@ describe("sentryOptions", () => {
       release: "plausible-mcp@0.1.0",
       environment: "development",
     });
-    expect(sentryOptions(env({ SENTRY_DSN: "https://k@o1.ingest.sentry.io/2", SENTRY_RELEASE: "abc123", SENTRY_ENVIRONMENT: "production" }))).toMatchObject({
+    expect(
+      sentryOptions(env({ SENTRY_DSN: "https://k@o1.ingest.sentry.io/2", SENTRY_RELEASE: "abc123", SENTRY_ENVIRONMENT: "production" })),
+    ).toMatchObject({
       release: "abc123",
       environment: "production",
     });
@@ -25,7 +27,19 @@ describe("sentryOptions", () => {
 
   it("collects nothing by itself and sends everything through the scrubbers", () => {
     const options = sentryOptions(env({ SENTRY_DSN: "https://k@o1.ingest.sentry.io/2" }));
-    expect(options.dataCollection).toMatchObject({ userInfo: false, cookies: false, httpHeaders: false, httpBodies: [], urlQueryParams: false, genAI: { inputs: false, outputs: false } });
-    expect(options).toMatchObject({ traceLifecycle: "stream", beforeSend: scrubEvent, beforeSendSpan: scrubSpan, beforeBreadcrumb: scrubBreadcrumb });
+    expect(options.dataCollection).toMatchObject({
+      userInfo: false,
+      cookies: false,
+      httpHeaders: false,
+      httpBodies: [],
+      urlQueryParams: false,
+      genAI: { inputs: false, outputs: false },
+    });
+    expect(options).toMatchObject({
+      traceLifecycle: "stream",
+      beforeSend: scrubEvent,
+      beforeSendSpan: scrubSpan,
+      beforeBreadcrumb: scrubBreadcrumb,
+    });
   });
 });

@@ -3,7 +3,20 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/shared/hash";
-import { Browser, CLIENT_REDIRECT, authorizeUrl, consentHandle, createIssuer, exchangeCode, openInternalSession, pkce, postConsent, refresh, register, type TokenResponse } from "../auth/harness";
+import {
+  Browser,
+  CLIENT_REDIRECT,
+  authorizeUrl,
+  consentHandle,
+  createIssuer,
+  exchangeCode,
+  openInternalSession,
+  pkce,
+  postConsent,
+  refresh,
+  register,
+  type TokenResponse,
+} from "../auth/harness";
 import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
 import { ORIGIN, workerFetch } from "../support/mcp-clients";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
@@ -27,11 +40,21 @@ beforeAll(async () => {
     // A Plausible outage: an unexpected error, reported.
     if (site.endsWith("-fails.example")) return plausibleError(503, "Service Unavailable");
     // A misconfigured proxy in front of Plausible that echoes the request, key included: reported, and must be scrubbed.
-    if (site.endsWith("-echo.example")) return new Response(`Upstream error for ${request.method} ${request.path} (Authorization: ${request.authorization})`, { status: 200 });
+    if (site.endsWith("-echo.example"))
+      return new Response(`Upstream error for ${request.method} ${request.path} (Authorization: ${request.authorization})`, {
+        status: 200,
+      });
     // A redirect to a login page whose query string names the site asked about.
-    if (site.endsWith("-redirect.example")) return new Response(null, { status: 302, headers: { Location: `https://login.plausible.test/?return_to=${encodeURIComponent(`${request.path}?site_id=${site}`)}&site_id=${site}` } });
+    if (site.endsWith("-redirect.example"))
+      return new Response(null, {
+        status: 302,
+        headers: {
+          Location: `https://login.plausible.test/?return_to=${encodeURIComponent(`${request.path}?site_id=${site}`)}&site_id=${site}`,
+        },
+      });
     // The shared key of the test configuration.
-    if (request.authorization === "Bearer test-plausible-api-key") return Response.json({ results: [{ metrics: [3], dimensions: [] }], meta: {}, query: request.body });
+    if (request.authorization === "Bearer test-plausible-api-key")
+      return Response.json({ results: [{ metrics: [3], dimensions: [] }], meta: {}, query: request.body });
     return undefined;
   });
 });
@@ -58,19 +81,31 @@ describe("Sentry on the anonymous bearer endpoint (/mcp)", () => {
     expect((await client.callTool(aggregate("anon-echo.example"))).isError).toBe(true);
     expect((await client.callTool({ name: "get_realtime_visitors", arguments: { site_id: "anon-redirect.example" } })).isError).toBe(true);
     // Expected client mistakes: bad input, and a request without a key (401).
-    expect((await client.callTool({ name: "get_aggregate", arguments: { site_id: "anon-invalid.example", date_range: "last week" } })).isError).toBe(true);
-    expect((await workerFetch(`${ORIGIN}/mcp`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(401);
+    expect(
+      (await client.callTool({ name: "get_aggregate", arguments: { site_id: "anon-invalid.example", date_range: "last week" } })).isError,
+    ).toBe(true);
+    expect(
+      (await workerFetch(`${ORIGIN}/mcp`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status,
+    ).toBe(401);
     await client.close();
 
     const mcpEvents = () => sentry.events().filter((event) => tagsOf(event).endpoint === "mcp");
-    const sent = await sentUntil(() => mcpEvents().length === 3 && sentry.spans().some((span) => String(span.name).startsWith("tools/call")));
+    const sent = await sentUntil(
+      () => mcpEvents().length === 3 && sentry.spans().some((span) => String(span.name).startsWith("tools/call")),
+    );
 
     // The outage, the echo and the redirect; neither the bad input nor the 401.
-    expect(mcpEvents().map((event) => tagsOf(event).tool).sort()).toEqual(["get_aggregate", "get_aggregate", "get_realtime_visitors"]);
+    expect(
+      mcpEvents()
+        .map((event) => tagsOf(event).tool)
+        .sort(),
+    ).toEqual(["get_aggregate", "get_aggregate", "get_realtime_visitors"]);
     for (const event of mcpEvents()) expect(event).not.toHaveProperty("user");
     // The release npm run deploy names after the version and commit.
     for (const event of mcpEvents()) expect(event.release).toBe("plausible-mcp@0.1.0+0123456789ab");
-    const tools = ["anon-input", "anon-realtime", "anon-fails", "anon-echo", "anon-redirect", "anon-invalid"].map((site) => `${site}.example`);
+    const tools = ["anon-input", "anon-realtime", "anon-fails", "anon-echo", "anon-redirect", "anon-invalid"].map(
+      (site) => `${site}.example`,
+    );
     for (const secret of [BEARER_KEY, await sha256Hex(BEARER_KEY), CLIENT_ADDRESS, ...tools]) {
       expect(sent, `Sentry data contains ${secret}`).not.toContain(secret);
     }
@@ -96,7 +131,8 @@ describe("Sentry on the legacy bearer endpoint (/sse)", () => {
 
     // The session's requests are traced in the worker, their URLs carrying the session id.
     const sent = await sentUntil(() => sentry.spans().some((span) => JSON.stringify(span).includes("/sse/message")));
-    for (const secret of [sessionId, BEARER_KEY, await sha256Hex(BEARER_KEY)]) expect(sent, `Sentry data contains ${secret}`).not.toContain(secret);
+    for (const secret of [sessionId, BEARER_KEY, await sha256Hex(BEARER_KEY)])
+      expect(sent, `Sentry data contains ${secret}`).not.toContain(secret);
   }, 30_000);
 });
 
@@ -108,12 +144,26 @@ describe("Sentry on the bring-your-own-key connector (/connect)", () => {
     const registered = await browser.fetch(`${connect}/register`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ client_name: "Leak test", redirect_uris: [CLIENT_REDIRECT], token_endpoint_auth_method: "none", grant_types: ["authorization_code"], response_types: ["code"] }),
+      body: JSON.stringify({
+        client_name: "Leak test",
+        redirect_uris: [CLIENT_REDIRECT],
+        token_endpoint_auth_method: "none",
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+      }),
     });
     const client = (await registered.json()) as { client_id: string };
     const { verifier, challenge } = pkce();
     const authorize = new URL(`${connect}/authorize`);
-    for (const [name, value] of Object.entries({ response_type: "code", client_id: client.client_id, redirect_uri: CLIENT_REDIRECT, state: "leak-state", code_challenge: await challenge, code_challenge_method: "S256" })) authorize.searchParams.set(name, value);
+    for (const [name, value] of Object.entries({
+      response_type: "code",
+      client_id: client.client_id,
+      redirect_uri: CLIENT_REDIRECT,
+      state: "leak-state",
+      code_challenge: await challenge,
+      code_challenge_method: "S256",
+    }))
+      authorize.searchParams.set(name, value);
     const page = await browser.fetch(authorize);
     const submitted = await browser.fetch(`${connect}/authorize`, {
       method: "POST",
@@ -124,13 +174,24 @@ describe("Sentry on the bring-your-own-key connector (/connect)", () => {
     const tokenResponse = await browser.fetch(`${connect}/token`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: CLIENT_REDIRECT, client_id: client.client_id, code_verifier: verifier }).toString(),
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: CLIENT_REDIRECT,
+        client_id: client.client_id,
+        code_verifier: verifier,
+      }).toString(),
     });
     const tokens = (await tokenResponse.json()) as TokenResponse;
     const withToken = (input: RequestInfo | URL, init?: RequestInit) => {
       const request = new Request(input, init);
       request.headers.set("authorization", `Bearer ${tokens.access_token}`);
-      return browser.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, duplex: "half" } as RequestInit);
+      return browser.fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        duplex: "half",
+      } as RequestInit);
     };
     const mcp = new Client({ name: "leak-test-connect", version: "1.0.0" });
     const transport = new SSEClientTransport(new URL(connect), { fetch: withToken, eventSourceInit: { fetch: withToken } as never });
@@ -141,7 +202,8 @@ describe("Sentry on the bring-your-own-key connector (/connect)", () => {
     await mcp.close();
 
     const sent = await sentUntil(() => sentry.spans().some((span) => JSON.stringify(span).includes("/connect/message")));
-    for (const secret of [key, await sha256Hex(key), tokens.access_token, code, sessionId, "connect-input.example"]) expect(sent, `Sentry data contains ${secret}`).not.toContain(secret);
+    for (const secret of [key, await sha256Hex(key), tokens.access_token, code, sessionId, "connect-input.example"])
+      expect(sent, `Sentry data contains ${secret}`).not.toContain(secret);
   }, 30_000);
 });
 
@@ -173,7 +235,8 @@ describe("Sentry on the attributed connector (/internal)", () => {
     await session.close();
 
     const internalEvents = () => sentry.events().filter((event) => tagsOf(event).endpoint === "internal");
-    const internalToolSpans = () => sentry.spans().filter((span) => String(span.name).startsWith("tools/call") && attributesOf(span).includes("member-input.example"));
+    const internalToolSpans = () =>
+      sentry.spans().filter((span) => String(span.name).startsWith("tools/call") && attributesOf(span).includes("member-input.example"));
     const sent = await sentUntil(() => internalEvents().length === 2 && internalToolSpans().length > 0);
 
     for (const event of internalEvents()) expect(event.user).toEqual({ email: MEMBER.email });

@@ -38,7 +38,9 @@ describe("Community Edition versions", () => {
     expect(versionHint(featureRefusedIn('#/date_range: Invalid date range "24h"')!)).toBe(
       'Plausible Cloud has date range "24h"; Community Edition does not yet (3.2 refuses it). Use instead: "day" (today so far), or a pair of datetimes with offsets covering the last 24 hours.',
     );
-    expect(versionHint(featureRefusedIn('#/metrics/1: Invalid metric "time_on_page"')!)).toContain("needs Plausible Community Edition 3.0 or newer");
+    expect(versionHint(featureRefusedIn('#/metrics/1: Invalid metric "time_on_page"')!)).toContain(
+      "needs Plausible Community Edition 3.0 or newer",
+    );
   });
 
   it("every feature has a refusal example here", () => {

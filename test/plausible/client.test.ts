@@ -144,7 +144,11 @@ describe("PlausibleClient.listSites", () => {
           ],
           meta: { after: "g3QAAAABZAACaWRhAg==", before: null, limit: 2 },
         }),
-      () => json({ sites: [{ domain: "c.example", timezone: "Europe/Tallinn" }], meta: { after: null, before: "g3QAAAABZAACaWRhAw==", limit: 2 } }),
+      () =>
+        json({
+          sites: [{ domain: "c.example", timezone: "Europe/Tallinn" }],
+          meta: { after: null, before: "g3QAAAABZAACaWRhAw==", limit: 2 },
+        }),
     );
 
     const sites = await client.listSites();
@@ -170,8 +174,10 @@ describe("PlausibleClient.listSites", () => {
   });
 
   it("stops after 20 pages however many cursors the server hands out", async () => {
-    const pages = Array.from({ length: 25 }, (_, i) => () =>
-      json({ sites: [{ domain: `s${i}.example`, timezone: "Etc/UTC" }], meta: { after: `cursor-${i}`, before: null, limit: 1 } }),
+    const pages = Array.from(
+      { length: 25 },
+      (_, i) => () =>
+        json({ sites: [{ domain: `s${i}.example`, timezone: "Etc/UTC" }], meta: { after: `cursor-${i}`, before: null, limit: 1 } }),
     );
     const { client, seen } = fakePlausible(...pages);
 
@@ -193,7 +199,14 @@ describe("PlausibleClient.listGoals", () => {
   it("GETs /api/v1/sites/goals?site_id= and returns the goals", async () => {
     const goals = [
       { id: "1", goal_type: "event", display_name: "Signup", event_name: "Signup", page_path: null },
-      { id: 2, goal_type: "page", display_name: "Visit /register", event_name: null, page_path: "/register", custom_props: { plan: "pro" } },
+      {
+        id: 2,
+        goal_type: "page",
+        display_name: "Visit /register",
+        event_name: null,
+        page_path: "/register",
+        custom_props: { plan: "pro" },
+      },
     ];
     const { client, seen } = fakePlausible(() => json({ goals, meta: { after: null, before: null, limit: 100 } }));
 

@@ -51,7 +51,19 @@ const valid: [string, QueryBody][] = [
         ["matches", "event:page", ["^/docs/.*$"]],
         ["matches_not", "event:props:path", ["\\d+"]],
         ["is", "segment", [123]],
-        ["or", [["is", "visit:browser", ["Firefox"]], ["and", [["is", "visit:os", ["Linux"]], ["not", ["is", "visit:device", ["Mobile"]]]]]]],
+        [
+          "or",
+          [
+            ["is", "visit:browser", ["Firefox"]],
+            [
+              "and",
+              [
+                ["is", "visit:os", ["Linux"]],
+                ["not", ["is", "visit:device", ["Mobile"]]],
+              ],
+            ],
+          ],
+        ],
         ["has_done", ["is", "event:name", ["Signup"]]],
         ["has_not_done", ["contains", "event:page", ["/pricing"], { case_sensitive: true }]],
       ],
@@ -83,14 +95,28 @@ const invalid: [string, unknown][] = [
   ["repeated metric", { site_id: "example.com", metrics: ["visitors", "visitors"], date_range: "7d" }],
   ["bad named range", { site_id: "example.com", metrics: ["visitors"], date_range: "bad_period" }],
   ["date mixed with datetime", { site_id: "example.com", metrics: ["visitors"], date_range: ["2024-01-01", "2024-01-02T00:00:00+00:00"] }],
-  ["datetime without offset", { site_id: "example.com", metrics: ["visitors"], date_range: ["2024-01-01T00:00:00", "2024-01-02T00:00:00"] }],
+  [
+    "datetime without offset",
+    { site_id: "example.com", metrics: ["visitors"], date_range: ["2024-01-01T00:00:00", "2024-01-02T00:00:00"] },
+  ],
   ["unknown top-level key", { site_id: "example.com", metrics: ["visitors"], date_range: "7d", interval: "day" }],
   ["unknown dimension", { site_id: "example.com", metrics: ["visitors"], date_range: "7d", dimensions: ["visit:planet"] }],
-  ["filter on a time dimension", { site_id: "example.com", metrics: ["visitors"], date_range: "7d", filters: [["is", "time:day", ["2024-01-01"]]] }],
-  ["is_not on event:goal", { site_id: "example.com", metrics: ["visitors"], date_range: "7d", filters: [["is_not", "event:goal", ["Signup"]]] }],
+  [
+    "filter on a time dimension",
+    { site_id: "example.com", metrics: ["visitors"], date_range: "7d", filters: [["is", "time:day", ["2024-01-01"]]] },
+  ],
+  [
+    "is_not on event:goal",
+    { site_id: "example.com", metrics: ["visitors"], date_range: "7d", filters: [["is_not", "event:goal", ["Signup"]]] },
+  ],
   [
     "case_sensitive on matches",
-    { site_id: "example.com", metrics: ["visitors"], date_range: "7d", filters: [["matches", "event:page", ["^/"], { case_sensitive: false }]] },
+    {
+      site_id: "example.com",
+      metrics: ["visitors"],
+      date_range: "7d",
+      filters: [["matches", "event:page", ["^/"], { case_sensitive: false }]],
+    },
   ],
   ["empty and", { site_id: "example.com", metrics: ["visitors"], date_range: "7d", filters: [["and", []]] }],
   ["bad sort direction", { site_id: "example.com", metrics: ["visitors"], date_range: "7d", order_by: [["visitors", "up"]] }],

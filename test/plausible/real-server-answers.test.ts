@@ -37,7 +37,12 @@ describe("visit:city", () => {
     plausible.use(cityAnswer);
     const result = await client.callTool({ name: "get_breakdown", arguments: { site_id: "cities.example.com", dimension: "visit:city" } });
     expect(result.isError, textOf(result)).toBeFalsy();
-    expect(result.structuredContent).toMatchObject({ rows: [{ value: 5391959, metrics: { visitors: 12 } }, { value: 2950159, metrics: { visitors: 3 } }] });
+    expect(result.structuredContent).toMatchObject({
+      rows: [
+        { value: 5391959, metrics: { visitors: 12 } },
+        { value: 2950159, metrics: { visitors: 3 } },
+      ],
+    });
     expect(textOf(result)).toContain("| 5391959 | 12 |");
     expect(textOf(result)).toContain("visit:city_name gives names");
   });
@@ -59,8 +64,24 @@ describe("scroll goals", () => {
       request.path === "/api/v1/sites/goals"
         ? json({
             goals: [
-              { id: 3, goal_type: "scroll", display_name: "Scroll 75% on /blog", event_name: null, page_path: "/blog", scroll_threshold: 75, custom_props: {} },
-              { id: 1, goal_type: "event", display_name: "Signup", event_name: "Signup", page_path: null, scroll_threshold: -1, custom_props: {} },
+              {
+                id: 3,
+                goal_type: "scroll",
+                display_name: "Scroll 75% on /blog",
+                event_name: null,
+                page_path: "/blog",
+                scroll_threshold: 75,
+                custom_props: {},
+              },
+              {
+                id: 1,
+                goal_type: "event",
+                display_name: "Signup",
+                event_name: "Signup",
+                page_path: null,
+                scroll_threshold: -1,
+                custom_props: {},
+              },
             ],
             meta: { after: null, before: null, limit: 100 },
           })
@@ -70,7 +91,10 @@ describe("scroll goals", () => {
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(result.structuredContent).toMatchObject({
       source: "sites_api",
-      goals: [{ name: "Scroll 75% on /blog", goal_type: "scroll", page_path: "/blog", scroll_threshold: 75 }, { name: "Signup", goal_type: "event" }],
+      goals: [
+        { name: "Scroll 75% on /blog", goal_type: "scroll", page_path: "/blog", scroll_threshold: 75 },
+        { name: "Signup", goal_type: "event" },
+      ],
     });
     expect(textOf(result)).toContain("| Scroll 75% on /blog | scroll | /blog scrolled 75% |");
     expect(textOf(result)).toContain("| Signup | event | Signup |");
@@ -107,15 +131,21 @@ describe("Community Edition: no Sites API (406 with an HTML page)", () => {
 describe("an older Community Edition", () => {
   it("refusing 24h: the tool error names the feature, the version and what to use instead", async () => {
     // CE 3.2's schema has no "24h": its schema error is a plain 400.
-    plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(400, '#/date_range: Invalid date range "24h"') : undefined));
+    plausible.use((request) =>
+      request.path === "/api/v2/query" ? plausibleError(400, '#/date_range: Invalid date range "24h"') : undefined,
+    );
     const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: "ce32.example.com", date_range: "24h" } });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain('Plausible answered 400: #/date_range: Invalid date range "24h"');
-    expect(textOf(result)).toContain('Plausible Cloud has date range "24h"; Community Edition does not yet (3.2 refuses it). Use instead: "day"');
+    expect(textOf(result)).toContain(
+      'Plausible Cloud has date range "24h"; Community Edition does not yet (3.2 refuses it). Use instead: "day"',
+    );
   });
 
   it("refusing time_on_page (CE before 3.0): says it needs 3.0", async () => {
-    plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(400, '#/metrics/1: Invalid metric "time_on_page"') : undefined));
+    plausible.use((request) =>
+      request.path === "/api/v2/query" ? plausibleError(400, '#/metrics/1: Invalid metric "time_on_page"') : undefined,
+    );
     const result = await client.callTool({
       name: "get_aggregate",
       arguments: { site_id: "ce25.example.com", metrics: ["visitors", "time_on_page"], page: "/pricing" },
@@ -128,15 +158,26 @@ describe("an older Community Edition", () => {
 
 describe("a result larger than clients accept", () => {
   it("a year of hourly buckets comes back within MAX_RESULT_CHARS (default 100000), cut and saying so", async () => {
-    const labels = Array.from({ length: 8760 }, (_, index) => new Date(Date.UTC(2025, 0, 1) + index * 3_600_000).toISOString().slice(0, 19).replace("T", " "));
+    const labels = Array.from({ length: 8760 }, (_, index) =>
+      new Date(Date.UTC(2025, 0, 1) + index * 3_600_000).toISOString().slice(0, 19).replace("T", " "),
+    );
     plausible.use((request) =>
       request.path === "/api/v2/query"
-        ? json({ results: labels.map((label, index) => ({ metrics: [index % 97, index % 89, index % 131], dimensions: [label] })), meta: { time_labels: labels }, query: request.body })
+        ? json({
+            results: labels.map((label, index) => ({ metrics: [index % 97, index % 89, index % 131], dimensions: [label] })),
+            meta: { time_labels: labels },
+            query: request.body,
+          })
         : undefined,
     );
     const result = await client.callTool({
       name: "get_timeseries",
-      arguments: { site_id: "hourly.example.com", date_range: ["2025-01-01", "2025-12-31"], interval: "hour", metrics: ["visitors", "visits", "pageviews"] },
+      arguments: {
+        site_id: "hourly.example.com",
+        date_range: ["2025-01-01", "2025-12-31"],
+        interval: "hour",
+        metrics: ["visitors", "visits", "pageviews"],
+      },
     });
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(JSON.stringify(result.structuredContent).length + JSON.stringify(textOf(result)).length).toBeLessThanOrEqual(100_000);

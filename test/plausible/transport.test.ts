@@ -125,7 +125,9 @@ describe("Plausible's 4xx answers", () => {
 
     expect(thrown).toBeInstanceOf(PlausibleApiError);
     expect(thrown.status).toBe(404);
-    expect(thrown.message).toMatch(/^Plausible answered 404 without its usual \{"error": "\.\.\."\} body: <!DOCTYPE html><html><head><title>404 Not Found/);
+    expect(thrown.message).toMatch(
+      /^Plausible answered 404 without its usual \{"error": "\.\.\."\} body: <!DOCTYPE html><html><head><title>404 Not Found/,
+    );
     expect(thrown.plausibleMessage.length).toBeLessThanOrEqual(201);
   });
 
@@ -276,7 +278,10 @@ describe("the API key never reaches an error message", () => {
     ["a JSON 4xx that echoes it", [() => json({ error: echoKey }, 401)]],
     ["a non-JSON 4xx that echoes it", [() => new Response(`Authorization: Bearer ${API_KEY}`, { status: 400 })]],
     ["a non-JSON 200 that echoes it", [() => new Response(`<p>Bearer ${API_KEY}</p>`)]],
-    ["a redirect whose Location carries it", [() => new Response(null, { status: 302, headers: { location: `https://evil.example/?k=${API_KEY}` } })]],
+    [
+      "a redirect whose Location carries it",
+      [() => new Response(null, { status: 302, headers: { location: `https://evil.example/?k=${API_KEY}` } })],
+    ],
     ["a network error that mentions it", [() => Promise.reject(new TypeError(echoKey)), () => Promise.reject(new TypeError(echoKey))]],
     ["a 5xx", [() => new Response(echoKey, { status: 500 }), () => new Response(echoKey, { status: 500 })]],
   ];

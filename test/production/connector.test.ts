@@ -4,7 +4,18 @@ import { textOf } from "../support/mcp-clients";
 import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
 import { interceptOrigin } from "../support/fetch-boundary";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
-import { BASE, Browser, RESOURCE, createIssuer, exchangeCode, openInternalSession, pkce, refresh, signIn, type TokenResponse } from "../auth/harness";
+import {
+  BASE,
+  Browser,
+  RESOURCE,
+  createIssuer,
+  exchangeCode,
+  openInternalSession,
+  pkce,
+  refresh,
+  signIn,
+  type TokenResponse,
+} from "../auth/harness";
 
 // What Claude does against a deployment: its client_id is the URL of a client ID metadata
 // document, fetched by the worker (under global_fetch_strictly_public), never registered.
@@ -47,7 +58,10 @@ describe("the production configuration ([env.production] of wrangler.toml)", () 
     expect(env.PUBLIC_URL).toMatch(/^https:\/\//);
     expect(env.CLIENT_ID_METADATA_DOCUMENTS).toBe("true");
     expect(env.OIDC_ISSUER).toBe("https://accounts.google.com");
-    const metadata = (await (await new Browser().fetch(`${BASE}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const metadata = (await (await new Browser().fetch(`${BASE}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      unknown
+    >;
     // The provider advertises metadata documents only when the compatibility flag is really set.
     expect(metadata.client_id_metadata_document_supported).toBe(true);
     expect(metadata.issuer).toBe(BASE);
@@ -68,7 +82,10 @@ describe("the production configuration ([env.production] of wrangler.toml)", () 
     expect(tokens.resource ?? RESOURCE).toBe(RESOURCE);
 
     const session = await openInternalSession(browser, tokens.access_token);
-    const result = await session.callTool({ name: "get_aggregate", arguments: { site_id: "example.com", date_range: "7d", metrics: ["visitors"] } });
+    const result = await session.callTool({
+      name: "get_aggregate",
+      arguments: { site_id: "example.com", date_range: "7d", metrics: ["visitors"] },
+    });
     await session.close();
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toContain("visitors");

@@ -45,13 +45,23 @@ describe("npm run deploy", () => {
     const cases: [string, string, string][] = [
       ['ALLOWED_EMAIL_DOMAINS = "acme.dev"', 'ALLOWED_EMAIL_DOMAINS = " , "', "ALLOWED_EMAIL_DOMAINS is empty"],
       ['PUBLIC_URL = "https://mcp.acme.dev"', 'PUBLIC_URL = ""', "PUBLIC_URL is empty"],
-      ['PUBLIC_URL = "https://mcp.acme.dev"', 'PUBLIC_URL = "https://analytics.acme.dev"', "PUBLIC_URL's host analytics.acme.dev is not a custom-domain route"],
-      ['PLAUSIBLE_BASE_URL = "https://plausible.io"', 'PLAUSIBLE_BASE_URL = "http://plausible.internal"', "PLAUSIBLE_BASE_URL must be https"],
+      [
+        'PUBLIC_URL = "https://mcp.acme.dev"',
+        'PUBLIC_URL = "https://analytics.acme.dev"',
+        "PUBLIC_URL's host analytics.acme.dev is not a custom-domain route",
+      ],
+      [
+        'PLAUSIBLE_BASE_URL = "https://plausible.io"',
+        'PLAUSIBLE_BASE_URL = "http://plausible.internal"',
+        "PLAUSIBLE_BASE_URL must be https",
+      ],
       ['OIDC_ISSUER = "https://accounts.google.com"', 'OIDC_ISSUER = ""', "OIDC_ISSUER is empty"],
     ];
     for (const [from, to, message] of cases) {
       const production = filledIn();
-      const edited = production.slice(0, production.indexOf("[env.production]")) + production.slice(production.indexOf("[env.production]")).replace(from, to);
+      const edited =
+        production.slice(0, production.indexOf("[env.production]")) +
+        production.slice(production.indexOf("[env.production]")).replace(from, to);
       expect(edited, from).not.toBe(production);
       const { status, stderr } = deploy(edited, "--dry-run");
       expect(status, message).toBe(1);
@@ -64,7 +74,9 @@ describe("npm run deploy", () => {
     const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
     const { status, stdout, stderr } = deploy(filledIn(), "--dry-run", "--outdir", join(dir, "bundle"));
     expect(status, stderr).toBe(0);
-    expect(stdout).toMatch(new RegExp(`wrangler deploy --env production --var SENTRY_RELEASE:${name}@${version.replaceAll(".", "\\.")}\\+${commit}(\\.dirty)? `));
+    expect(stdout).toMatch(
+      new RegExp(`wrangler deploy --env production --var SENTRY_RELEASE:${name}@${version.replaceAll(".", "\\.")}\\+${commit}(\\.dirty)? `),
+    );
     expect(stdout).toContain('env.PUBLIC_URL ("https://mcp.acme.dev")');
     expect(stdout).toContain("env.SENTRY_RELEASE");
     expect(stdout).toContain("--dry-run: exiting now.");

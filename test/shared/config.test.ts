@@ -9,7 +9,10 @@ afterEach(() => vi.restoreAllMocks());
 
 function fetchWith(changes: Record<string, string>, path: string) {
   return worker.fetch(
-    new Request(`${BASE}${path}`, { method: "POST", headers: { Host: new URL(BASE).host, Authorization: "Bearer plausible-key-for-tests" } }),
+    new Request(`${BASE}${path}`, {
+      method: "POST",
+      headers: { Host: new URL(BASE).host, Authorization: "Bearer plausible-key-for-tests" },
+    }),
     { ...env, ...changes } as Env,
     createExecutionContext(),
   );
@@ -24,19 +27,23 @@ describe("one policy for every setting", () => {
     expect(invalidSetting(env as unknown as Record<string, unknown>)).toBeUndefined();
   });
 
-  it.each(["RATE_LIMIT_BURST", "PLAUSIBLE_USER_HOURLY_LIMIT", "SESSION_IDLE_SECONDS", "MAX_RESULT_CHARS", "AUDIT_RETENTION_DAYS", "CIRCUIT_WINDOW_SECONDS"])(
-    "a bad %s is a 503 naming it on every endpoint, before any key is used",
-    async (setting) => {
-      const log = vi.spyOn(console, "error").mockImplementation(() => {});
-      for (const bad of ["0", "1.5", "-3", "lots"]) {
-        expect(invalidSetting({ [setting]: bad })?.setting).toBe(setting);
-        for (const path of ["/mcp", "/sse", "/internal", "/token"]) {
-          const response = await fetchWith({ [setting]: bad }, path);
-          expect(response.status, `${setting}=${bad} on ${path}`).toBe(503);
-          expect(await response.json()).toEqual({ error: "server_error", error_description: setting });
-        }
+  it.each([
+    "RATE_LIMIT_BURST",
+    "PLAUSIBLE_USER_HOURLY_LIMIT",
+    "SESSION_IDLE_SECONDS",
+    "MAX_RESULT_CHARS",
+    "AUDIT_RETENTION_DAYS",
+    "CIRCUIT_WINDOW_SECONDS",
+  ])("a bad %s is a 503 naming it on every endpoint, before any key is used", async (setting) => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const bad of ["0", "1.5", "-3", "lots"]) {
+      expect(invalidSetting({ [setting]: bad })?.setting).toBe(setting);
+      for (const path of ["/mcp", "/sse", "/internal", "/token"]) {
+        const response = await fetchWith({ [setting]: bad }, path);
+        expect(response.status, `${setting}=${bad} on ${path}`).toBe(503);
+        expect(await response.json()).toEqual({ error: "server_error", error_description: setting });
       }
-      expect(log).toHaveBeenCalledWith(expect.stringContaining(setting));
-    },
-  );
+    }
+    expect(log).toHaveBeenCalledWith(expect.stringContaining(setting));
+  });
 });

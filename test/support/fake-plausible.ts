@@ -26,7 +26,8 @@ export const TEXTS = {
   // The newest servers' hourly limit text; older ones said "Your API key is limited to 600 requests per hour".
   rateLimited: "Too many API requests. The limit is 600 per hour. Please contact us to request more capacity.",
   rateLimitedOlder: "Too many API requests. Your API key is limited to 600 requests per hour. Please contact us to request more capacity.",
-  paymentRequired: "The account that owns this API key does not have access to Stats API. Please make sure you're using the API key of a subscriber account and that the subscription is active",
+  paymentRequired:
+    "The account that owns this API key does not have access to Stats API. Please make sure you're using the API key of a subscriber account and that the subscription is active",
 };
 
 export function plausibleError(status: number, error: string): Response {
@@ -48,7 +49,8 @@ export function communityEditionSitesApi(request: RecordedRequest): Response | u
 /** A deterministic answer shaped like Plausible's for any query: one row per dimension value. */
 export function defaultQueryAnswer(body: { metrics: string[]; dimensions?: string[]; include?: { time_labels?: boolean } }): Response {
   const dimensions = body.dimensions ?? [];
-  const metricValues = (seed: number) => body.metrics.map((metric, index) => (metric === "bounce_rate" ? 40 + seed : (seed + 1) * 10 + index));
+  const metricValues = (seed: number) =>
+    body.metrics.map((metric, index) => (metric === "bounce_rate" ? 40 + seed : (seed + 1) * 10 + index));
   const time = dimensions.find((name) => name.startsWith("time"));
   const labels = ["2026-01-01", "2026-01-02", "2026-01-03"];
   const results =
@@ -56,7 +58,10 @@ export function defaultQueryAnswer(body: { metrics: string[]; dimensions?: strin
       ? [{ metrics: metricValues(0), dimensions: [] }]
       : time
         ? labels.slice(0, 2).map((label, seed) => ({ metrics: metricValues(seed), dimensions: [label] }))
-        : ["alpha", "beta"].map((value, seed) => ({ metrics: metricValues(seed), dimensions: dimensions.map((name) => `${value}:${name}`) }));
+        : ["alpha", "beta"].map((value, seed) => ({
+            metrics: metricValues(seed),
+            dimensions: dimensions.map((name) => `${value}:${name}`),
+          }));
   const meta = time && body.include?.time_labels ? { time_labels: labels } : {};
   return Response.json({ results, meta, query: body });
 }
@@ -95,7 +100,13 @@ export function installFakePlausible(): FakePlausible {
       case "POST /api/v2/query":
         return defaultQueryAnswer(recorded.body as never);
       case "GET /api/v1/sites":
-        return Response.json({ sites: [{ domain: "example.com", timezone: "Europe/Berlin" }, { domain: "shop.example.com", timezone: "UTC" }], meta: { after: null, before: null, limit: 100 } });
+        return Response.json({
+          sites: [
+            { domain: "example.com", timezone: "Europe/Berlin" },
+            { domain: "shop.example.com", timezone: "UTC" },
+          ],
+          meta: { after: null, before: null, limit: 100 },
+        });
       case "GET /api/v1/sites/goals":
         return Response.json({
           goals: [
@@ -105,7 +116,10 @@ export function installFakePlausible(): FakePlausible {
           meta: { after: null, before: null, limit: 100 },
         });
       case "GET /api/v1/sites/custom-props":
-        return Response.json({ custom_properties: [{ property: "plan" }, { property: "author" }], meta: { after: null, before: null, limit: 100 } });
+        return Response.json({
+          custom_properties: [{ property: "plan" }, { property: "author" }],
+          meta: { after: null, before: null, limit: 100 },
+        });
       case "GET /api/v1/stats/realtime/visitors":
         return Response.json(7);
       default:

@@ -20,7 +20,10 @@ export const TRANSPORTS: Transport[] = ["streamable-http (SDK v1)", "streamable-
 /** The client surface the tests use, the same across SDK generations. */
 export interface TestClient {
   listTools(): Promise<{ tools: { name: string; inputSchema: unknown; outputSchema?: unknown; annotations?: Record<string, unknown> }[] }>;
-  callTool(request: { name: string; arguments?: Record<string, unknown> }): Promise<{ isError?: boolean; content: unknown; structuredContent?: unknown }>;
+  callTool(request: {
+    name: string;
+    arguments?: Record<string, unknown>;
+  }): Promise<{ isError?: boolean; content: unknown; structuredContent?: unknown }>;
   close(): Promise<void>;
 }
 
@@ -45,7 +48,9 @@ export async function connectBearer(transport: Transport, apiKey: string): Promi
       request.headers.set("authorization", headers.Authorization);
       return workerFetch(request);
     };
-    await client.connect(new SSEClientTransport(new URL(`${ORIGIN}/sse`), { fetch: withKey, eventSourceInit: { fetch: withKey } as never }));
+    await client.connect(
+      new SSEClientTransport(new URL(`${ORIGIN}/sse`), { fetch: withKey, eventSourceInit: { fetch: withKey } as never }),
+    );
   } else {
     await client.connect(new StreamableHTTPClientTransport(new URL(`${ORIGIN}/mcp`), { fetch: workerFetch, requestInit: { headers } }));
   }

@@ -125,7 +125,12 @@ export class FakeOidcIssuer {
     }
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body.get("code_verifier") ?? ""));
     if (base64url.encode(new Uint8Array(digest)) !== pending.challenge) return Response.json({ error: "invalid_grant" }, { status: 400 });
-    return Response.json({ access_token: "issuer-access-token", token_type: "Bearer", expires_in: 3600, id_token: await this.idToken(pending) });
+    return Response.json({
+      access_token: "issuer-access-token",
+      token_type: "Bearer",
+      expires_in: 3600,
+      id_token: await this.idToken(pending),
+    });
   }
 
   private async idToken(pending: PendingCode): Promise<string> {

@@ -61,7 +61,11 @@ describe("explain_change on weeks with nothing injected", () => {
       for (let week = 5; week < 47; week += 3) {
         const end = new Date(NOW - week * 7 * 86_400_000).toISOString().slice(0, 10);
         const start = new Date(Date.parse(end) - 6 * 86_400_000).toISOString().slice(0, 10);
-        const { structured } = await callTool(explainChangeTool, { site_id: site, period: [start, end], dimensions: ["visit:device"] }, context);
+        const { structured } = await callTool(
+          explainChangeTool,
+          { site_id: site, period: [start, end], dimensions: ["visit:device"] },
+          context,
+        );
         windows++;
         if (structured.days.some((day) => day.flagged)) windowsFlagged++;
       }
@@ -72,29 +76,46 @@ describe("explain_change on weeks with nothing injected", () => {
 });
 
 describe("measure_impact", () => {
-  it.each(["example.com", "shop.example.com", "blog.example.com"])("finds the step up on the deployed page of %s, and none in the site's total", async (site) => {
-    const { deploy } = injected(site);
-    const onPage = await callTool(measureImpactTool, { site_id: site, event: deploy.date, page: deploy.page, metrics: ["visitors", "pageviews"] }, context);
-    expect(onPage.structured.window_days).toBe(14);
-    for (const result of onPage.structured.results) {
-      expect(result.verdict, onPage.text).toBe("increase");
-      expect(result.p_value).toBeLessThan(0.05);
-      expect(result.ci95[0]).toBeGreaterThan(0);
-    }
-    const overall = await callTool(measureImpactTool, { site_id: site, event: deploy.date, metrics: ["visitors"] }, context);
-    expect(overall.structured.results[0]!.verdict, overall.text).toBe("no detectable change");
-  });
+  it.each(["example.com", "shop.example.com", "blog.example.com"])(
+    "finds the step up on the deployed page of %s, and none in the site's total",
+    async (site) => {
+      const { deploy } = injected(site);
+      const onPage = await callTool(
+        measureImpactTool,
+        { site_id: site, event: deploy.date, page: deploy.page, metrics: ["visitors", "pageviews"] },
+        context,
+      );
+      expect(onPage.structured.window_days).toBe(14);
+      for (const result of onPage.structured.results) {
+        expect(result.verdict, onPage.text).toBe("increase");
+        expect(result.p_value).toBeLessThan(0.05);
+        expect(result.ci95[0]).toBeGreaterThan(0);
+      }
+      const overall = await callTool(measureImpactTool, { site_id: site, event: deploy.date, metrics: ["visitors"] }, context);
+      expect(overall.structured.results[0]!.verdict, overall.text).toBe("no detectable change");
+    },
+  );
 
   it("splits at the hour for a datetime and tests rates with a two-proportion test", async () => {
     const { deploy } = injected("example.com");
     const { structured } = await callTool(
       measureImpactTool,
-      { site_id: "example.com", event: `${deploy.date}T12:00:00Z`, window_days: 7, goal: "Signup", metrics: ["visitors", "conversion_rate", "bounce_rate"] },
+      {
+        site_id: "example.com",
+        event: `${deploy.date}T12:00:00Z`,
+        window_days: 7,
+        goal: "Signup",
+        metrics: ["visitors", "conversion_rate", "bounce_rate"],
+      },
       context,
     );
     expect(structured.before[1]).toBe(`${deploy.date}T11:59:59Z`);
     expect(structured.after[0]).toBe(`${deploy.date}T12:00:00Z`);
-    expect(structured.results.map((result) => result.test)).toEqual(["Welch's t-test on daily values", "two-proportion z-test", "two-proportion z-test"]);
+    expect(structured.results.map((result) => result.test)).toEqual([
+      "Welch's t-test on daily values",
+      "two-proportion z-test",
+      "two-proportion z-test",
+    ]);
   });
 
   it("finds no change in at most 10 % of 45 windows with nothing injected", async () => {
@@ -131,7 +152,11 @@ describe("get_funnel", () => {
   });
 
   it("names the biggest drop", async () => {
-    const { structured } = await callTool(getFunnelTool, { site_id: "example.com", steps: ["/", "/pricing", "/signup", "Signup"] }, context);
+    const { structured } = await callTool(
+      getFunnelTool,
+      { site_id: "example.com", steps: ["/", "/pricing", "/signup", "Signup"] },
+      context,
+    );
     const losses = structured.steps.slice(1).map((step, index) => structured.steps[index]!.visitors - step.visitors);
     expect(structured.biggest_drop.lost_visitors).toBe(Math.max(...losses));
   });
@@ -157,7 +182,13 @@ describe("compare_periods' significance", () => {
     const dayAfter = (days: number) => new Date(Date.parse(`${deploy.date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
     const { structured } = await callTool(
       comparePeriodsTool,
-      { site_id: "example.com", current: [dayAfter(1), dayAfter(14)], previous: [dayAfter(-14), dayAfter(-1)], page: deploy.page, metrics: ["visitors"] },
+      {
+        site_id: "example.com",
+        current: [dayAfter(1), dayAfter(14)],
+        previous: [dayAfter(-14), dayAfter(-1)],
+        page: deploy.page,
+        metrics: ["visitors"],
+      },
       context,
     );
     expect(structured.significance.visitors).toMatchObject({ significant: true });
@@ -167,7 +198,11 @@ describe("compare_periods' significance", () => {
 
 describe("explain_change on today", () => {
   it("says today's value is partial", async () => {
-    const { structured } = await callTool(explainChangeTool, { site_id: "example.com", period: "day", dimensions: ["visit:device"] }, context);
+    const { structured } = await callTool(
+      explainChangeTool,
+      { site_id: "example.com", period: "day", dimensions: ["visit:device"] },
+      context,
+    );
     expect(structured.date_range_resolved).toEqual(["2025-06-15", "2025-06-15"]);
     expect(structured.notes.join(" ")).toMatch(/still in progress/);
   });

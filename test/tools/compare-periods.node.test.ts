@@ -7,7 +7,9 @@ import { callTool, fakeContext, queryResult } from "./fake-context";
 /** Answers the current period with `now` and the previous one with `before`, told apart by their date range. */
 function periods(currentRange: unknown, now: unknown[], before: unknown[]) {
   return fakeContext((request: PlausibleRequest) =>
-    queryResult([[[], request.kind === "query" && JSON.stringify(request.body.date_range) === JSON.stringify(currentRange) ? now : before]]),
+    queryResult([
+      [[], request.kind === "query" && JSON.stringify(request.body.date_range) === JSON.stringify(currentRange) ? now : before],
+    ]),
   );
 }
 
@@ -36,10 +38,21 @@ describe("compare_periods", () => {
     const filters = [["is", "event:page", ["/pricing"]]];
     const body = (date_range: string[], daily: boolean) => ({
       kind: "query",
-      body: { site_id: "example.com", metrics: ["visitors", "events"], date_range, ...(daily ? { dimensions: ["time:day"] } : {}), filters },
+      body: {
+        site_id: "example.com",
+        metrics: ["visitors", "events"],
+        date_range,
+        ...(daily ? { dimensions: ["time:day"] } : {}),
+        filters,
+      },
     });
     expect(calls).toEqual([
-      [body(["2024-05-14", "2024-05-20"], false), body(["2024-05-01", "2024-05-07"], false), body(["2024-05-14", "2024-05-20"], true), body(["2024-05-01", "2024-05-07"], true)],
+      [
+        body(["2024-05-14", "2024-05-20"], false),
+        body(["2024-05-01", "2024-05-07"], false),
+        body(["2024-05-14", "2024-05-20"], true),
+        body(["2024-05-01", "2024-05-07"], true),
+      ],
     ]);
     expect(structured).toMatchObject({
       site_id: "example.com",
@@ -57,7 +70,11 @@ describe("compare_periods", () => {
 
   it("infers the equally long period before a date pair", async () => {
     const { context, calls } = periods(["2024-05-07", "2024-05-13"], [90], [100]);
-    const { structured } = await callTool(comparePeriodsTool, { site_id: "example.com", current: ["2024-05-07", "2024-05-13"], metrics: ["visitors"] }, context);
+    const { structured } = await callTool(
+      comparePeriodsTool,
+      { site_id: "example.com", current: ["2024-05-07", "2024-05-13"], metrics: ["visitors"] },
+      context,
+    );
     expect(calls).toHaveLength(1);
     expect(calls[0]!.slice(0, 2).map((request) => request.kind === "query" && request.body.date_range)).toEqual([
       ["2024-05-07", "2024-05-13"],
@@ -109,11 +126,18 @@ describe("compare_periods", () => {
       // Day 4 of the current period has no row: a count of zero that day.
       const values = current ? [98, 102, 100, undefined, 99] : [49, 51, 50, 52, 48];
       const first = Number((request.body.date_range as string[])[0]!.slice(8));
-      return queryResult(values.flatMap((value, index) => (value === undefined ? [] : [[[`2024-05-${String(first + index).padStart(2, "0")}`], [value]]])));
+      return queryResult(
+        values.flatMap((value, index) => (value === undefined ? [] : [[[`2024-05-${String(first + index).padStart(2, "0")}`], [value]]])),
+      );
     });
     const { structured } = await callTool(
       comparePeriodsTool,
-      { site_id: "example.com", current: ["2024-05-11", "2024-05-15"], previous: ["2024-05-06", "2024-05-10"], metrics: ["visitors", "views_per_visit"] },
+      {
+        site_id: "example.com",
+        current: ["2024-05-11", "2024-05-15"],
+        previous: ["2024-05-06", "2024-05-10"],
+        metrics: ["visitors", "views_per_visit"],
+      },
       context,
     );
     // The zero day's swing outweighs the rise: not significant at 95 %.
@@ -130,7 +154,13 @@ describe("compare_periods", () => {
     const { context } = periods("month", [money(10.25), 1], [money(3), 3]);
     const { structured } = await callTool(
       comparePeriodsTool,
-      { site_id: "example.com", current: "month", previous: ["2024-04-01", "2024-04-20"], metrics: ["total_revenue", "visitors"], goal: "Purchase" },
+      {
+        site_id: "example.com",
+        current: "month",
+        previous: ["2024-04-01", "2024-04-20"],
+        metrics: ["total_revenue", "visitors"],
+        goal: "Purchase",
+      },
       context,
     );
     expect(structured.change).toEqual({ total_revenue: { absolute: 7.25, percent: 241.7 }, visitors: { absolute: -2, percent: -66.7 } });
@@ -138,7 +168,11 @@ describe("compare_periods", () => {
 
   it("gives no change when either side has no value", async () => {
     const { context } = periods("7d", [null], [40]);
-    const { structured } = await callTool(comparePeriodsTool, { site_id: "example.com", current: "7d", previous: "30d", metrics: ["bounce_rate"] }, context);
+    const { structured } = await callTool(
+      comparePeriodsTool,
+      { site_id: "example.com", current: "7d", previous: "30d", metrics: ["bounce_rate"] },
+      context,
+    );
     expect(structured.change).toEqual({ bounce_rate: { absolute: null, percent: null } });
   });
 

@@ -14,8 +14,14 @@ describe("site dates", () => {
     ["year", ["2024-01-01", "2024-03-15"]],
     ["6mo", ["2023-09-01", "2024-02-29"]],
     ["12mo", ["2023-03-01", "2024-02-29"]],
-    [["2024-01-02", "2024-01-05"], ["2024-01-02", "2024-01-05"]],
-    [["2024-01-02T10:00:00Z", "2024-01-05T10:00:00Z"], ["2024-01-02", "2024-01-05"]],
+    [
+      ["2024-01-02", "2024-01-05"],
+      ["2024-01-02", "2024-01-05"],
+    ],
+    [
+      ["2024-01-02T10:00:00Z", "2024-01-05T10:00:00Z"],
+      ["2024-01-02", "2024-01-05"],
+    ],
     ["all", undefined],
     ["24h", undefined],
   ])("resolves %j to %j", (range, expected) => {
@@ -38,12 +44,16 @@ describe("site dates", () => {
     expect(unlisted).toMatchObject({ timezone: "UTC", today: "2024-03-15" });
     expect(unlisted.note).toMatch(/not in the Sites API's list/);
 
-    const community = failingContext(new PlausibleApiError("Plausible answered 404: Not found", { status: 404, plausibleMessage: "Not found" }));
+    const community = failingContext(
+      new PlausibleApiError("Plausible answered 404: Not found", { status: 404, plausibleMessage: "Not found" }),
+    );
     expect((await siteClock(community.context, "example.com", now)).note).toMatch(/no Sites API/);
   });
 
   it("reads the dates Plausible covered from the query it echoes", () => {
-    expect(resolvedDates({ ...queryResult([]), query: { date_range: ["2024-03-08T00:00:00+01:00", "2024-03-14T23:59:59+01:00"] } })).toEqual(["2024-03-08", "2024-03-14"]);
+    expect(
+      resolvedDates({ ...queryResult([]), query: { date_range: ["2024-03-08T00:00:00+01:00", "2024-03-14T23:59:59+01:00"] } }),
+    ).toEqual(["2024-03-08", "2024-03-14"]);
     expect(resolvedDates(queryResult([]))).toBeUndefined();
   });
 });

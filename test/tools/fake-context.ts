@@ -45,7 +45,11 @@ export function queryBodies(calls: PlausibleRequest[][]): QueryBody[] {
  * Calls a tool the way the MCP layer does: arguments through its input schema,
  * then run, then fit to the result budget; the structured output must satisfy its output schema.
  */
-export async function callTool<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<I, O>, args: unknown, context: ToolContext) {
+export async function callTool<I extends z.ZodObject, O extends z.ZodObject>(
+  tool: ToolDefinition<I, O>,
+  args: unknown,
+  context: ToolContext,
+) {
   const output = fitResult(await tool.run(tool.inputSchema.parse(args), context), context.maxResultChars);
   tool.outputSchema.strict().parse(output.structured);
   return output;

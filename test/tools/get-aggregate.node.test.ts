@@ -10,7 +10,11 @@ describe("get_aggregate", () => {
       [
         {
           kind: "query",
-          body: { site_id: "example.com", metrics: ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"], date_range: "28d" },
+          body: {
+            site_id: "example.com",
+            metrics: ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"],
+            date_range: "28d",
+          },
         },
       ],
     ]);
@@ -21,9 +25,12 @@ describe("get_aggregate", () => {
       metrics: { visitors: 120, visits: 150, pageviews: 410, bounce_rate: 41.5, visit_duration: 73 },
     });
     expect(text).toBe(
-      ["example.com, 28d", "| visitors | visits | pageviews | bounce_rate | visit_duration |", "|---|---|---|---|---|", "| 120 | 150 | 410 | 41.5 | 73 |"].join(
-        "\n",
-      ),
+      [
+        "example.com, 28d",
+        "| visitors | visits | pageviews | bounce_rate | visit_duration |",
+        "|---|---|---|---|---|",
+        "| 120 | 150 | 410 | 41.5 | 73 |",
+      ].join("\n"),
     );
   });
 
@@ -50,7 +57,11 @@ describe("get_aggregate", () => {
   it("renders revenue by its short form and a missing value as a dash", async () => {
     const revenue = { value: 1234.5, currency: "EUR", short: "€1.2K", long: "€1,234.50" };
     const { context } = fakeContext(() => queryResult([[[], [revenue, null]]]));
-    const { structured, text } = await callTool(getAggregateTool, { site_id: "example.com", metrics: ["total_revenue", "conversion_rate"], goal: "Purchase" }, context);
+    const { structured, text } = await callTool(
+      getAggregateTool,
+      { site_id: "example.com", metrics: ["total_revenue", "conversion_rate"], goal: "Purchase" },
+      context,
+    );
     expect(structured.metrics).toEqual({ total_revenue: revenue, conversion_rate: null });
     expect(text).toContain("| €1.2K | – |");
   });

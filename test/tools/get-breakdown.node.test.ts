@@ -16,7 +16,14 @@ describe("get_breakdown", () => {
     const { context, calls } = twoSources();
     const { structured, text } = await callTool(
       getBreakdownTool,
-      { site_id: "example.com", dimension: "visit:source", metrics: ["visitors", "visits"], page: "/pricing", date_range: "month", limit: 5 },
+      {
+        site_id: "example.com",
+        dimension: "visit:source",
+        metrics: ["visitors", "visits"],
+        page: "/pricing",
+        date_range: "month",
+        limit: 5,
+      },
       context,
     );
     expect(queryBodies(calls)).toEqual([
@@ -41,7 +48,13 @@ describe("get_breakdown", () => {
       ],
     });
     expect(text).toBe(
-      ["example.com, month, by visit:source", "| visit:source | visitors | visits |", "|---|---|---|", "| Google | 50 | 70 |", "| Direct / None | 20 | 25 |"].join("\n"),
+      [
+        "example.com, month, by visit:source",
+        "| visit:source | visitors | visits |",
+        "|---|---|---|",
+        "| Google | 50 | 70 |",
+        "| Direct / None | 20 | 25 |",
+      ].join("\n"),
     );
   });
 

@@ -32,8 +32,14 @@ describe("get_conversions", () => {
   it("splits per page for one goal", async () => {
     const { context, calls } = fakeContext(() =>
       queryResult([
-        [["Signup", "/blog/a"], [7, 7, 1.2]],
-        [["Signup", "/blog/b"], [3, 4, 0.5]],
+        [
+          ["Signup", "/blog/a"],
+          [7, 7, 1.2],
+        ],
+        [
+          ["Signup", "/blog/b"],
+          [3, 4, 0.5],
+        ],
       ]),
     );
     const { structured, text } = await callTool(

@@ -16,7 +16,12 @@ describe("get_timeseries", () => {
     );
     const { structured, text } = await callTool(
       getTimeseriesTool,
-      { site_id: "example.com", date_range: ["2024-05-07", "2024-05-09"], metrics: ["visitors", "pageviews", "bounce_rate"], page: "/pricing" },
+      {
+        site_id: "example.com",
+        date_range: ["2024-05-07", "2024-05-09"],
+        metrics: ["visitors", "pageviews", "bounce_rate"],
+        page: "/pricing",
+      },
       context,
     );
     expect(queryBodies(calls)).toEqual([
@@ -54,8 +59,13 @@ describe("get_timeseries", () => {
     afterEach(() => vi.useRealTimers());
     // Plausible's whole month, as it answers without trim_relative_date_range (Berlin, UTC+1 in January).
     const wholeMonth = () =>
-      queryResult([[["2026-01-14"], [5, 6]]], { time_labels: Array.from({ length: 31 }, (_, day) => `2026-01-${String(day + 1).padStart(2, "0")}`) });
-    const withRange = (result: ReturnType<typeof queryResult>) => ({ ...result, query: { date_range: ["2026-01-01T00:00:00+01:00", "2026-01-31T23:59:59+01:00"] } });
+      queryResult([[["2026-01-14"], [5, 6]]], {
+        time_labels: Array.from({ length: 31 }, (_, day) => `2026-01-${String(day + 1).padStart(2, "0")}`),
+      });
+    const withRange = (result: ReturnType<typeof queryResult>) => ({
+      ...result,
+      query: { date_range: ["2026-01-01T00:00:00+01:00", "2026-01-31T23:59:59+01:00"] },
+    });
 
     it("asks Plausible to end the period today and drops any bucket after now in the site's timezone", async () => {
       // 23:30 UTC on the 15th is already the 16th in Berlin.
@@ -77,7 +87,10 @@ describe("get_timeseries", () => {
         return withRange(wholeMonth());
       });
       const { structured } = await callTool(getTimeseriesTool, { site_id: "example.com", date_range: "month", interval: "week" }, context);
-      expect(queryBodies(calls).map((body) => body.include)).toEqual([{ time_labels: true, trim_relative_date_range: true }, { time_labels: true }]);
+      expect(queryBodies(calls).map((body) => body.include)).toEqual([
+        { time_labels: true, trim_relative_date_range: true },
+        { time_labels: true },
+      ]);
       expect(structured.rows.map((row) => row.time).at(-1)).toBe("2026-01-15");
     });
 
@@ -86,7 +99,9 @@ describe("get_timeseries", () => {
       const { context, calls } = fakeContext(() => {
         throw new PlausibleApiError(`Plausible answered 400: ${refusal}`, { status: 400, plausibleMessage: refusal });
       });
-      await expect(callTool(getTimeseriesTool, { site_id: "example.com", date_range: "year", metrics: ["scroll_depth"], page: "/" }, context)).rejects.toThrow(refusal);
+      await expect(
+        callTool(getTimeseriesTool, { site_id: "example.com", date_range: "year", metrics: ["scroll_depth"], page: "/" }, context),
+      ).rejects.toThrow(refusal);
       expect(calls).toHaveLength(1);
     });
   });

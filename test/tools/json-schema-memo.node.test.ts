@@ -8,7 +8,11 @@ const convert = (schema: z.ZodType, io: "input" | "output", target: string) =>
 describe("memoizeJsonSchema", () => {
   it("answers what zod converts, once per target and direction", () => {
     const schema = z.object({ range: z.union([z.string(), z.tuple([z.string(), z.string()])]), limit: z.number().default(10) });
-    const expectedInput = convert(z.object({ range: z.union([z.string(), z.tuple([z.string(), z.string()])]), limit: z.number().default(10) }), "input", "draft-2020-12");
+    const expectedInput = convert(
+      z.object({ range: z.union([z.string(), z.tuple([z.string(), z.string()])]), limit: z.number().default(10) }),
+      "input",
+      "draft-2020-12",
+    );
     memoizeJsonSchema(schema);
     const first = convert(schema, "input", "draft-2020-12");
     expect(first).toEqual(expectedInput);

@@ -13,7 +13,9 @@ describe("list_custom_props", () => {
   });
 
   it("without a Sites API (404) says the names cannot be listed and what to do instead", async () => {
-    const { context } = failingContext(new PlausibleApiError("Plausible answered 404: Not found", { status: 404, plausibleMessage: "Not found" }));
+    const { context } = failingContext(
+      new PlausibleApiError("Plausible answered 404: Not found", { status: 404, plausibleMessage: "Not found" }),
+    );
     const { structured, text } = await callTool(listCustomPropsTool, { site_id: "example.com" }, context);
     expect(structured).toMatchObject({ site_id: "example.com", properties: [], source: "unavailable" });
     expect(structured.note).toMatch(/no Sites API.*Ask the user.*event:props:<name>/);
@@ -21,7 +23,10 @@ describe("list_custom_props", () => {
   });
 
   it("lets other Plausible errors through", async () => {
-    const unauthorized = new PlausibleApiError("Plausible answered 401: Invalid API key", { status: 401, plausibleMessage: "Invalid API key" });
+    const unauthorized = new PlausibleApiError("Plausible answered 401: Invalid API key", {
+      status: 401,
+      plausibleMessage: "Invalid API key",
+    });
     const { context } = failingContext(unauthorized);
     await expect(callTool(listCustomPropsTool, { site_id: "example.com" }, context)).rejects.toBe(unauthorized);
   });

@@ -10,7 +10,10 @@ describe("list_sites", () => {
     const { context, calls } = fakeContext(() => [{ domain: "example.com", timezone: "Europe/Tallinn" }, { domain: "other.example" }]);
     const { structured, text } = await callTool(listSitesTool, {}, context);
     expect(calls).toEqual([[{ kind: "sites" }]]);
-    expect(structured).toEqual({ sites: [{ domain: "example.com", timezone: "Europe/Tallinn" }, { domain: "other.example" }], source: "sites_api" });
+    expect(structured).toEqual({
+      sites: [{ domain: "example.com", timezone: "Europe/Tallinn" }, { domain: "other.example" }],
+      source: "sites_api",
+    });
     expect(text).toBe(["| domain | timezone |", "|---|---|", "| example.com | Europe/Tallinn |", "| other.example | – |"].join("\n"));
   });
 

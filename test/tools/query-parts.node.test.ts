@@ -57,8 +57,38 @@ describe("page and goal shortcuts", () => {
 
   it.each([
     ["a top-level filter", { page: "/pricing", filters: [["is", "event:page", ["/about"]]] }, "page"],
-    ["a filter nested in or", { page: "/pricing", filters: [["or", [["is", "visit:source", ["x"]], ["contains", "event:page", ["/blog"]]]]] }, "page"],
-    ["a filter nested in and", { goal: "Signup", filters: [["and", [["is", "event:goal", ["Purchase"]], ["is", "visit:device", ["Mobile"]]]]] }, "goal"],
+    [
+      "a filter nested in or",
+      {
+        page: "/pricing",
+        filters: [
+          [
+            "or",
+            [
+              ["is", "visit:source", ["x"]],
+              ["contains", "event:page", ["/blog"]],
+            ],
+          ],
+        ],
+      },
+      "page",
+    ],
+    [
+      "a filter nested in and",
+      {
+        goal: "Signup",
+        filters: [
+          [
+            "and",
+            [
+              ["is", "event:goal", ["Purchase"]],
+              ["is", "visit:device", ["Mobile"]],
+            ],
+          ],
+        ],
+      },
+      "goal",
+    ],
     ["a filter nested in not", { page: "/pricing", filters: [["not", ["is", "event:page", ["/about"]]]] }, "page"],
     ["a property filter", { page: "/pricing", property_filters: [{ property: "event:page", value: "/about" }] }, "page"],
   ])("refuses a shortcut that conflicts with %s, naming the argument", async (_case, args, argument) => {
@@ -73,7 +103,10 @@ describe("page and goal shortcuts", () => {
       await filtersFor({
         page: "/pricing",
         goal: "Purchase",
-        filters: [["has_done", ["is", "event:page", ["/docs"]]], ["has_not_done", ["is", "event:goal", ["Refund"]]]],
+        filters: [
+          ["has_done", ["is", "event:page", ["/docs"]]],
+          ["has_not_done", ["is", "event:goal", ["Refund"]]],
+        ],
       }),
     ).toEqual([
       ["has_done", ["is", "event:page", ["/docs"]]],
@@ -102,7 +135,9 @@ describe("property_filters", () => {
   });
 
   it.each(["is", "is_not", "contains", "contains_not"] as const)("passes the %s operator through", async (operator) => {
-    expect(await filtersFor({ property_filters: [{ property: "plan", operator, value: "pro" }] })).toEqual([[operator, "event:props:plan", ["pro"]]]);
+    expect(await filtersFor({ property_filters: [{ property: "plan", operator, value: "pro" }] })).toEqual([
+      [operator, "event:props:plan", ["pro"]],
+    ]);
   });
 
   it("takes a single value or a list (any of them matches)", async () => {

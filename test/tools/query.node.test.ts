@@ -11,7 +11,13 @@ describe("query", () => {
       date_range: ["2024-01-01", "2024-01-31"],
       dimensions: ["visit:country_name", "event:page"],
       filters: [
-        ["or", [["is", "visit:device", ["Mobile"]], ["matches", "event:page", ["^/blog/"]]]],
+        [
+          "or",
+          [
+            ["is", "visit:device", ["Mobile"]],
+            ["matches", "event:page", ["^/blog/"]],
+          ],
+        ],
         ["has_done", ["is", "event:goal", ["Signup"]]],
       ],
       order_by: [
@@ -24,8 +30,14 @@ describe("query", () => {
     const { context, calls } = fakeContext(() =>
       queryResult(
         [
-          [["Estonia", "/blog/a"], [12, 40]],
-          [["Finland", "/blog/b|c"], [5, null]],
+          [
+            ["Estonia", "/blog/a"],
+            [12, 40],
+          ],
+          [
+            ["Finland", "/blog/b|c"],
+            [5, null],
+          ],
         ],
         { total_rows: 9 },
       ),
@@ -62,7 +74,11 @@ describe("query", () => {
   });
 
   it.each([
-    [{ dimensions: ["visit:source"], order_by: [["pageviews", "desc"]] }, "order_by", /"pageviews" is neither a queried metric nor a queried dimension/],
+    [
+      { dimensions: ["visit:source"], order_by: [["pageviews", "desc"]] },
+      "order_by",
+      /"pageviews" is neither a queried metric nor a queried dimension/,
+    ],
     [{ dimensions: ["event:goal"], order_by: [["event:goal", "asc"]] }, "order_by", /cannot order by event:goal/],
     [{ dimensions: ["visit:source"], include: { time_labels: true } }, "include", /time_labels needs a time dimension/],
   ])("refuses %j before calling Plausible", async (args, argument, message) => {

@@ -33,7 +33,13 @@ function answering(rows: number) {
       case "sites":
         return Array.from({ length: rows }, (_, index) => ({ domain: `site-${index}.example.com`, timezone: "Europe/Berlin" }));
       case "goals":
-        return Array.from({ length: rows }, (_, index): Goal => ({ id: index, goal_type: "event", display_name: `Goal ${index}`, event_name: `Goal ${index}`, page_path: null }));
+        return Array.from({ length: rows }, (_, index): Goal => ({
+          id: index,
+          goal_type: "event",
+          display_name: `Goal ${index}`,
+          event_name: `Goal ${index}`,
+          page_path: null,
+        }));
       case "customProps":
         return Array.from({ length: rows }, (_, index) => `property_${index}`);
       case "realtime":
@@ -42,14 +48,31 @@ function answering(rows: number) {
   };
 }
 
-const size = (result: { structured: unknown; text: string }) => JSON.stringify(result.structured).length + JSON.stringify(result.text).length;
+const size = (result: { structured: unknown; text: string }) =>
+  JSON.stringify(result.structured).length + JSON.stringify(result.text).length;
 
 // Every tool that lists rows: what to call it with, and the structured array holding the rows.
 const listings: [string, ToolDefinition, Record<string, unknown>, string][] = [
-  ["get_timeseries", getTimeseriesTool as never, { site_id: "example.com", date_range: "all", interval: "hour", metrics: ["visitors", "visits", "pageviews"] }, "rows"],
+  [
+    "get_timeseries",
+    getTimeseriesTool as never,
+    { site_id: "example.com", date_range: "all", interval: "hour", metrics: ["visitors", "visits", "pageviews"] },
+    "rows",
+  ],
   ["get_breakdown", getBreakdownTool as never, { site_id: "example.com", dimension: "event:page", limit: 1000 }, "rows"],
   ["get_conversions", getConversionsTool as never, { site_id: "example.com", per_page: true, limit: 1000 }, "rows"],
-  ["query", queryTool as never, { site_id: "example.com", metrics: ["visitors"], date_range: "all", dimensions: ["time:hour", "event:page"], include: { time_labels: true } }, "results"],
+  [
+    "query",
+    queryTool as never,
+    {
+      site_id: "example.com",
+      metrics: ["visitors"],
+      date_range: "all",
+      dimensions: ["time:hour", "event:page"],
+      include: { time_labels: true },
+    },
+    "results",
+  ],
   ["list_sites", listSitesTool as never, {}, "sites"],
   ["list_goals", listGoalsTool as never, { site_id: "example.com" }, "goals"],
   ["list_custom_props", listCustomPropsTool as never, { site_id: "example.com" }, "properties"],
@@ -77,7 +100,9 @@ describe.each(listings)("result budget: %s", (_name, tool, args, key) => {
     const shown = (structured as Record<string, unknown[]>)[key]!.length;
     expect(structured).toMatchObject({ truncated: true, rows_shown: shown, rows_available: 300 });
     expect(shown).toBeGreaterThan(250);
-    expect(text).toContain(`Only the first ${shown} of 300 rows fit in one answer (this server's limit is ${budget} characters per result); the other ${300 - shown} were left out. To see them, narrow the question:`);
+    expect(text).toContain(
+      `Only the first ${shown} of 300 rows fit in one answer (this server's limit is ${budget} characters per result); the other ${300 - shown} were left out. To see them, narrow the question:`,
+    );
   });
 
   it("far over (5000 rows, 20000 characters): fits, and the text shows only the first and last rows", async () => {
@@ -98,7 +123,11 @@ describe.each(listings)("result budget: %s", (_name, tool, args, key) => {
 describe("result budget: a long table that fits", () => {
   it("shows the first and last 20 rows and a summary over all of them, while the structured content keeps every row", async () => {
     const { context } = fakeContext(answering(500));
-    const { structured, text } = await callTool(getTimeseriesTool, { site_id: "example.com", date_range: "all", interval: "hour", metrics: ["visitors"] }, context);
+    const { structured, text } = await callTool(
+      getTimeseriesTool,
+      { site_id: "example.com", date_range: "all", interval: "hour", metrics: ["visitors"] },
+      context,
+    );
     expect(structured.rows).toHaveLength(500);
     expect(structured).not.toHaveProperty("truncated");
     expect(text).toContain(`| ${hour(19)} | 133 |`);

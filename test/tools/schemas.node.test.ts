@@ -6,17 +6,19 @@ import { inputProblem } from "./fake-context";
 const rangeProblem = (date_range: unknown) => inputProblem(getAggregateTool, { date_range });
 
 describe("date_range", () => {
-  it.each([
-    ...["all", "day", "24h", "7d", "28d", "30d", "91d", "month", "6mo", "12mo", "year"],
-    "1d",
-    "5000d",
-    "1mo",
-    "100mo",
-    ["2024-01-01", "2024-01-31"],
-    ["2024-02-29", "2024-02-29"],
-    ["2024-01-01T00:00:00Z", "2024-01-01T12:00:00Z"],
-    ["2024-01-01T00:00:00+03:00", "2024-01-02T12:00:00.250-05:30"],
-  ].map((range) => [range]))("accepts %j", (range) => {
+  it.each(
+    [
+      ...["all", "day", "24h", "7d", "28d", "30d", "91d", "month", "6mo", "12mo", "year"],
+      "1d",
+      "5000d",
+      "1mo",
+      "100mo",
+      ["2024-01-01", "2024-01-31"],
+      ["2024-02-29", "2024-02-29"],
+      ["2024-01-01T00:00:00Z", "2024-01-01T12:00:00Z"],
+      ["2024-01-01T00:00:00+03:00", "2024-01-02T12:00:00.250-05:30"],
+    ].map((range) => [range]),
+  )("accepts %j", (range) => {
     expect(rangeProblem(range)).toBeUndefined();
   });
 
@@ -89,9 +91,15 @@ describe("query tool filters", () => {
   });
 
   it("checks leaves nested in and/or/not/has_done", () => {
-    expect(filterProblem(["or", [["is", "visit:source", ["x"]], ["not", ["matches", "event:page", ["^/"], { case_sensitive: false }]]]])).toMatch(
-      /case_sensitive/,
-    );
+    expect(
+      filterProblem([
+        "or",
+        [
+          ["is", "visit:source", ["x"]],
+          ["not", ["matches", "event:page", ["^/"], { case_sensitive: false }]],
+        ],
+      ]),
+    ).toMatch(/case_sensitive/);
     expect(filterProblem(["has_done", ["is_not", "event:goal", ["Signup"]]])).toMatch(/event:goal/);
   });
 

@@ -20,7 +20,11 @@ describe("demo stack ports", () => {
   });
 
   it("recognises a child process's port collision, so another port is tried", () => {
-    expect(isPortCollision(new Error("wrangler dev did not start: it exited with code 1\nError: listen EADDRINUSE: address already in use 127.0.0.1:41234"))).toBe(true);
+    expect(
+      isPortCollision(
+        new Error("wrangler dev did not start: it exited with code 1\nError: listen EADDRINUSE: address already in use 127.0.0.1:41234"),
+      ),
+    ).toBe(true);
     expect(isPortCollision(new Error("wrangler dev did not start: http://127.0.0.1:1/ did not answer within 90 s"))).toBe(false);
   });
 });

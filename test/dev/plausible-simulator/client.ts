@@ -4,7 +4,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 
 export const FIXED_NOW = Date.parse("2025-06-15T12:00:00Z");
-export const SCHEMA_PATH = process.env.PLAUSIBLE_QUERY_SCHEMA ?? resolve(import.meta.dirname, "../../../../shared/plausible/query-api-schema.json");
+export const SCHEMA_PATH =
+  process.env.PLAUSIBLE_QUERY_SCHEMA ?? resolve(import.meta.dirname, "../../../../shared/plausible/query-api-schema.json");
 export const SCHEMA_PRESENT = existsSync(SCHEMA_PATH);
 
 if (!SCHEMA_PRESENT) {

@@ -29,7 +29,11 @@ const sum = (list: Array<{ metrics: any[] }>, index = 0) => list.reduce((acc, ro
 
 describe("response shape", () => {
   it("answers an aggregate with results, meta and the resolved query", async () => {
-    const answer = await post(sim.url, { site_id: SITE, metrics: ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration", "views_per_visit", "events"], date_range: "7d" });
+    const answer = await post(sim.url, {
+      site_id: SITE,
+      metrics: ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration", "views_per_visit", "events"],
+      date_range: "7d",
+    });
     expect(answer.status).toBe(200);
     expect(answer.body.results).toHaveLength(1);
     expect(answer.body.results[0].dimensions).toEqual([]);
@@ -49,7 +53,13 @@ describe("response shape", () => {
   });
 
   it("formats hourly buckets and lists time labels", async () => {
-    const answer = await post(sim.url, { site_id: SITE, metrics: ["visitors"], date_range: "day", dimensions: ["time:hour"], include: { time_labels: true, total_rows: true } });
+    const answer = await post(sim.url, {
+      site_id: SITE,
+      metrics: ["visitors"],
+      date_range: "day",
+      dimensions: ["time:hour"],
+      include: { time_labels: true, total_rows: true },
+    });
     expect(answer.body.meta.time_labels).toHaveLength(24);
     expect(answer.body.meta.time_labels[5]).toBe("2025-06-15 05:00:00");
     expect(answer.body.meta.total_rows).toBe(answer.body.results.length);
@@ -59,8 +69,17 @@ describe("response shape", () => {
   });
 
   it("returns revenue as money objects for a revenue goal, and null with a warning otherwise", async () => {
-    const [purchase] = await rows({ metrics: ["total_revenue", "average_revenue"], date_range: "91d", filters: [["is", "event:goal", ["Purchase"]]] });
-    expect(purchase!.metrics[0]).toEqual({ value: expect.any(Number), currency: "USD", short: expect.stringMatching(/^\$/), long: expect.stringMatching(/^\$[\d,]+\.\d{2}$/) });
+    const [purchase] = await rows({
+      metrics: ["total_revenue", "average_revenue"],
+      date_range: "91d",
+      filters: [["is", "event:goal", ["Purchase"]]],
+    });
+    expect(purchase!.metrics[0]).toEqual({
+      value: expect.any(Number),
+      currency: "USD",
+      short: expect.stringMatching(/^\$/),
+      long: expect.stringMatching(/^\$[\d,]+\.\d{2}$/),
+    });
 
     const plain = await post(sim.url, { site_id: SITE, metrics: ["visitors", "total_revenue"], date_range: "7d" });
     expect(plain.body.results[0].metrics[1]).toBeNull();
@@ -75,7 +94,23 @@ describe("response shape", () => {
   });
 
   it("answers every named and explicit date range", async () => {
-    for (const date_range of ["all", "day", "24h", "7d", "28d", "30d", "91d", "month", "6mo", "12mo", "year", "3d", "2mo", ["2025-06-01", "2025-06-07"], ["2025-06-01T00:00:00+02:00", "2025-06-01T12:00:00+02:00"]]) {
+    for (const date_range of [
+      "all",
+      "day",
+      "24h",
+      "7d",
+      "28d",
+      "30d",
+      "91d",
+      "month",
+      "6mo",
+      "12mo",
+      "year",
+      "3d",
+      "2mo",
+      ["2025-06-01", "2025-06-07"],
+      ["2025-06-01T00:00:00+02:00", "2025-06-01T12:00:00+02:00"],
+    ]) {
       const answer = await post(sim.url, { site_id: SITE, metrics: ["visitors"], date_range });
       expect(answer.status, JSON.stringify(date_range)).toBe(200);
     }
@@ -89,7 +124,15 @@ describe("internal consistency", () => {
     const series = await rows({ metrics: ["visitors", "visits", "pageviews"], date_range: "7d", dimensions: ["time:day"] });
     const [aggregate] = await rows({ metrics: ["visitors", "visits", "pageviews"], date_range: "7d" });
     expect(series).toHaveLength(7);
-    expect(series.map((row) => row.dimensions[0])).toEqual(["2025-06-08", "2025-06-09", "2025-06-10", "2025-06-11", "2025-06-12", "2025-06-13", "2025-06-14"]);
+    expect(series.map((row) => row.dimensions[0])).toEqual([
+      "2025-06-08",
+      "2025-06-09",
+      "2025-06-10",
+      "2025-06-11",
+      "2025-06-12",
+      "2025-06-13",
+      "2025-06-14",
+    ]);
     expect([sum(series, 0), sum(series, 1), sum(series, 2)]).toEqual(aggregate!.metrics);
   });
 
@@ -114,7 +157,8 @@ describe("internal consistency", () => {
 });
 
 describe("filters", () => {
-  const google = (operator: string, clauses: string[], modifiers?: object) => (modifiers ? [operator, "visit:source", clauses, modifiers] : [operator, "visit:source", clauses]);
+  const google = (operator: string, clauses: string[], modifiers?: object) =>
+    modifiers ? [operator, "visit:source", clauses, modifiers] : [operator, "visit:source", clauses];
 
   it("is and is_not split the visitors", async () => {
     const visitors = await total("visitors");
@@ -148,25 +192,44 @@ describe("filters", () => {
     const notDone = await total("visits", { filters: [["has_not_done", signedUp]] });
     expect(done).toBeGreaterThan(0);
     expect(done + notDone).toBe(await total("visits"));
-    expect(await total("visitors", { filters: [["has_done", signedUp]] })).toBe(await total("visitors", { filters: [["is", "event:goal", ["Signup"]]] }));
+    expect(await total("visitors", { filters: [["has_done", signedUp]] })).toBe(
+      await total("visitors", { filters: [["is", "event:goal", ["Signup"]]] }),
+    );
   });
 
   it("filters on custom properties", async () => {
-    const plans = await rows({ metrics: ["visitors"], date_range: "91d", dimensions: ["event:props:plan"], filters: [["is", "event:goal", ["Signup"]]] });
+    const plans = await rows({
+      metrics: ["visitors"],
+      date_range: "91d",
+      dimensions: ["event:props:plan"],
+      filters: [["is", "event:goal", ["Signup"]]],
+    });
     expect(plans.map((row) => row.dimensions[0]).sort()).toEqual(["enterprise", "free", "pro"]);
   });
 });
 
 describe("ordering and pagination", () => {
   it("orders by the requested entries", async () => {
-    const ascending = await rows({ metrics: ["visitors"], date_range: "30d", dimensions: ["visit:country"], order_by: [["visitors", "asc"]] });
+    const ascending = await rows({
+      metrics: ["visitors"],
+      date_range: "30d",
+      dimensions: ["visit:country"],
+      order_by: [["visitors", "asc"]],
+    });
     const values = ascending.map((row) => row.metrics[0] as number);
     expect(values).toEqual([...values].sort((a, b) => a - b));
   });
 
   it("pages with limit and offset and counts all rows", async () => {
     const all = await post(sim.url, { site_id: SITE, metrics: ["visitors"], date_range: "30d", dimensions: ["event:page"] });
-    const page = await post(sim.url, { site_id: SITE, metrics: ["visitors"], date_range: "30d", dimensions: ["event:page"], pagination: { limit: 2, offset: 3 }, include: { total_rows: true } });
+    const page = await post(sim.url, {
+      site_id: SITE,
+      metrics: ["visitors"],
+      date_range: "30d",
+      dimensions: ["event:page"],
+      pagination: { limit: 2, offset: 3 },
+      include: { total_rows: true },
+    });
     expect(page.body.results).toEqual(all.body.results.slice(3, 5));
     expect(page.body.meta.total_rows).toBe(all.body.results.length);
   });
@@ -212,7 +275,13 @@ describe("real-server details", () => {
 
   it("month and year are the whole calendar period, with time labels to its end, unless trimmed to today", async () => {
     // FIXED_NOW is 2025-06-15 in Berlin.
-    const month = await post(sim.url, { site_id: SITE, metrics: ["visitors"], date_range: "month", dimensions: ["time:day"], include: { time_labels: true } });
+    const month = await post(sim.url, {
+      site_id: SITE,
+      metrics: ["visitors"],
+      date_range: "month",
+      dimensions: ["time:day"],
+      include: { time_labels: true },
+    });
     expect(month.body.query.date_range).toEqual(["2025-06-01T00:00:00+02:00", "2025-06-30T23:59:59+02:00"]);
     expect(month.body.meta.time_labels).toHaveLength(30);
     expect(month.body.meta.time_labels.at(-1)).toBe("2025-06-30");
@@ -224,7 +293,13 @@ describe("real-server details", () => {
       include: { time_labels: true, trim_relative_date_range: true },
     });
     expect(trimmed.body.meta.time_labels.at(-1)).toBe("2025-06-15");
-    const year = await post(sim.url, { site_id: SITE, metrics: ["visitors"], date_range: "year", dimensions: ["time:month"], include: { time_labels: true } });
+    const year = await post(sim.url, {
+      site_id: SITE,
+      metrics: ["visitors"],
+      date_range: "year",
+      dimensions: ["time:month"],
+      include: { time_labels: true },
+    });
     expect(year.body.meta.time_labels).toHaveLength(12);
     expect(year.body.meta.time_labels.at(-1)).toBe("2025-12-01");
   });
@@ -233,11 +308,17 @@ describe("real-server details", () => {
 describe("traffic structure", () => {
   const injected = () => createDataset({ seed: 1, now: FIXED_NOW }).sites.find((site) => site.domain === SITE)!.injected;
   const perDay = async (body: Record<string, unknown>) =>
-    new Map((await rows({ metrics: ["visitors"], dimensions: ["time:day"], ...body })).map((row) => [row.dimensions[0] as string, row.metrics[0] as number]));
+    new Map(
+      (await rows({ metrics: ["visitors"], dimensions: ["time:day"], ...body })).map((row) => [
+        row.dimensions[0] as string,
+        row.metrics[0] as number,
+      ]),
+    );
 
   it("has quieter weekends than weekdays", async () => {
     const days = await perDay({ date_range: "84d" });
-    const byWeekday = (weekday: number) => [...days].filter(([date]) => new Date(`${date}T12:00:00Z`).getUTCDay() === weekday).reduce((acc, [, value]) => acc + value, 0);
+    const byWeekday = (weekday: number) =>
+      [...days].filter(([date]) => new Date(`${date}T12:00:00Z`).getUTCDay() === weekday).reduce((acc, [, value]) => acc + value, 0);
     expect(byWeekday(2)).toBeGreaterThan(byWeekday(6) * 1.4);
     expect(byWeekday(2)).toBeGreaterThan(byWeekday(0) * 1.4);
   });

@@ -5,7 +5,8 @@ import type { SimulatorHandle } from "../../../dev/plausible-simulator/server.ts
 import { FIXED_NOW, SCHEMA_PATH, SCHEMA_PRESENT, get, post } from "./client.ts";
 
 const MISSING_KEY = "Missing API key. Please use a valid Plausible API key as a Bearer Token.";
-const INVALID_KEY_OR_SITE = "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested.";
+const INVALID_KEY_OR_SITE =
+  "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested.";
 const RATE_LIMITED = "Too many API requests. The limit is 600 per hour. Please contact us to request more capacity.";
 const AGGREGATE = { site_id: "example.com", metrics: ["visitors"], date_range: "7d" };
 
@@ -43,7 +44,9 @@ describe("Sites API", () => {
     const back = await get(sim.url, `/api/v1/sites?limit=2&before=${second.body.meta.before}`);
     expect(back.body.sites).toEqual(first.body.sites);
 
-    expect((await get(sim.url, "/api/v1/sites", "shop-key")).body.sites).toEqual([{ domain: "shop.example.com", timezone: "America/New_York" }]);
+    expect((await get(sim.url, "/api/v1/sites", "shop-key")).body.sites).toEqual([
+      { domain: "shop.example.com", timezone: "America/New_York" },
+    ]);
   });
 
   it("lists goals, newest first", async () => {
@@ -76,20 +79,37 @@ describe("Sites API", () => {
   });
 
   it("lists custom properties", async () => {
-    expect(await get(sim.url, "/api/v1/sites/custom-props?site_id=blog.example.com")).toEqual({ status: 200, body: { custom_properties: [{ property: "author" }] } });
+    expect(await get(sim.url, "/api/v1/sites/custom-props?site_id=blog.example.com")).toEqual({
+      status: 200,
+      body: { custom_properties: [{ property: "author" }] },
+    });
   });
 
   it("answers Plausible's errors for a missing or unknown site", async () => {
-    expect(await get(sim.url, "/api/v1/sites/goals")).toEqual({ status: 400, body: { error: "Parameter `site_id` is required to list goals" } });
-    expect(await get(sim.url, "/api/v1/sites/custom-props")).toEqual({ status: 400, body: { error: "Parameter `site_id` is required to list custom properties" } });
-    expect(await get(sim.url, "/api/v1/sites/goals?site_id=nope.example")).toEqual({ status: 404, body: { error: "Site could not be found" } });
-    expect(await get(sim.url, "/api/v1/sites/goals?site_id=example.com", "shop-key")).toEqual({ status: 401, body: { error: INVALID_KEY_OR_SITE } });
+    expect(await get(sim.url, "/api/v1/sites/goals")).toEqual({
+      status: 400,
+      body: { error: "Parameter `site_id` is required to list goals" },
+    });
+    expect(await get(sim.url, "/api/v1/sites/custom-props")).toEqual({
+      status: 400,
+      body: { error: "Parameter `site_id` is required to list custom properties" },
+    });
+    expect(await get(sim.url, "/api/v1/sites/goals?site_id=nope.example")).toEqual({
+      status: 404,
+      body: { error: "Site could not be found" },
+    });
+    expect(await get(sim.url, "/api/v1/sites/goals?site_id=example.com", "shop-key")).toEqual({
+      status: 401,
+      body: { error: INVALID_KEY_OR_SITE },
+    });
   });
 });
 
 describe("realtime and schema endpoints", () => {
   it("answers realtime visitors as a bare integer", async () => {
-    const response = await fetch(`${sim.url}/api/v1/stats/realtime/visitors?site_id=example.com`, { headers: { authorization: "Bearer demo-key" } });
+    const response = await fetch(`${sim.url}/api/v1/stats/realtime/visitors?site_id=example.com`, {
+      headers: { authorization: "Bearer demo-key" },
+    });
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/^\d+$/);
   });
@@ -122,7 +142,10 @@ describe("authentication and limits", () => {
     expect(await post(sim.url, AGGREGATE, "wrong-key")).toEqual({ status: 401, body: { error: INVALID_KEY_OR_SITE } });
     expect(await post(sim.url, AGGREGATE, "shop-key")).toEqual({ status: 401, body: { error: INVALID_KEY_OR_SITE } });
     expect(await post(sim.url, { ...AGGREGATE, site_id: "nope.example" })).toEqual({ status: 401, body: { error: INVALID_KEY_OR_SITE } });
-    expect(await get(sim.url, "/api/v1/stats/realtime/visitors?site_id=example.com", null)).toEqual({ status: 401, body: { error: MISSING_KEY } });
+    expect(await get(sim.url, "/api/v1/stats/realtime/visitors?site_id=example.com", null)).toEqual({
+      status: 401,
+      body: { error: MISSING_KEY },
+    });
     expect((await post(sim.url, { ...AGGREGATE, site_id: "shop.example.com" }, "shop-key")).status).toBe(200);
   });
 
@@ -253,7 +276,10 @@ describe("Community Edition mode", () => {
 
   it("refuses 24h as CE 3.2's schema does", async () => {
     sim.setFaults({ communityEdition: true });
-    expect(await post(sim.url, { ...AGGREGATE, date_range: "24h" })).toEqual({ status: 400, body: { error: '#/date_range: Invalid date range "24h"' } });
+    expect(await post(sim.url, { ...AGGREGATE, date_range: "24h" })).toEqual({
+      status: 400,
+      body: { error: '#/date_range: Invalid date range "24h"' },
+    });
     expect((await post(sim.url, { ...AGGREGATE, date_range: "day" })).status).toBe(200);
   });
 
@@ -267,4 +293,3 @@ describe("Community Edition mode", () => {
     expect((await asJsonClient(`${sim.url}/api/v1/sites`)).status).toBe(200);
   });
 });
-
