@@ -7,7 +7,7 @@ import { configurationErrorResponse } from "../shared/config";
 import { parseDomains, readAuthConfig, type AuthConfig } from "../auth/config";
 import { htmlResponse, refusalPage } from "../auth/consent-page";
 import { checkSignInPolicy } from "../auth/domain-policy";
-import { OidcError, authorizationUrl, createSignInSecrets, discover, exchangeCode, verifyIdToken } from "../auth/oidc";
+import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "../auth/oidc";
 import { oauthHelpers } from "../auth/provider";
 import { rateLimitSignIn } from "../auth/rate-limiter";
 import { listAllGrants, listMembers, revokeUserByEmail, type MemberEntry } from "../auth/user-index";
@@ -136,16 +136,13 @@ async function finishSignIn(request: Request, config: AuthConfig, admins: Set<st
       "The identity provider sent no authorization code; sign-in was cancelled or failed there.",
       headers,
     );
-  const discovery = await discover(config.oidcIssuer);
-  const idToken = await exchangeCode(discovery, {
+  const { issuer, claims } = await verifiedSignIn(config, {
     code,
     verifier: transaction.verifier,
+    nonce: transaction.nonce,
     redirectUri: callbackUrl(config),
-    clientId: config.oidcClientId,
-    clientSecret: config.oidcClientSecret,
   });
-  const claims = await verifyIdToken(discovery, idToken, { clientId: config.oidcClientId, nonce: transaction.nonce });
-  const decision = checkSignInPolicy(claims, config.allowedEmailDomains, discovery.issuer);
+  const decision = checkSignInPolicy(claims, config.allowedEmailDomains, issuer);
   if (!decision.allowed) {
     logAuthorization("refused", `/admin: ${decision.reason}`);
     return refusalPage(403, "Access denied", decision.reason, headers);

@@ -8,7 +8,7 @@ import {
 import type { AuthConfig } from "./config";
 import { consentPage, htmlResponse, refusalPage } from "./consent-page";
 import { checkSignInPolicy } from "./domain-policy";
-import { OidcError, authorizationUrl, createSignInSecrets, discover, exchangeCode, verifyIdToken } from "./oidc";
+import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "./oidc";
 import { grantUserId, rememberMember, rememberUserEmail } from "./user-index";
 import { logAuthorization } from "../observability/structured-log";
 
@@ -133,16 +133,13 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
   const code = params.get("code");
   if (!code) return refusalPage(400, "Sign-in failed", "The identity provider sent no authorization code.", headers);
 
-  const discovery = await discover(config.oidcIssuer);
-  const idToken = await exchangeCode(discovery, {
+  const { issuer, claims } = await verifiedSignIn(config, {
     code,
     verifier: data.verifier,
+    nonce: data.nonce,
     redirectUri: callbackUrl(config),
-    clientId: config.oidcClientId,
-    clientSecret: config.oidcClientSecret,
   });
-  const claims = await verifyIdToken(discovery, idToken, { clientId: config.oidcClientId, nonce: data.nonce });
-  const decision = checkSignInPolicy(claims, config.allowedEmailDomains, discovery.issuer);
+  const decision = checkSignInPolicy(claims, config.allowedEmailDomains, issuer);
   if (!decision.allowed) {
     logAuthorization("refused", decision.reason);
     return refusalPage(403, "Access denied", decision.reason, headers);

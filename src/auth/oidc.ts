@@ -1,6 +1,7 @@
 import { base64url, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
 import { isSecureOrLoopbackUrl } from "../http/loopback";
+import type { AuthConfig } from "./config";
 
 /**
  * OpenID Connect relying party: discovery, the authorization URL (code flow with PKCE S256 and a
@@ -174,4 +175,20 @@ function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWKSNoMatchingKey) return "it is signed with an unknown key";
   if (error instanceof joseErrors.JOSEError) return error.code;
   return "it could not be verified";
+}
+
+/**
+ * The issuer's answer at a callback turned into verified claims: the code exchanged with its PKCE
+ * verifier, then the ID token's signature, issuer, audience, expiry and nonce checked.
+ */
+export async function verifiedSignIn(
+  config: Pick<AuthConfig, "oidcIssuer" | "oidcClientId" | "oidcClientSecret">,
+  answer: { code: string; verifier: string; nonce: string; redirectUri: string },
+): Promise<{ issuer: string; claims: IdTokenClaims }> {
+  const discovery = await discover(config.oidcIssuer);
+  const idToken = await exchangeCode(discovery, { ...answer, clientId: config.oidcClientId, clientSecret: config.oidcClientSecret });
+  return {
+    issuer: discovery.issuer,
+    claims: await verifyIdToken(discovery, idToken, { clientId: config.oidcClientId, nonce: answer.nonce }),
+  };
 }
