@@ -3,7 +3,7 @@ import type { QueryBody, QueryResult } from "../plausible";
 import { addDays, datesBetween, daysBetween, resolveRange, resolvedDates, siteClock, weekday, type SiteClock } from "./dates";
 import { DEFAULT_SUMMARY_METRICS } from "./get-aggregate";
 import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
-import { describeRange, table } from "./render";
+import { describeRange, formatPValue, table } from "./render";
 import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { welchTTest } from "./statistics";
 import { defineTool, ToolInputError } from "./types";
@@ -191,7 +191,7 @@ export const comparePeriodsTool = defineTool({
             previous[name],
             changes[name]!.absolute,
             changes[name]!.percent,
-            significance[name]!.p_value,
+            formatPValue(significance[name]!.p_value),
             significance[name]!.significant ? "yes" : "no",
           ]),
         ),

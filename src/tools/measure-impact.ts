@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { QueryBody, QueryResult } from "../plausible";
 import { addDays, datesBetween, siteClock } from "./dates";
 import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
-import { table } from "./render";
+import { formatPValue, table } from "./render";
 import { dateRangeProblem, narrowing, noRepeats, siteId } from "./schemas";
 import { twoProportionZTest, verdict, welchTTest, type TestResult } from "./statistics";
 import { defineTool, ToolInputError } from "./types";
@@ -228,7 +228,7 @@ export const measureImpactTool = defineTool({
         notes,
       },
       text: [
-        `${site}: ${windows.days} days before (${windows.before[0]} to ${windows.before[1]}) vs after (${windows.after[0]} to ${windows.after[1]}) ${input.event}`,
+        `${site}, around ${input.event}: ${windows.days} days before (${windows.before[0]} to ${windows.before[1]}) vs ${windows.days} days after (${windows.after[0]} to ${windows.after[1]})`,
         table(
           ["metric", "before", "after", "change", "change %", "95% CI", "p", "verdict"],
           results.map((row) => [
@@ -238,7 +238,7 @@ export const measureImpactTool = defineTool({
             row.change,
             row.change_percent,
             row.ci95.length ? `${row.ci95[0]} to ${row.ci95[1]}` : "–",
-            row.p_value,
+            formatPValue(row.p_value),
             row.verdict,
           ]),
         ),

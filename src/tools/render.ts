@@ -13,6 +13,12 @@ export function formatValue(value: Cell): string {
   return value.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
+/** A p-value as a reader takes it: three decimals, and "< 0.001" rather than a rounded 0. */
+export function formatPValue(p: number | null): string {
+  if (p === null) return "–";
+  return p < 0.001 ? "< 0.001" : String(Math.round(p * 1000) / 1000);
+}
+
 /** A compact pipe table: what a model reads most cheaply. */
 export function table(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const lines = [`| ${headers.join(" | ")} |`, `|${headers.map(() => "---").join("|")}|`];

@@ -91,6 +91,13 @@ describe("measure_impact", () => {
         expect(result.p_value).toBeLessThan(0.05);
         expect(result.ci95[0]).toBeGreaterThan(0);
       }
+      // The text names the event and both windows, and never rounds a small p-value down to 0.
+      expect(onPage.text).toContain(`${site}, around ${deploy.date}: 14 days before`);
+      for (const result of onPage.structured.results) {
+        expect(onPage.text).toContain(
+          `| ${result.p_value < 0.001 ? "< 0.001" : String(Math.round(result.p_value * 1000) / 1000)} | increase |`,
+        );
+      }
       const overall = await callTool(measureImpactTool, { site_id: site, event: deploy.date, metrics: ["visitors"] }, context);
       expect(overall.structured.results[0]!.verdict, overall.text).toBe("no detectable change");
     },
