@@ -1,30 +1,20 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BASE, Browser, callInternal, connectedClient, createIssuer, openInternalSession } from "../auth/harness";
-import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
+import { afterEach, describe, expect, it } from "vitest";
+import { BASE, Browser, callInternal, connectedClient, useSignInFakes, openInternalSession } from "../auth/harness";
 
 /** /admin: administrators (ADMIN_EMAILS) sign in like /internal's members and manage the team. */
 
 const ADMIN = "boss@example.com";
 const SETTINGS = { ADMIN_EMAILS: `${ADMIN}, Second@Example.org` } as Partial<Record<keyof Env, string>>;
 
-let issuer: FakeOidcIssuer;
-let plausible: FakePlausible;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => {
-  issuer.install();
-  plausible = installFakePlausible();
-});
-afterEach(() => plausible.restore());
+const fakes = useSignInFakes();
+afterEach(() => fakes.plausible.restore());
 
-/** Opens /admin signed out, follows the redirect to the issuer as `email`, and returns the callback's answer. */
+/** Opens /admin signed out, follows the redirect to the fakes.issuer as `email`, and returns the callback's answer. */
 async function signInToAdmin(email: string, browser = new Browser(SETTINGS)) {
-  issuer.user = { sub: `sub-${email}`, email, name: email, email_verified: true };
+  fakes.issuer.user = { sub: `sub-${email}`, email, name: email, email_verified: true };
   const start = await browser.fetch(`${BASE}/admin`);
   expect(start.status).toBe(302);
-  const callback = await browser.fetch(issuer.signIn(start.headers.get("Location")!));
+  const callback = await browser.fetch(fakes.issuer.signIn(start.headers.get("Location")!));
   return { browser, start, callback };
 }
 
@@ -37,9 +27,9 @@ async function signedInAdmin(): Promise<Browser> {
 
 /** A member who signed in to /internal and made one call on the shared key, with the session still open. */
 async function activeMember(sub: string, email: string) {
-  issuer.user = { sub, email, name: email, email_verified: true };
+  fakes.issuer.user = { sub, email, name: email, email_verified: true };
   const browser = new Browser();
-  const { tokens } = await connectedClient(browser, issuer);
+  const { tokens } = await connectedClient(browser, fakes.issuer);
   const session = await openInternalSession(browser, tokens.access_token);
   const result = await session.callTool({ name: "get_aggregate", arguments: { site_id: "example.com", date_range: "7d" } });
   expect(result.isError).toBeFalsy();
@@ -69,7 +59,7 @@ describe("/admin access", () => {
   it("sends a signed-out visitor to sign in with the team's identity provider", async () => {
     const { start } = await signInToAdmin(ADMIN);
     const location = new URL(start.headers.get("Location")!);
-    expect(location.origin).toBe(new URL(issuer.issuer).origin);
+    expect(location.origin).toBe(new URL(fakes.issuer.issuer).origin);
     expect(location.searchParams.get("redirect_uri")).toBe(`${BASE}/admin/callback`);
     expect(start.headers.getSetCookie().join("\n")).toMatch(
       /^__Host-plausible-mcp-admin-sign-in=[^;]+; Path=\/; Secure; HttpOnly; SameSite=Lax/m,
@@ -119,7 +109,7 @@ describe("/admin access", () => {
 
   it("refuses a callback whose state was not started in this browser", async () => {
     const { start } = await signInToAdmin(ADMIN);
-    const elsewhere = await new Browser(SETTINGS).fetch(issuer.signIn(start.headers.get("Location")!));
+    const elsewhere = await new Browser(SETTINGS).fetch(fakes.issuer.signIn(start.headers.get("Location")!));
     expect(elsewhere.status).toBe(400);
   });
 

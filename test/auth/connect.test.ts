@@ -3,17 +3,16 @@ import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClie
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { installFakePlausible, TEXTS, type FakePlausible } from "../support/fake-plausible";
+import { afterEach, describe, expect, it } from "vitest";
+import { TEXTS } from "../support/fake-plausible";
 import { connectBearer, textOf } from "../support/mcp-clients";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
 import {
   BASE,
   Browser,
   CLIENT_REDIRECT,
   callInternal,
   connectedClient,
-  createIssuer,
+  useSignInFakes,
   pkce,
   withToken,
   type RegisteredClient,
@@ -26,16 +25,8 @@ const CONNECT = `${BASE}/connect`;
 const GOOD_KEY = "test-key-aaaaaaaa";
 const OTHER_KEY = "test-key-bbbbbbbb";
 
-let plausible: FakePlausible;
-let issuer: FakeOidcIssuer;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => {
-  issuer.install();
-  plausible = installFakePlausible();
-});
-afterEach(() => plausible.restore());
+const fakes = useSignInFakes();
+afterEach(() => fakes.plausible.restore());
 
 async function registerConnectClient(browser: Browser): Promise<RegisteredClient> {
   const response = await browser.fetch(`${CONNECT}/register`, {
@@ -209,7 +200,7 @@ describe("/connect authorization page", () => {
     expect(html).toContain('name="plausible_api_key"');
     expect(html).not.toContain("wrong-key-12345678");
     // One cheap request checked it, with the pasted key.
-    expect(plausible.requests.map((request) => `${request.method} ${request.path} ${request.authorization}`)).toEqual([
+    expect(fakes.plausible.requests.map((request) => `${request.method} ${request.path} ${request.authorization}`)).toEqual([
       "GET /api/v1/sites Bearer wrong-key-12345678",
     ]);
     const accepted = await submitKey(browser, handleOf(html), GOOD_KEY);
@@ -242,7 +233,7 @@ describe("/connect authorization page", () => {
     const handle = handleOf(await page.text());
     const forged = await submitKey(new Browser(), handle, GOOD_KEY);
     expect(forged.status).toBe(400);
-    expect(plausible.requests).toHaveLength(0);
+    expect(fakes.plausible.requests).toHaveLength(0);
   });
 });
 
@@ -260,7 +251,7 @@ describe("/connect tool calls", () => {
     const bearer = await connectBearer("streamable-http (SDK v1)", GOOD_KEY);
     expect((await bearer.callTool(aggregate)).isError).toBeFalsy();
     await bearer.close();
-    const queries = plausible.requests.filter((request) => request.path === "/api/v2/query");
+    const queries = fakes.plausible.requests.filter((request) => request.path === "/api/v2/query");
     // The later identical calls (the other transport, then /mcp with the same key) came from the key's cache: one agent per key.
     expect(queries).toHaveLength(1);
     expect(queries[0]!.authorization).toBe(`Bearer ${GOOD_KEY}`);
@@ -274,7 +265,7 @@ describe("/connect tool calls", () => {
     const result = await client.callTool({ name: "get_aggregate", arguments: { site_id: "modern.example.com", date_range: "7d" } });
     expect(result.isError, textOf(result)).toBeFalsy();
     await client.close();
-    const query = plausible.requests.find((request) => request.path === "/api/v2/query");
+    const query = fakes.plausible.requests.find((request) => request.path === "/api/v2/query");
     expect(query?.authorization).toBe(`Bearer ${OTHER_KEY}`);
   });
 
@@ -295,9 +286,9 @@ describe("/connect tool calls", () => {
   it("does not accept a /connect token on /internal, nor an /internal token on /connect", async () => {
     const connected = await connectWithKey(GOOD_KEY);
     expect((await callInternal(connected.browser, connected.tokens.access_token)).status).toBe(401);
-    issuer.user = { sub: "connect-cross", email: "cross@example.com", name: "Cross", email_verified: true };
+    fakes.issuer.user = { sub: "connect-cross", email: "cross@example.com", name: "Cross", email_verified: true };
     const browser = new Browser();
-    const internal = await connectedClient(browser, issuer);
+    const internal = await connectedClient(browser, fakes.issuer);
     expect((await initialize(browser, internal.tokens.access_token)).status).toBe(401);
   });
 
@@ -319,7 +310,7 @@ describe("/connect tool calls", () => {
       body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: aggregate }),
     });
     expect(hijack.status).toBe(404);
-    expect(plausible.requests.filter((request) => request.path === "/api/v2/query")).toHaveLength(0);
+    expect(fakes.plausible.requests.filter((request) => request.path === "/api/v2/query")).toHaveLength(0);
   });
 
   it("removes the key with the grant when the client revokes its token (RFC 7009)", async () => {

@@ -3,9 +3,11 @@ import { createExecutionContext } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { base64url } from "jose";
+import { beforeAll, beforeEach } from "vitest";
 import { readAuthConfig } from "../../src/auth/config";
 import { oauthHelpers as helpersFor } from "../../src/auth/provider";
 import worker from "../../src/worker";
+import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
 import { FakeOidcIssuer } from "../support/oidc-issuer";
 
 /** Test harness for the /internal connector: a cookie-keeping "browser" and an OAuth client. */
@@ -23,6 +25,25 @@ export function createIssuer(): Promise<FakeOidcIssuer> {
     clientId: testEnv.OIDC_CLIENT_ID,
     clientSecret: testEnv.OIDC_CLIENT_SECRET,
   });
+}
+
+/** A workerd test file's fakes: one issuer for the file, installed before each test, and a fresh fake Plausible per test. */
+export interface SignInFakes {
+  issuer: FakeOidcIssuer;
+  plausible: FakePlausible;
+}
+
+/** Registers the hooks that keep `SignInFakes` current; read its fields inside tests and hooks. */
+export function useSignInFakes(): SignInFakes {
+  const fakes = {} as SignInFakes;
+  beforeAll(async () => {
+    fakes.issuer = await createIssuer();
+  });
+  beforeEach(() => {
+    fakes.issuer.install();
+    fakes.plausible = installFakePlausible();
+  });
+  return fakes;
 }
 
 /** The provider's helpers over the test KV, to inspect what a flow stored. */

@@ -1,28 +1,18 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { Browser, connectedClient, createIssuer, openInternalSession } from "../auth/harness";
-import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Browser, connectedClient, useSignInFakes, openInternalSession } from "../auth/harness";
 import { textOf } from "../support/mcp-clients";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
 
-let issuer: FakeOidcIssuer;
-let plausible: FakePlausible;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => {
-  issuer.install();
-  plausible = installFakePlausible();
-});
+const fakes = useSignInFakes();
 afterEach(() => {
   vi.useRealTimers();
-  plausible.restore();
+  fakes.plausible.restore();
 });
 
 /** Signs `user` in through the whole OAuth flow and opens an MCP session on /internal. */
 async function signedInSession(user: { sub: string; email: string; name: string }) {
-  issuer.user = { ...user, email_verified: true };
+  fakes.issuer.user = { ...user, email_verified: true };
   const browser = new Browser();
-  const { tokens } = await connectedClient(browser, issuer);
+  const { tokens } = await connectedClient(browser, fakes.issuer);
   return openSession(browser, tokens.access_token);
 }
 
@@ -37,7 +27,7 @@ describe("/internal sessions share the user's limits and cache", () => {
     const { client } = await signedInSession({ sub: "shared-key-user", email: "kay@example.com", name: "Kay" });
     const result = await client.callTool(aggregate("shared.example.com"));
     expect(result.isError).toBeFalsy();
-    expect(plausible.requests.at(-1)?.authorization).toBe("Bearer test-plausible-api-key");
+    expect(fakes.plausible.requests.at(-1)?.authorization).toBe("Bearer test-plausible-api-key");
     await client.close();
   });
 
@@ -56,13 +46,13 @@ describe("/internal sessions share the user's limits and cache", () => {
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toContain("Rate limit reached for this user");
     expect(textOf(refused)).toMatch(/next request is allowed in \d+ s/);
-    const sentByFirstUser = plausible.requests.length;
+    const sentByFirstUser = fakes.plausible.requests.length;
     expect(sentByFirstUser).toBe(30);
 
     const other = await signedInSession({ sub: "other-user", email: "grace@example.com", name: "Grace" });
     const unaffected = await other.client.callTool(aggregate("one-too-many.example.com"));
     expect(unaffected.isError, textOf(unaffected)).toBeFalsy();
-    expect(plausible.requests.length).toBe(sentByFirstUser + 1);
+    expect(fakes.plausible.requests.length).toBe(sentByFirstUser + 1);
 
     vi.useRealTimers();
     await Promise.all([first.client.close(), second.client.close(), other.client.close()]);
@@ -72,10 +62,10 @@ describe("/internal sessions share the user's limits and cache", () => {
     const first = await signedInSession({ sub: "cache-user", email: "lin@example.com", name: "Lin" });
     const second = await openSession(first.browser, first.accessToken);
     await first.client.callTool(aggregate("cached.example.com"));
-    const before = plausible.requests.length;
+    const before = fakes.plausible.requests.length;
     const repeated = await second.client.callTool(aggregate("cached.example.com"));
     expect(repeated.isError).toBeFalsy();
-    expect(plausible.requests.length).toBe(before);
+    expect(fakes.plausible.requests.length).toBe(before);
     await Promise.all([first.client.close(), second.client.close()]);
   });
 });

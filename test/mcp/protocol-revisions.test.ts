@@ -3,12 +3,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from "@modelcontextprotocol/server";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { internalPathFor, type InternalPath } from "../../src/mcp/internal-endpoint";
-import { Browser, connectedClient, createIssuer, RESOURCE, withToken } from "../auth/harness";
-import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
+import { Browser, connectedClient, useSignInFakes, RESOURCE, withToken } from "../auth/harness";
 import { ORIGIN, textOf, workerFetch } from "../support/mcp-clients";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
 import { TOOL_NAMES } from "../support/tool-names";
 
 const MODERN = "2026-07-28";
@@ -138,21 +136,13 @@ const withKey =
     return workerFetch(request);
   };
 
-let issuer: FakeOidcIssuer;
-let plausible: FakePlausible;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => {
-  issuer.install();
-  plausible = installFakePlausible();
-});
-afterEach(() => plausible.restore());
+const fakes = useSignInFakes();
+afterEach(() => fakes.plausible.restore());
 
 async function memberFetch(sub: string): Promise<ClientFetch> {
-  issuer.user = { sub, email: `${sub}@example.com`, name: sub, email_verified: true };
+  fakes.issuer.user = { sub, email: `${sub}@example.com`, name: sub, email_verified: true };
   const browser = new Browser();
-  const { tokens } = await connectedClient(browser, issuer);
+  const { tokens } = await connectedClient(browser, fakes.issuer);
   return withToken(browser, tokens.access_token);
 }
 
@@ -214,18 +204,18 @@ describe("/internal on 2026-07-28", () => {
       const { client } = await connect(kind, RESOURCE, member);
       const result = await client.callTool(aggregate(`${kind.length}.modern.example.com`));
       expect(result.isError, textOf(result)).toBeFalsy();
-      expect(plausible.requests.at(-1)?.authorization).toBe("Bearer test-plausible-api-key");
+      expect(fakes.plausible.requests.at(-1)?.authorization).toBe("Bearer test-plausible-api-key");
       await client.close();
     }
 
     // One usage agent per member, whatever the path: a question asked statelessly is cached for the session.
     const stateless = await connect("SDK v2 pinned 2026-07-28", RESOURCE, member);
     await stateless.client.callTool(aggregate("shared-cache.example.com"));
-    const sent = plausible.requests.length;
+    const sent = fakes.plausible.requests.length;
     const session = await connect("SDK v1 Streamable HTTP", RESOURCE, member);
     const repeated = await session.client.callTool(aggregate("shared-cache.example.com"));
     expect(repeated.isError, textOf(repeated)).toBeFalsy();
-    expect(plausible.requests.length).toBe(sent);
+    expect(fakes.plausible.requests.length).toBe(sent);
     await Promise.all([stateless.client.close(), session.client.close()]);
   });
 
@@ -238,6 +228,6 @@ describe("/internal on 2026-07-28", () => {
       ),
     );
     expect(response.status).toBe(401);
-    expect(plausible.requests).toHaveLength(0);
+    expect(fakes.plausible.requests).toHaveLength(0);
   });
 });

@@ -1,13 +1,11 @@
 import { env } from "cloudflare:workers";
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { PlausibleMcpSession } from "../../src/mcp/session";
 import { revokeUserByEmail } from "../../src/auth/user-index";
-import { BASE, Browser, connectedClient, createIssuer, oauthHelpers } from "../auth/harness";
-import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
+import { BASE, Browser, connectedClient, useSignInFakes, oauthHelpers } from "../auth/harness";
 import { retryWhileDestroying } from "../support/durable-objects";
 import { workerFetch } from "../support/mcp-clients";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
 
 /**
  * The attacks of issue 11, as an attacker would try them with plain HTTP: a session belongs to the
@@ -15,16 +13,8 @@ import type { FakeOidcIssuer } from "../support/oidc-issuer";
  * post into it, attach to it or close it, whatever endpoint they come through.
  */
 
-let issuer: FakeOidcIssuer;
-let plausible: FakePlausible;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => {
-  issuer.install();
-  plausible = installFakePlausible();
-});
-afterEach(() => plausible.restore());
+const fakes = useSignInFakes();
+afterEach(() => fakes.plausible.restore());
 
 const SHARED_KEY = "Bearer test-plausible-api-key";
 const toolCall = (site: string) =>
@@ -43,9 +33,9 @@ const initialize = JSON.stringify({
 const MCP_HEADERS = { "Content-Type": "application/json", Accept: "application/json, text/event-stream" };
 
 async function member(sub: string, email: string) {
-  issuer.user = { sub, email, email_verified: true, name: sub };
+  fakes.issuer.user = { sub, email, email_verified: true, name: sub };
   const browser = new Browser();
-  const { tokens } = await connectedClient(browser, issuer);
+  const { tokens } = await connectedClient(browser, fakes.issuer);
   const fetchAs = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
     browser.fetch(`${BASE}${path}`, { ...init, headers: { Authorization: `Bearer ${tokens.access_token}`, ...init.headers } });
   return { browser, token: tokens.access_token, email, fetchAs };
@@ -67,7 +57,7 @@ async function openSseStream(response: Response): Promise<{ sessionId: string; s
 }
 
 function sharedKeyRequests(): number {
-  return plausible.requests.filter((request) => request.authorization === SHARED_KEY).length;
+  return fakes.plausible.requests.filter((request) => request.authorization === SHARED_KEY).length;
 }
 
 const postWithKey = (path: string, key: string, body: string) =>
@@ -125,7 +115,7 @@ describe("a member's /internal session cannot be reached from /sse", () => {
 describe("a session belongs to the principal that opened it", () => {
   it("on /sse: another key can neither attach to nor post into a key's session", async () => {
     const { sessionId, stream } = await openSseStream(await attachWithKey("/sse", "test-key-aaaaaaaa"));
-    const before = plausible.requests.length;
+    const before = fakes.plausible.requests.length;
 
     const attached = await attachWithKey(`/sse?sessionId=${sessionId}`, "test-key-bbbbbbbb");
     expect(attached.status).toBe(404);
@@ -135,7 +125,7 @@ describe("a session belongs to the principal that opened it", () => {
     // The owner's key still reaches it.
     const own = await postWithKey(`/sse/message?sessionId=${sessionId}`, "test-key-aaaaaaaa", initialize);
     expect(own.status).toBe(202);
-    expect(plausible.requests.length).toBe(before);
+    expect(fakes.plausible.requests.length).toBe(before);
     await stream.cancel();
   });
 

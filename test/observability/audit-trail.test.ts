@@ -1,40 +1,33 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/shared/hash";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { AuditLog } from "../../src/observability/audit-log";
 import { readUsageConfig } from "../../src/shared/config";
 import { auditSelectSql, toAuditRecord, type AuditRow } from "../../src/observability/audit-record";
 import { canonicalJson } from "../../src/plausible";
-import { Browser, connectedClient, createIssuer, openInternalSession } from "../auth/harness";
-import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
+import { Browser, connectedClient, useSignInFakes, openInternalSession } from "../auth/harness";
+import { plausibleError } from "../support/fake-plausible";
 import { connectBearer } from "../support/mcp-clients";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
 
-let issuer: FakeOidcIssuer;
-let plausible: FakePlausible;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
+const fakes = useSignInFakes();
 beforeEach(() => {
-  issuer.install();
-  plausible = installFakePlausible();
-  plausible.use((request) =>
+  fakes.plausible.use((request) =>
     request.authorization === "Bearer test-plausible-api-key" && request.path === "/api/v2/query"
       ? Response.json({ results: [{ metrics: [5], dimensions: [] }], meta: {}, query: request.body })
       : undefined,
   );
 });
 afterEach(() => {
-  plausible.restore();
+  fakes.plausible.restore();
   vi.restoreAllMocks();
 });
 
 async function memberSession(member: { sub: string; email: string }) {
-  issuer.user = { ...member, email_verified: true, name: member.email };
+  fakes.issuer.user = { ...member, email_verified: true, name: member.email };
   const browser = new Browser();
-  const { tokens } = await connectedClient(browser, issuer);
+  const { tokens } = await connectedClient(browser, fakes.issuer);
   return openInternalSession(browser, tokens.access_token);
 }
 
@@ -72,7 +65,7 @@ describe("audit trail of the shared key", () => {
     const [record] = records;
     expect(record).toMatchObject({ email: member.email, tool: "get_aggregate", site_id: "audited.example.com" });
     expect(Date.parse(record!.at)).toBeGreaterThanOrEqual(before - 1000);
-    const sent = plausible.requests.at(-1)!.body;
+    const sent = fakes.plausible.requests.at(-1)!.body;
     expect(record!.query_hash).toBe(await sha256Hex(canonicalJson({ kind: "query", body: sent as never })));
   });
 
@@ -187,7 +180,7 @@ describe("structured logs", () => {
       await client.callTool(aggregate("logged.example.com"));
       await client.callTool(aggregate("logged.example.com"));
       // Plausible refuses the question: the caller's mistake, a tool error rather than a failure.
-      plausible.use((request) =>
+      fakes.plausible.use((request) =>
         (request.body as { site_id?: string } | undefined)?.site_id === "refused.example.com"
           ? plausibleError(400, "Invalid metric")
           : undefined,
