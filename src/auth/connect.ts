@@ -6,13 +6,13 @@ import {
   type ConsentDescription,
   type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
-import { configurationErrorResponse, SettingError } from "../shared/config";
+import { SettingError } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 import { logAuthorization } from "../observability/structured-log";
 import { PUBLIC_URL_RULE, readAuthNumbers, readPublicUrl } from "./config";
 import { escapeHtml, htmlDocument, htmlResponse, refusalPage } from "./consent-page";
 import { renderError } from "./handler";
-import { rateLimitSignIn, type SignInRateLimits } from "./rate-limiter";
+import { admitConnectorRequest, type SignInRateLimits } from "./rate-limiter";
 
 /**
  * /connect: the OAuth 2.1 connector for people who bring their own Plausible key (Claude.ai,
@@ -164,17 +164,10 @@ export function connectHelpers(config: ConnectConfig, services: ConnectServices,
 }
 
 export async function handleConnect(request: Request, env: Env, ctx: ExecutionContext, services: ConnectServices): Promise<Response> {
+  const config = await admitConnectorRequest(request, env, "connect", readConnectConfig(env), RATE_LIMITED_PATHS);
+  if (config instanceof Response) return config;
   const { pathname } = new URL(request.url);
-  const result = readConnectConfig(env);
-  if (!result.ok) {
-    console.error(`[connect] ${pathname} is unavailable: ${result.setting} ${result.reason}`);
-    return configurationErrorResponse(result.setting);
-  }
-  if (RATE_LIMITED_PATHS.has(pathname)) {
-    const limited = await rateLimitSignIn(request, env, result.config.rateLimits);
-    if (limited) return limited;
-  }
-  const { authorizationServer, resourceServer } = serversFor(result.config, services);
+  const { authorizationServer, resourceServer } = serversFor(config, services);
   if (pathname === AUTHORIZE_PATH) return authorize(request, env, authorizationServer.getOAuthApi(env), services);
   if (pathname === TOKEN_PATH || pathname === REGISTER_PATH || pathname === AUTHORIZATION_SERVER_METADATA) {
     return authorizationServer.fetch(request, env, ctx);

@@ -1,7 +1,6 @@
-import { configurationErrorResponse } from "../shared/config";
 import { readAuthConfig } from "./config";
 import { providerFor, type InternalMcpHandler } from "./provider";
-import { rateLimitSignIn } from "./rate-limiter";
+import { admitConnectorRequest } from "./rate-limiter";
 
 export { AuthRateLimiter } from "./rate-limiter";
 export type { InternalMcpHandler } from "./provider";
@@ -14,15 +13,7 @@ const RATE_LIMITED_PATHS = new Set(["/authorize", "/token", "/register"]);
  * so the rest of the worker (/mcp, /sse) keeps serving.
  */
 export async function handleOAuth(request: Request, env: Env, ctx: ExecutionContext, internalMcp: InternalMcpHandler): Promise<Response> {
-  const { pathname } = new URL(request.url);
-  const result = readAuthConfig(env);
-  if (!result.ok) {
-    console.error(`[auth] ${pathname} is unavailable: ${result.setting} ${result.reason}`);
-    return configurationErrorResponse(result.setting);
-  }
-  if (RATE_LIMITED_PATHS.has(pathname)) {
-    const limited = await rateLimitSignIn(request, env, result.config.rateLimits);
-    if (limited) return limited;
-  }
-  return providerFor(result.config, internalMcp).fetch(request, env, ctx);
+  const config = await admitConnectorRequest(request, env, "auth", readAuthConfig(env), RATE_LIMITED_PATHS);
+  if (config instanceof Response) return config;
+  return providerFor(config, internalMcp).fetch(request, env, ctx);
 }

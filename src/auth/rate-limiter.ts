@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { configurationErrorResponse } from "../shared/config";
 
 const WINDOW_MS = 60_000;
 // A token request's body is a few hundred bytes; a larger one is not read for its client_id.
@@ -91,4 +92,28 @@ async function clientIdOf(request: Request): Promise<string> {
 async function digestHex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * What each connector (/internal, /connect) does first: its configuration, or a 503 naming the missing
+ * setting so the rest of the worker keeps serving; then the sign-in rate limit on the paths that sign in.
+ * Answers the configuration to go on with, or the response that ends the request.
+ */
+export async function admitConnectorRequest<Config extends { rateLimits: SignInRateLimits }>(
+  request: Request,
+  env: Env,
+  connector: string,
+  result: { ok: true; config: Config } | { ok: false; setting: string; reason: string },
+  rateLimitedPaths: ReadonlySet<string>,
+): Promise<Config | Response> {
+  const { pathname } = new URL(request.url);
+  if (!result.ok) {
+    console.error(`[${connector}] ${pathname} is unavailable: ${result.setting} ${result.reason}`);
+    return configurationErrorResponse(result.setting);
+  }
+  if (rateLimitedPaths.has(pathname)) {
+    const limited = await rateLimitSignIn(request, env, result.config.rateLimits);
+    if (limited) return limited;
+  }
+  return result.config;
 }
