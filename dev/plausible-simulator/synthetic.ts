@@ -94,19 +94,22 @@ export interface SyntheticQueryResult {
   query: Record<string, unknown>;
 }
 
-const SOURCES: ReadonlyArray<readonly [string, number]> = [
-  ["Google", 0.5],
-  ["Direct / None", 0.25],
-  ["Newsletter", 0.1],
-  ["Hacker News", 0.08],
-  ["Twitter", 0.07],
+/** Sources with their share of visits and their channel. */
+const SOURCES: ReadonlyArray<readonly [string, number, string]> = [
+  ["Google", 0.5, "Organic Search"],
+  ["Direct / None", 0.25, "Direct"],
+  ["Newsletter", 0.1, "Email"],
+  ["Hacker News", 0.08, "Referral"],
+  ["Twitter", 0.07, "Organic Social"],
 ];
-const COUNTRIES: ReadonlyArray<readonly [string, number]> = [
-  ["US", 0.4],
-  ["DE", 0.25],
-  ["GB", 0.2],
-  ["FR", 0.15],
+const COUNTRIES: ReadonlyArray<readonly [string, number, string]> = [
+  ["US", 0.4, "United States"],
+  ["DE", 0.25, "Germany"],
+  ["GB", 0.2, "United Kingdom"],
+  ["FR", 0.15, "France"],
 ];
+/** Devices follow the entry page and country (a simplification that keeps their shares stable). */
+const DEVICES = ["Desktop", "Mobile", "Tablet"] as const;
 /** Entry pages: share of visits and how their bounce rate compares with the site's. */
 const ENTRY_PAGES: ReadonlyArray<readonly [string, number, number]> = [
   ["/", 0.45, 1.0],
@@ -167,7 +170,10 @@ function goalsOf(name: string, page: string): Goal[] {
   );
 }
 
-function cellVisit(source: string, country: string, path: Path, hostname: string): Visit {
+function cellVisit(sourceIndex: number, countryIndex: number, path: Path, hostname: string): Visit {
+  const [source, , channel] = SOURCES[sourceIndex]!;
+  const [country, , country_name] = COUNTRIES[countryIndex]!;
+  const device = DEVICES[(path.entryIndex + countryIndex) % DEVICES.length]!;
   const event = (name: string, page: string): SimEvent => ({
     name,
     page,
@@ -188,7 +194,8 @@ function cellVisit(source: string, country: string, path: Path, hostname: string
     hour: 0,
     duration: 0,
     pageviews: path.pages.length,
-    attributes: { source, country } as unknown as Visit["attributes"],
+    // The simulator's filters read visit dimensions from here; the model has only these.
+    attributes: { source, channel, country, country_name, device } as unknown as Visit["attributes"],
     entryPage: path.entry,
     exitPage: path.pages[path.pages.length - 1]!,
     entryHostname: hostname,
@@ -276,7 +283,17 @@ const SUPPORTED_METRICS = new Set<Metric>([
   "conversion_rate",
   "group_conversion_rate",
 ]);
-const SUPPORTED_DIMENSIONS = new Set(["visit:source", "visit:country", "visit:entry_page", "event:page", "event:goal", "event:name"]);
+const SUPPORTED_DIMENSIONS = new Set([
+  "visit:source",
+  "visit:channel",
+  "visit:country",
+  "visit:country_name",
+  "visit:device",
+  "visit:entry_page",
+  "event:page",
+  "event:goal",
+  "event:name",
+]);
 const SUPPORTED_TIME = new Set(["time", "time:day", "time:week", "time:month"]);
 
 const INVALID_KEY_OR_SITE =
@@ -324,8 +341,13 @@ export class SyntheticSite {
   readonly goals = SYNTHETIC_GOALS;
   readonly #now: number;
   readonly #cells: Cell[];
-  /** Visits per cell, day after day from `firstDay`: counts[day * CELLS_PER_DAY + cell]. */
-  readonly #counts: Int32Array;
+  readonly #seed: number;
+  readonly #spikes: ReadonlyArray<Extract<SyntheticEffect, { kind: "spike" }>>;
+  /**
+   * Visits per cell of each day, drawn on first use from a stream of that
+   * day's own (so a day's counts do not depend on which days were asked for first).
+   */
+  readonly #counts = new Map<number, Int32Array>();
 
   constructor(options: SyntheticSiteOptions) {
     this.domain = options.domain;
@@ -346,14 +368,13 @@ export class SyntheticSite {
     for (let source = 0; source < SOURCES.length; source++) {
       for (let country = 0; country < COUNTRIES.length; country++) {
         for (const path of PATHS) {
-          this.#cells.push({ source, country, path, visit: cellVisit(SOURCES[source]![0], COUNTRIES[country]![0], path, this.domain) });
+          this.#cells.push({ source, country, path, visit: cellVisit(source, country, path, this.domain) });
         }
       }
     }
 
     const levelRandom = createRandom(options.seed, 1);
     const rateRandom = createRandom(options.seed, 2);
-    const countRandom = createRandom(options.seed, 3);
     const weekdays = weekdayFactors(options.weekly);
     const sigma = options.sigma ?? 0.05;
     const holidays = new Set(options.holidays ?? []);
@@ -366,7 +387,8 @@ export class SyntheticSite {
       );
 
     const days: SyntheticTruth["days"] = [];
-    this.#counts = new Int32Array(dayCount * CELLS_PER_DAY);
+    this.#seed = options.seed;
+    this.#spikes = effects.filter((effect) => effect.kind === "spike");
     let noise = sigma * normal(levelRandom);
     for (let index = 0; index < dayCount; index++) {
       const date = addDays(options.firstDay, index);
@@ -387,32 +409,6 @@ export class SyntheticSite {
         (options.conversionRate ?? 0.03) * wobble(options.conversionWobble) * stepFactor(date, "conversion_rate"),
       );
       days.push({ date, mean, conversionRate, bounceRate });
-
-      const spikes = effects.filter((effect) => effect.kind === "spike" && effect.date === date);
-      const dayMean = date === today ? mean * todayFraction : mean;
-      for (let cellIndex = 0; cellIndex < CELLS_PER_DAY; cellIndex++) {
-        const cell = this.#cells[cellIndex]!;
-        const [, entryShare, entryBounce] = ENTRY_PAGES[cell.path.entryIndex]!;
-        const bounce = (bounceRate * entryBounce) / ENTRY_BOUNCE_NORM;
-        const pathShare = {
-          bounce,
-          browse: 1 - bounce - conversionRate,
-          "convert-via-pricing": conversionRate * VIA_PRICING,
-          "convert-direct": conversionRate * (1 - VIA_PRICING),
-        }[cell.path.kind];
-        let cellMean = dayMean * SOURCES[cell.source]![1] * COUNTRIES[cell.country]![1] * entryShare * pathShare;
-        for (const spike of spikes) {
-          if (spike.kind !== "spike") continue;
-          const hit =
-            spike.dimension === "visit:source"
-              ? SOURCES[cell.source]![0] === spike.value
-              : spike.dimension === "visit:country"
-                ? COUNTRIES[cell.country]![0] === spike.value
-                : cell.path.pages.includes(spike.value);
-          if (hit) cellMean *= spike.factor;
-        }
-        this.#counts[index * CELLS_PER_DAY + cellIndex] = poisson(countRandom, cellMean);
-      }
     }
     this.truth = { firstDay: options.firstDay, today, todayFraction, days };
   }
@@ -420,8 +416,38 @@ export class SyntheticSite {
   /** Visits per cell of `date`, or null before the first day and after today. */
   #dayCounts(date: string): Int32Array | null {
     const index = daysBetween(this.firstDay, date);
-    if (index < 0 || (index + 1) * CELLS_PER_DAY > this.#counts.length) return null;
-    return this.#counts.subarray(index * CELLS_PER_DAY, (index + 1) * CELLS_PER_DAY);
+    const day = this.truth.days[index];
+    if (index < 0 || !day) return null;
+    let counts = this.#counts.get(index);
+    if (counts) return counts;
+    counts = new Int32Array(CELLS_PER_DAY);
+    const random = createRandom(this.#seed, 1000 + index);
+    const spikes = this.#spikes.filter((spike) => spike.date === date);
+    const dayMean = date === this.truth.today ? day.mean * this.truth.todayFraction : day.mean;
+    for (let cellIndex = 0; cellIndex < CELLS_PER_DAY; cellIndex++) {
+      const cell = this.#cells[cellIndex]!;
+      const [, entryShare, entryBounce] = ENTRY_PAGES[cell.path.entryIndex]!;
+      const bounce = (day.bounceRate * entryBounce) / ENTRY_BOUNCE_NORM;
+      const pathShare = {
+        bounce,
+        browse: 1 - bounce - day.conversionRate,
+        "convert-via-pricing": day.conversionRate * VIA_PRICING,
+        "convert-direct": day.conversionRate * (1 - VIA_PRICING),
+      }[cell.path.kind];
+      let cellMean = dayMean * SOURCES[cell.source]![1] * COUNTRIES[cell.country]![1] * entryShare * pathShare;
+      for (const spike of spikes) {
+        const hit =
+          spike.dimension === "visit:source"
+            ? SOURCES[cell.source]![0] === spike.value
+            : spike.dimension === "visit:country"
+              ? COUNTRIES[cell.country]![0] === spike.value
+              : cell.path.pages.includes(spike.value);
+        if (hit) cellMean *= spike.factor;
+      }
+      counts[cellIndex] = poisson(random, cellMean);
+    }
+    this.#counts.set(index, counts);
+    return counts;
   }
 
   /** Answers a POST /api/v2/query body as Plausible does, or throws a SyntheticQueryError with Plausible's status and text. */
@@ -643,10 +669,11 @@ function groupValues(dimensions: string[], visit: Visit, event: SimEvent): strin
     let values: string[];
     switch (dimension) {
       case "visit:source":
-        values = [visit.attributes.source];
-        break;
+      case "visit:channel":
       case "visit:country":
-        values = [visit.attributes.country];
+      case "visit:country_name":
+      case "visit:device":
+        values = [String(visit.attributes[dimension.slice("visit:".length) as keyof Visit["attributes"]])];
         break;
       case "visit:entry_page":
         values = [visit.entryPage];

@@ -335,3 +335,15 @@ describe("syntheticContext", () => {
     expect(await cloud.context.plausible([{ kind: "sites" }])).toEqual([[{ domain: DOMAIN, timezone: "UTC" }]]);
   });
 });
+
+describe("explain_change's default dimensions", () => {
+  it("answers channel, country name and device breakdowns that add up to the total", () => {
+    const target = site();
+    const total = target.query({ site_id: DOMAIN, metrics: ["visitors"], date_range: "7d" }).results[0]!.metrics[0]!;
+    for (const dimension of ["visit:channel", "visit:country_name", "visit:device"]) {
+      const rows = target.query({ site_id: DOMAIN, metrics: ["visitors"], date_range: "7d", dimensions: [dimension] }).results;
+      expect(rows.length).toBeGreaterThan(2);
+      expect(rows.reduce((sum, row) => sum + (row.metrics[0]! as number), 0)).toBe(total);
+    }
+  });
+});
