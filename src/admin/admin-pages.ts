@@ -43,20 +43,32 @@ function header(admin: string): string {
   return `${STYLE}<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a></p>`;
 }
 
+/**
+ * What /admin may say after an action, selected by `?notice=<code>`: only these texts, written here,
+ * so a crafted link cannot put words on an administrator's page.
+ */
+const NOTICES = {
+  revoked: "<strong>Revoked</strong> every grant of the member; their next call gets 401.",
+} as const;
+
+export type Notice = keyof typeof NOTICES;
+
+export function isNotice(code: string | null): code is Notice {
+  return code !== null && Object.hasOwn(NOTICES, code);
+}
+
 export function membersPage(view: {
   admin: string;
   csrf: string;
   members: MemberRow[];
   sharedKey: SharedKeyHour;
-  revoked: string | null;
+  notice?: Notice;
 }): string {
   const { sharedKey } = view;
   const circuit = sharedKey.circuit.open
     ? `open: calls fail fast for ${sharedKey.circuit.retryAfterSeconds} s`
     : "closed (calls go through)";
-  const notice = view.revoked
-    ? `<p role="status"><strong>Revoked</strong> every grant of ${escapeHtml(view.revoked)}; their next call gets 401.</p>`
-    : "";
+  const notice = view.notice ? `<p role="status">${NOTICES[view.notice]}</p>` : "";
   const rows = view.members
     .map((member) => {
       const grants = member.grants.length

@@ -11,7 +11,7 @@ import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSig
 import { oauthHelpers } from "../auth/provider";
 import { rateLimitSignIn } from "../auth/rate-limiter";
 import { listAllGrants, listMembers, revokeUserByEmail, type MemberEntry } from "../auth/user-index";
-import { logAuthorization } from "../observability/structured-log";
+import { logAuthorization, logRefusal } from "../observability/structured-log";
 import {
   auditCsv,
   auditJsonLines,
@@ -20,7 +20,9 @@ import {
   type AuditFilter,
   type MemberAuditRecord,
   type MemberRow,
+  type Notice,
   type SharedKeyHour,
+  isNotice,
 } from "./admin-pages";
 
 /**
@@ -90,7 +92,10 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       return new Response("Not found", { status: 404 });
     }
     if (request.method !== "GET") return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
-    if (url.pathname === "/admin") return await showMembers(env, config, session, url.searchParams.get("revoked"));
+    if (url.pathname === "/admin") {
+      const notice = url.searchParams.get("notice");
+      return await showMembers(env, config, session, isNotice(notice) ? notice : undefined);
+    }
     if (url.pathname === "/admin/audit") return await showAudit(env, session, url.searchParams);
     return new Response("Not found", { status: 404 });
   } catch (error) {
@@ -144,12 +149,12 @@ async function finishSignIn(request: Request, config: AuthConfig, admins: Set<st
   });
   const decision = checkSignInPolicy(claims, config.allowedEmailDomains, issuer);
   if (!decision.allowed) {
-    logAuthorization("refused", `/admin: ${decision.reason}`);
+    await logRefusal(`/admin: ${decision.reason}`, claims.email);
     return refusalPage(403, "Access denied", decision.reason, headers);
   }
   const email = decision.email.toLowerCase();
   if (!admins.has(email)) {
-    logAuthorization("refused", "/admin: signed in, but not in ADMIN_EMAILS.", email);
+    await logRefusal("/admin: signed in, but not in ADMIN_EMAILS.", email);
     return notAnAdmin(email, headers);
   }
   const session: AdminSession = { email, csrf: randomToken() };
@@ -170,14 +175,11 @@ async function revoke(env: Env, config: AuthConfig, session: AdminSession, email
   const revoked = await revokeUserByEmail(env.OAUTH_KV, oauthHelpers(config, env), member);
   const entries = (await listMembers(env.OAUTH_KV)).filter((entry) => entry.email === member);
   for (const entry of entries) await (await memberAgent(env, entry)).recordAdminAction(session.email, "admin:revoke");
-  logAuthorization("refused", `/admin: ${session.email} revoked ${revoked} grant(s) of a member.`, member);
-  return new Response(null, {
-    status: 303,
-    headers: { Location: `/admin?revoked=${encodeURIComponent(member)}`, "Cache-Control": "no-store" },
-  });
+  await logRefusal(`/admin: an administrator revoked ${revoked} grant(s) of ${member}.`, member);
+  return new Response(null, { status: 303, headers: { Location: "/admin?notice=revoked", "Cache-Control": "no-store" } });
 }
 
-async function showMembers(env: Env, config: AuthConfig, session: AdminSession, revoked: string | null): Promise<Response> {
+async function showMembers(env: Env, config: AuthConfig, session: AdminSession, notice: Notice | undefined): Promise<Response> {
   const oauth = oauthHelpers(config, env);
   const rows: MemberRow[] = [];
   for (const entry of await listMembers(env.OAUTH_KV)) {
@@ -194,7 +196,7 @@ async function showMembers(env: Env, config: AuthConfig, session: AdminSession, 
   const guard = env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!));
   const usage = await guard.usage();
   const sharedKey: SharedKeyHour = { ...usage, memberLimit: readUsageConfig(env as unknown as Record<string, unknown>).memberHourlyLimit };
-  return adminPage(membersPage({ admin: session.email, csrf: session.csrf, members: rows, sharedKey, revoked }));
+  return adminPage(membersPage({ admin: session.email, csrf: session.csrf, members: rows, sharedKey, notice }));
 }
 
 async function showAudit(env: Env, session: AdminSession, params: URLSearchParams): Promise<Response> {

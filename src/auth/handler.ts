@@ -10,7 +10,7 @@ import { consentPage, htmlResponse, refusalPage } from "./consent-page";
 import { checkSignInPolicy } from "./domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "./oidc";
 import { grantUserId, rememberMember, rememberUserEmail } from "./user-index";
-import { logAuthorization } from "../observability/structured-log";
+import { logAuthorization, logRefusal } from "../observability/structured-log";
 
 /** The identity props the session agent reads from `this.props`. */
 export interface IdentityProps {
@@ -141,7 +141,7 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
   });
   const decision = checkSignInPolicy(claims, config.allowedEmailDomains, issuer);
   if (!decision.allowed) {
-    logAuthorization("refused", decision.reason);
+    await logRefusal(decision.reason, claims.email);
     return refusalPage(403, "Access denied", decision.reason, headers);
   }
 

@@ -6,7 +6,7 @@ import {
   type OAuthProviderOptions,
   type TokenExchangeCallbackOptions,
 } from "@cloudflare/workers-oauth-provider";
-import { logAuthorization } from "../observability/structured-log";
+import { logRefusal } from "../observability/structured-log";
 import { INTERNAL_PATH, type AuthConfig } from "./config";
 import { checkSignInPolicy } from "./domain-policy";
 import { createDefaultHandler, type IdentityProps } from "./handler";
@@ -80,7 +80,7 @@ function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): O
  * taken off the list ends its members' access at their next refresh, not when the refresh token
  * expires. `invalid_grant` also makes the provider revoke the grant and its tokens.
  */
-function recheckPolicyOnRefresh({ grantType, props }: TokenExchangeCallbackOptions<Env>, config: AuthConfig): void {
+async function recheckPolicyOnRefresh({ grantType, props }: TokenExchangeCallbackOptions<Env>, config: AuthConfig): Promise<void> {
   if (grantType !== "refresh_token") return;
   const identity = props as Partial<IdentityProps>;
   // The email was verified at sign-in; it is the same identity, checked against today's list.
@@ -90,7 +90,7 @@ function recheckPolicyOnRefresh({ grantType, props }: TokenExchangeCallbackOptio
     config.oidcIssuer,
   );
   if (decision.allowed) return;
-  logAuthorization("refused", `Refresh refused: ${decision.reason}`, identity.email);
+  await logRefusal(`Refresh refused: ${decision.reason}`, identity.email);
   throw new OAuthError("invalid_grant", {
     description: `${decision.reason} Access to this server has ended; sign in again with an account of an allowed domain.`,
     internal: { category: "token-exchange-callback", reason: "domain_no_longer_allowed" },

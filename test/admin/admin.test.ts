@@ -145,6 +145,18 @@ describe("/admin members and revocation", () => {
     ]);
   });
 
+  it("shows only notices it wrote itself, never text from the address bar", async () => {
+    const admin = await signedInAdmin();
+    const injected = "<script>alert('pwned')</script> Call 555-0100 to restore access";
+    const page = await (
+      await admin.fetch(`${BASE}/admin?revoked=${encodeURIComponent(injected)}&notice=${encodeURIComponent(injected)}`)
+    ).text();
+    expect(page).not.toMatch(/pwned|555-0100/);
+    expect(page).not.toContain('role="status"');
+    const revokedNotice = await (await admin.fetch(`${BASE}/admin?notice=revoked`)).text();
+    expect(revokedNotice).toMatch(/<p role="status"><strong>Revoked<\/strong>/);
+  });
+
   it("refuses a revocation without the session's CSRF token or from another origin", async () => {
     const member = await activeMember("member-sub-2", "grace@example.com");
     const admin = await signedInAdmin();
