@@ -8,9 +8,10 @@ import { FIXED_NOW, get, post } from "../plausible-simulator/client.ts";
 
 let sim: SimulatorHandle;
 
+// Building the demo dataset beside the synthetic sites takes a few seconds on a busy machine.
 beforeAll(async () => {
   sim = await startSimulator({ now: FIXED_NOW, seed: 1, log: () => {}, syntheticSites: ["tz-asia-tokyo.synthetic.test"] });
-});
+}, 60_000);
 
 afterAll(() => sim.close());
 
