@@ -14,15 +14,20 @@ import { defineTool, ToolInputError } from "./types";
 // weekday in the baseline; its noise scale is what that very comparison shows inside the baseline: each baseline
 // day against the median of its other same-weekday days (leave-one-out), pooled over the weekdays, robustly
 // (1.4826 x the median absolute residual), with Poisson noise as a floor. The cut-offs hold the chance that a quiet
-// period shows any flag at FALSE_ALARM (Bonferroni over the scored days, or over every value-day for anomalies,
-// with a t quantile for the estimated scale).
+// period shows any flag below FALSE_ALARM (Bonferroni over the scored days, or over every value-day for anomalies,
+// with a t quantile for the estimated scale, at DESIGN_LEVEL).
 
 /** The chance, per call, that a period where nothing happened still shows a flagged day (and, separately, an anomaly). */
 export const FALSE_ALARM = 0.05;
 /**
+ * The level the cut-offs are built for: half of FALSE_ALARM, so that the rate measured on each of the synthetic null
+ * scenarios stays under FALSE_ALARM with room for the approximations (a MAD-based scale, correlated residuals).
+ */
+const DESIGN_LEVEL = FALSE_ALARM / 2;
+/**
  * Degrees of freedom per leave-one-out residual behind a scale. A MAD of independent normal points carries 0.37 of
- * their information; residuals of one weekday share most of their median, so they carry less. 0.2 holds quiet weeks
- * at about 3 % flagged on the synthetic null scenarios (test/tools/explain-change-calibration.node.test.ts).
+ * their information; residuals of one weekday share most of their median, so they carry less
+ * (test/tools/explain-change-calibration.node.test.ts measures the outcome).
  */
 const MAD_EFFICIENCY = 0.2;
 /** Fewer leave-one-out residuals than this give no usable noise scale (3 weeks of one weekday give 3). */
@@ -84,9 +89,9 @@ export function scoreDay(baseline: WeekdayBaseline, date: string, actual: number
   return { expected, score: (logCount(actual) - center) / scale };
 }
 
-/** The |score| at which one of `tests` scores is flagged, so that all of them stay below it with probability 1 - FALSE_ALARM. */
+/** The |score| at which one of `tests` scores is flagged, so that all of them stay below it with probability 1 - DESIGN_LEVEL. */
 export function cutOff(tests: number, baseline: WeekdayBaseline): number {
-  return studentTQuantile(1 - FALSE_ALARM / (2 * Math.max(tests, 1)), scaleDegreesOfFreedom(baseline));
+  return studentTQuantile(1 - DESIGN_LEVEL / (2 * Math.max(tests, 1)), scaleDegreesOfFreedom(baseline));
 }
 
 export type Verdict = "increase" | "decrease" | "no detectable change" | "not tested";
@@ -184,7 +189,7 @@ export const explainChangeTool = defineTool({
   name: "explain_change",
   title: "Explain a change",
   description:
-    "What changed in a period and what drove it. Each day of the period is compared with the median of the same weekday in a baseline (default: the 8 weeks before the period) on the log scale, and flagged when it lies further out than the baseline's own days do (the cut-off keeps quiet periods flag-free 95 % of the time); the period's total is tested against earlier windows of the baseline (verdict increase, decrease, no detectable change, or not tested with the reason); per dimension (default source, channel, page, country, device) the values that account for most of the difference are ranked with their contribution (and share, when the total changed beyond its noise), and values that left their own baseline far behind on a day are listed as anomalies even when the total is quiet. Counts only (visitors, visits, pageviews, events). Relative periods resolve in the site's timezone; today (still in progress) and days before the site's first data are not scored. Makes at most 15 Plausible requests (1 Sites API lookup, 1 for today's date where the Sites API is missing, 1 for the site's first day, 2 per-day series, 2 per dimension), in one parallel batch after the lookup. Example: what happened on Thursday, and where did the extra visitors come from?",
+    "What changed in a period and what drove it. Each day of the period is compared with the median of the same weekday in a baseline (default: the 8 weeks before the period) on the log scale, and flagged when it lies further out than the baseline's own days do (the cut-off keeps at least 95 % of quiet periods flag-free); the period's total is tested against earlier windows of the baseline (verdict increase, decrease, no detectable change, or not tested with the reason); per dimension (default source, channel, page, country, device) the values that account for most of the difference are ranked with their contribution (and share, when the total changed beyond its noise), and values that left their own baseline far behind on a day are listed as anomalies even when the total is quiet. Counts only (visitors, visits, pageviews, events). Relative periods resolve in the site's timezone; today (still in progress) and days before the site's first data are not scored. Makes at most 15 Plausible requests (1 Sites API lookup, 1 for today's date where the Sites API is missing, 1 for the site's first day, 2 per-day series, 2 per dimension), in one parallel batch after the lookup. Example: what happened on Thursday, and where did the extra visitors come from?",
   inputSchema: z.object({
     site_id: siteId,
     metric: z.enum(COUNT_METRICS).default("visitors"),
@@ -420,7 +425,7 @@ export const explainChangeTool = defineTool({
     const skipped = days.filter((day) => leftOut(day.date) !== null);
     const truncated = drivers.filter((driver) => driver.truncated).map((driver) => driver.dimension);
     const notes = [
-      `Expected values are the median of the same weekday in ${baseline[0]} to ${baseline[1]} (log scale); a day is flagged when its score (its log deviation over the baseline's leave-one-out noise, Poisson noise as a floor) reaches ±${dayCutOff === null ? "–" : round(dayCutOff, 2)}, a cut-off that leaves ${Math.round((1 - FALSE_ALARM) * 100)} % of quiet periods without a flag.`,
+      `Expected values are the median of the same weekday in ${baseline[0]} to ${baseline[1]} (log scale); a day is flagged when its score (its log deviation over the baseline's leave-one-out noise, Poisson noise as a floor) reaches ±${dayCutOff === null ? "–" : round(dayCutOff, 2)}, a cut-off that leaves at least ${Math.round((1 - FALSE_ALARM) * 100)} % of quiet periods without a flag.`,
       totalTest.verdict === "not tested"
         ? `The total is not tested: ${totalTest.reason}.`
         : `The total is tested against ${totalTest.placebo_windows} earlier windows of the baseline with the same weekdays (p ${formatPValue(totalTest.p_value)}).`,
@@ -439,7 +444,7 @@ export const explainChangeTool = defineTool({
             `Plausible returned only the first ${DRIVER_ROW_LIMIT} value-days for ${truncated.join(", ")}: the values beyond are in other; narrow the question (a filter, or a shorter baseline) for a full split.`,
           ]
         : []),
-      `Anomalies are value-days whose score against their own baseline reaches ±${typicalAnomalyCutOff === null ? "–" : round(typicalAnomalyCutOff, 2)} or more (the cut-off is set over all ${anomalyTests} value-days tested, so quiet periods show none 95 % of the time).`,
+      `Anomalies are value-days whose score against their own baseline reaches ±${typicalAnomalyCutOff === null ? "–" : round(typicalAnomalyCutOff, 2)} or more (the cut-off is set over all ${anomalyTests} value-days tested, so at least 95 % of quiet periods show none).`,
       ...(clock.note ? [clock.note] : []),
     ];
     const flagged = days.filter((day) => day.flagged);
