@@ -39,8 +39,8 @@ function time(ms: number | null): string {
   return ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
-function header(admin: string): string {
-  return `${STYLE}<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a></p>`;
+function header(admin: string, csrf: string): string {
+  return `${STYLE}<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a> · <form class="inline" method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`;
 }
 
 /**
@@ -84,7 +84,7 @@ export function membersPage(view: {
     .join("\n");
   return htmlDocument(
     "Plausible MCP admin",
-    `${header(view.admin)}
+    `${header(view.admin, view.csrf)}
 <h1>Members</h1>
 ${notice}<p>People who signed in to <code>/internal</code>. Calls are Plausible requests made on the team's shared key, from the audit trail. Revoke ends every connected client of the member: their next call gets 401.</p>
 <table>
@@ -103,7 +103,7 @@ ${perMember || '<tr><td colspan="2">No member used the key this hour.</td></tr>'
   );
 }
 
-export function auditPage(view: { admin: string; filter: AuditFilter; records: MemberAuditRecord[] }): string {
+export function auditPage(view: { admin: string; csrf: string; filter: AuditFilter; records: MemberAuditRecord[] }): string {
   const { filter } = view;
   const query = new URLSearchParams({ from: filter.from, to: filter.to, ...(filter.member ? { member: filter.member } : {}) });
   const rows = view.records
@@ -114,7 +114,7 @@ export function auditPage(view: { admin: string; filter: AuditFilter; records: M
     .join("\n");
   return htmlDocument(
     "Plausible MCP audit",
-    `${header(view.admin)}
+    `${header(view.admin, view.csrf)}
 <h1>Audit trail of the shared key</h1>
 <form method="get" action="/admin/audit">
 <label>From <input type="date" name="from" value="${escapeHtml(filter.from)}"></label>

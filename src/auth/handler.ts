@@ -243,20 +243,17 @@ function readCookie(request: Request, name: string): string | undefined {
 const consentSecrets = new Map<string, Promise<string>>();
 
 /**
- * Key for the signed remembered-consent cookie, derived from the OIDC client secret so a
- * deployment has one secret fewer to manage; rotating that secret forgets remembered approvals.
+ * Key for the signed remembered-consent cookie and the subject cookie, derived from COOKIE_SECRET:
+ * a secret of this server alone, so whoever holds the identity provider's client secret cannot forge
+ * either. Rotating COOKIE_SECRET forgets remembered approvals.
  */
 function consentSecret(config: AuthConfig): Promise<string> {
-  let secret = consentSecrets.get(config.oidcClientSecret);
+  let secret = consentSecrets.get(config.cookieSecret);
   if (!secret) {
-    secret = deriveConsentSecret(config.oidcClientSecret);
-    consentSecrets.set(config.oidcClientSecret, secret);
+    secret = hmacHex(config.cookieSecret, "plausible-mcp consent approvals");
+    consentSecrets.set(config.cookieSecret, secret);
   }
   return secret;
-}
-
-function deriveConsentSecret(clientSecret: string): Promise<string> {
-  return hmacHex(clientSecret, "plausible-mcp consent approvals");
 }
 
 async function hmacHex(secret: string, message: string): Promise<string> {

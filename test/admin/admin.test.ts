@@ -1,3 +1,5 @@
+import { env } from "cloudflare:workers";
+import { EncryptJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { BASE, Browser, callInternal, connectedClient, useSignInFakes, openInternalSession } from "../auth/harness";
 
@@ -35,6 +37,29 @@ async function activeMember(sub: string, email: string) {
   expect(result.isError).toBeFalsy();
   return { browser, tokens, session };
 }
+
+const secrets = env as unknown as { OIDC_CLIENT_SECRET: string; ADMIN_SESSION_SECRET: string };
+
+/** An admin session token sealed the way the server seals one, with a key derived from `secret`. */
+async function sealSession(secret: string, claims: { iat: number; exp: number }): Promise<string> {
+  const hmac = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = new Uint8Array(await crypto.subtle.sign("HMAC", hmac, new TextEncoder().encode("plausible-mcp admin session cookies")));
+  return new EncryptJWT({ email: ADMIN, csrf: "forged-csrf" })
+    .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+    .setAudience("plausible-mcp-admin")
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(claims.iat)
+    .setExpirationTime(claims.exp)
+    .encrypt(key);
+}
+
+function withSessionCookie(token: string): Browser {
+  const browser = new Browser(SETTINGS);
+  browser.cookies.set("__Host-plausible-mcp-admin", token);
+  return browser;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
 
 function csrfOf(html: string): string {
   const match = /name="csrf" value="([^"]+)"/.exec(html);
@@ -111,6 +136,48 @@ describe("/admin access", () => {
     const { start } = await signInToAdmin(ADMIN);
     const elsewhere = await new Browser(SETTINGS).fetch(fakes.issuer.signIn(start.headers.get("Location")!));
     expect(elsewhere.status).toBe(400);
+  });
+
+  it("answers 503 naming ADMIN_SESSION_SECRET while it is missing or shorter than 32 characters", async () => {
+    for (const secret of ["", "too-short-0123456789"]) {
+      const response = await new Browser({ ...SETTINGS, ADMIN_SESSION_SECRET: secret } as never).fetch(`${BASE}/admin`);
+      expect(response.status).toBe(503);
+      const page = await response.text();
+      expect(page).toContain("ADMIN_SESSION_SECRET");
+      expect(page).toContain("wrangler secret put ADMIN_SESSION_SECRET");
+    }
+  });
+
+  it("ignores a session sealed with a key derived from OIDC_CLIENT_SECRET", async () => {
+    const forged = await sealSession(secrets.OIDC_CLIENT_SECRET, { iat: now(), exp: now() + 1800 });
+    expect((await withSessionCookie(forged).fetch(`${BASE}/admin`)).status).toBe(302);
+  });
+
+  it("refuses a session issued more than 30 minutes ago, whatever its expiry says", async () => {
+    const old = await sealSession(secrets.ADMIN_SESSION_SECRET, { iat: now() - 31 * 60, exp: now() + 86_400 });
+    expect((await withSessionCookie(old).fetch(`${BASE}/admin`)).status).toBe(302);
+    // Control: the same token, issued now, is a session.
+    const fresh = await sealSession(secrets.ADMIN_SESSION_SECRET, { iat: now(), exp: now() + 1800 });
+    expect((await withSessionCookie(fresh).fetch(`${BASE}/admin`)).status).toBe(200);
+  });
+
+  it("signs out with a CSRF-protected form; the session's cookie is refused afterwards, even replayed", async () => {
+    const admin = await signedInAdmin();
+    const page = await (await admin.fetch(`${BASE}/admin`)).text();
+    expect(page).toMatch(/<form class="inline" method="post" action="\/admin\/sign-out">.*<button type="submit">Sign out<\/button>/);
+    const token = admin.cookies.get("__Host-plausible-mcp-admin")!;
+    const signOut = (form: Record<string, string>) =>
+      admin.fetch(`${BASE}/admin/sign-out`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE },
+        body: new URLSearchParams(form).toString(),
+      });
+    expect((await signOut({})).status).toBe(403);
+    const signedOut = await signOut({ csrf: csrfOf(page) });
+    expect(signedOut.status).toBe(200);
+    expect(await signedOut.text()).toContain("Signed out");
+    expect(admin.cookies.has("__Host-plausible-mcp-admin")).toBe(false);
+    expect((await withSessionCookie(token).fetch(`${BASE}/admin`)).status).toBe(302);
   });
 
   it("ignores a forged or foreign session cookie", async () => {
