@@ -58,6 +58,18 @@ export class ResultCache {
     if (this.#overLimits()) this.#evict(now);
   }
 
+  /** Removes every entry: the answers were given to a key Plausible no longer accepts. */
+  clear(): void {
+    this.sql.exec("DELETE FROM result_cache");
+    this.#totals = { entries: 0, bytes: 0 };
+  }
+
+  /** Removes the expired entries; returns when the next one expires, or undefined when none is left. */
+  prune(now = Date.now()): number | undefined {
+    this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE expires_ms <= ? RETURNING bytes", now).toArray());
+    return this.sql.exec<{ next: number | null }>("SELECT MIN(expires_ms) AS next FROM result_cache").one().next ?? undefined;
+  }
+
   size(): Totals {
     this.#totals ??= this.sql.exec<Totals>("SELECT COUNT(*) AS entries, COALESCE(SUM(bytes), 0) AS bytes FROM result_cache").one();
     return this.#totals;
@@ -77,7 +89,7 @@ export class ResultCache {
   }
 
   #evict(now: number): void {
-    this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE expires_ms <= ? RETURNING bytes", now).toArray());
+    this.prune(now);
     while (this.#overLimits()) {
       const oldest = this.sql.exec<{ cache_key: string }>("SELECT cache_key FROM result_cache ORDER BY stored_ms, rowid LIMIT 1").one();
       this.#forget(

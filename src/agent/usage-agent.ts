@@ -35,6 +35,8 @@ import {
 
 // Audit records are removed within this long after they pass the retention period.
 const AUDIT_PRUNE_SPACING_MS = 3_600_000;
+// A member agent's expired answers are removed within this long after they expire.
+const CACHE_PRUNE_SPACING_MS = 300_000;
 
 /** Agents are named `key-<sha256 of the API key>` (/mcp, /sse) or `user-<sha256 of the issuer's sub>` (/internal). */
 export type UsageScope = "key" | "user";
@@ -62,6 +64,8 @@ export class UsageAgent extends Agent<Env> {
   /** Identical requests in flight share one Plausible call. */
   readonly #inflight = new Map<string, Promise<unknown>>();
   #auditPruneScheduled = false;
+  /** Used on user agents only (a key agent's cache goes with the agent when it is idle). */
+  #cachePruneScheduled = false;
   /** Used on key agents only: a key's agent removes itself when idle. */
   readonly #expiry: IdleExpiry;
   #guard?: Promise<DurableObjectStub<SharedKeyGuard>>;
@@ -185,6 +189,27 @@ export class UsageAgent extends Agent<Env> {
     if (next !== undefined) await this.schedule(new Date(Math.max(next, now + AUDIT_PRUNE_SPACING_MS)), "pruneAudit");
   }
 
+  /**
+   * Scheduled on a user agent (which, keeping the member's audit trail, is never removed when idle) for
+   * when its next cached answer expires: removes the expired answers and schedules itself for the next,
+   * at most once every five minutes, until the cache is empty.
+   */
+  async pruneCache(): Promise<void> {
+    const now = Date.now();
+    const next = this.#cache.prune(now);
+    // One pending prune at a time, whether this ran from its schedule or was called directly.
+    for (const pending of this.getSchedules()) if (pending.callback === "pruneCache") await this.cancelSchedule(pending.id);
+    this.#cachePruneScheduled = next !== undefined;
+    if (next !== undefined) await this.schedule(new Date(Math.max(next, now + CACHE_PRUNE_SPACING_MS)), "pruneCache");
+  }
+
+  async #scheduleCachePrune(): Promise<void> {
+    if (this.#cachePruneScheduled) return;
+    this.#cachePruneScheduled = true;
+    const due = this.#cache.prune();
+    if (due !== undefined) await this.schedule(new Date(due), "pruneCache", undefined, { idempotent: true });
+  }
+
   /** One pending prune per agent: a later record never falls due before the oldest. */
   async #scheduleAuditPrune(): Promise<void> {
     if (this.#auditPruneScheduled) return;
@@ -237,6 +262,7 @@ export class UsageAgent extends Agent<Env> {
         await this.#report("answered");
         // Only a successful answer is cached: a refusal or failure is asked again next time.
         this.#cache.set(key, value, cacheTtlSeconds(request, this.#config.cacheTtlSeconds));
+        if (this.scope === "user") await this.#scheduleCachePrune();
         return value;
       })
       .finally(() => this.#inflight.delete(key));
@@ -258,6 +284,8 @@ export class UsageAgent extends Agent<Env> {
         ...(error.status === undefined ? {} : { status: error.status }),
       });
     }
+    // The key was revoked: what it was shown before must not be served from here any more.
+    if (error instanceof PlausibleApiError && error.status === 401) this.#cache.clear();
     // Any other answer means Plausible is up; a 429 also closes the shared key for the hour.
     await this.#report(error instanceof PlausibleApiError && error.status === 429 ? "rate_limited" : "answered");
     return error;

@@ -210,6 +210,80 @@ describe("result cache", () => {
   });
 });
 
+describe("a revoked key", () => {
+  it("empties the key's cache when Plausible answers 401, so no earlier answer is served after revocation", async () => {
+    const { run, apiKey } = await freshAgent();
+    expect(await run([query("before-revocation.example.com")])).toMatchObject({ ok: true, cacheHits: 0 });
+    plausible.use((request) => (request.authorization === `Bearer ${apiKey}` ? plausibleError(401, "Invalid API key") : undefined));
+    expect(await run([query("after-revocation.example.com")])).toMatchObject({
+      ok: false,
+      failure: { kind: "plausible_api", status: 401 },
+    });
+    const again = await run([query("before-revocation.example.com")]);
+    expect(again).toMatchObject({ ok: false, failure: { kind: "plausible_api", status: 401 } });
+    expect(plausible.requests).toHaveLength(3);
+  });
+
+  it("keeps the cache through other refusals (a 400 says nothing about the key)", async () => {
+    const { run, apiKey } = await freshAgent();
+    await run([query("kept.example.com")]);
+    plausible.use((request) =>
+      request.authorization === `Bearer ${apiKey}` && JSON.stringify(request.body).includes("bad.example.com")
+        ? plausibleError(400, "Invalid filters.")
+        : undefined,
+    );
+    await run([query("bad.example.com")]);
+    expect(await run([query("kept.example.com")])).toMatchObject({ ok: true, cacheHits: 1 });
+  });
+});
+
+describe("a member agent's cache", () => {
+  let memberCounter = 0;
+  async function memberAgent() {
+    const sharedKey = (env as unknown as { PLAUSIBLE_API_KEY: string }).PLAUSIBLE_API_KEY;
+    plausible.use((request) => (request.authorization === `Bearer ${sharedKey}` ? validAnswer(request) : undefined));
+    const name = usageAgentName("user", await sha256Hex(`cache-member-${++memberCounter}-${crypto.randomUUID()}`));
+    return getAgentByName(env.USAGE, name);
+  }
+  const cachedKeys = (stub: Awaited<ReturnType<typeof memberAgent>>) =>
+    runInDurableObject(stub, (_agent: UsageAgent, state) =>
+      state.storage.sql
+        .exec<{ cache_key: string }>("SELECT cache_key FROM result_cache")
+        .toArray()
+        .map((row) => row.cache_key),
+    );
+
+  it("schedules a prune when it caches an answer, and the prune removes expired answers and keeps fresh ones", async () => {
+    const stub = await memberAgent();
+    expect(await stub.run([query("expires.example.com"), query("stays.example.com", ["2024-01-01", "2024-01-31"])])).toMatchObject({
+      ok: true,
+    });
+    const scheduled = await runInDurableObject(stub, (agent: UsageAgent) => agent.getSchedules().map((schedule) => schedule.callback));
+    expect(scheduled).toContain("pruneCache");
+
+    await runInDurableObject(stub, (_agent: UsageAgent, state) =>
+      state.storage.sql.exec("UPDATE result_cache SET expires_ms = 0 WHERE cache_key LIKE '%expires.example.com%'"),
+    );
+    await runInDurableObject(stub, (agent: UsageAgent) => agent.pruneCache());
+    const left = await cachedKeys(stub);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toContain("stays.example.com");
+    // The next prune is due for the answer that is left.
+    const pending = await runInDurableObject(stub, (agent: UsageAgent) =>
+      agent.getSchedules().filter((schedule) => schedule.callback === "pruneCache"),
+    );
+    expect(pending).toHaveLength(1);
+  });
+
+  it("empties the cache when Plausible refuses the shared key with 401", async () => {
+    const stub = await memberAgent();
+    await stub.run([query("shared-before.example.com")]);
+    plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(401, "Invalid API key") : undefined));
+    expect(await stub.run([query("shared-after.example.com")])).toMatchObject({ ok: false, failure: { status: 401 } });
+    expect(await cachedKeys(stub)).toEqual([]);
+  });
+});
+
 describe("key binding and lifetime", () => {
   it("refuses a key that is not the one the agent is named after", async () => {
     const { stub } = await freshAgent();

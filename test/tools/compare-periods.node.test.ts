@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { PlausibleRequest } from "../../src/plausible";
 import { ToolInputError } from "../../src/tools";
 import { comparePeriodsTool } from "../../src/tools/compare-periods";
+import { todayQuery } from "../../src/tools/dates";
 import { callTool, fakeContext, queryResult } from "./fake-context";
 
 /** Answers the current period with `now` and the previous one with `before`, told apart by their date range. */
@@ -95,9 +96,10 @@ describe("compare_periods", () => {
   it('turns "Nd" into the N full days ending yesterday and the N days before them, in UTC with a note without a Sites API', async () => {
     const { context, calls } = periods(["2024-05-13", "2024-05-19"], [3, 4, 5, 6, 7], [1, 2, 5, 6, 7]);
     const { structured } = await callTool(comparePeriodsTool, { site_id: "example.com", current: "7d" }, context);
-    expect(calls[0]).toEqual([{ kind: "sites" }]);
+    // Neither the Sites API nor an echo of the "day" range: UTC stands in, with a note.
+    expect(calls.slice(0, 2)).toEqual([[{ kind: "sites" }], [{ kind: "query", body: todayQuery("example.com") }]]);
     expect(structured.notes.join(" ")).toMatch(/resolved in UTC/);
-    expect(calls[1]!.slice(0, 2).map((request) => request.kind === "query" && request.body.date_range)).toEqual([
+    expect(calls[2]!.slice(0, 2).map((request) => request.kind === "query" && request.body.date_range)).toEqual([
       ["2024-05-13", "2024-05-19"],
       ["2024-05-06", "2024-05-12"],
     ]);
