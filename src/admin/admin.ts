@@ -10,7 +10,8 @@ import { checkSignInPolicy } from "../auth/domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "../auth/oidc";
 import { oauthHelpers } from "../auth/provider";
 import { rateLimitSignIn } from "../auth/rate-limiter";
-import { listAllGrants, listMembers, revokeUserByEmail, type MemberEntry } from "../auth/user-index";
+import { blockMember, listBlocks, unblockMember } from "../auth/block-list";
+import { listAllGrants, listMembers, revokeUserByEmail, userIdsByEmail } from "../auth/user-index";
 import { logAuthorization, logRefusal } from "../observability/structured-log";
 import {
   auditCsv,
@@ -105,7 +106,11 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       if (!form || !sameOrigin(request, config) || form.get("csrf") !== session.csrf) {
         return refusalPage(403, "Request refused", "This form did not come from this admin page. Reload /admin and try again.");
       }
-      if (url.pathname === "/admin/revoke") return await revoke(env, config, session, String(form.get("email") ?? ""));
+      const email = String(form.get("email") ?? "")
+        .trim()
+        .toLowerCase();
+      if (url.pathname === "/admin/revoke") return await revokeAndBlock(env, config, session, email);
+      if (url.pathname === "/admin/unblock") return await unblock(env, session, email);
       if (url.pathname === "/admin/sign-out") return await signOut(context, session);
       return new Response("Not found", { status: 404 });
     }
@@ -213,22 +218,39 @@ async function signOut({ kv }: AdminContext, session: AdminSession): Promise<Res
   );
 }
 
-/** Revokes every /internal grant of the member (their open sessions get 401 on the next message) and records who did it. */
-async function revoke(env: Env, config: AuthConfig, session: AdminSession, email: string): Promise<Response> {
-  const member = email.trim().toLowerCase();
+/**
+ * Blocks the member (by email and by every account they signed in with), then revokes every /internal
+ * grant of theirs: open sessions get 401 on the next message, and a remembered approval or a silent
+ * sign-in at the identity provider no longer brings them back. Recorded in their audit trail.
+ */
+async function revokeAndBlock(env: Env, config: AuthConfig, session: AdminSession, member: string): Promise<Response> {
   if (!member.includes("@")) return refusalPage(400, "Invalid request", "Name the member's email address.");
+  // Blocked first, so a sign-in that completes during the revocation is refused.
+  const block = await blockMember(env.OAUTH_KV, member, await userIdsByEmail(env.OAUTH_KV, member), session.email);
   const revoked = await revokeUserByEmail(env.OAUTH_KV, oauthHelpers(config, env), member);
-  const entries = (await listMembers(env.OAUTH_KV)).filter((entry) => entry.email === member);
-  for (const entry of entries) await (await memberAgent(env, entry)).recordAdminAction(session.email, "admin:revoke");
-  await logRefusal(`/admin: an administrator revoked ${revoked} grant(s) of ${member}.`, member);
-  return new Response(null, { status: 303, headers: { Location: "/admin?notice=revoked", "Cache-Control": "no-store" } });
+  for (const userId of block.userIds) await (await memberAgent(env, userId)).recordAdminAction(session.email, "admin:revoke-and-block");
+  await logRefusal(`/admin: an administrator revoked ${revoked} grant(s) of ${member} and blocked them.`, member);
+  return afterAction("revoked");
+}
+
+/** Lifts a member's block: they may sign in again (a new grant; the revoked ones stay revoked). Recorded in their audit trail. */
+async function unblock(env: Env, session: AdminSession, member: string): Promise<Response> {
+  const block = await unblockMember(env.OAUTH_KV, member);
+  if (!block) return refusalPage(400, "Invalid request", "That address is not blocked. Reload /admin to see who is.");
+  for (const userId of block.userIds) await (await memberAgent(env, userId)).recordAdminAction(session.email, "admin:unblock");
+  logAuthorization("granted", "/admin: an administrator unblocked a member; they may sign in again.", block.email);
+  return afterAction("unblocked");
+}
+
+function afterAction(notice: Notice): Response {
+  return new Response(null, { status: 303, headers: { Location: `/admin?notice=${notice}`, "Cache-Control": "no-store" } });
 }
 
 async function showMembers(env: Env, config: AuthConfig, session: AdminSession, notice: Notice | undefined): Promise<Response> {
   const oauth = oauthHelpers(config, env);
   const rows: MemberRow[] = [];
   for (const entry of await listMembers(env.OAUTH_KV)) {
-    const activity = await (await memberAgent(env, entry)).memberActivity();
+    const activity = await (await memberAgent(env, entry.userId)).memberActivity();
     const grants = await listAllGrants(oauth, entry.userId);
     rows.push({
       email: entry.email,
@@ -241,7 +263,8 @@ async function showMembers(env: Env, config: AuthConfig, session: AdminSession, 
   const guard = env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!));
   const usage = await guard.usage();
   const sharedKey: SharedKeyHour = { ...usage, memberLimit: readUsageConfig(env as unknown as Record<string, unknown>).memberHourlyLimit };
-  return adminPage(membersPage({ admin: session.email, csrf: session.csrf, members: rows, sharedKey, notice }));
+  const blocked = await listBlocks(env.OAUTH_KV);
+  return adminPage(membersPage({ admin: session.email, csrf: session.csrf, members: rows, blocked, sharedKey, notice }));
 }
 
 async function showAudit(env: Env, session: AdminSession, params: URLSearchParams): Promise<Response> {
@@ -256,7 +279,8 @@ async function showAudit(env: Env, session: AdminSession, params: URLSearchParam
   const members = (await listMembers(env.OAUTH_KV)).filter((entry) => !filter.member || entry.email === filter.member);
   const records: MemberAuditRecord[] = [];
   for (const entry of members) {
-    for (const record of await (await memberAgent(env, entry)).auditRecords(fromMs, toMs)) records.push({ member: entry.email, ...record });
+    for (const record of await (await memberAgent(env, entry.userId)).auditRecords(fromMs, toMs))
+      records.push({ member: entry.email, ...record });
   }
   records.sort((a, b) => a.at.localeCompare(b.at));
   const format = params.get("format");
@@ -266,9 +290,9 @@ async function showAudit(env: Env, session: AdminSession, params: URLSearchParam
   return adminPage(auditPage({ admin: session.email, csrf: session.csrf, filter, records }));
 }
 
-async function memberAgent(env: Env, entry: MemberEntry) {
-  // The member's usage agent is named after the issuer's `sub`, which the grant user id encodes.
-  return env.USAGE.getByName(usageAgentName("user", await sha256Hex(decodeURIComponent(entry.userId))));
+/** The usage agent of a member, by grant user id; named after the issuer's `sub`, which the grant user id encodes. */
+async function memberAgent(env: Env, userId: string) {
+  return env.USAGE.getByName(usageAgentName("user", await sha256Hex(decodeURIComponent(userId))));
 }
 
 async function clientName(oauth: ReturnType<typeof oauthHelpers>, clientId: string): Promise<string> {

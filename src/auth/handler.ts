@@ -9,6 +9,7 @@ import type { AuthConfig } from "./config";
 import { consentPage, htmlResponse, refusalPage } from "./consent-page";
 import { checkSignInPolicy } from "./domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "./oidc";
+import { BLOCKED_MESSAGE, isBlocked } from "./block-list";
 import { grantUserId, rememberMember, rememberUserEmail } from "./user-index";
 import { logAuthorization, logRefusal } from "../observability/structured-log";
 
@@ -144,6 +145,11 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
     await logRefusal(decision.reason, claims.email);
     return refusalPage(403, "Access denied", decision.reason, headers);
   }
+  const userId = grantUserId(claims.sub);
+  if (await isBlocked(env.OAUTH_KV, { userId, email: decision.email })) {
+    await logRefusal("Sign-in refused: an administrator blocked this member.", decision.email);
+    return refusalPage(403, "Access revoked", BLOCKED_MESSAGE, headers);
+  }
 
   const subject = await subjectOf(claims.sub, config);
   headers.append("Set-Cookie", `${SUBJECT_COOKIE}=${subject}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${REMEMBER_SECONDS}`);
@@ -153,7 +159,6 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
   }
   if (data.rememberedFor === undefined) await rememberApproval(request, original, subject, headers, oauth, config);
 
-  const userId = grantUserId(claims.sub);
   const props: IdentityProps = {
     sub: claims.sub,
     email: decision.email,

@@ -1,7 +1,18 @@
 import { env } from "cloudflare:workers";
 import { EncryptJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import { BASE, Browser, callInternal, connectedClient, useSignInFakes, openInternalSession } from "../auth/harness";
+import {
+  BASE,
+  Browser,
+  callInternal,
+  connectedClient,
+  oauthHelpers,
+  pkce,
+  refresh,
+  signIn,
+  useSignInFakes,
+  openInternalSession,
+} from "../auth/harness";
 
 /** /admin: administrators (ADMIN_EMAILS) sign in like /internal's members and manage the team. */
 
@@ -31,11 +42,11 @@ async function signedInAdmin(): Promise<Browser> {
 async function activeMember(sub: string, email: string) {
   fakes.issuer.user = { sub, email, name: email, email_verified: true };
   const browser = new Browser();
-  const { tokens } = await connectedClient(browser, fakes.issuer);
+  const { client, tokens } = await connectedClient(browser, fakes.issuer);
   const session = await openInternalSession(browser, tokens.access_token);
   const result = await session.callTool({ name: "get_aggregate", arguments: { site_id: "example.com", date_range: "7d" } });
   expect(result.isError).toBeFalsy();
-  return { browser, tokens, session };
+  return { browser, client, tokens, session };
 }
 
 const secrets = env as unknown as { OIDC_CLIENT_SECRET: string; ADMIN_SESSION_SECRET: string };
@@ -67,8 +78,8 @@ function csrfOf(html: string): string {
   return match[1];
 }
 
-function postRevoke(browser: Browser, form: Record<string, string>, headers: Record<string, string> = {}) {
-  return browser.fetch(`${BASE}/admin/revoke`, {
+function postRevoke(browser: Browser, form: Record<string, string>, headers: Record<string, string> = {}, path = "/admin/revoke") {
+  return browser.fetch(`${BASE}${path}`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, ...headers },
     body: new URLSearchParams(form).toString(),
@@ -188,12 +199,12 @@ describe("/admin access", () => {
 });
 
 describe("/admin members and revocation", () => {
-  it("shows a member who used /internal; Revoke ends their open session (401) and is audited with the admin's email", async () => {
+  it("shows a member who used /internal; Revoke and block ends their open session (401) and is audited with the admin's email", async () => {
     const member = await activeMember("member-sub-1", "ada@example.com");
     const admin = await signedInAdmin();
     const page = await (await admin.fetch(`${BASE}/admin`)).text();
     expect(page).toContain("ada@example.com");
-    expect(page).toMatch(/<button type="submit" aria-label="Revoke ada@example.com">Revoke<\/button>/);
+    expect(page).toMatch(/<button type="submit" aria-label="Revoke and block ada@example.com">Revoke and block<\/button>/);
     expect(page).toContain("Test Connector");
 
     const revoked = await postRevoke(admin, { csrf: csrfOf(page), email: "ada@example.com" });
@@ -208,8 +219,42 @@ describe("/admin members and revocation", () => {
       .map((line) => JSON.parse(line) as Record<string, string>);
     expect(records.map((record) => [record.member, record.email, record.tool])).toEqual([
       ["ada@example.com", "ada@example.com", "get_aggregate"],
-      ["ada@example.com", ADMIN, "admin:revoke"],
+      ["ada@example.com", ADMIN, "admin:revoke-and-block"],
     ]);
+  });
+
+  it("keeps a revoked member out: no new grant through the remembered approval and a silent sign-in, until Unblock", async () => {
+    const member = await activeMember("member-sub-5", "bo@example.com");
+    const admin = await signedInAdmin();
+    const revoked = await postRevoke(admin, { csrf: csrfOf(await (await admin.fetch(`${BASE}/admin`)).text()), email: "bo@example.com" });
+    expect(revoked.headers.get("Location")).toBe("/admin?notice=revoked");
+
+    // The member clicks Connect again: the approval is remembered and the issuer signs them in silently...
+    fakes.issuer.user = { sub: "member-sub-5", email: "bo@example.com", name: "Bo", email_verified: true };
+    const again = await signIn(member.browser, fakes.issuer, member.client, await pkce().challenge);
+    // ...and the callback refuses them: no code, no grant.
+    expect(again.callback.status).toBe(403);
+    expect(again.code).toBeUndefined();
+    expect(await again.callback.text()).toContain("revoked your access");
+    expect((await oauthHelpers().listUserGrants("member-sub-5")).items).toEqual([]);
+    expect((await refresh(member.browser, member.client, member.tokens.refresh_token!)).status).toBe(400);
+
+    const page = await (await admin.fetch(`${BASE}/admin`)).text();
+    expect(page).toMatch(/<h2>Blocked<\/h2>[\s\S]*<td>bo@example.com<\/td><td>boss@example.com<\/td>/);
+    expect(page).toMatch(/<button type="submit" aria-label="Unblock bo@example.com">Unblock<\/button>/);
+    const unblocked = await postRevoke(admin, { csrf: csrfOf(page), email: "bo@example.com" }, {}, "/admin/unblock");
+    expect(unblocked.headers.get("Location")).toBe("/admin?notice=unblocked");
+    expect(await (await admin.fetch(`${BASE}/admin`)).text()).not.toContain("Unblock bo@example.com");
+
+    const restored = await signIn(member.browser, fakes.issuer, member.client, await pkce().challenge);
+    expect(restored.code).toBeTruthy();
+    const audit = await (await admin.fetch(`${BASE}/admin/audit?member=bo@example.com&format=jsonl`)).text();
+    expect(
+      audit
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as Record<string, string>).tool),
+    ).toEqual(["get_aggregate", "admin:revoke-and-block", "admin:unblock"]);
   });
 
   it("shows only notices it wrote itself, never text from the address bar", async () => {
@@ -221,7 +266,7 @@ describe("/admin members and revocation", () => {
     expect(page).not.toMatch(/pwned|555-0100/);
     expect(page).not.toContain('role="status"');
     const revokedNotice = await (await admin.fetch(`${BASE}/admin?notice=revoked`)).text();
-    expect(revokedNotice).toMatch(/<p role="status"><strong>Revoked<\/strong>/);
+    expect(revokedNotice).toMatch(/<p role="status"><strong>Revoked and blocked<\/strong>/);
   });
 
   it("refuses a revocation without the session's CSRF token or from another origin", async () => {
