@@ -161,6 +161,8 @@ interface Cell {
   source: number;
   country: number;
   path: Path;
+  /** The cell's share of the day's visits before the path is chosen: source × country × entry page. */
+  share: number;
   /** A representative visit, for the simulator's filter predicates. */
   visit: Visit;
 }
@@ -171,7 +173,8 @@ function goalsOf(name: string, page: string): Goal[] {
   );
 }
 
-function cellVisit(sourceIndex: number, countryIndex: number, path: Path, hostname: string): Visit {
+function cellVisit(sourceIndex: number, countryIndex: number, path: Path): Visit {
+  const hostname = "synthetic.test";
   const [source, , channel] = SOURCES[sourceIndex]!;
   const [country, , country_name] = COUNTRIES[countryIndex]!;
   const device = DEVICES[(path.entryIndex + countryIndex) % DEVICES.length]!;
@@ -205,7 +208,19 @@ function cellVisit(sourceIndex: number, countryIndex: number, path: Path, hostna
   };
 }
 
-const CELLS_PER_DAY = SOURCES.length * COUNTRIES.length * PATHS.length;
+/** Every site has the same cells (only their counts differ), so how a query reads them is computed once. */
+const CELLS: readonly Cell[] = SOURCES.flatMap((_, source) =>
+  COUNTRIES.flatMap((__, country) =>
+    PATHS.map((path) => ({
+      source,
+      country,
+      path,
+      share: SOURCES[source]![1] * COUNTRIES[country]![1] * ENTRY_PAGES[path.entryIndex]![1],
+      visit: cellVisit(source, country, path),
+    })),
+  ),
+);
+const CELLS_PER_DAY = CELLS.length;
 
 // --- Random numbers --------------------------------------------------------
 
@@ -316,6 +331,8 @@ interface Contribution {
   cell: number;
   /** Values of the non-time dimensions, one combination per group the visit falls in. */
   groups: string[][];
+  /** The same, each joined into one key. */
+  keys: string[];
   pageviews: number[];
   events: number[];
   /** Whether the visit counts in the bounce rate's base (entries on the page with a page filter), per group. */
@@ -341,7 +358,6 @@ export class SyntheticSite {
   readonly truth: SyntheticTruth;
   readonly goals = SYNTHETIC_GOALS;
   readonly #now: number;
-  readonly #cells: Cell[];
   readonly #seed: number;
   readonly #spikes: ReadonlyArray<Extract<SyntheticEffect, { kind: "spike" }>>;
   /**
@@ -364,15 +380,6 @@ export class SyntheticSite {
     const midnight = localMidnight(today, this.timezone);
     const todayFraction = (this.#now - midnight) / (localMidnight(addDays(today, 1), this.timezone) - midnight);
     const dayCount = Math.max(0, daysBetween(options.firstDay, today) + 1);
-
-    this.#cells = [];
-    for (let source = 0; source < SOURCES.length; source++) {
-      for (let country = 0; country < COUNTRIES.length; country++) {
-        for (const path of PATHS) {
-          this.#cells.push({ source, country, path, visit: cellVisit(source, country, path, this.domain) });
-        }
-      }
-    }
 
     const levelRandom = createRandom(options.seed, 1);
     const rateRandom = createRandom(options.seed, 2);
@@ -425,17 +432,21 @@ export class SyntheticSite {
     const random = createRandom(this.#seed, 1000 + index);
     const spikes = this.#spikes.filter((spike) => spike.date === date);
     const dayMean = date === this.truth.today ? day.mean * this.truth.todayFraction : day.mean;
+    // Each path's share of the visits that enter on its page, on this day.
+    const pathShares = new Map<Path, number>();
+    for (const path of PATHS) {
+      const bounce = (day.bounceRate * ENTRY_PAGES[path.entryIndex]![2]) / ENTRY_BOUNCE_NORM;
+      const share =
+        path.kind === "bounce"
+          ? bounce
+          : path.kind === "browse"
+            ? 1 - bounce - day.conversionRate
+            : day.conversionRate * (path.kind === "convert-via-pricing" ? VIA_PRICING : 1 - VIA_PRICING);
+      pathShares.set(path, share);
+    }
     for (let cellIndex = 0; cellIndex < CELLS_PER_DAY; cellIndex++) {
-      const cell = this.#cells[cellIndex]!;
-      const [, entryShare, entryBounce] = ENTRY_PAGES[cell.path.entryIndex]!;
-      const bounce = (day.bounceRate * entryBounce) / ENTRY_BOUNCE_NORM;
-      const pathShare = {
-        bounce,
-        browse: 1 - bounce - day.conversionRate,
-        "convert-via-pricing": day.conversionRate * VIA_PRICING,
-        "convert-direct": day.conversionRate * (1 - VIA_PRICING),
-      }[cell.path.kind];
-      let cellMean = dayMean * SOURCES[cell.source]![1] * COUNTRIES[cell.country]![1] * entryShare * pathShare;
+      const cell = CELLS[cellIndex]!;
+      let cellMean = dayMean * cell.share * pathShares.get(cell.path)!;
       for (const spike of spikes) {
         const hit =
           spike.dimension === "visit:source"
@@ -585,21 +596,43 @@ export class SyntheticSite {
     dates: string[],
     bucket: (date: string) => string,
   ): { groups: Map<string, Accumulator>; total: number } {
-    const contributions = this.#contributions(filters, dimensions);
-    const groups = new Map<string, Accumulator>();
+    const contributions = contributionsFor(filters, dimensions);
+    // Groups get small integer ids, so the loop over days and cells builds no strings.
+    const groupIds = new Map<string, number>();
+    const groupDimensions: string[][] = [];
+    const idsOf = contributions.map((contribution) =>
+      contribution.keys.map((key, index) => {
+        let id = groupIds.get(key);
+        if (id === undefined) {
+          groupIds.set(key, (id = groupDimensions.length));
+          groupDimensions.push(contribution.groups[index]!);
+        }
+        return id;
+      }),
+    );
+    const buckets: string[] = [];
+    const bucketIds = new Map<string, number>();
+    const rows = new Map<number, Accumulator>();
     let total = 0;
     for (const date of dates) {
       const counts = this.#dayCounts(date);
       if (!counts) continue;
       const time = bucket(date);
-      for (const contribution of contributions) {
+      let bucketId = bucketIds.get(time);
+      if (bucketId === undefined) {
+        bucketIds.set(time, (bucketId = buckets.length));
+        buckets.push(time);
+      }
+      for (let position = 0; position < contributions.length; position++) {
+        const contribution = contributions[position]!;
         const visits = counts[contribution.cell]!;
         if (visits === 0) continue;
         total += visits;
-        contribution.groups.forEach((values, index) => {
-          const key = [time, ...values].join(KEY_SEPARATOR);
-          let row = groups.get(key);
-          if (!row) groups.set(key, (row = emptyAccumulator(values)));
+        const ids = idsOf[position]!;
+        for (let index = 0; index < ids.length; index++) {
+          const rowKey = bucketId * groupDimensions.length + ids[index]!;
+          let row = rows.get(rowKey);
+          if (!row) rows.set(rowKey, (row = emptyAccumulator(groupDimensions[ids[index]!]!)));
           row.visitors += visits;
           row.pageviews += visits * contribution.pageviews[index]!;
           row.events += visits * contribution.events[index]!;
@@ -608,59 +641,77 @@ export class SyntheticSite {
             row.bounceBase += visits;
             if (contribution.bounced) row.bounces += visits;
           }
-        });
+        }
       }
+    }
+    const groups = new Map<string, Accumulator>();
+    for (const [rowKey, row] of rows) {
+      const time = buckets[Math.floor(rowKey / groupDimensions.length)]!;
+      groups.set([time, ...row.dimensions].join(KEY_SEPARATOR), row);
     }
     return { groups, total };
   }
+}
 
-  /** How one visit of each cell counts under `filters`, grouped by `dimensions` (no time dimension). */
-  #contributions(filters: Filter[], dimensions: string[]): Contribution[] {
-    let predicate: Predicate;
-    let entryPredicate: Predicate;
-    try {
-      predicate = compileFilters(filters);
-      // With a page filter, the bounce rate counts the visits that entered on that page.
-      entryPredicate = compileFilters(filters.filter((filter) => filter[1] === "event:page"));
-    } catch (error) {
-      throw new SyntheticQueryError(400, `Invalid filters. ${(error as Error).message}`);
-    }
-    const perEvent =
-      leaves(filters).some(({ leaf, behavioralDepth }) => behavioralDepth === 0 && String(leaf[1]).startsWith("event:")) ||
-      dimensions.some((dimension) => dimension.startsWith("event:"));
-    const pagePosition = dimensions.indexOf("event:page");
+/** How one visit of each cell counts under `filters`, grouped by `dimensions` (no time dimension); memoized. */
+function contributionsFor(filters: Filter[], dimensions: string[]): Contribution[] {
+  const cacheKey = JSON.stringify([filters, dimensions]);
+  const cached = CONTRIBUTIONS.get(cacheKey);
+  if (cached) return cached;
+  const computed = computeContributions(filters, dimensions);
+  if (CONTRIBUTIONS.size >= 500) CONTRIBUTIONS.clear();
+  CONTRIBUTIONS.set(cacheKey, computed);
+  return computed;
+}
 
-    return this.#cells.flatMap((cell, index) => {
-      const { visit } = cell;
-      const matching = perEvent ? visit.events.filter((event) => predicate(visit, event)) : predicate(visit, null) ? visit.events : [];
-      if (matching.length === 0) return [];
-      const entryEvent = visit.events[0]!;
-      const byGroup = new Map<string, { values: string[]; pageviews: number; events: number }>();
-      for (const event of matching) {
-        for (const values of groupValues(dimensions, visit, event)) {
-          const key = values.join(KEY_SEPARATOR);
-          let group = byGroup.get(key);
-          if (!group) byGroup.set(key, (group = { values, pageviews: 0, events: 0 }));
-          group.events += 1;
-          if (event.name === "pageview") group.pageviews += 1;
-        }
-      }
-      const grouped = [...byGroup.values()];
-      return [
-        {
-          cell: index,
-          groups: grouped.map((group) => group.values),
-          pageviews: grouped.map((group) => group.pageviews),
-          events: grouped.map((group) => group.events),
-          bounceBase: grouped.map(
-            (group) => entryPredicate(visit, entryEvent) && (pagePosition < 0 || group.values[pagePosition] === visit.entryPage),
-          ),
-          bounced: cell.path.kind === "bounce",
-          sessionPageviews: visit.pageviews,
-        },
-      ];
-    });
+const CONTRIBUTIONS = new Map<string, Contribution[]>();
+
+function computeContributions(filters: Filter[], dimensions: string[]): Contribution[] {
+  let predicate: Predicate;
+  let entryPredicate: Predicate;
+  try {
+    predicate = compileFilters(filters);
+    // With a page filter, the bounce rate counts the visits that entered on that page.
+    entryPredicate = compileFilters(filters.filter((filter) => filter[1] === "event:page"));
+  } catch (error) {
+    throw new SyntheticQueryError(400, `Invalid filters. ${(error as Error).message}`);
   }
+  const perEvent =
+    leaves(filters).some(({ leaf, behavioralDepth }) => behavioralDepth === 0 && String(leaf[1]).startsWith("event:")) ||
+    dimensions.some((dimension) => dimension.startsWith("event:"));
+  const pagePosition = dimensions.indexOf("event:page");
+
+  return CELLS.flatMap((cell, index) => {
+    const { visit } = cell;
+    const matching = perEvent ? visit.events.filter((event) => predicate(visit, event)) : predicate(visit, null) ? visit.events : [];
+    if (matching.length === 0) return [];
+    const entryEvent = visit.events[0]!;
+    const byGroup = new Map<string, { values: string[]; pageviews: number; events: number }>();
+    for (const event of matching) {
+      for (const values of groupValues(dimensions, visit, event)) {
+        const key = values.join(KEY_SEPARATOR);
+        let group = byGroup.get(key);
+        if (!group) byGroup.set(key, (group = { values, pageviews: 0, events: 0 }));
+        group.events += 1;
+        if (event.name === "pageview") group.pageviews += 1;
+      }
+    }
+    const grouped = [...byGroup.values()];
+    return [
+      {
+        cell: index,
+        groups: grouped.map((group) => group.values),
+        keys: grouped.map((group) => group.values.join(KEY_SEPARATOR)),
+        pageviews: grouped.map((group) => group.pageviews),
+        events: grouped.map((group) => group.events),
+        bounceBase: grouped.map(
+          (group) => entryPredicate(visit, entryEvent) && (pagePosition < 0 || group.values[pagePosition] === visit.entryPage),
+        ),
+        bounced: cell.path.kind === "bounce",
+        sessionPageviews: visit.pageviews,
+      },
+    ];
+  });
 }
 
 /** The value combinations of `dimensions` that `event` of `visit` falls in (several goals make several). */
