@@ -338,12 +338,15 @@ export const explainChangeTool = defineTool({
     const days = periodDates.map((date) => {
       const actual = actualDaily.get(date) ?? 0;
       const reason = leftOut(date);
-      const { expected, score } = reason === null ? scoreDay(totalBaseline, date, actual) : { expected: Number.NaN, score: null };
+      // A left-out day still shows what a full day would be expected to hold (the chart draws it), but no score.
+      const scored = scoreDay(totalBaseline, date, actual);
+      const expected = scored.expected;
+      const score = reason === null ? scored.score : null;
       return {
         date,
         actual,
         expected: Number.isNaN(expected) ? 0 : round(expected),
-        change_percent: Number.isNaN(expected) ? null : percent(actual, expected),
+        change_percent: Number.isNaN(expected) || reason !== null ? null : percent(actual, expected),
         score: score === null ? null : round(score, 2),
         flagged: score !== null && dayCutOff !== null && Math.abs(score) >= dayCutOff,
         not_scored: reason ?? (score === null ? "too little baseline with data for a noise scale (about 3 weeks are needed)" : null),
