@@ -2,7 +2,7 @@ import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflar
 import { env } from "cloudflare:workers";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
-import { adminEmails, handleAdmin } from "./admin/admin";
+import { handleAdmin, isAdminConfigured } from "./admin/admin";
 import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";
 import { readAuthConfig } from "./auth/config";
 import { handleConnect, readConnectConfig } from "./auth/connect";
@@ -64,7 +64,7 @@ const SERVICES: Record<Service, Handler> = { home, mcp, sse, internal: connector
 function isConfigured(service: Service, env: Env): boolean {
   if (service === "internal") return readAuthConfig(env).ok;
   if (service === "connect") return readConnectConfig(env).ok;
-  if (service === "admin") return readAuthConfig(env).ok && adminEmails(env).size > 0;
+  if (service === "admin") return isAdminConfigured(env);
   return true;
 }
 

@@ -52,8 +52,9 @@ export function adminEmails(env: Env): Set<string> {
   return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
 }
 
-export function isAdminPath(pathname: string): boolean {
-  return pathname === "/admin" || pathname.startsWith("/admin/");
+/** Whether /admin can serve: administrators named, its session secret set and /internal's sign-in configured. */
+export function isAdminConfigured(env: Env): boolean {
+  return adminEmails(env).size > 0 && readRandomSecret(env, "ADMIN_SESSION_SECRET") !== undefined && readAuthConfig(env).ok;
 }
 
 interface AdminSession {
