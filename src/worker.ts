@@ -2,9 +2,11 @@ import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflar
 import { env } from "cloudflare:workers";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
-import { handleAdmin } from "./admin/admin";
+import { adminEmails, handleAdmin } from "./admin/admin";
 import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";
-import { handleConnect } from "./auth/connect";
+import { readAuthConfig } from "./auth/config";
+import { handleConnect, readConnectConfig } from "./auth/connect";
+import { endpointFor, type Service } from "./http/endpoints";
 import { serveHomePage } from "./http/home-page";
 import { limitRequestBody } from "./http/body-limit";
 import { applyMcpCors, refuseUntrustedRequest, withoutAgentHeaders } from "./http/origin-host-guard";
@@ -53,46 +55,33 @@ const connector: Handler = (request, env, ctx) => handleOAuth(request, env, ctx,
 const connectServices = createConnectServices();
 const connect: Handler = (request, env, ctx) => handleConnect(request, env, ctx, connectServices);
 const admin: Handler = (request, env) => handleAdmin(request, env);
-const home: Handler = async (request, env) => serveHomePage(request, env);
+const home: Handler = async (request, env) => serveHomePage(request, env, (endpoint) => isConfigured(endpoint.serves, env));
 
-/**
- * Every path the worker answers. `path` matches exactly, and with `prefix` also everything below
- * it; the first match serves; anything else is 404.
- */
-const ROUTES: ReadonlyArray<{ path: string; prefix?: true; serve: Handler }> = [
-  { path: "/", serve: home }, // what this server is and how to connect (HTML, or JSON on request)
-  { path: "/mcp", serve: mcp }, // bearer key; Streamable HTTP, 2026-07-28 and 2025-era
-  { path: "/sse", prefix: true, serve: sse }, // bearer key; legacy HTTP+SSE (GET /sse, POST /sse/message)
-  { path: "/internal", prefix: true, serve: connector }, // OAuth; 2026-07-28 stateless, 2025-era sessions, legacy SSE
-  { path: "/authorize", serve: connector },
-  { path: "/callback", serve: connector },
-  { path: "/token", serve: connector },
-  { path: "/register", serve: connector },
-  { path: "/connect", prefix: true, serve: connect }, // OAuth with the caller's own key: its MCP endpoint and /connect/authorize, /token, /register
-  { path: "/.well-known/oauth-authorization-server/connect", serve: connect },
-  { path: "/.well-known/oauth-protected-resource/connect", serve: connect },
-  { path: "/admin", prefix: true, serve: admin }, // ADMIN_EMAILS: members, revoke, audit
-  { path: "/.well-known", prefix: true, serve: connector },
-];
+/** The handler of each service in the endpoint catalogue (src/http/endpoints.ts), which lists every path the worker answers. */
+const SERVICES: Record<Service, Handler> = { home, mcp, sse, internal: connector, connect, admin };
 
-function routeFor(pathname: string): Handler | undefined {
-  return ROUTES.find(({ path, prefix }) => pathname === path || (prefix && pathname.startsWith(path + "/")))?.serve;
+/** Whether this deployment has the settings a service needs (shown on the home page). */
+function isConfigured(service: Service, env: Env): boolean {
+  if (service === "internal") return readAuthConfig(env).ok;
+  if (service === "connect") return readConnectConfig(env).ok;
+  if (service === "admin") return readAuthConfig(env).ok && adminEmails(env).size > 0;
+  return true;
 }
 
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const refused = refuseUntrustedRequest(request, env) ?? refusePlainHttp(request, env) ?? answerBearerPreflight(request, env);
   if (refused) return refused;
   const { pathname } = new URL(request.url);
-  const serve = routeFor(pathname);
-  if (!serve) return new Response("Not found", { status: 404 });
+  const endpoint = endpointFor(pathname);
+  if (!endpoint) return new Response("Not found", { status: 404 });
   const invalid = invalidSetting(env as unknown as Record<string, unknown>);
   if (invalid) {
     console.error(`[config] ${pathname} is unavailable: ${invalid.message}`);
     return configurationErrorResponse(invalid.setting);
   }
-  const limited = await limitRequestBody(withoutAgentHeaders(request));
+  const limited = await limitRequestBody(withoutAgentHeaders(request), endpoint);
   if (limited instanceof Response) return limited;
-  return serve(limited, env, ctx);
+  return SERVICES[endpoint.serves](limited, env, ctx);
 }
 
 const worker = {

@@ -99,16 +99,6 @@ export function readConnectConfig(env: Env): ConnectConfigResult {
   };
 }
 
-/** Whether the /connect connector answers this path (its MCP endpoint, OAuth endpoints and discovery documents). */
-export function isConnectPath(pathname: string): boolean {
-  return (
-    pathname === CONNECT_PATH ||
-    pathname.startsWith(CONNECT_PATH + "/") ||
-    pathname === AUTHORIZATION_SERVER_METADATA ||
-    pathname === PROTECTED_RESOURCE_METADATA
-  );
-}
-
 // Control characters in a self-asserted name would break logs and pages; refuse them at the door.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 

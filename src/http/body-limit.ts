@@ -1,36 +1,38 @@
 import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { readBounded } from "../shared/read-bounded";
-import { isMcpPath } from "./origin-host-guard";
+import type { Endpoint } from "./endpoints";
 
 /**
- * Request bodies on the MCP endpoints: none over 1 MiB is read (an MCP message
- * is a few KiB). The legacy SSE message endpoints get their body checked here
- * too, because their transport (agents' serveSSE) answers 500 to invalid JSON
- * and to JSON that is not a JSON-RPC message (its parse error does not survive
- * the Durable Object RPC); they get the JSON-RPC error instead.
+ * Request bodies: none over 1 MiB is read on an MCP endpoint (an MCP message is a few KiB), none
+ * over 64 KiB anywhere else (a sign-in form, a token request or a client registration is a few
+ * hundred bytes). The legacy SSE message endpoints get their body checked here too, because their
+ * transport (agents' serveSSE) answers 500 to invalid JSON and to JSON that is not a JSON-RPC
+ * message (its parse error does not survive the Durable Object RPC); they get the JSON-RPC error instead.
  */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
-
-const LEGACY_MESSAGE_PATHS = new Set(["/sse/message", "/internal/message"]);
+export const MAX_FORM_BYTES = 64 * 1024;
 
 /**
- * The request to pass on, its body read into memory, or the answer when the body
- * is too large (413) or, on a legacy message endpoint, not JSON (400). A body
- * without Content-Length (chunked) is counted while it streams.
+ * The request to pass on, its body read into memory, or the answer when the body is too large
+ * (413) or, on a legacy message endpoint, not JSON (400). A body without Content-Length (chunked)
+ * is counted while it streams and never read past the limit.
  */
-export async function limitRequestBody(request: Request): Promise<Request | Response> {
-  const { pathname } = new URL(request.url);
-  if (request.body === null || !isMcpPath(pathname)) return request;
+export async function limitRequestBody(request: Request, endpoint: Endpoint): Promise<Request | Response> {
+  if (request.body === null) return request;
+  const mcp = endpoint.kind === "mcp";
+  const limit = mcp ? MAX_REQUEST_BYTES : MAX_FORM_BYTES;
+  const tooLarge = mcp ? mcpBodyTooLarge : formBodyTooLarge;
 
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (declared > MAX_REQUEST_BYTES) {
+  if (declared > limit) {
     await request.body.cancel();
     return tooLarge();
   }
-  const body = await readBounded(request.body, MAX_REQUEST_BYTES);
+  const body = await readBounded(request.body, limit);
   if (body === undefined) return tooLarge();
 
-  if (LEGACY_MESSAGE_PATHS.has(pathname) && (request.headers.get("content-type") ?? "").includes("application/json")) {
+  const { pathname } = new URL(request.url);
+  if (pathname === endpoint.legacyMessagePath && (request.headers.get("content-type") ?? "").includes("application/json")) {
     const refused = refuseNonJsonRpc(body);
     if (refused) return refused;
   }
@@ -55,11 +57,21 @@ function refuseNonJsonRpc(body: Uint8Array): Response | undefined {
   return undefined;
 }
 
-function tooLarge(): Response {
+function mcpBodyTooLarge(): Response {
   return jsonRpcError(
     413,
     -32600,
     `Request body is over the ${MAX_REQUEST_BYTES}-byte (1 MiB) limit. MCP messages are small: send less in one request.`,
+  );
+}
+
+function formBodyTooLarge(): Response {
+  return Response.json(
+    {
+      error: "invalid_request",
+      error_description: `Request body is over the ${MAX_FORM_BYTES}-byte (64 KiB) limit of this endpoint. Sign-in forms, token requests and client registrations are small: send only the parameters the request needs.`,
+    },
+    { status: 413, headers: { "Cache-Control": "no-store" } },
   );
 }
 

@@ -1,8 +1,6 @@
 import { SERVER_INFO } from "../shared/server-identity";
-import { adminEmails } from "../admin/admin";
-import { readAuthConfig } from "../auth/config";
-import { readConnectConfig } from "../auth/connect";
 import { escapeHtml, htmlResponse } from "../auth/consent-page";
+import { ENDPOINTS, type Endpoint } from "./endpoints";
 
 /**
  * GET /: what this server is and how to connect to it, as a page without scripts or, for
@@ -35,46 +33,16 @@ interface HomeFacts {
 const DESCRIPTION =
   "A remote MCP server for Plausible Analytics: ask an AI client questions about your site's traffic and get answers from your Plausible data. All tools are read-only.";
 
-function homeFacts(request: Request, env: Env): HomeFacts {
+/** Whether this deployment has what an endpoint needs (the route table knows each connector's settings). */
+export type IsConfigured = (endpoint: Endpoint) => boolean;
+
+function homeFacts(request: Request, env: Env, isConfigured: IsConfigured): HomeFacts {
   const origin = publicOrigin(env) ?? new URL(request.url).origin;
-  const internal = readAuthConfig(env).ok;
-  const endpoints: EndpointInfo[] = [
-    {
-      path: "/mcp",
-      url: `${origin}/mcp`,
-      configured: true,
-      who: "Claude Code, Cursor, MCP Inspector and other clients that send a header",
-      authentication: "Authorization: Bearer <your Plausible API key>",
-    },
-    {
-      path: "/connect",
-      url: `${origin}/connect`,
-      configured: readConnectConfig(env).ok,
-      who: "Anyone with their own Plausible key, from Claude.ai, Claude Desktop or Cowork (custom connector)",
-      authentication: "OAuth 2.1: paste your Plausible Stats API key once on the sign-in page",
-    },
-    {
-      path: "/internal",
-      url: `${origin}/internal`,
-      configured: internal,
-      who: "Members of the team, from Claude.ai, Claude Desktop, Cowork or Claude Code",
-      authentication: "OAuth 2.1: sign in with the team's account; the team's shared key is used",
-    },
-    {
-      path: "/sse",
-      url: `${origin}/sse`,
-      configured: true,
-      who: "Older clients that only speak HTTP+SSE",
-      authentication: "Authorization: Bearer <your Plausible API key>",
-    },
-    {
-      path: "/admin",
-      url: `${origin}/admin`,
-      configured: internal && adminEmails(env).size > 0,
-      who: "The team's administrators",
-      authentication: "Sign in with the team's account",
-    },
-  ];
+  const endpoints: EndpointInfo[] = ENDPOINTS.flatMap((endpoint) =>
+    endpoint.listed
+      ? [{ path: endpoint.path, url: `${origin}${endpoint.path}`, configured: isConfigured(endpoint), ...endpoint.listed }]
+      : [],
+  );
   const key = "<your Plausible API key>";
   const clients: ClientLine[] = [
     {
@@ -102,21 +70,17 @@ function homeFacts(request: Request, env: Env): HomeFacts {
       endpoint: "/mcp",
       line: `npx @modelcontextprotocol/inspector --cli ${origin}/mcp --transport http --header "Authorization: Bearer ${key}" --method tools/list`,
     },
+    {
+      client: "Claude.ai, Claude Desktop, Cowork (team)",
+      endpoint: "/internal",
+      line: `Settings > Connectors > Add custom connector > ${origin}/internal`,
+    },
+    {
+      client: "Claude Code (team)",
+      endpoint: "/internal",
+      line: `claude mcp add --transport http plausible-team ${origin}/internal   # then /mcp in Claude Code to sign in`,
+    },
   ];
-  if (internal) {
-    clients.push(
-      {
-        client: "Claude.ai, Claude Desktop, Cowork (team)",
-        endpoint: "/internal",
-        line: `Settings > Connectors > Add custom connector > ${origin}/internal`,
-      },
-      {
-        client: "Claude Code (team)",
-        endpoint: "/internal",
-        line: `claude mcp add --transport http plausible-team ${origin}/internal   # then /mcp in Claude Code to sign in`,
-      },
-    );
-  }
   // Only lines for endpoints this deployment serves.
   const configured = new Set(endpoints.filter((endpoint) => endpoint.configured).map((endpoint) => endpoint.path));
   return {
@@ -129,10 +93,10 @@ function homeFacts(request: Request, env: Env): HomeFacts {
 }
 
 /** GET / (and HEAD): the page, or JSON when the client asks for it. */
-export function serveHomePage(request: Request, env: Env): Response {
+export function serveHomePage(request: Request, env: Env, isConfigured: IsConfigured): Response {
   if (request.method !== "GET" && request.method !== "HEAD")
     return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, HEAD" } });
-  const facts = homeFacts(request, env);
+  const facts = homeFacts(request, env, isConfigured);
   if (wantsJson(request)) return Response.json(facts);
   return htmlResponse(renderHomePage(facts), 200);
 }

@@ -1,3 +1,4 @@
+import { isMcpPath } from "./endpoints";
 import { isLoopbackHostname } from "./loopback";
 
 /**
@@ -5,16 +6,6 @@ import { isLoopbackHostname } from "./loopback";
  * validate Origin). A browser page on another site cannot call /internal, /connect, /mcp or /sse with a
  * user's ambient network position; clients that are not browsers send no Origin and pass.
  */
-
-const MCP_PATHS = ["/internal", "/connect", "/mcp", "/sse"];
-
-// /connect's OAuth endpoints sit under its path but are pages and token endpoints, not MCP.
-const OAUTH_ENDPOINTS_UNDER_MCP_PATHS = new Set(["/connect/authorize", "/connect/token", "/connect/register"]);
-
-export function isMcpPath(pathname: string): boolean {
-  if (OAUTH_ENDPOINTS_UNDER_MCP_PATHS.has(pathname)) return false;
-  return MCP_PATHS.some((path) => pathname === path || pathname.startsWith(path + "/"));
-}
 
 export function allowedOrigins(env: Env): Set<string> {
   return new Set(

@@ -1,11 +1,9 @@
+import { endpointFor } from "./endpoints";
 import { isLoopbackHostname } from "./loopback";
 import { allowedOrigins } from "./origin-host-guard";
 
 /** What every response says about itself: never sniffed, never cached, and over https, https only from now on. */
 const HSTS = "max-age=63072000; includeSubDomains";
-
-/** The bearer endpoints, whose CORS preflights this worker answers itself (the OAuth provider answers /internal's). */
-const BEARER_PATHS = ["/mcp", "/sse"];
 
 /**
  * A 400 for plain http to a non-loopback host when the deployment is https: a key or token sent
@@ -24,12 +22,14 @@ export function refusePlainHttp(request: Request, env: Env): Response | undefine
   );
 }
 
-/** 204 with CORS headers for a preflight on /mcp or /sse from an allowed origin (a foreign one was refused already), without a key. */
+/**
+ * 204 with CORS headers for a preflight on a bearer-key endpoint (/mcp, /sse) from an allowed origin (a foreign one was
+ * refused already), without a key. The OAuth connectors answer their own preflights.
+ */
 export function answerBearerPreflight(request: Request, env: Env): Response | undefined {
   const { pathname } = new URL(request.url);
   const origin = request.headers.get("Origin");
-  if (request.method !== "OPTIONS" || origin === null || !BEARER_PATHS.some((path) => pathname === path || pathname.startsWith(path + "/")))
-    return undefined;
+  if (request.method !== "OPTIONS" || origin === null || endpointFor(pathname)?.auth !== "bearer-key") return undefined;
   if (!allowedOrigins(env).has(origin.toLowerCase())) return undefined;
   return new Response(null, {
     status: 204,

@@ -1,3 +1,4 @@
+import { addressHash } from "../shared/hash";
 import { redactString } from "./redact";
 
 /** One tool call, as a JSON line: who (only on /internal), what, how it went and what it cost upstream. */
@@ -20,7 +21,10 @@ export interface AuthorizationLine {
   event: "authorization";
   decision: "granted" | "refused";
   reason: string;
+  /** The member's email, on a grant only. */
   user?: string;
+  /** On a refusal, the refused address as `addressHash` writes it, never the address. */
+  user_hash?: string;
 }
 
 /**
@@ -33,6 +37,18 @@ export function logLine(line: ToolCallLine | AuthorizationLine): void {
   else console.log(text);
 }
 
+export function logAuthorization(decision: "granted", reason: string, user?: string): void;
+export function logAuthorization(decision: "refused", reason: string): void;
 export function logAuthorization(decision: AuthorizationLine["decision"], reason: string, user?: string): void {
   logLine({ event: "authorization", decision, reason, ...(user ? { user } : {}) });
+}
+
+/**
+ * A refusal that concerns an address (an outsider's, or a member's refused refresh): the address is
+ * replaced by its hash in the reason and logged beside it as `user_hash`, so no email reaches the log.
+ */
+export async function logRefusal(reason: string, address: unknown): Promise<void> {
+  if (typeof address !== "string" || address === "") return logAuthorization("refused", reason);
+  const hash = await addressHash(address);
+  logLine({ event: "authorization", decision: "refused", reason: reason.split(address).join(hash), user_hash: hash });
 }

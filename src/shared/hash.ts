@@ -3,3 +3,12 @@ export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * How a log line names a person it refused: a short SHA-256 of the lower-cased address, so lines
+ * about the same address can be found together (hash the address you are looking for) without the
+ * address itself ever being written.
+ */
+export async function addressHash(email: string): Promise<string> {
+  return `sha256:${(await sha256Hex(email.trim().toLowerCase())).slice(0, 16)}`;
+}

@@ -1,4 +1,4 @@
-import type { QueryResult, Site } from "../plausible";
+import type { QueryBody, QueryResult, Site } from "../plausible";
 import type { ToolContext } from "./types";
 
 /**
@@ -40,17 +40,18 @@ export function dateIn(timezone: string, instant: Date): string {
 }
 
 export interface SiteClock {
-  timezone: string;
+  /** The site's IANA timezone, when the Sites API named it. */
+  timezone?: string;
   /** Today in the site's timezone. */
   today: string;
-  /** Set when the timezone could not be read and UTC stands in. */
+  /** Set when neither the Sites API nor Plausible's echo gave the site's today and UTC stands in. */
   note?: string;
 }
 
 /**
- * The site's timezone and today's date there, from the Sites API. Where the
- * instance has none (Community Edition, some plans) or the site is not listed,
- * UTC stands in and the note says so.
+ * The site's timezone and today's date there, from the Sites API. Where the instance has none
+ * (Community Edition, some plans) or the site is not listed, today comes from Plausible's own echo
+ * of a "day" range (one more request), which is in the site's timezone on every edition.
  */
 export async function siteClock(context: ToolContext, siteId: string, now = new Date()): Promise<SiteClock> {
   let timezone: string | undefined;
@@ -68,11 +69,74 @@ export async function siteClock(context: ToolContext, siteId: string, now = new 
       reason = `the site's timezone "${timezone}" is unknown here`;
     }
   }
+  const [answer] = (await context.plausible([{ kind: "query", body: todayQuery(siteId) }])) as [QueryResult];
+  const today = todayFrom(answer);
+  if (today) return { today };
   return {
     timezone: "UTC",
     today: dateIn("UTC", now),
-    note: `Relative dates were resolved in UTC because ${reason}; give explicit dates in the site's timezone if the site is elsewhere.`,
+    note: `Relative dates were resolved in UTC because ${reason} and Plausible did not echo its dates; give explicit dates in the site's timezone if the site is elsewhere.`,
   };
+}
+
+/** A query whose answer echoes the site's today: Plausible resolves "day" to today in the site's timezone. */
+export function todayQuery(siteId: string): QueryBody {
+  return { site_id: siteId, metrics: ["visitors"], date_range: "day" };
+}
+
+/** The site's today, from the answer to `todayQuery` (or `dataSpanQuery`, which also ends today). */
+export function todayFrom(answer: QueryResult | undefined): string | undefined {
+  return resolvedDates(answer)?.[1];
+}
+
+/**
+ * A query whose answer echoes the site's span of data: Plausible resolves "all" from the site's first
+ * day with stats (its stats_start_date; today for a site without data) to today, in the site's timezone.
+ */
+export function dataSpanQuery(siteId: string): QueryBody {
+  return { site_id: siteId, metrics: ["visitors"], date_range: "all" };
+}
+
+export interface DataSpan {
+  /** The site's first day with data. */
+  firstDay: string;
+  /** Today in the site's timezone. */
+  today: string;
+}
+
+/** The site's first day with data and its today, from the answer to `dataSpanQuery`. */
+export function dataSpanFrom(answer: QueryResult | undefined): DataSpan | undefined {
+  const dates = resolvedDates(answer);
+  return dates && { firstDay: dates[0], today: dates[1] };
+}
+
+/**
+ * The site's span of data (one request), for tools that must not count the days before a site's
+ * data starts as zero traffic. Where Plausible echoes no dates, today is UTC's, the first day is
+ * unknown, and the note says so.
+ */
+export async function siteDataSpan(context: ToolContext, siteId: string, now = new Date()): Promise<DataSpan & { note?: string }> {
+  const [answer] = (await context.plausible([{ kind: "query", body: dataSpanQuery(siteId) }])) as [QueryResult];
+  return (
+    dataSpanFrom(answer) ?? {
+      firstDay: "0000-01-01",
+      today: dateIn("UTC", now),
+      note: "Plausible did not echo the dates it covers, so today is UTC's and days before the site's data are not recognised; give explicit dates in the site's timezone.",
+    }
+  );
+}
+
+/** `range` without the days before `firstDay`; undefined when the whole range lies before it. */
+export function clipToDataStart(range: readonly [string, string], firstDay: string): [string, string] | undefined {
+  if (range[1] < firstDay) return undefined;
+  return [range[0] < firstDay ? firstDay : range[0], range[1]];
+}
+
+/** `range` without today and later days (today is not over yet); undefined when nothing complete is left. */
+export function completeDaysOf(range: readonly [string, string], today: string): [string, string] | undefined {
+  const yesterday = addDays(today, -1);
+  if (range[0] > yesterday) return undefined;
+  return [range[0], range[1] > yesterday ? yesterday : range[1]];
 }
 
 /**

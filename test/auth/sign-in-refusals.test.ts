@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FakeOidcIssuer, FakeUser, IdTokenTampering } from "../support/oidc-issuer";
+import { addressHash } from "../../src/shared/hash";
 import { Browser, createIssuer, oauthHelpers, pkce, register, signIn } from "./harness";
 
 let issuer: FakeOidcIssuer;
@@ -72,6 +73,25 @@ describe("the domain policy in the sign-in flow", () => {
       await attemptSignIn({ ...member, email: "eve@evilexample.com" }),
       /not in an allowed domain \(example\.com, example\.org\)/,
     );
+  });
+
+  it("logs a refusal with a hash of the address, never the address", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    vi.spyOn(console, "warn").mockImplementation((line: string) => void lines.push(line));
+    await expectDenied(await attemptSignIn({ ...member, email: "Eve.Outsider@evilexample.com" }), /not in an allowed domain/);
+    await expectDenied(await attemptSignIn({ ...member, email: "unverified@example.com", email_verified: false }), /is not verified/);
+    expect(lines.join("\n")).not.toMatch(/eve\.outsider|unverified@/i);
+    const refusals = lines.map((line) => JSON.parse(line)).filter((line) => line.event === "authorization");
+    expect(refusals).toEqual([
+      {
+        event: "authorization",
+        decision: "refused",
+        reason: `The email address ${await addressHash("eve.outsider@evilexample.com")} is not in an allowed domain (example.com, example.org).`,
+        user_hash: await addressHash("eve.outsider@evilexample.com"),
+      },
+      expect.objectContaining({ user_hash: await addressHash("unverified@example.com") }),
+    ]);
   });
 
   it("refuses an unverified email", async () => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { sha256Hex } from "../../src/shared/hash";
+import { addressHash, sha256Hex } from "../../src/shared/hash";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { AuditLog } from "../../src/observability/audit-log";
 import { readUsageConfig } from "../../src/shared/config";
@@ -230,7 +230,12 @@ describe("structured logs", () => {
       await expect(memberSession({ sub: "log-outsider", email: "eve@elsewhere.test" })).rejects.toThrow();
     });
     expect(refused.filter((line) => line.event === "authorization")).toEqual([
-      { event: "authorization", decision: "refused", reason: expect.stringContaining("is not in an allowed domain") },
+      {
+        event: "authorization",
+        decision: "refused",
+        reason: expect.stringContaining("is not in an allowed domain"),
+        user_hash: await addressHash("eve@elsewhere.test"),
+      },
     ]);
   });
 });
