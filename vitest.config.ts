@@ -14,6 +14,8 @@ const SECRETS = {
   OIDC_CLIENT_ID: "plausible-mcp-test-client",
   OIDC_CLIENT_SECRET: "test-oidc-client-secret-0123456789",
   PLAUSIBLE_API_KEY: "test-plausible-api-key",
+  COOKIE_SECRET: "test-cookie-secret-0123456789abcdefghij",
+  ADMIN_SESSION_SECRET: "test-admin-session-secret-0123456789abcdef",
 };
 const LOCAL_BINDINGS = {
   PLAUSIBLE_BASE_URL: "https://plausible.test",

@@ -1,10 +1,12 @@
 /**
- * One-off worker behind `npm run revoke`: it runs the provider's own grant listing and revocation
- * against the OAUTH_KV namespace it is given, so offboarding needs no admin endpoint on the
- * deployed worker. scripts/revoke.ts starts it locally and calls it once.
+ * One-off worker behind `npm run revoke`: it blocks the member and runs the provider's own grant
+ * listing and revocation against the OAUTH_KV namespace it is given (POST /revoke), or lifts the
+ * block (POST /unblock), as /admin's "Revoke and block" and "Unblock" do. scripts/revoke.ts starts
+ * it locally and calls it once.
  */
 import { getOAuthApi } from "@cloudflare/workers-oauth-provider";
-import { revokeUserByEmail } from "../src/auth/user-index";
+import { blockMember, unblockMember } from "../src/auth/block-list";
+import { revokeUserByEmail, userIdsByEmail } from "../src/auth/user-index";
 
 interface RevokeEnv {
   OAUTH_KV: KVNamespace;
@@ -15,8 +17,13 @@ const notServed = { fetch: async () => new Response("Not found", { status: 404 }
 
 export default {
   async fetch(request: Request, env: RevokeEnv): Promise<Response> {
-    const email = (await request.text()).trim();
+    const email = (await request.text()).trim().toLowerCase();
     if (!email.includes("@")) return Response.json({ error: "Pass the user's email address." }, { status: 400 });
+    if (new URL(request.url).pathname === "/unblock") {
+      return Response.json({ email, unblocked: (await unblockMember(env.OAUTH_KV, email)) !== undefined });
+    }
+    // Blocked first, so a sign-in that completes during the revocation is refused.
+    await blockMember(env.OAUTH_KV, email, await userIdsByEmail(env.OAUTH_KV, email), "npm run revoke");
     // Grant storage does not depend on routing; these options only identify the resource.
     const oauth = getOAuthApi(
       {
@@ -29,6 +36,6 @@ export default {
       },
       env,
     );
-    return Response.json({ email, revokedGrants: await revokeUserByEmail(env.OAUTH_KV, oauth, email) });
+    return Response.json({ email, revokedGrants: await revokeUserByEmail(env.OAUTH_KV, oauth, email), blocked: true });
   },
 };

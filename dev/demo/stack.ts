@@ -84,6 +84,9 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       // The mock issuer accepts any client; the worker only needs both to be set.
       OIDC_CLIENT_ID: "plausible-mcp-demo",
       OIDC_CLIENT_SECRET: "demo-oidc-client-secret",
+      // The server's own random secrets: consent and subject cookies, and /admin sessions (32+ characters each).
+      COOKIE_SECRET: "demo-cookie-secret-0123456789abcdefghij",
+      ADMIN_SESSION_SECRET: "demo-admin-session-secret-0123456789abcdef",
       // The shared server-side key /internal queries with.
       PLAUSIBLE_API_KEY: DEMO_API_KEY,
       // The demo user administers the demo: /admin lists, audits and revokes members.

@@ -16,6 +16,7 @@ const USAGE = `Usage: node dev/plausible-simulator/main.ts [options]
   --key KEY[=SITES]   extra API key; SITES is a comma list of domains (default: all)
   --schema PATH       Plausible's query-api-schema.json (default: $PLAUSIBLE_QUERY_SCHEMA or ../shared/plausible/)
   --community-edition answer as Community Edition 3.2: no Sites API (406 HTML), no "24h"
+  --synthetic DOMAIN  list this synthetic site (*.synthetic.test, see README) in the Sites API; repeatable
   --help`;
 
 function number(name: string, value: string | undefined): number | undefined {
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     key: { type: "string", multiple: true },
     schema: { type: "string" },
     "community-edition": { type: "boolean" },
+    synthetic: { type: "string", multiple: true },
     help: { type: "boolean" },
   },
 });
@@ -72,6 +74,7 @@ const simulator = await startSimulator({
   jitterMs: number("jitter-ms", values["jitter-ms"]),
   hourlyLimit: number("hourly-limit", values["hourly-limit"]),
   communityEdition: values["community-edition"] ?? false,
+  syntheticSites: values.synthetic ?? [],
 });
 
 process.stdout.write(

@@ -13,6 +13,9 @@ import type { FaultKind, FaultRule, RuntimeSettings } from "./faults.ts";
 import { runQuery } from "./query.ts";
 import { loadQuerySchema } from "./schema.ts";
 import type { QuerySchema } from "./schema.ts";
+import { SYNTHETIC_GOALS, SyntheticQueryError } from "./synthetic.ts";
+import type { SyntheticSite } from "./synthetic.ts";
+import { isSyntheticDomain, syntheticSiteFromDomain } from "./synthetic-domains.ts";
 import { ruleViolation, structuralErrors, toQueryRequest } from "./validate.ts";
 
 export type { FaultKind, FaultRule, RuntimeSettings } from "./faults.ts";
@@ -48,6 +51,11 @@ export interface SimulatorOptions {
    * `Accept: application/json`; and `date_range: "24h"` is refused.
    */
   communityEdition?: boolean;
+  /**
+   * Synthetic sites (domains ending in ".synthetic.test", see README) that the
+   * Sites API lists. Every such domain answers queries whether listed or not.
+   */
+  syntheticSites?: string[];
   /** Where the one-line notices go; defaults to stderr. */
   log?: (line: string) => void;
 }
@@ -211,10 +219,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   const siteByDomain = (domain: string) => dataset.sites.find((site) => site.domain === domain);
-  const canAccess = (key: string, site: Site) => {
+  const canAccess = (key: string, site: { domain: string }) => {
     const grant = keys[key];
     return grant === "*" || (grant ?? []).includes(site.domain);
   };
+
+  const syntheticSites = new Map<string, SyntheticSite | null>();
+  /** The synthetic site a domain names, built once; null (with a notice) when its settings can't be read. */
+  const syntheticSite = (domain: string): SyntheticSite | null => {
+    if (!isSyntheticDomain(domain)) return null;
+    if (!syntheticSites.has(domain)) {
+      const built = syntheticSiteFromDomain(domain, now);
+      if ("error" in built) log(`plausible-simulator: no synthetic site ${domain}: ${built.error}`);
+      syntheticSites.set(domain, "error" in built ? null : built);
+    }
+    return syntheticSites.get(domain) ?? null;
+  };
+  const listedSynthetic = () =>
+    (options.syntheticSites ?? []).flatMap((domain) => {
+      const site = syntheticSite(domain);
+      return site ? [{ domain: site.domain, timezone: site.timezone }] : [];
+    });
 
   /** Bearer auth and the hourly limit; returns the key or the error reply. */
   function authenticate(request: IncomingMessage, invalidKeyText: string): { key: string } | Reply {
@@ -246,6 +271,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if ("status" in auth) return auth;
     const fields = body !== null && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     if (typeof fields.site_id !== "string" || fields.site_id === "") return error(400, MISSING_SITE);
+    if (isSyntheticDomain(fields.site_id)) return syntheticQuery(auth.key, fields);
     const site = siteByDomain(fields.site_id);
     if (!site || !canAccess(auth.key, site)) return error(401, INVALID_KEY_OR_SITE);
     // CE 3.2's schema has no "24h" yet.
@@ -264,11 +290,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return "error" in result ? error(400, result.error) : json(200, result);
   }
 
+  function syntheticQuery(key: string, fields: Record<string, unknown>): Reply {
+    const site = syntheticSite(fields.site_id as string);
+    if (!site || !canAccess(key, site)) return error(401, INVALID_KEY_OR_SITE);
+    const schemaErrors = schema ? schema.check(fields) : [];
+    if (schemaErrors.length > 0) return error(400, schemaErrors.join("\n"));
+    try {
+      return json(200, site.query(fields));
+    } catch (failure) {
+      if (failure instanceof SyntheticQueryError) return error(failure.status, failure.message);
+      throw failure;
+    }
+  }
+
   function realtime(request: IncomingMessage, params: URLSearchParams): Reply {
     const auth = authenticate(request, INVALID_KEY_OR_SITE);
     if ("status" in auth) return auth;
     const domain = params.get("site_id");
     if (!domain) return error(400, MISSING_SITE);
+    const synthetic = syntheticSite(domain);
+    if (synthetic) {
+      if (!canAccess(auth.key, synthetic)) return error(401, INVALID_KEY_OR_SITE);
+      // Visitors of the last 5 minutes at today's planted rate.
+      return json(200, Math.round(((synthetic.truth.days.at(-1)?.mean ?? 0) * 5) / 1440));
+    }
     const site = siteByDomain(domain);
     if (!site || !canAccess(auth.key, site)) return error(401, INVALID_KEY_OR_SITE);
     const since = dataset.now - 5 * 60_000;
@@ -282,12 +327,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   /** Sites API lookups share their checks; `what` completes "is required to ...". */
-  function sitesApiSite(request: IncomingMessage, params: URLSearchParams, what: string): { site: Site } | Reply {
+  function sitesApiSite(
+    request: IncomingMessage,
+    params: URLSearchParams,
+    what: string,
+  ): { site: Pick<Site, "domain" | "goals" | "customProps"> } | Reply {
     const auth = authenticate(request, INVALID_KEY_FOR_RESOURCE);
     if ("status" in auth) return auth;
     const domain = params.get("site_id");
     if (!domain) return error(400, `Parameter \`site_id\` is required to ${what}`);
-    const site = siteByDomain(domain);
+    const synthetic = syntheticSite(domain);
+    const site = synthetic ? { domain: synthetic.domain, goals: [...SYNTHETIC_GOALS], customProps: [] } : siteByDomain(domain);
     if (!site) return error(404, SITE_NOT_FOUND);
     if (!canAccess(auth.key, site)) return error(401, INVALID_KEY_OR_SITE);
     return { site };
@@ -301,7 +351,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   function sites(request: IncomingMessage, params: URLSearchParams): Reply {
     const auth = authenticate(request, INVALID_KEY_FOR_RESOURCE);
     if ("status" in auth) return auth;
-    const visible = dataset.sites.filter((site) => canAccess(auth.key, site)).map(({ domain, timezone }) => ({ domain, timezone }));
+    const visible = [...dataset.sites.map(({ domain, timezone }) => ({ domain, timezone })), ...listedSynthetic()].filter((site) =>
+      canAccess(auth.key, site),
+    );
     const paged = paginate(visible, params);
     return paged ? json(200, { sites: paged.page, meta: paged.meta }) : INVALID_CURSOR;
   }

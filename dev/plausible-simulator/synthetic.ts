@@ -94,19 +94,23 @@ export interface SyntheticQueryResult {
   query: Record<string, unknown>;
 }
 
-const SOURCES: ReadonlyArray<readonly [string, number]> = [
-  ["Google", 0.5],
-  ["Direct / None", 0.25],
-  ["Newsletter", 0.1],
-  ["Hacker News", 0.08],
-  ["Twitter", 0.07],
+/** Sources with their share of visits and their channel. */
+const SOURCES: ReadonlyArray<readonly [string, number, string]> = [
+  ["Google", 0.5, "Organic Search"],
+  ["Direct / None", 0.25, "Direct"],
+  ["Twitter", 0.12, "Organic Social"],
+  ["Newsletter", 0.1, "Email"],
+  // A small referrer: a spike of it can hide inside the site's total noise.
+  ["Hacker News", 0.03, "Referral"],
 ];
-const COUNTRIES: ReadonlyArray<readonly [string, number]> = [
-  ["US", 0.4],
-  ["DE", 0.25],
-  ["GB", 0.2],
-  ["FR", 0.15],
+const COUNTRIES: ReadonlyArray<readonly [string, number, string]> = [
+  ["US", 0.4, "United States"],
+  ["DE", 0.25, "Germany"],
+  ["GB", 0.2, "United Kingdom"],
+  ["FR", 0.15, "France"],
 ];
+/** Devices follow the entry page and country (a simplification that keeps their shares stable). */
+const DEVICES = ["Desktop", "Mobile", "Tablet"] as const;
 /** Entry pages: share of visits and how their bounce rate compares with the site's. */
 const ENTRY_PAGES: ReadonlyArray<readonly [string, number, number]> = [
   ["/", 0.45, 1.0],
@@ -157,6 +161,8 @@ interface Cell {
   source: number;
   country: number;
   path: Path;
+  /** The cell's share of the day's visits before the path is chosen: source × country × entry page. */
+  share: number;
   /** A representative visit, for the simulator's filter predicates. */
   visit: Visit;
 }
@@ -167,7 +173,11 @@ function goalsOf(name: string, page: string): Goal[] {
   );
 }
 
-function cellVisit(source: string, country: string, path: Path, hostname: string): Visit {
+function cellVisit(sourceIndex: number, countryIndex: number, path: Path): Visit {
+  const hostname = "synthetic.test";
+  const [source, , channel] = SOURCES[sourceIndex]!;
+  const [country, , country_name] = COUNTRIES[countryIndex]!;
+  const device = DEVICES[(path.entryIndex + countryIndex) % DEVICES.length]!;
   const event = (name: string, page: string): SimEvent => ({
     name,
     page,
@@ -188,7 +198,8 @@ function cellVisit(source: string, country: string, path: Path, hostname: string
     hour: 0,
     duration: 0,
     pageviews: path.pages.length,
-    attributes: { source, country } as unknown as Visit["attributes"],
+    // The simulator's filters read visit dimensions from here; the model has only these.
+    attributes: { source, channel, country, country_name, device } as unknown as Visit["attributes"],
     entryPage: path.entry,
     exitPage: path.pages[path.pages.length - 1]!,
     entryHostname: hostname,
@@ -197,7 +208,19 @@ function cellVisit(source: string, country: string, path: Path, hostname: string
   };
 }
 
-const CELLS_PER_DAY = SOURCES.length * COUNTRIES.length * PATHS.length;
+/** Every site has the same cells (only their counts differ), so how a query reads them is computed once. */
+const CELLS: readonly Cell[] = SOURCES.flatMap((_, source) =>
+  COUNTRIES.flatMap((__, country) =>
+    PATHS.map((path) => ({
+      source,
+      country,
+      path,
+      share: SOURCES[source]![1] * COUNTRIES[country]![1] * ENTRY_PAGES[path.entryIndex]![1],
+      visit: cellVisit(source, country, path),
+    })),
+  ),
+);
+const CELLS_PER_DAY = CELLS.length;
 
 // --- Random numbers --------------------------------------------------------
 
@@ -276,7 +299,17 @@ const SUPPORTED_METRICS = new Set<Metric>([
   "conversion_rate",
   "group_conversion_rate",
 ]);
-const SUPPORTED_DIMENSIONS = new Set(["visit:source", "visit:country", "visit:entry_page", "event:page", "event:goal", "event:name"]);
+const SUPPORTED_DIMENSIONS = new Set([
+  "visit:source",
+  "visit:channel",
+  "visit:country",
+  "visit:country_name",
+  "visit:device",
+  "visit:entry_page",
+  "event:page",
+  "event:goal",
+  "event:name",
+]);
 const SUPPORTED_TIME = new Set(["time", "time:day", "time:week", "time:month"]);
 
 const INVALID_KEY_OR_SITE =
@@ -298,6 +331,8 @@ interface Contribution {
   cell: number;
   /** Values of the non-time dimensions, one combination per group the visit falls in. */
   groups: string[][];
+  /** The same, each joined into one key. */
+  keys: string[];
   pageviews: number[];
   events: number[];
   /** Whether the visit counts in the bounce rate's base (entries on the page with a page filter), per group. */
@@ -323,9 +358,13 @@ export class SyntheticSite {
   readonly truth: SyntheticTruth;
   readonly goals = SYNTHETIC_GOALS;
   readonly #now: number;
-  readonly #cells: Cell[];
-  /** Visits per cell, day after day from `firstDay`: counts[day * CELLS_PER_DAY + cell]. */
-  readonly #counts: Int32Array;
+  readonly #seed: number;
+  readonly #spikes: ReadonlyArray<Extract<SyntheticEffect, { kind: "spike" }>>;
+  /**
+   * Visits per cell of each day, drawn on first use from a stream of that
+   * day's own (so a day's counts do not depend on which days were asked for first).
+   */
+  readonly #counts = new Map<number, Int32Array>();
 
   constructor(options: SyntheticSiteOptions) {
     this.domain = options.domain;
@@ -342,18 +381,8 @@ export class SyntheticSite {
     const todayFraction = (this.#now - midnight) / (localMidnight(addDays(today, 1), this.timezone) - midnight);
     const dayCount = Math.max(0, daysBetween(options.firstDay, today) + 1);
 
-    this.#cells = [];
-    for (let source = 0; source < SOURCES.length; source++) {
-      for (let country = 0; country < COUNTRIES.length; country++) {
-        for (const path of PATHS) {
-          this.#cells.push({ source, country, path, visit: cellVisit(SOURCES[source]![0], COUNTRIES[country]![0], path, this.domain) });
-        }
-      }
-    }
-
     const levelRandom = createRandom(options.seed, 1);
     const rateRandom = createRandom(options.seed, 2);
-    const countRandom = createRandom(options.seed, 3);
     const weekdays = weekdayFactors(options.weekly);
     const sigma = options.sigma ?? 0.05;
     const holidays = new Set(options.holidays ?? []);
@@ -366,7 +395,8 @@ export class SyntheticSite {
       );
 
     const days: SyntheticTruth["days"] = [];
-    this.#counts = new Int32Array(dayCount * CELLS_PER_DAY);
+    this.#seed = options.seed;
+    this.#spikes = effects.filter((effect) => effect.kind === "spike");
     let noise = sigma * normal(levelRandom);
     for (let index = 0; index < dayCount; index++) {
       const date = addDays(options.firstDay, index);
@@ -387,32 +417,6 @@ export class SyntheticSite {
         (options.conversionRate ?? 0.03) * wobble(options.conversionWobble) * stepFactor(date, "conversion_rate"),
       );
       days.push({ date, mean, conversionRate, bounceRate });
-
-      const spikes = effects.filter((effect) => effect.kind === "spike" && effect.date === date);
-      const dayMean = date === today ? mean * todayFraction : mean;
-      for (let cellIndex = 0; cellIndex < CELLS_PER_DAY; cellIndex++) {
-        const cell = this.#cells[cellIndex]!;
-        const [, entryShare, entryBounce] = ENTRY_PAGES[cell.path.entryIndex]!;
-        const bounce = (bounceRate * entryBounce) / ENTRY_BOUNCE_NORM;
-        const pathShare = {
-          bounce,
-          browse: 1 - bounce - conversionRate,
-          "convert-via-pricing": conversionRate * VIA_PRICING,
-          "convert-direct": conversionRate * (1 - VIA_PRICING),
-        }[cell.path.kind];
-        let cellMean = dayMean * SOURCES[cell.source]![1] * COUNTRIES[cell.country]![1] * entryShare * pathShare;
-        for (const spike of spikes) {
-          if (spike.kind !== "spike") continue;
-          const hit =
-            spike.dimension === "visit:source"
-              ? SOURCES[cell.source]![0] === spike.value
-              : spike.dimension === "visit:country"
-                ? COUNTRIES[cell.country]![0] === spike.value
-                : cell.path.pages.includes(spike.value);
-          if (hit) cellMean *= spike.factor;
-        }
-        this.#counts[index * CELLS_PER_DAY + cellIndex] = poisson(countRandom, cellMean);
-      }
     }
     this.truth = { firstDay: options.firstDay, today, todayFraction, days };
   }
@@ -420,8 +424,42 @@ export class SyntheticSite {
   /** Visits per cell of `date`, or null before the first day and after today. */
   #dayCounts(date: string): Int32Array | null {
     const index = daysBetween(this.firstDay, date);
-    if (index < 0 || (index + 1) * CELLS_PER_DAY > this.#counts.length) return null;
-    return this.#counts.subarray(index * CELLS_PER_DAY, (index + 1) * CELLS_PER_DAY);
+    const day = this.truth.days[index];
+    if (index < 0 || !day) return null;
+    let counts = this.#counts.get(index);
+    if (counts) return counts;
+    counts = new Int32Array(CELLS_PER_DAY);
+    const random = createRandom(this.#seed, 1000 + index);
+    const spikes = this.#spikes.filter((spike) => spike.date === date);
+    const dayMean = date === this.truth.today ? day.mean * this.truth.todayFraction : day.mean;
+    // Each path's share of the visits that enter on its page, on this day.
+    const pathShares = new Map<Path, number>();
+    for (const path of PATHS) {
+      const bounce = (day.bounceRate * ENTRY_PAGES[path.entryIndex]![2]) / ENTRY_BOUNCE_NORM;
+      const share =
+        path.kind === "bounce"
+          ? bounce
+          : path.kind === "browse"
+            ? 1 - bounce - day.conversionRate
+            : day.conversionRate * (path.kind === "convert-via-pricing" ? VIA_PRICING : 1 - VIA_PRICING);
+      pathShares.set(path, share);
+    }
+    for (let cellIndex = 0; cellIndex < CELLS_PER_DAY; cellIndex++) {
+      const cell = CELLS[cellIndex]!;
+      let cellMean = dayMean * cell.share * pathShares.get(cell.path)!;
+      for (const spike of spikes) {
+        const hit =
+          spike.dimension === "visit:source"
+            ? SOURCES[cell.source]![0] === spike.value
+            : spike.dimension === "visit:country"
+              ? COUNTRIES[cell.country]![0] === spike.value
+              : cell.path.pages.includes(spike.value);
+        if (hit) cellMean *= spike.factor;
+      }
+      counts[cellIndex] = poisson(random, cellMean);
+    }
+    this.#counts.set(index, counts);
+    return counts;
   }
 
   /** Answers a POST /api/v2/query body as Plausible does, or throws a SyntheticQueryError with Plausible's status and text. */
@@ -558,21 +596,43 @@ export class SyntheticSite {
     dates: string[],
     bucket: (date: string) => string,
   ): { groups: Map<string, Accumulator>; total: number } {
-    const contributions = this.#contributions(filters, dimensions);
-    const groups = new Map<string, Accumulator>();
+    const contributions = contributionsFor(filters, dimensions);
+    // Groups get small integer ids, so the loop over days and cells builds no strings.
+    const groupIds = new Map<string, number>();
+    const groupDimensions: string[][] = [];
+    const idsOf = contributions.map((contribution) =>
+      contribution.keys.map((key, index) => {
+        let id = groupIds.get(key);
+        if (id === undefined) {
+          groupIds.set(key, (id = groupDimensions.length));
+          groupDimensions.push(contribution.groups[index]!);
+        }
+        return id;
+      }),
+    );
+    const buckets: string[] = [];
+    const bucketIds = new Map<string, number>();
+    const rows = new Map<number, Accumulator>();
     let total = 0;
     for (const date of dates) {
       const counts = this.#dayCounts(date);
       if (!counts) continue;
       const time = bucket(date);
-      for (const contribution of contributions) {
+      let bucketId = bucketIds.get(time);
+      if (bucketId === undefined) {
+        bucketIds.set(time, (bucketId = buckets.length));
+        buckets.push(time);
+      }
+      for (let position = 0; position < contributions.length; position++) {
+        const contribution = contributions[position]!;
         const visits = counts[contribution.cell]!;
         if (visits === 0) continue;
         total += visits;
-        contribution.groups.forEach((values, index) => {
-          const key = [time, ...values].join(KEY_SEPARATOR);
-          let row = groups.get(key);
-          if (!row) groups.set(key, (row = emptyAccumulator(values)));
+        const ids = idsOf[position]!;
+        for (let index = 0; index < ids.length; index++) {
+          const rowKey = bucketId * groupDimensions.length + ids[index]!;
+          let row = rows.get(rowKey);
+          if (!row) rows.set(rowKey, (row = emptyAccumulator(groupDimensions[ids[index]!]!)));
           row.visitors += visits;
           row.pageviews += visits * contribution.pageviews[index]!;
           row.events += visits * contribution.events[index]!;
@@ -581,59 +641,77 @@ export class SyntheticSite {
             row.bounceBase += visits;
             if (contribution.bounced) row.bounces += visits;
           }
-        });
+        }
       }
+    }
+    const groups = new Map<string, Accumulator>();
+    for (const [rowKey, row] of rows) {
+      const time = buckets[Math.floor(rowKey / groupDimensions.length)]!;
+      groups.set([time, ...row.dimensions].join(KEY_SEPARATOR), row);
     }
     return { groups, total };
   }
+}
 
-  /** How one visit of each cell counts under `filters`, grouped by `dimensions` (no time dimension). */
-  #contributions(filters: Filter[], dimensions: string[]): Contribution[] {
-    let predicate: Predicate;
-    let entryPredicate: Predicate;
-    try {
-      predicate = compileFilters(filters);
-      // With a page filter, the bounce rate counts the visits that entered on that page.
-      entryPredicate = compileFilters(filters.filter((filter) => filter[1] === "event:page"));
-    } catch (error) {
-      throw new SyntheticQueryError(400, `Invalid filters. ${(error as Error).message}`);
-    }
-    const perEvent =
-      leaves(filters).some(({ leaf, behavioralDepth }) => behavioralDepth === 0 && String(leaf[1]).startsWith("event:")) ||
-      dimensions.some((dimension) => dimension.startsWith("event:"));
-    const pagePosition = dimensions.indexOf("event:page");
+/** How one visit of each cell counts under `filters`, grouped by `dimensions` (no time dimension); memoized. */
+function contributionsFor(filters: Filter[], dimensions: string[]): Contribution[] {
+  const cacheKey = JSON.stringify([filters, dimensions]);
+  const cached = CONTRIBUTIONS.get(cacheKey);
+  if (cached) return cached;
+  const computed = computeContributions(filters, dimensions);
+  if (CONTRIBUTIONS.size >= 500) CONTRIBUTIONS.clear();
+  CONTRIBUTIONS.set(cacheKey, computed);
+  return computed;
+}
 
-    return this.#cells.flatMap((cell, index) => {
-      const { visit } = cell;
-      const matching = perEvent ? visit.events.filter((event) => predicate(visit, event)) : predicate(visit, null) ? visit.events : [];
-      if (matching.length === 0) return [];
-      const entryEvent = visit.events[0]!;
-      const byGroup = new Map<string, { values: string[]; pageviews: number; events: number }>();
-      for (const event of matching) {
-        for (const values of groupValues(dimensions, visit, event)) {
-          const key = values.join(KEY_SEPARATOR);
-          let group = byGroup.get(key);
-          if (!group) byGroup.set(key, (group = { values, pageviews: 0, events: 0 }));
-          group.events += 1;
-          if (event.name === "pageview") group.pageviews += 1;
-        }
-      }
-      const grouped = [...byGroup.values()];
-      return [
-        {
-          cell: index,
-          groups: grouped.map((group) => group.values),
-          pageviews: grouped.map((group) => group.pageviews),
-          events: grouped.map((group) => group.events),
-          bounceBase: grouped.map(
-            (group) => entryPredicate(visit, entryEvent) && (pagePosition < 0 || group.values[pagePosition] === visit.entryPage),
-          ),
-          bounced: cell.path.kind === "bounce",
-          sessionPageviews: visit.pageviews,
-        },
-      ];
-    });
+const CONTRIBUTIONS = new Map<string, Contribution[]>();
+
+function computeContributions(filters: Filter[], dimensions: string[]): Contribution[] {
+  let predicate: Predicate;
+  let entryPredicate: Predicate;
+  try {
+    predicate = compileFilters(filters);
+    // With a page filter, the bounce rate counts the visits that entered on that page.
+    entryPredicate = compileFilters(filters.filter((filter) => filter[1] === "event:page"));
+  } catch (error) {
+    throw new SyntheticQueryError(400, `Invalid filters. ${(error as Error).message}`);
   }
+  const perEvent =
+    leaves(filters).some(({ leaf, behavioralDepth }) => behavioralDepth === 0 && String(leaf[1]).startsWith("event:")) ||
+    dimensions.some((dimension) => dimension.startsWith("event:"));
+  const pagePosition = dimensions.indexOf("event:page");
+
+  return CELLS.flatMap((cell, index) => {
+    const { visit } = cell;
+    const matching = perEvent ? visit.events.filter((event) => predicate(visit, event)) : predicate(visit, null) ? visit.events : [];
+    if (matching.length === 0) return [];
+    const entryEvent = visit.events[0]!;
+    const byGroup = new Map<string, { values: string[]; pageviews: number; events: number }>();
+    for (const event of matching) {
+      for (const values of groupValues(dimensions, visit, event)) {
+        const key = values.join(KEY_SEPARATOR);
+        let group = byGroup.get(key);
+        if (!group) byGroup.set(key, (group = { values, pageviews: 0, events: 0 }));
+        group.events += 1;
+        if (event.name === "pageview") group.pageviews += 1;
+      }
+    }
+    const grouped = [...byGroup.values()];
+    return [
+      {
+        cell: index,
+        groups: grouped.map((group) => group.values),
+        keys: grouped.map((group) => group.values.join(KEY_SEPARATOR)),
+        pageviews: grouped.map((group) => group.pageviews),
+        events: grouped.map((group) => group.events),
+        bounceBase: grouped.map(
+          (group) => entryPredicate(visit, entryEvent) && (pagePosition < 0 || group.values[pagePosition] === visit.entryPage),
+        ),
+        bounced: cell.path.kind === "bounce",
+        sessionPageviews: visit.pageviews,
+      },
+    ];
+  });
 }
 
 /** The value combinations of `dimensions` that `event` of `visit` falls in (several goals make several). */
@@ -643,10 +721,11 @@ function groupValues(dimensions: string[], visit: Visit, event: SimEvent): strin
     let values: string[];
     switch (dimension) {
       case "visit:source":
-        values = [visit.attributes.source];
-        break;
+      case "visit:channel":
       case "visit:country":
-        values = [visit.attributes.country];
+      case "visit:country_name":
+      case "visit:device":
+        values = [String(visit.attributes[dimension.slice("visit:".length) as keyof Visit["attributes"]])];
         break;
       case "visit:entry_page":
         values = [visit.entryPage];

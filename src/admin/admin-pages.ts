@@ -1,4 +1,5 @@
 import { escapeHtml, htmlDocument } from "../auth/consent-page";
+import type { Block } from "../auth/block-list";
 import type { AuditRecord } from "../observability/audit-record";
 
 /** HTML for /admin and the audit downloads. Everything shown came from members or clients, so all of it is escaped. */
@@ -39,8 +40,8 @@ function time(ms: number | null): string {
   return ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
-function header(admin: string): string {
-  return `${STYLE}<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a></p>`;
+function header(admin: string, csrf: string): string {
+  return `${STYLE}<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a> · <form class="inline" method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`;
 }
 
 /**
@@ -48,7 +49,9 @@ function header(admin: string): string {
  * so a crafted link cannot put words on an administrator's page.
  */
 const NOTICES = {
-  revoked: "<strong>Revoked</strong> every grant of the member; their next call gets 401.",
+  revoked:
+    "<strong>Revoked and blocked</strong> the member: every grant ended, their next call gets 401, and they cannot sign in again until unblocked.",
+  unblocked: "<strong>Unblocked</strong> the member: they may sign in again.",
 } as const;
 
 export type Notice = keyof typeof NOTICES;
@@ -61,6 +64,7 @@ export function membersPage(view: {
   admin: string;
   csrf: string;
   members: MemberRow[];
+  blocked: Block[];
   sharedKey: SharedKeyHour;
   notice?: Notice;
 }): string {
@@ -75,8 +79,15 @@ export function membersPage(view: {
         ? member.grants.map((grant) => `${escapeHtml(grant.client)}, since ${time(grant.createdAt * 1000)}`).join("<br>")
         : "none";
       return `<tr><td>${escapeHtml(member.email)}</td><td>${time(member.firstUseMs)}</td><td>${time(member.lastUseMs)}</td><td>${member.callsThisHour}</td><td>${member.callsToday}</td><td>${grants}</td>
-<td><form class="inline" method="post" action="/admin/revoke"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="email" value="${escapeHtml(member.email)}"><button type="submit" aria-label="Revoke ${escapeHtml(member.email)}">Revoke</button></form></td></tr>`;
+<td><form class="inline" method="post" action="/admin/revoke"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="email" value="${escapeHtml(member.email)}"><button type="submit" aria-label="Revoke and block ${escapeHtml(member.email)}">Revoke and block</button></form></td></tr>`;
     })
+    .join("\n");
+  const blocked = view.blocked
+    .map(
+      (block) =>
+        `<tr><td>${escapeHtml(block.email)}</td><td>${escapeHtml(block.blockedBy)}</td><td>${time(block.blockedAt)}</td>
+<td><form class="inline" method="post" action="/admin/unblock"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="email" value="${escapeHtml(block.email)}"><button type="submit" aria-label="Unblock ${escapeHtml(block.email)}">Unblock</button></form></td></tr>`,
+    )
     .join("\n");
   const perMember = view.members
     .filter((member) => member.sharedKeyThisHour > 0)
@@ -84,12 +95,18 @@ export function membersPage(view: {
     .join("\n");
   return htmlDocument(
     "Plausible MCP admin",
-    `${header(view.admin)}
+    `${header(view.admin, view.csrf)}
 <h1>Members</h1>
-${notice}<p>People who signed in to <code>/internal</code>. Calls are Plausible requests made on the team's shared key, from the audit trail. Revoke ends every connected client of the member: their next call gets 401.</p>
+${notice}<p>People who signed in to <code>/internal</code>. Calls are Plausible requests made on the team's shared key, from the audit trail. Revoke and block ends every connected client of the member (their next call gets 401) and keeps them from signing in again until unblocked.</p>
 <table>
 <tr><th>Email</th><th>First use</th><th>Last use</th><th>Calls this hour</th><th>Calls today</th><th>Connected clients (grants)</th><th></th></tr>
 ${rows || '<tr><td colspan="7">Nobody has signed in yet.</td></tr>'}
+</table>
+<h2>Blocked</h2>
+<p>Members who may not sign in, refresh or call <code>/internal</code> until unblocked.</p>
+<table>
+<tr><th>Email</th><th>Blocked by</th><th>Since</th><th></th></tr>
+${blocked || '<tr><td colspan="4">Nobody is blocked.</td></tr>'}
 </table>
 <h2>The shared key this hour</h2>
 <table>
@@ -103,7 +120,7 @@ ${perMember || '<tr><td colspan="2">No member used the key this hour.</td></tr>'
   );
 }
 
-export function auditPage(view: { admin: string; filter: AuditFilter; records: MemberAuditRecord[] }): string {
+export function auditPage(view: { admin: string; csrf: string; filter: AuditFilter; records: MemberAuditRecord[] }): string {
   const { filter } = view;
   const query = new URLSearchParams({ from: filter.from, to: filter.to, ...(filter.member ? { member: filter.member } : {}) });
   const rows = view.records
@@ -114,7 +131,7 @@ export function auditPage(view: { admin: string; filter: AuditFilter; records: M
     .join("\n");
   return htmlDocument(
     "Plausible MCP audit",
-    `${header(view.admin)}
+    `${header(view.admin, view.csrf)}
 <h1>Audit trail of the shared key</h1>
 <form method="get" action="/admin/audit">
 <label>From <input type="date" name="from" value="${escapeHtml(filter.from)}"></label>

@@ -4,13 +4,14 @@ import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
 import { readUsageConfig } from "../shared/config";
 import { configurationErrorResponse } from "../shared/config";
-import { parseDomains, readAuthConfig, type AuthConfig } from "../auth/config";
-import { htmlResponse, refusalPage } from "../auth/consent-page";
+import { MIN_SECRET_LENGTH, parseDomains, readAuthConfig, readRandomSecret, type AuthConfig } from "../auth/config";
+import { htmlDocument, htmlResponse, refusalPage } from "../auth/consent-page";
 import { checkSignInPolicy } from "../auth/domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "../auth/oidc";
 import { oauthHelpers } from "../auth/provider";
 import { rateLimitSignIn } from "../auth/rate-limiter";
-import { listAllGrants, listMembers, revokeUserByEmail, type MemberEntry } from "../auth/user-index";
+import { blockMember, listBlocks, unblockMember } from "../auth/block-list";
+import { listAllGrants, listMembers, revokeUserByEmail, userIdsByEmail } from "../auth/user-index";
 import { logAuthorization, logRefusal } from "../observability/structured-log";
 import {
   auditCsv,
@@ -30,8 +31,10 @@ import {
  * audit trail, and revoke a member's access, on the deployment itself. Sign-in is /internal's
  * (the same OpenID Connect provider and domain policy) with its own callback, /admin/callback.
  *
- * The session is a `__Host-` cookie holding an encrypted, 30-minute token (jose, A256GCM, keyed
- * from OIDC_CLIENT_SECRET). `__Host-` cookies must be Secure: browsers accept them on https and
+ * The session is a `__Host-` cookie holding an encrypted, 30-minute token (jose, A256GCM, keyed from
+ * ADMIN_SESSION_SECRET, a secret of this server alone), refused once its `iat` is 30 minutes old
+ * whatever its `exp` says, and ended server-side by Sign out (its id is listed in KV until it would
+ * have expired). `__Host-` cookies must be Secure: browsers accept them on https and
  * on http://localhost / 127.0.0.1 (a secure context), which covers wrangler dev; any other plain-http
  * request was refused before routing. Every form carries a token bound to the session (CSRF) and
  * must come from PUBLIC_URL's origin; pages forbid framing (frame-ancestors 'none').
@@ -57,6 +60,18 @@ interface AdminSession {
   email: string;
   /** Sent back by every form: a cross-site form cannot know it. */
   csrf: string;
+  /** The token's `jti`, listed in KV once the administrator signs out. */
+  id: string;
+  /** The token's `exp`, epoch seconds. */
+  expiresAt: number;
+}
+
+/** What every step of /admin works with: the configuration, the KV namespace and the cookies' key. */
+interface AdminContext {
+  env: Env;
+  config: AuthConfig;
+  kv: KVNamespace;
+  key: Uint8Array;
 }
 
 interface SignInTransaction {
@@ -68,19 +83,22 @@ interface SignInTransaction {
 export async function handleAdmin(request: Request, env: Env): Promise<Response> {
   const admins = adminEmails(env);
   if (admins.size === 0) return new Response("Not found", { status: 404 });
+  const secret = readRandomSecret(env, "ADMIN_SESSION_SECRET");
+  if (!secret) return sessionSecretMissing();
   const result = readAuthConfig(env);
   if (!result.ok) return configurationErrorResponse(result.setting);
-  const { config } = result;
+  const context: AdminContext = { env, config: result.config, kv: result.kv, key: await cookieKey(secret) };
+  const { config } = context;
   const url = new URL(request.url);
   try {
-    const session = url.pathname === CALLBACK_PATH ? undefined : await readSession(request, config);
+    const session = url.pathname === CALLBACK_PATH ? undefined : await readSession(request, context);
     if (!session) {
       if (request.method !== "GET")
         return refusalPage(403, "Signed out", "Your administrator session has ended. Open /admin and sign in again.");
       // Signing in costs a discovery lookup and a code exchange: limited per address like /internal's sign-in.
       const limited = await rateLimitSignIn(request, env, config.rateLimits);
       if (limited) return limited;
-      return url.pathname === CALLBACK_PATH ? await finishSignIn(request, config, admins) : await startSignIn(config);
+      return url.pathname === CALLBACK_PATH ? await finishSignIn(request, context, admins) : await startSignIn(context);
     }
     if (!admins.has(session.email)) return notAnAdmin(session.email);
     if (request.method === "POST") {
@@ -88,7 +106,12 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       if (!form || !sameOrigin(request, config) || form.get("csrf") !== session.csrf) {
         return refusalPage(403, "Request refused", "This form did not come from this admin page. Reload /admin and try again.");
       }
-      if (url.pathname === "/admin/revoke") return await revoke(env, config, session, String(form.get("email") ?? ""));
+      const email = String(form.get("email") ?? "")
+        .trim()
+        .toLowerCase();
+      if (url.pathname === "/admin/revoke") return await revokeAndBlock(env, config, session, email);
+      if (url.pathname === "/admin/unblock") return await unblock(env, session, email);
+      if (url.pathname === "/admin/sign-out") return await signOut(context, session);
       return new Response("Not found", { status: 404 });
     }
     if (request.method !== "GET") return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
@@ -104,7 +127,21 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
   }
 }
 
-async function startSignIn(config: AuthConfig): Promise<Response> {
+/** /admin is on (ADMIN_EMAILS) but has no usable key for its sessions: say which secret and how to set it. */
+function sessionSecretMissing(): Response {
+  const reason = `ADMIN_SESSION_SECRET must be a random secret of at least ${MIN_SECRET_LENGTH} characters`;
+  console.error(`[admin] /admin is unavailable: ${reason}.`);
+  return htmlResponse(
+    htmlDocument(
+      "Admin page not configured",
+      `<h1>Admin page not configured</h1>
+<p>${reason}; it is missing or too short. Set it with <code>openssl rand -base64 32 | npx wrangler secret put ADMIN_SESSION_SECRET --env production</code> (locally: a line in <code>.dev.vars</code>), then reload this page.</p>`,
+    ),
+    503,
+  );
+}
+
+async function startSignIn({ config, key }: AdminContext): Promise<Response> {
   const discovery = await discover(config.oidcIssuer);
   const secrets = createSignInSecrets();
   const state = randomToken();
@@ -116,13 +153,13 @@ async function startSignIn(config: AuthConfig): Promise<Response> {
   });
   const transaction: SignInTransaction = { state, ...secrets };
   const headers = new Headers({ Location: location, "Cache-Control": "no-store" });
-  headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, await seal(transaction, config, SIGN_IN_SECONDS), SIGN_IN_SECONDS));
+  headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, await seal(transaction, key, SIGN_IN_SECONDS), SIGN_IN_SECONDS));
   return new Response(null, { status: 302, headers });
 }
 
-async function finishSignIn(request: Request, config: AuthConfig, admins: Set<string>): Promise<Response> {
+async function finishSignIn(request: Request, { config, key }: AdminContext, admins: Set<string>): Promise<Response> {
   const params = new URL(request.url).searchParams;
-  const transaction = await unseal<SignInTransaction>(readCookie(request, SIGN_IN_COOKIE), config);
+  const transaction = await unseal<SignInTransaction>(readCookie(request, SIGN_IN_COOKIE), key, SIGN_IN_SECONDS);
   const headers = new Headers();
   headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, "", 0));
   if (!transaction || params.get("state") !== transaction.state) {
@@ -157,8 +194,8 @@ async function finishSignIn(request: Request, config: AuthConfig, admins: Set<st
     await logRefusal("/admin: signed in, but not in ADMIN_EMAILS.", email);
     return notAnAdmin(email, headers);
   }
-  const session: AdminSession = { email, csrf: randomToken() };
-  headers.append("Set-Cookie", cookie(SESSION_COOKIE, await seal(session, config, SESSION_SECONDS), SESSION_SECONDS));
+  const session = { email, csrf: randomToken() };
+  headers.append("Set-Cookie", cookie(SESSION_COOKIE, await seal(session, key, SESSION_SECONDS), SESSION_SECONDS));
   headers.set("Location", "/admin");
   logAuthorization("granted", "/admin: administrator signed in.", email);
   return new Response(null, { status: 302, headers });
@@ -168,22 +205,52 @@ function notAnAdmin(email: string, headers?: Headers): Response {
   return refusalPage(403, "Not an administrator", `${email} is not an administrator of this server (ADMIN_EMAILS).`, headers);
 }
 
-/** Revokes every /internal grant of the member (their open sessions get 401 on the next message) and records who did it. */
-async function revoke(env: Env, config: AuthConfig, session: AdminSession, email: string): Promise<Response> {
-  const member = email.trim().toLowerCase();
+/** Ends the session for good: its id is refused until the token would have expired anyway, and the cookie is cleared. */
+async function signOut({ kv }: AdminContext, session: AdminSession): Promise<Response> {
+  const remaining = session.expiresAt - Math.floor(Date.now() / 1000);
+  // KV expires nothing sooner than 60 seconds from now.
+  await kv.put(await signedOutKey(session.id), "", { expirationTtl: Math.max(60, remaining + 60) });
+  const headers = new Headers({ "Set-Cookie": cookie(SESSION_COOKIE, "", 0) });
+  return htmlResponse(
+    htmlDocument("Signed out", '<h1>Signed out</h1>\n<p>Your administrator session has ended. <a href="/admin">Sign in again</a></p>'),
+    200,
+    headers,
+  );
+}
+
+/**
+ * Blocks the member (by email and by every account they signed in with), then revokes every /internal
+ * grant of theirs: open sessions get 401 on the next message, and a remembered approval or a silent
+ * sign-in at the identity provider no longer brings them back. Recorded in their audit trail.
+ */
+async function revokeAndBlock(env: Env, config: AuthConfig, session: AdminSession, member: string): Promise<Response> {
   if (!member.includes("@")) return refusalPage(400, "Invalid request", "Name the member's email address.");
+  // Blocked first, so a sign-in that completes during the revocation is refused.
+  const block = await blockMember(env.OAUTH_KV, member, await userIdsByEmail(env.OAUTH_KV, member), session.email);
   const revoked = await revokeUserByEmail(env.OAUTH_KV, oauthHelpers(config, env), member);
-  const entries = (await listMembers(env.OAUTH_KV)).filter((entry) => entry.email === member);
-  for (const entry of entries) await (await memberAgent(env, entry)).recordAdminAction(session.email, "admin:revoke");
-  await logRefusal(`/admin: an administrator revoked ${revoked} grant(s) of ${member}.`, member);
-  return new Response(null, { status: 303, headers: { Location: "/admin?notice=revoked", "Cache-Control": "no-store" } });
+  for (const userId of block.userIds) await (await memberAgent(env, userId)).recordAdminAction(session.email, "admin:revoke-and-block");
+  await logRefusal(`/admin: an administrator revoked ${revoked} grant(s) of ${member} and blocked them.`, member);
+  return afterAction("revoked");
+}
+
+/** Lifts a member's block: they may sign in again (a new grant; the revoked ones stay revoked). Recorded in their audit trail. */
+async function unblock(env: Env, session: AdminSession, member: string): Promise<Response> {
+  const block = await unblockMember(env.OAUTH_KV, member);
+  if (!block) return refusalPage(400, "Invalid request", "That address is not blocked. Reload /admin to see who is.");
+  for (const userId of block.userIds) await (await memberAgent(env, userId)).recordAdminAction(session.email, "admin:unblock");
+  logAuthorization("granted", "/admin: an administrator unblocked a member; they may sign in again.", block.email);
+  return afterAction("unblocked");
+}
+
+function afterAction(notice: Notice): Response {
+  return new Response(null, { status: 303, headers: { Location: `/admin?notice=${notice}`, "Cache-Control": "no-store" } });
 }
 
 async function showMembers(env: Env, config: AuthConfig, session: AdminSession, notice: Notice | undefined): Promise<Response> {
   const oauth = oauthHelpers(config, env);
   const rows: MemberRow[] = [];
   for (const entry of await listMembers(env.OAUTH_KV)) {
-    const activity = await (await memberAgent(env, entry)).memberActivity();
+    const activity = await (await memberAgent(env, entry.userId)).memberActivity();
     const grants = await listAllGrants(oauth, entry.userId);
     rows.push({
       email: entry.email,
@@ -196,7 +263,8 @@ async function showMembers(env: Env, config: AuthConfig, session: AdminSession, 
   const guard = env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!));
   const usage = await guard.usage();
   const sharedKey: SharedKeyHour = { ...usage, memberLimit: readUsageConfig(env as unknown as Record<string, unknown>).memberHourlyLimit };
-  return adminPage(membersPage({ admin: session.email, csrf: session.csrf, members: rows, sharedKey, notice }));
+  const blocked = await listBlocks(env.OAUTH_KV);
+  return adminPage(membersPage({ admin: session.email, csrf: session.csrf, members: rows, blocked, sharedKey, notice }));
 }
 
 async function showAudit(env: Env, session: AdminSession, params: URLSearchParams): Promise<Response> {
@@ -211,19 +279,20 @@ async function showAudit(env: Env, session: AdminSession, params: URLSearchParam
   const members = (await listMembers(env.OAUTH_KV)).filter((entry) => !filter.member || entry.email === filter.member);
   const records: MemberAuditRecord[] = [];
   for (const entry of members) {
-    for (const record of await (await memberAgent(env, entry)).auditRecords(fromMs, toMs)) records.push({ member: entry.email, ...record });
+    for (const record of await (await memberAgent(env, entry.userId)).auditRecords(fromMs, toMs))
+      records.push({ member: entry.email, ...record });
   }
   records.sort((a, b) => a.at.localeCompare(b.at));
   const format = params.get("format");
   const filename = `plausible-mcp-audit-${filter.from}-to-${filter.to}`;
   if (format === "jsonl") return download(auditJsonLines(records), "application/jsonl", `${filename}.jsonl`);
   if (format === "csv") return download(auditCsv(records), "text/csv", `${filename}.csv`);
-  return adminPage(auditPage({ admin: session.email, filter, records }));
+  return adminPage(auditPage({ admin: session.email, csrf: session.csrf, filter, records }));
 }
 
-async function memberAgent(env: Env, entry: MemberEntry) {
-  // The member's usage agent is named after the issuer's `sub`, which the grant user id encodes.
-  return env.USAGE.getByName(usageAgentName("user", await sha256Hex(decodeURIComponent(entry.userId))));
+/** The usage agent of a member, by grant user id; named after the issuer's `sub`, which the grant user id encodes. */
+async function memberAgent(env: Env, userId: string) {
+  return env.USAGE.getByName(usageAgentName("user", await sha256Hex(decodeURIComponent(userId))));
 }
 
 async function clientName(oauth: ReturnType<typeof oauthHelpers>, clientId: string): Promise<string> {
@@ -283,40 +352,51 @@ function randomToken(): string {
   return [...crypto.getRandomValues(new Uint8Array(24))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-async function readSession(request: Request, config: AuthConfig): Promise<AdminSession | undefined> {
-  const session = await unseal<AdminSession>(readCookie(request, SESSION_COOKIE), config);
-  return session && typeof session.email === "string" && typeof session.csrf === "string" ? session : undefined;
+async function readSession(request: Request, { kv, key }: AdminContext): Promise<AdminSession | undefined> {
+  const token = await unseal<Partial<AdminSession> & { jti?: string; exp?: number }>(
+    readCookie(request, SESSION_COOKIE),
+    key,
+    SESSION_SECONDS,
+  );
+  if (!token || typeof token.email !== "string" || typeof token.csrf !== "string" || !token.jti || !token.exp) return undefined;
+  if ((await kv.get(await signedOutKey(token.jti))) !== null) return undefined;
+  return { email: token.email, csrf: token.csrf, id: token.jti, expiresAt: token.exp };
+}
+
+/** The KV key that marks a session as signed out; named by a hash, so the list never holds a usable session id. */
+async function signedOutKey(sessionId: string): Promise<string> {
+  return `admin:signed-out:${await sha256Hex(sessionId)}`;
 }
 
 const AUDIENCE = "plausible-mcp-admin";
 
-async function seal(payload: object, config: AuthConfig, seconds: number): Promise<string> {
+async function seal(payload: object, key: Uint8Array, seconds: number): Promise<string> {
   return new EncryptJWT({ ...payload })
     .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
     .setAudience(AUDIENCE)
+    .setJti(randomToken())
     .setIssuedAt()
     .setExpirationTime(`${seconds}s`)
-    .encrypt(await cookieKey(config));
+    .encrypt(key);
 }
 
-async function unseal<T>(token: string | undefined, config: AuthConfig): Promise<T | undefined> {
+/** The payload of a token this server sealed at most `maxAgeSeconds` ago (by its required `iat`, whatever its `exp`). */
+async function unseal<T>(token: string | undefined, key: Uint8Array, maxAgeSeconds: number): Promise<T | undefined> {
   if (!token) return undefined;
   try {
-    const { payload } = await jwtDecrypt(token, await cookieKey(config), { audience: AUDIENCE });
+    const { payload } = await jwtDecrypt(token, key, {
+      audience: AUDIENCE,
+      maxTokenAge: maxAgeSeconds,
+      requiredClaims: ["iat", "exp", "jti"],
+    });
     return payload as T;
   } catch {
     return undefined;
   }
 }
 
-/** The cookies' key, derived from OIDC_CLIENT_SECRET (one secret fewer to manage; rotating it signs every administrator out). */
-async function cookieKey(config: AuthConfig): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(config.oidcClientSecret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+/** The cookies' key, derived from ADMIN_SESSION_SECRET (rotating it signs every administrator out). */
+async function cookieKey(secret: string): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("plausible-mcp admin session cookies")));
 }

@@ -7,6 +7,16 @@ interface AuthSecrets {
   OIDC_CLIENT_ID?: string;
   OIDC_CLIENT_SECRET?: string;
   PLAUSIBLE_API_KEY?: string;
+  COOKIE_SECRET?: string;
+}
+
+/** Shortest accepted length of the server's own random secrets (COOKIE_SECRET, ADMIN_SESSION_SECRET): 32 characters. */
+export const MIN_SECRET_LENGTH = 32;
+
+/** `name`, trimmed, when it is a usable random secret; undefined when missing or too short to be one. */
+export function readRandomSecret(env: Env, name: string): string | undefined {
+  const value = (env as unknown as Record<string, unknown>)[name];
+  return typeof value === "string" && value.trim().length >= MIN_SECRET_LENGTH ? value.trim() : undefined;
 }
 
 /** Everything the /internal connector needs, read once from the environment and validated. */
@@ -17,6 +27,8 @@ export interface AuthConfig {
   oidcIssuer: string;
   oidcClientId: string;
   oidcClientSecret: string;
+  /** Keys the consent and subject cookies; the server's own, so the identity provider's client secret cannot forge them. */
+  cookieSecret: string;
   /** Lower-case domains without "@". */
   allowedEmailDomains: string[];
   accessTokenTtlSeconds: number;
@@ -41,6 +53,13 @@ export function readAuthConfig(env: Env): AuthConfigResult {
   }
   for (const secret of ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "PLAUSIBLE_API_KEY"] as const) {
     if (!vars[secret]?.trim()) return missing(secret, "the secret is not set (wrangler secret put " + secret + ")");
+  }
+  const cookieSecret = readRandomSecret(env, "COOKIE_SECRET");
+  if (!cookieSecret) {
+    return missing(
+      "COOKIE_SECRET",
+      `must be a random secret of at least ${MIN_SECRET_LENGTH} characters (openssl rand -base64 32 | wrangler secret put COOKIE_SECRET)`,
+    );
   }
 
   const publicUrl = readPublicUrl(env);
@@ -72,6 +91,7 @@ export function readAuthConfig(env: Env): AuthConfigResult {
       oidcIssuer: env.OIDC_ISSUER,
       oidcClientId: vars.OIDC_CLIENT_ID!.trim(),
       oidcClientSecret: vars.OIDC_CLIENT_SECRET!.trim(),
+      cookieSecret,
       allowedEmailDomains,
       accessTokenTtlSeconds,
       refreshTokenTtlSeconds,

@@ -216,8 +216,7 @@ async function submitKey(request: Request, env: Env, oauth: OAuthHelpers, servic
   const props: ConnectProps = { apiKey };
   const { redirectTo } = await oauth.completeAuthorization({
     request: approved.request,
-    // The key's digest: a grant user id must not contain ":", and the key itself is never a name.
-    userId: `key-${await sha256Hex(apiKey)}`,
+    userId: await connectGrantUserId(apiKey),
     metadata: { connector: "connect" },
     scope: approved.request.scope,
     props,
@@ -225,6 +224,16 @@ async function submitKey(request: Request, env: Env, oauth: OAuthHelpers, servic
   logAuthorization("granted", "/connect: a Plausible key was checked and connected.");
   approved.headers.set("Location", redirectTo);
   return new Response(null, { status: 302, headers: approved.headers });
+}
+
+/**
+ * `key-<sha256 of the key>-<random>`: the provider revokes a user's earlier grants for the same app, so
+ * each connection is a user of its own, or two people connecting one key would disconnect each other.
+ * The digest prefix finds every grant of a key; a grant user id must not contain ":", and the key itself is never a name.
+ */
+async function connectGrantUserId(apiKey: string): Promise<string> {
+  const random = [...crypto.getRandomValues(new Uint8Array(8))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `key-${await sha256Hex(apiKey)}-${random}`;
 }
 
 function renderKeyPage(details: ConsentDescription, handle: string, refusal?: string): string {

@@ -9,6 +9,7 @@ import type { AuthConfig } from "./config";
 import { consentPage, htmlResponse, refusalPage } from "./consent-page";
 import { checkSignInPolicy } from "./domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "./oidc";
+import { BLOCKED_MESSAGE, isBlocked } from "./block-list";
 import { grantUserId, rememberMember, rememberUserEmail } from "./user-index";
 import { logAuthorization, logRefusal } from "../observability/structured-log";
 
@@ -144,6 +145,11 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
     await logRefusal(decision.reason, claims.email);
     return refusalPage(403, "Access denied", decision.reason, headers);
   }
+  const userId = grantUserId(claims.sub);
+  if (await isBlocked(env.OAUTH_KV, { userId, email: decision.email })) {
+    await logRefusal("Sign-in refused: an administrator blocked this member.", decision.email);
+    return refusalPage(403, "Access revoked", BLOCKED_MESSAGE, headers);
+  }
 
   const subject = await subjectOf(claims.sub, config);
   headers.append("Set-Cookie", `${SUBJECT_COOKIE}=${subject}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${REMEMBER_SECONDS}`);
@@ -153,7 +159,6 @@ async function finishSignIn(request: Request, env: Env, oauth: OAuthHelpers, con
   }
   if (data.rememberedFor === undefined) await rememberApproval(request, original, subject, headers, oauth, config);
 
-  const userId = grantUserId(claims.sub);
   const props: IdentityProps = {
     sub: claims.sub,
     email: decision.email,
@@ -243,20 +248,17 @@ function readCookie(request: Request, name: string): string | undefined {
 const consentSecrets = new Map<string, Promise<string>>();
 
 /**
- * Key for the signed remembered-consent cookie, derived from the OIDC client secret so a
- * deployment has one secret fewer to manage; rotating that secret forgets remembered approvals.
+ * Key for the signed remembered-consent cookie and the subject cookie, derived from COOKIE_SECRET:
+ * a secret of this server alone, so whoever holds the identity provider's client secret cannot forge
+ * either. Rotating COOKIE_SECRET forgets remembered approvals.
  */
 function consentSecret(config: AuthConfig): Promise<string> {
-  let secret = consentSecrets.get(config.oidcClientSecret);
+  let secret = consentSecrets.get(config.cookieSecret);
   if (!secret) {
-    secret = deriveConsentSecret(config.oidcClientSecret);
-    consentSecrets.set(config.oidcClientSecret, secret);
+    secret = hmacHex(config.cookieSecret, "plausible-mcp consent approvals");
+    consentSecrets.set(config.cookieSecret, secret);
   }
   return secret;
-}
-
-function deriveConsentSecret(clientSecret: string): Promise<string> {
-  return hmacHex(clientSecret, "plausible-mcp consent approvals");
 }
 
 async function hmacHex(secret: string, message: string): Promise<string> {

@@ -58,6 +58,21 @@ export async function listAllGrants(oauth: OAuthHelpers, userId: string): Promis
   return grants;
 }
 
+/** The grant user ids that signed in with this email, from the offboarding index and the member list. */
+export async function userIdsByEmail(kv: KVNamespace, email: string): Promise<string[]> {
+  const member = email.trim().toLowerCase();
+  const prefix = `${PREFIX}${member}:`;
+  const userIds = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list({ prefix, cursor });
+    for (const key of page.keys) userIds.add(key.name.slice(prefix.length));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  for (const entry of await listMembers(kv)) if (entry.email === member) userIds.add(entry.userId);
+  return [...userIds];
+}
+
 /** Revokes every grant of every account that signed in with this email; returns how many. */
 export async function revokeUserByEmail(kv: KVNamespace, oauth: OAuthHelpers, email: string): Promise<number> {
   const prefix = `${PREFIX}${email.trim().toLowerCase()}:`;

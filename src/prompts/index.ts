@@ -75,7 +75,7 @@ export const investigateChangePrompt = definePrompt({
     const explained = explainChangeTool.inputSchema.shape.metric.safeParse(metric).success ? metric : "visitors";
     return `Investigate why ${metric} changed on ${site_id}${date ? ` from ${date}` : " recently"}.
 
-1. explain_change with site_id "${site_id}", metric "${explained}", period ${period}: the days that were unusual against the same weekdays of the 4 weeks before, and the sources, channels, pages, countries and devices that account for the change.
+1. explain_change with site_id "${site_id}", metric "${explained}", period ${period}: the days that were unusual against the same weekdays of the 8 weeks before, whether the total moved beyond its noise, the sources, channels, pages, countries and devices that account for the change, and any of their values that jumped on its own (anomalies).
 2. compare_periods with site_id "${site_id}", ${periods}, metrics ["${metric}", "visitors"]: whether the change exceeds day-to-day noise (its p-value and significant flag).
 3. get_timeseries with site_id "${site_id}", ${series}, interval "day", metrics ["${metric}"]: the curve before and after, to see when it moved and whether it is recovering.
 

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { QueryBody, QueryResult } from "../plausible";
-import { addDays, datesBetween, siteClock } from "./dates";
+import type { Filter, QueryBody, QueryResult } from "../plausible";
+import { addDays, daysBetween, siteDataSpan } from "./dates";
 import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
 import { formatPValue, table } from "./render";
 import { dateRangeProblem, narrowing, noRepeats, siteId } from "./schemas";
-import { twoProportionZTest, verdict, welchTTest, type TestResult } from "./statistics";
+import { clusteredRatioTest, placeboLogRatioTest, verdict, type RateDay, type TestResult } from "./statistics";
 import { defineTool, ToolInputError } from "./types";
 
 const COUNT_METRICS = ["visitors", "visits", "pageviews", "events"] as const;
@@ -13,82 +13,219 @@ type ImpactMetric = (typeof COUNT_METRICS)[number] | (typeof RATE_METRICS)[numbe
 const isCount = (metric: ImpactMetric): metric is (typeof COUNT_METRICS)[number] => (COUNT_METRICS as readonly string[]).includes(metric);
 
 const DAY_MS = 86_400_000;
+/** Days of history before the windows whose pseudo-events give the counts' null scale (26 weeks). */
+export const HISTORY_DAYS = 182;
+/**
+ * Plausible reports bounce_rate in whole percent per bucket, so each window's rate may be off by up to
+ * 0.5 percentage points; taken as uniform and independent per window, that adds 2 x 0.005² / 3 to the
+ * variance of the difference (as fractions).
+ */
+const BOUNCE_ROUNDING_VARIANCE = (2 * 0.005 ** 2) / 3;
+/** The fewest (overlapping) pseudo-event windows' worth of history a count test uses: about 3 degrees of freedom. */
+const MINIMUM_DEGREES = 3;
+
 const utcSeconds = (time: number) => new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+const offsets = (first: number, last: number) => Array.from({ length: Math.max(0, last - first + 1) }, (_, index) => first + index);
 
+/**
+ * The windows as "blocks" counted from the event: block 0 is the event's day for a date (left out of
+ * both windows) or the 24 hours from the event's moment for a datetime (the first block after it).
+ */
 interface Windows {
+  isDate: boolean;
+  days: number;
+  /** Block offsets of each window. */
+  afterBlocks: number[];
+  beforeBlocks: number[];
+  /** The first block of history the counts' series starts at (clipped to the site's data). */
+  historyStart: number;
+  /** Display range of each window (dates, or datetimes for a datetime event). */
   before: [string, string];
   after: [string, string];
-  days: number;
-  /** time:day buckets for a date, 24-hour blocks of time:hour buckets for a datetime split at its hour. */
-  bucket: "time:day" | "time:hour";
+  /** Why the windows cannot be tested, when they cannot. */
+  untestable?: string;
   notes: string[];
 }
 
-/**
- * Equal, weekday-aligned windows on each side of the event: the event's day is left out
- * (or, for a datetime, the split is at that moment), and whole weeks are kept when the
- * window is a week or longer so both sides hold each weekday equally often.
- */
-function windowsAround(event: string, requestedDays: number, today: string, now: number): Windows {
-  const notes: string[] = [];
+interface Event {
+  isDate: boolean;
+  /** The event's date, or its moment in milliseconds. */
+  date: string;
+  moment: number;
+}
+
+function parseEvent(event: string): Event {
   const isDate = event.length === 10;
-  const moment = isDate ? 0 : Date.parse(event);
-  const available = isDate
-    ? Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${event}T00:00:00Z`)) / DAY_MS) - 1
-    : Math.floor((now - moment) / DAY_MS);
-  if (available < 1)
+  return { isDate, date: isDate ? event : new Date(event).toISOString().slice(0, 10), moment: isDate ? 0 : Date.parse(event) };
+}
+
+/** The first day (date) or instant of block `offset`. */
+function blockStart(event: Event, offset: number): string {
+  return event.isDate ? addDays(event.date, offset) : utcSeconds(event.moment + offset * DAY_MS);
+}
+
+function blockEnd(event: Event, offset: number): string {
+  return event.isDate ? addDays(event.date, offset) : utcSeconds(event.moment + (offset + 1) * DAY_MS - 1000);
+}
+
+/**
+ * Equal windows on each side of the event, with the same weekdays on both sides: whole weeks when a
+ * window is a week or longer, else the same weekdays a week earlier. Clipped to the days that are over
+ * and to the site's first day with data (days before it are not zero traffic, they are no data).
+ */
+function windowsAround(event: Event, requestedDays: number, today: string, firstDay: string, now: number): Windows {
+  const notes: string[] = [];
+  const gap = event.isDate ? 1 : 0;
+  const availableAfter = event.isDate ? daysBetween(event.date, today) - 2 : Math.floor((now - event.moment) / DAY_MS);
+  if (availableAfter < 1)
     throw new ToolInputError(
       "event",
-      `there is no full day of data after ${event} yet (today is ${today} in the site's timezone); try again later`,
+      `there is no full day of data after ${event.isDate ? event.date : utcSeconds(event.moment)} yet (today is ${today} in the site's timezone); try again later`,
     );
-  let days = Math.min(requestedDays, available);
-  if (days < requestedDays) notes.push(`The window was clipped to ${days} days: only ${available} full days of data follow the event.`);
-  if (days >= 7 && days % 7 !== 0) {
-    days -= days % 7;
-    notes.push(`Windows of ${days} days (whole weeks) keep the weekday mix of both sides equal.`);
+  // Whole blocks before the event that lie on or after the site's first day with data.
+  const availableBefore = Math.max(0, daysBetween(firstDay, event.date) - 1);
+  if (availableBefore < 1)
+    throw new ToolInputError(
+      "event",
+      `the site's data start on ${firstDay}, so there is no day before the event to compare with; pick a later event or use get_timeseries`,
+    );
+  let days = Math.min(requestedDays, availableAfter);
+  if (days < requestedDays)
+    notes.push(`The windows were clipped to ${days} days: only ${availableAfter} full days of data follow the event.`);
+  if (days >= 7 && availableBefore < days) {
+    days = availableBefore;
+    notes.push(
+      `The windows were clipped to ${days} days: the site's data start on ${firstDay}; days before it are not counted as zero traffic.`,
+    );
   }
-  if (isDate) {
-    notes.push(`The event's own day (${event}) is left out of both windows.`);
-    return {
-      before: [addDays(event, -days), addDays(event, -1)],
-      after: [addDays(event, 1), addDays(event, days)],
-      days,
-      bucket: "time:day",
-      notes,
-    };
+  let untestable: string | undefined;
+  let beforeBlocks: number[];
+  if (days >= 7) {
+    if (days % 7 !== 0) {
+      days -= days % 7;
+      notes.push(`Windows of ${days} days (whole weeks) keep the weekday mix of both sides equal.`);
+    }
+    beforeBlocks = offsets(-days, -1);
+  } else if (availableBefore >= 7 - gap) {
+    beforeBlocks = offsets(gap - 7, gap - 7 + days - 1);
+    notes.push(`Windows shorter than a week: the ${days} day(s) after the event are compared with the same weekdays a week earlier.`);
+  } else {
+    days = Math.min(days, availableBefore);
+    beforeBlocks = offsets(-days, -1);
+    untestable = `the site's data start on ${firstDay}, ${availableBefore} day(s) before the event: too few to compare the same weekdays, so the change shown mixes in the weekday pattern`;
   }
-  notes.push(
-    "The windows split at the event's moment; daily values are 24-hour blocks of hourly counts, so a visitor active in two hours counts twice.",
-  );
+  const afterBlocks = offsets(gap, gap + days - 1);
+  if (event.isDate) notes.push(`The event's own day (${event.date}) is left out of both windows.`);
+  else
+    notes.push(
+      "The windows split at the event's moment; daily values are 24-hour blocks of hourly counts, so a visitor active in two hours counts twice.",
+    );
+  const historyStart = Math.max(beforeBlocks[0]! - HISTORY_DAYS, -availableBefore);
+  if (historyStart > beforeBlocks[0]! - HISTORY_DAYS)
+    notes.push(`The history before the windows starts at the site's first day with data (${firstDay}).`);
   return {
-    before: [utcSeconds(moment - days * DAY_MS), utcSeconds(moment - 1000)],
-    after: [utcSeconds(moment), utcSeconds(moment + days * DAY_MS - 1000)],
+    isDate: event.isDate,
     days,
-    bucket: "time:hour",
+    afterBlocks,
+    beforeBlocks,
+    historyStart,
+    before: [blockStart(event, beforeBlocks[0]!), blockEnd(event, beforeBlocks.at(-1)!)],
+    after: [blockStart(event, afterBlocks[0]!), blockEnd(event, afterBlocks.at(-1)!)],
+    ...(untestable ? { untestable } : {}),
     notes,
   };
 }
 
-/** Per-day values of each count metric in a window, in date order. */
-function dailyValues(answer: QueryResult, window: Windows, side: [string, string], metricIndex: number): number[] {
+/**
+ * Per-block values of metric `metricIndex` from a series that starts at block `first` and ends with the
+ * after window. Days (or hours) without a row are zero: the series starts on or after the site's first day with data.
+ */
+function blockValues(answer: QueryResult, event: Event, first: number, last: number, metricIndex: number): Map<number, number> {
   const byBucket = new Map(answer.results.map((row) => [String(row.dimensions[0]), Number(row.metrics[metricIndex] ?? 0)]));
-  if (window.bucket === "time:day") return datesBetween(side[0], side[1]).map((date) => byBucket.get(date) ?? 0);
+  const values = new Map<number, number>();
+  if (event.isDate) {
+    for (const offset of offsets(first, last)) values.set(offset, byBucket.get(addDays(event.date, offset)) ?? 0);
+    return values;
+  }
   const labels = Array.isArray(answer.meta?.time_labels) ? (answer.meta.time_labels as string[]) : [...byBucket.keys()];
-  const blocks = Array.from({ length: window.days }, (_, block) =>
-    labels.slice(block * 24, block * 24 + 24).reduce((sum, label) => sum + (byBucket.get(label) ?? 0), 0),
-  );
-  return blocks.slice(0, Math.floor(labels.length / 24));
+  for (const offset of offsets(first, last)) {
+    const start = (offset - first) * 24;
+    if (start + 24 > labels.length) break;
+    values.set(offset, sum(labels.slice(start, start + 24).map((label) => byBucket.get(label) ?? 0)));
+  }
+  return values;
 }
 
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-const first = (answer: QueryResult | undefined, index = 0) => Number(answer?.results[0]?.metrics[index] ?? 0);
+/**
+ * The placebo test of a count: the after/before log ratio against the same ratio at every earlier
+ * position in the history, or why there is none.
+ */
+function countTest(values: Map<number, number>, windows: Windows, firstDay: string): { test?: TestResult; reason?: string } {
+  if (windows.untestable) return { reason: windows.untestable };
+  const first = windows.historyStart;
+  const lastAfter = windows.afterBlocks.at(-1)!;
+  const series = offsets(first, lastAfter).map((offset) => values.get(offset) ?? 0);
+  const toIndex = (offset: number) => offset - first;
+  // A pseudo-event's after window must end before the event's own block; its before window must start within the history.
+  const shifts = offsets(lastAfter + 1, windows.beforeBlocks[0]! - first);
+  const test = placeboLogRatioTest(series, windows.afterBlocks.map(toIndex), windows.beforeBlocks.map(toIndex), shifts, MINIMUM_DEGREES);
+  if (test) return { test };
+  if (shifts.length >= MINIMUM_DEGREES * windows.days) return { reason: "there is no traffic in the windows or their history to test" };
+  const needed = MINIMUM_DEGREES * windows.days + lastAfter - windows.beforeBlocks[0]!;
+  return {
+    reason: `the site's data start on ${firstDay}: the test learns the site's usual variation from at least ${needed} days of data before the event`,
+  };
+}
+
+const countQueryMetrics = (metrics: readonly ImpactMetric[]) => {
+  const counts = metrics.filter(isCount);
+  return metrics.includes("conversion_rate") && !counts.includes("visitors") ? [...counts, "visitors" as const] : counts;
+};
+
+interface ResultRow {
+  metric: string;
+  before: number;
+  after: number;
+  change: number;
+  change_percent: number | null;
+  ci95: number[];
+  p_value: number | null;
+  test: string;
+  verdict: ReturnType<typeof verdict>;
+  reason?: string;
+}
+
+function resultRow(
+  metric: ImpactMetric,
+  before: number,
+  after: number,
+  test: TestResult | undefined,
+  reason: string | undefined,
+): ResultRow {
+  const scale = isCount(metric) ? 1 : 100; // rates are tested as fractions and reported in percentage points
+  // A count's test is on the log ratio of the windows; its interval is turned into one for the total's change.
+  const interval = (bound: number) => (isCount(metric) ? before * (Math.exp(bound) - 1) : bound * scale);
+  return {
+    metric,
+    before: round(before),
+    after: round(after),
+    change: round(after - before),
+    change_percent: before === 0 ? null : round(((after - before) / before) * 100, 1),
+    ci95: test && !reason ? [round(interval(test.ci95[0])), round(interval(test.ci95[1]))] : [],
+    p_value: test && !reason ? round(test.pValue, 4) : null,
+    test: test && !reason ? test.test : "not tested",
+    verdict: reason ? "not tested" : verdict(test),
+    ...(reason || !test ? { reason: reason ?? "no variation to test against" } : {}),
+  };
+}
 
 export const measureImpactTool = defineTool({
   name: "measure_impact",
   title: "Measure the impact of an event",
   description:
-    "Before/after effect of a deploy, campaign or release, with a significance test. Compares equal, weekday-aligned windows on each side of `event` (default 14 days each, clipped to the data available; the event's own day is left out, a datetime splits at its hour). Per metric: before, after, absolute and relative change, a 95 % confidence interval, a p-value, the test used and a verdict (increase, decrease, no detectable change). Counts (visitors, visits, pageviews, events) use Welch's t-test on daily values, which allows for day-to-day variation; conversion_rate (needs `goal`) and bounce_rate use a two-proportion z-test on visitors or visits. Makes at most 9 Plausible requests (1 Sites API lookup, then up to 8 in one parallel batch: per window a daily series for the counts, two totals for conversion_rate, one for bounce_rate). Example: did Tuesday's deploy change signups on /pricing?",
+    "Before/after effect of a deploy, campaign or release, with a significance test. Compares equal windows on each side of `event` (default 14 days each; whole weeks, or for windows under a week the same weekdays a week earlier; clipped to complete days and to the site's first day with data; the event's own day is left out, a datetime splits at its moment). Per metric: before, after, absolute and relative change, a 95 % confidence interval, a p-value, the test used and a verdict (increase, decrease, no detectable change, or not tested with the reason). Counts (visitors, visits, pageviews, events): the log ratio of the after and before totals, tested against the same ratio at pseudo-events in the 26 weeks before (the site's own weekday pattern, day-to-day noise and carry-over). conversion_rate (needs `goal`; with `page`, converters who also viewed the page among the page's visitors) and bounce_rate (with `page`, visits that entered on the page): per-day numerators and denominators in a day-clustered ratio test. `goal` narrows only the conversion_rate numerator. Makes at most 4 Plausible requests: one for the \"all\" range (Plausible's echo gives the site's today and first day with data), then in one parallel batch a daily series of the counts over the windows and their history, converters per day for conversion_rate, visits and bounce_rate per day for bounce_rate. Example: did Tuesday's deploy change signups among visitors of /pricing?",
   inputSchema: z.object({
     site_id: siteId,
     event: z
@@ -126,9 +263,10 @@ export const measureImpactTool = defineTool({
         change: z.number(),
         change_percent: z.number().nullable(),
         ci95: z.array(z.number()),
-        p_value: z.number(),
+        p_value: z.number().nullable(),
         test: z.string(),
-        verdict: z.enum(["increase", "decrease", "no detectable change"]),
+        verdict: z.enum(["increase", "decrease", "no detectable change", "not tested"]),
+        reason: z.string().optional().describe('Why no test was possible, with verdict "not tested"'),
       }),
     ),
     notes: z.array(z.string()),
@@ -138,83 +276,110 @@ export const measureImpactTool = defineTool({
     const metrics = input.metrics as ImpactMetric[];
     if (metrics.includes("conversion_rate") && !input.goal)
       throw new ToolInputError("goal", 'conversion_rate needs the goal to convert on, e.g. goal: "Signup"');
-    const clock = await siteClock(context, site);
-    const windows = windowsAround(input.event, input.window_days, clock.today, Date.now());
-    const filters = buildFilters(input);
-    const withoutGoal = buildFilters({ ...input, goal: undefined });
-    const counts = metrics.filter(isCount);
-    const body = (range: [string, string], metricNames: QueryBody["metrics"], where: typeof filters, dimensions?: string[]): QueryBody => ({
+    if (input.goal && !metrics.includes("conversion_rate"))
+      throw new ToolInputError(
+        "goal",
+        'narrows only conversion_rate (the converters); add "conversion_rate" to metrics, or count goal completions with filters: [["is", "event:goal", ["<goal>"]]]',
+      );
+    const filters = buildFilters(input); // checks the shortcuts against the filters
+    const span = await siteDataSpan(context, site);
+    const event = parseEvent(input.event);
+    const windows = windowsAround(event, input.window_days, span.today, span.firstDay, Date.now());
+
+    // Counts and the conversion denominator: every visit that matches the filters (and the page), never only converters.
+    const visitFilters = buildFilters({ ...input, goal: undefined });
+    const unpaged = buildFilters({ ...input, page: undefined, goal: undefined }) ?? [];
+    const goalFilter: Filter = ["is", "event:goal", [input.goal ?? ""]];
+    // Plausible applies event:page and event:goal to the same event; "converted after viewing the page" is has_done on the page.
+    const converterFilters: Filter[] = input.page
+      ? [...unpaged, ["has_done", ["is", "event:page", [input.page]]], goalFilter]
+      : [...unpaged, goalFilter];
+    // With a page, Plausible's bounce_rate counts visits that entered on it: their base is the page's entries.
+    const bounceFilters: Filter[] | undefined = input.page ? [...unpaged, ["is", "visit:entry_page", [input.page]]] : visitFilters;
+
+    const bucket = event.isDate ? "time:day" : "time:hour";
+    const rangeOf = (first: number, last: number): [string, string] => [blockStart(event, first), blockEnd(event, last)];
+    const lastBlock = windows.afterBlocks.at(-1)!;
+    const windowsStart = Math.min(windows.beforeBlocks[0]!, windows.afterBlocks[0]!);
+    const series = (metricNames: QueryBody["metrics"], where: Filter[] | undefined, first: number): QueryBody => ({
       site_id: site,
       metrics: metricNames,
-      date_range: range,
-      ...(where ? { filters: where } : {}),
-      ...(dimensions ? { dimensions, include: { time_labels: true } } : {}),
+      date_range: rangeOf(first, lastBlock),
+      dimensions: [bucket],
+      ...(where && where.length > 0 ? { filters: where } : {}),
+      include: { time_labels: true },
     });
-    const sides = [windows.before, windows.after];
+    const countMetrics = countQueryMetrics(metrics);
     const plan: { key: string; body: QueryBody }[] = [];
-    for (const [index, side] of sides.entries()) {
-      if (counts.length > 0) plan.push({ key: `series${index}`, body: body(side, counts, filters, [windows.bucket]) });
-      if (metrics.includes("conversion_rate")) {
-        plan.push({ key: `all${index}`, body: body(side, ["visitors"], withoutGoal) });
-        plan.push({ key: `converted${index}`, body: body(side, ["visitors"], filters) });
-      }
-      if (metrics.includes("bounce_rate")) plan.push({ key: `bounces${index}`, body: body(side, ["visits", "bounce_rate"], filters) });
-    }
+    if (countMetrics.length > 0) plan.push({ key: "counts", body: series(countMetrics, visitFilters, windows.historyStart) });
+    if (metrics.includes("conversion_rate")) plan.push({ key: "converters", body: series(["visitors"], converterFilters, windowsStart) });
+    if (metrics.includes("bounce_rate"))
+      plan.push({ key: "bounces", body: series(["visits", "bounce_rate"], bounceFilters, windowsStart) });
     const answers = await runQueries(
       context,
       plan.map((entry) => entry.body),
     );
-    const answer = (key: string) => answers[plan.findIndex((entry) => entry.key === key)];
+    const answer = (key: string) => answers[plan.findIndex((entry) => entry.key === key)]!;
+    const values = (key: string, first: number, metricIndex: number) => blockValues(answer(key), event, first, lastBlock, metricIndex);
+    const windowSums = (blocks: Map<number, number>) =>
+      [windows.beforeBlocks, windows.afterBlocks].map((window) => sum(window.map((offset) => blocks.get(offset) ?? 0))) as [number, number];
+    const rateDays = (numerators: Map<number, number>, denominators: Map<number, number>) =>
+      [windows.beforeBlocks, windows.afterBlocks].map((window) =>
+        window.map((offset) => ({ numerator: numerators.get(offset) ?? 0, denominator: denominators.get(offset) ?? 0 })),
+      ) as [RateDay[], RateDay[]];
+    const rates = (days: RateDay[]) => {
+      const denominator = sum(days.map((day) => day.denominator));
+      return denominator === 0 ? 0 : (sum(days.map((day) => day.numerator)) / denominator) * 100;
+    };
 
     const results = metrics.map((metric) => {
-      let before: number;
-      let after: number;
-      let test: TestResult | undefined;
       if (isCount(metric)) {
-        const index = counts.indexOf(metric);
-        const daily = sides.map((side, which) => dailyValues(answer(`series${which}`)!, windows, side, index));
-        [before, after] = daily.map(sum) as [number, number];
-        const daysTested = Math.min(daily[0]!.length, daily[1]!.length);
-        const welch = welchTTest(daily[0]!, daily[1]!);
-        // The test compares daily means; over equal windows the change in the total is that times the days.
-        test = welch && {
-          ...welch,
-          difference: welch.difference * daysTested,
-          ci95: [welch.ci95[0] * daysTested, welch.ci95[1] * daysTested],
-        };
-      } else if (metric === "conversion_rate") {
-        const [all0, all1, converted0, converted1] = [
-          first(answer("all0")),
-          first(answer("all1")),
-          first(answer("converted0")),
-          first(answer("converted1")),
-        ];
-        before = all0 === 0 ? 0 : (converted0 / all0) * 100;
-        after = all1 === 0 ? 0 : (converted1 / all1) * 100;
-        test = twoProportionZTest(converted0, all0, converted1, all1);
-      } else {
-        const [visits0, visits1] = [first(answer("bounces0")), first(answer("bounces1"))];
-        before = first(answer("bounces0"), 1);
-        after = first(answer("bounces1"), 1);
-        test = twoProportionZTest(Math.round((visits0 * before) / 100), visits0, Math.round((visits1 * after) / 100), visits1);
+        const blocks = values("counts", windows.historyStart, countMetrics.indexOf(metric));
+        const [before, after] = windowSums(blocks);
+        const { test, reason } = countTest(blocks, windows, span.firstDay);
+        return resultRow(metric, before, after, test, reason);
       }
-      const scale = isCount(metric) ? 1 : 100; // proportions are tested as fractions and reported in percentage points
-      return {
-        metric,
-        before: round(before),
-        after: round(after),
-        change: round(after - before),
-        change_percent: before === 0 ? null : round(((after - before) / before) * 100, 1),
-        ci95: test ? [round(test.ci95[0] * scale), round(test.ci95[1] * scale)] : [],
-        p_value: test ? round(test.pValue, 4) : 1,
-        test: test?.test ?? "not enough data for a test",
-        verdict: verdict(test),
-      };
+      const [beforeDays, afterDays] =
+        metric === "conversion_rate"
+          ? rateDays(values("converters", windowsStart, 0), values("counts", windows.historyStart, countMetrics.indexOf("visitors")))
+          : (() => {
+              const visits = values("bounces", windowsStart, 0);
+              const percent = values("bounces", windowsStart, 1);
+              const bounces = new Map([...visits].map(([offset, count]) => [offset, ((percent.get(offset) ?? 0) * count) / 100]));
+              return rateDays(bounces, visits);
+            })();
+      const test = windows.untestable
+        ? undefined
+        : clusteredRatioTest(beforeDays, afterDays, metric === "bounce_rate" ? BOUNCE_ROUNDING_VARIANCE : 0);
+      const reason =
+        windows.untestable ??
+        (test
+          ? undefined
+          : metric === "conversion_rate"
+            ? "a rate needs at least 2 days with visitors in each window, and some variation"
+            : "a rate needs at least 2 days with visits in each window, and some variation");
+      return resultRow(metric, rates(beforeDays), rates(afterDays), test, reason);
     });
     const notes = [
       ...windows.notes,
-      ...(metrics.every(isCount) ? [] : ["Rates are in %, their change and 95 % CI in percentage points."]),
-      ...(clock.note ? [clock.note] : []),
+      ...(metrics.some(isCount) && !windows.untestable
+        ? [
+            `Counts are tested against the same before/after ratio at pseudo-events in up to ${HISTORY_DAYS} days before the windows, so the site's usual weekly pattern, noise and carry-over from day to day are not read as an effect.`,
+          ]
+        : []),
+      ...(metrics.every(isCount) ? [] : ["Rates are in %, their change and 95 % CI in percentage points; each day is one cluster."]),
+      ...(input.page && metrics.includes("conversion_rate")
+        ? [
+            `conversion_rate with page: visitors who viewed ${input.page} and did ${input.goal} in a visit with that page view (Plausible does not check the order), among the page's visitors.`,
+          ]
+        : []),
+      ...(input.page && metrics.includes("bounce_rate")
+        ? [`bounce_rate with page: visits that entered on ${input.page} and left without another page view, among those entries.`]
+        : []),
+      ...(metrics.includes("bounce_rate")
+        ? ["Plausible reports bounce_rate in whole percent per day; up to 0.5 pp of rounding per window is part of the test's uncertainty."]
+        : []),
+      ...(span.note ? [span.note] : []),
     ];
     return {
       structured: {
@@ -239,7 +404,7 @@ export const measureImpactTool = defineTool({
             row.change_percent,
             row.ci95.length ? `${row.ci95[0]} to ${row.ci95[1]}` : "–",
             formatPValue(row.p_value),
-            row.verdict,
+            row.reason ? `not tested: ${row.reason}` : row.verdict,
           ]),
         ),
         ...notes,

@@ -1,7 +1,8 @@
 /**
  * Small, dependency-free statistics for the analysis tools: robust deviation
- * scores, Welch's t-test and the two-proportion z-test, with the distribution
- * functions they need. Pure functions; tested against published values.
+ * scores, Welch's t-test, a placebo test against a site's own history and a
+ * day-clustered ratio test, with the distribution functions they need. Pure
+ * functions; tested against published values or simulation.
  */
 
 export function median(values: readonly number[]): number {
@@ -144,29 +145,90 @@ export function welchTTest(before: readonly number[], after: readonly number[]):
 }
 
 /**
- * Two-proportion z-test of successesAfter/totalAfter - successesBefore/totalBefore:
- * pooled standard error for the p-value, unpooled for the confidence interval.
+ * A change against the site's own history ("placebo" or pseudo-event test). The statistic is the log
+ * ratio of the mean of `after` to the mean of `before` (indices into `values`); the same statistic at
+ * earlier positions (the index sets moved back by each of `shifts` days), where nothing is known to have
+ * happened, gives its spread under "no change". That spread includes whatever the site's days do:
+ * Poisson noise, day-to-day wobble and carry-over from one day to the next, which a test on the
+ * windows' own days cannot see. The placebo statistics overlap, so the t reference has about one
+ * degree of freedom per window length of shifts. Undefined when there are too few shifts
+ * (`minimumDegrees`) or no variation at all.
  */
-export function twoProportionZTest(
-  successesBefore: number,
-  totalBefore: number,
-  successesAfter: number,
-  totalAfter: number,
-): TestResult | undefined {
-  if (totalBefore <= 0 || totalAfter <= 0) return undefined;
-  const before = successesBefore / totalBefore;
-  const after = successesAfter / totalAfter;
-  const difference = after - before;
-  const pooled = (successesBefore + successesAfter) / (totalBefore + totalAfter);
-  const pooledError = Math.sqrt(pooled * (1 - pooled) * (1 / totalBefore + 1 / totalAfter));
-  const error = Math.sqrt((before * (1 - before)) / totalBefore + (after * (1 - after)) / totalAfter);
-  const test = "two-proportion z-test";
-  const pValue = pooledError === 0 ? (difference === 0 ? 1 : 0) : 2 * (1 - normalCdf(Math.abs(difference / pooledError)));
-  return { difference, ci95: [difference - 1.959964 * error, difference + 1.959964 * error], pValue, test };
+export function placeboLogRatioTest(
+  values: readonly number[],
+  after: readonly number[],
+  before: readonly number[],
+  shifts: readonly number[],
+  minimumDegrees = 3,
+): (TestResult & { degreesOfFreedom: number }) | undefined {
+  const windowLength = Math.max(after.length, before.length);
+  const degreesOfFreedom = shifts.length / windowLength;
+  if (after.length === 0 || before.length === 0 || degreesOfFreedom < minimumDegrees) return undefined;
+  const logRatio = (shift: number) => {
+    const meanOf = (indices: readonly number[]) => indices.reduce((total, index) => total + values[index - shift]!, 0) / indices.length;
+    // + 0.5 keeps a window without any traffic finite.
+    return Math.log((meanOf(after) + 0.5) / (meanOf(before) + 0.5));
+  };
+  const difference = logRatio(0);
+  // Under "no change" the statistic is centred on 0 (whole weeks or same weekdays on both sides), so
+  // its spread is the root mean square; a drifting history only widens it.
+  const scale = Math.sqrt(shifts.reduce((total, shift) => total + logRatio(shift) ** 2, 0) / shifts.length);
+  if (scale === 0) return undefined;
+  const critical = studentTQuantile(0.975, degreesOfFreedom);
+  return {
+    difference,
+    ci95: [difference - critical * scale, difference + critical * scale],
+    pValue: 2 * (1 - studentTCdf(Math.abs(difference / scale), degreesOfFreedom)),
+    test: `log ratio against ${shifts.length} pseudo-events in the site's history (t, ${Math.round(degreesOfFreedom)} df)`,
+    degreesOfFreedom,
+  };
 }
 
-/** Plain words for a test result at the 95 % level. */
-export function verdict(result: TestResult | undefined): "increase" | "decrease" | "no detectable change" {
-  if (!result || result.pValue >= 0.05) return "no detectable change";
+/** One day's numerator and denominator of a rate (converters and visitors, bounces and entries). */
+export interface RateDay {
+  numerator: number;
+  denominator: number;
+}
+
+/**
+ * Difference of two ratios of sums (after minus before), with days as clusters: each window's variance
+ * comes from how far its days stray from the window's ratio (the linearised ratio estimator), so a rate
+ * that wobbles from day to day is not mistaken for a change, as a pooled two-proportion test would.
+ * `extraVariance` adds a known uncertainty of the difference (e.g. rounding). Welch–Satterthwaite
+ * degrees of freedom. Undefined with fewer than 2 days with a denominator per window or no variation.
+ */
+export function clusteredRatioTest(before: readonly RateDay[], after: readonly RateDay[], extraVariance = 0): TestResult | undefined {
+  const window = (days: readonly RateDay[]) => {
+    const used = days.filter((day) => day.denominator > 0);
+    const numerator = used.reduce((total, day) => total + day.numerator, 0);
+    const denominator = used.reduce((total, day) => total + day.denominator, 0);
+    const ratio = denominator === 0 ? 0 : numerator / denominator;
+    const squares = used.reduce((total, day) => total + (day.numerator - ratio * day.denominator) ** 2, 0);
+    const n = used.length;
+    return { ratio, n, variance: n < 2 ? Number.NaN : (n / (n - 1)) * (squares / denominator ** 2) };
+  };
+  const [b, a] = [window(before), window(after)];
+  if (b.n < 2 || a.n < 2) return undefined;
+  const difference = a.ratio - b.ratio;
+  const variance = a.variance + b.variance + extraVariance;
+  if (variance === 0) return undefined;
+  const standardError = Math.sqrt(variance);
+  const sampled = b.variance ** 2 / (b.n - 1) + a.variance ** 2 / (a.n - 1);
+  const df = sampled === 0 ? 1e6 : variance ** 2 / sampled;
+  const critical = studentTQuantile(0.975, df);
+  return {
+    difference,
+    ci95: [difference - critical * standardError, difference + critical * standardError],
+    pValue: 2 * (1 - studentTCdf(Math.abs(difference / standardError), df)),
+    test: "day-clustered ratio test (Welch–Satterthwaite t)",
+  };
+}
+
+export type Verdict = "increase" | "decrease" | "no detectable change" | "not tested";
+
+/** Plain words for a test result at the 95 % level; "not tested" where no test could be made. */
+export function verdict(result: TestResult | undefined): Verdict {
+  if (!result) return "not tested";
+  if (result.pValue >= 0.05) return "no detectable change";
   return result.difference > 0 ? "increase" : "decrease";
 }

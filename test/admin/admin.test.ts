@@ -1,5 +1,18 @@
+import { env } from "cloudflare:workers";
+import { EncryptJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import { BASE, Browser, callInternal, connectedClient, useSignInFakes, openInternalSession } from "../auth/harness";
+import {
+  BASE,
+  Browser,
+  callInternal,
+  connectedClient,
+  oauthHelpers,
+  pkce,
+  refresh,
+  signIn,
+  useSignInFakes,
+  openInternalSession,
+} from "../auth/harness";
 
 /** /admin: administrators (ADMIN_EMAILS) sign in like /internal's members and manage the team. */
 
@@ -29,12 +42,35 @@ async function signedInAdmin(): Promise<Browser> {
 async function activeMember(sub: string, email: string) {
   fakes.issuer.user = { sub, email, name: email, email_verified: true };
   const browser = new Browser();
-  const { tokens } = await connectedClient(browser, fakes.issuer);
+  const { client, tokens } = await connectedClient(browser, fakes.issuer);
   const session = await openInternalSession(browser, tokens.access_token);
   const result = await session.callTool({ name: "get_aggregate", arguments: { site_id: "example.com", date_range: "7d" } });
   expect(result.isError).toBeFalsy();
-  return { browser, tokens, session };
+  return { browser, client, tokens, session };
 }
+
+const secrets = env as unknown as { OIDC_CLIENT_SECRET: string; ADMIN_SESSION_SECRET: string };
+
+/** An admin session token sealed the way the server seals one, with a key derived from `secret`. */
+async function sealSession(secret: string, claims: { iat: number; exp: number }): Promise<string> {
+  const hmac = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = new Uint8Array(await crypto.subtle.sign("HMAC", hmac, new TextEncoder().encode("plausible-mcp admin session cookies")));
+  return new EncryptJWT({ email: ADMIN, csrf: "forged-csrf" })
+    .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+    .setAudience("plausible-mcp-admin")
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(claims.iat)
+    .setExpirationTime(claims.exp)
+    .encrypt(key);
+}
+
+function withSessionCookie(token: string): Browser {
+  const browser = new Browser(SETTINGS);
+  browser.cookies.set("__Host-plausible-mcp-admin", token);
+  return browser;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
 
 function csrfOf(html: string): string {
   const match = /name="csrf" value="([^"]+)"/.exec(html);
@@ -42,8 +78,8 @@ function csrfOf(html: string): string {
   return match[1];
 }
 
-function postRevoke(browser: Browser, form: Record<string, string>, headers: Record<string, string> = {}) {
-  return browser.fetch(`${BASE}/admin/revoke`, {
+function postRevoke(browser: Browser, form: Record<string, string>, headers: Record<string, string> = {}, path = "/admin/revoke") {
+  return browser.fetch(`${BASE}${path}`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, ...headers },
     body: new URLSearchParams(form).toString(),
@@ -113,6 +149,48 @@ describe("/admin access", () => {
     expect(elsewhere.status).toBe(400);
   });
 
+  it("answers 503 naming ADMIN_SESSION_SECRET while it is missing or shorter than 32 characters", async () => {
+    for (const secret of ["", "too-short-0123456789"]) {
+      const response = await new Browser({ ...SETTINGS, ADMIN_SESSION_SECRET: secret } as never).fetch(`${BASE}/admin`);
+      expect(response.status).toBe(503);
+      const page = await response.text();
+      expect(page).toContain("ADMIN_SESSION_SECRET");
+      expect(page).toContain("wrangler secret put ADMIN_SESSION_SECRET");
+    }
+  });
+
+  it("ignores a session sealed with a key derived from OIDC_CLIENT_SECRET", async () => {
+    const forged = await sealSession(secrets.OIDC_CLIENT_SECRET, { iat: now(), exp: now() + 1800 });
+    expect((await withSessionCookie(forged).fetch(`${BASE}/admin`)).status).toBe(302);
+  });
+
+  it("refuses a session issued more than 30 minutes ago, whatever its expiry says", async () => {
+    const old = await sealSession(secrets.ADMIN_SESSION_SECRET, { iat: now() - 31 * 60, exp: now() + 86_400 });
+    expect((await withSessionCookie(old).fetch(`${BASE}/admin`)).status).toBe(302);
+    // Control: the same token, issued now, is a session.
+    const fresh = await sealSession(secrets.ADMIN_SESSION_SECRET, { iat: now(), exp: now() + 1800 });
+    expect((await withSessionCookie(fresh).fetch(`${BASE}/admin`)).status).toBe(200);
+  });
+
+  it("signs out with a CSRF-protected form; the session's cookie is refused afterwards, even replayed", async () => {
+    const admin = await signedInAdmin();
+    const page = await (await admin.fetch(`${BASE}/admin`)).text();
+    expect(page).toMatch(/<form class="inline" method="post" action="\/admin\/sign-out">.*<button type="submit">Sign out<\/button>/);
+    const token = admin.cookies.get("__Host-plausible-mcp-admin")!;
+    const signOut = (form: Record<string, string>) =>
+      admin.fetch(`${BASE}/admin/sign-out`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE },
+        body: new URLSearchParams(form).toString(),
+      });
+    expect((await signOut({})).status).toBe(403);
+    const signedOut = await signOut({ csrf: csrfOf(page) });
+    expect(signedOut.status).toBe(200);
+    expect(await signedOut.text()).toContain("Signed out");
+    expect(admin.cookies.has("__Host-plausible-mcp-admin")).toBe(false);
+    expect((await withSessionCookie(token).fetch(`${BASE}/admin`)).status).toBe(302);
+  });
+
   it("ignores a forged or foreign session cookie", async () => {
     const browser = new Browser(SETTINGS);
     browser.cookies.set("__Host-plausible-mcp-admin", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..forged.forged.forged");
@@ -121,12 +199,12 @@ describe("/admin access", () => {
 });
 
 describe("/admin members and revocation", () => {
-  it("shows a member who used /internal; Revoke ends their open session (401) and is audited with the admin's email", async () => {
+  it("shows a member who used /internal; Revoke and block ends their open session (401) and is audited with the admin's email", async () => {
     const member = await activeMember("member-sub-1", "ada@example.com");
     const admin = await signedInAdmin();
     const page = await (await admin.fetch(`${BASE}/admin`)).text();
     expect(page).toContain("ada@example.com");
-    expect(page).toMatch(/<button type="submit" aria-label="Revoke ada@example.com">Revoke<\/button>/);
+    expect(page).toMatch(/<button type="submit" aria-label="Revoke and block ada@example.com">Revoke and block<\/button>/);
     expect(page).toContain("Test Connector");
 
     const revoked = await postRevoke(admin, { csrf: csrfOf(page), email: "ada@example.com" });
@@ -141,8 +219,42 @@ describe("/admin members and revocation", () => {
       .map((line) => JSON.parse(line) as Record<string, string>);
     expect(records.map((record) => [record.member, record.email, record.tool])).toEqual([
       ["ada@example.com", "ada@example.com", "get_aggregate"],
-      ["ada@example.com", ADMIN, "admin:revoke"],
+      ["ada@example.com", ADMIN, "admin:revoke-and-block"],
     ]);
+  });
+
+  it("keeps a revoked member out: no new grant through the remembered approval and a silent sign-in, until Unblock", async () => {
+    const member = await activeMember("member-sub-5", "bo@example.com");
+    const admin = await signedInAdmin();
+    const revoked = await postRevoke(admin, { csrf: csrfOf(await (await admin.fetch(`${BASE}/admin`)).text()), email: "bo@example.com" });
+    expect(revoked.headers.get("Location")).toBe("/admin?notice=revoked");
+
+    // The member clicks Connect again: the approval is remembered and the issuer signs them in silently...
+    fakes.issuer.user = { sub: "member-sub-5", email: "bo@example.com", name: "Bo", email_verified: true };
+    const again = await signIn(member.browser, fakes.issuer, member.client, await pkce().challenge);
+    // ...and the callback refuses them: no code, no grant.
+    expect(again.callback.status).toBe(403);
+    expect(again.code).toBeUndefined();
+    expect(await again.callback.text()).toContain("revoked your access");
+    expect((await oauthHelpers().listUserGrants("member-sub-5")).items).toEqual([]);
+    expect((await refresh(member.browser, member.client, member.tokens.refresh_token!)).status).toBe(400);
+
+    const page = await (await admin.fetch(`${BASE}/admin`)).text();
+    expect(page).toMatch(/<h2>Blocked<\/h2>[\s\S]*<td>bo@example.com<\/td><td>boss@example.com<\/td>/);
+    expect(page).toMatch(/<button type="submit" aria-label="Unblock bo@example.com">Unblock<\/button>/);
+    const unblocked = await postRevoke(admin, { csrf: csrfOf(page), email: "bo@example.com" }, {}, "/admin/unblock");
+    expect(unblocked.headers.get("Location")).toBe("/admin?notice=unblocked");
+    expect(await (await admin.fetch(`${BASE}/admin`)).text()).not.toContain("Unblock bo@example.com");
+
+    const restored = await signIn(member.browser, fakes.issuer, member.client, await pkce().challenge);
+    expect(restored.code).toBeTruthy();
+    const audit = await (await admin.fetch(`${BASE}/admin/audit?member=bo@example.com&format=jsonl`)).text();
+    expect(
+      audit
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as Record<string, string>).tool),
+    ).toEqual(["get_aggregate", "admin:revoke-and-block", "admin:unblock"]);
   });
 
   it("shows only notices it wrote itself, never text from the address bar", async () => {
@@ -154,7 +266,7 @@ describe("/admin members and revocation", () => {
     expect(page).not.toMatch(/pwned|555-0100/);
     expect(page).not.toContain('role="status"');
     const revokedNotice = await (await admin.fetch(`${BASE}/admin?notice=revoked`)).text();
-    expect(revokedNotice).toMatch(/<p role="status"><strong>Revoked<\/strong>/);
+    expect(revokedNotice).toMatch(/<p role="status"><strong>Revoked and blocked<\/strong>/);
   });
 
   it("refuses a revocation without the session's CSRF token or from another origin", async () => {

@@ -57,11 +57,13 @@ describe("incomplete configuration", () => {
     ["OIDC_CLIENT_ID", undefined],
     ["OIDC_CLIENT_SECRET", undefined],
     ["PLAUSIBLE_API_KEY", undefined],
+    ["COOKIE_SECRET", undefined],
+    ["COOKIE_SECRET", "shorter-than-thirty-two-chars"],
     ["ALLOWED_EMAIL_DOMAINS", ""],
     ["PUBLIC_URL", ""],
   ];
   for (const [setting, value] of MISSING) {
-    it(`answers 503 naming ${setting} on every connector endpoint, logs it, and keeps /mcp and /sse working`, async () => {
+    it(`answers 503 naming ${setting}${value ? " (too short)" : ""} on every connector endpoint, logs it, and keeps /mcp and /sse working`, async () => {
       const log = vi.spyOn(console, "error").mockImplementation(() => {});
       const fetchWorker = workerWith({ [setting]: value });
       for (const [method, path] of AFFECTED) {

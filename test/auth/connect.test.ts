@@ -81,10 +81,10 @@ function connectToken(browser: Browser, params: Record<string, string>): Promise
   });
 }
 
-/** The whole flow with `apiKey`: a registered client holding /connect tokens. */
-async function connectWithKey(apiKey: string) {
+/** The whole flow with `apiKey` in a browser of its own: a registered client (a new one unless given) holding /connect tokens. */
+async function connectWithKey(apiKey: string, registered?: RegisteredClient) {
   const browser = new Browser();
-  const client = await registerConnectClient(browser);
+  const client = registered ?? (await registerConnectClient(browser));
   const { verifier, challenge } = pkce();
   const page = await authorizePage(browser, client, await challenge);
   expect(page.status).toBe(200);
@@ -316,7 +316,7 @@ describe("/connect tool calls", () => {
   it("removes the key with the grant when the client revokes its token (RFC 7009)", async () => {
     const { browser, client, tokens } = await connectWithKey(GOOD_KEY);
     const session = await openConnectSession(browser, tokens.access_token);
-    const grantsOfKey = async () => (await env.OAUTH_KV.list({ prefix: `grant:key-${await keyDigest(GOOD_KEY)}:` })).keys.length;
+    const grantsOfKey = async () => (await env.OAUTH_KV.list({ prefix: `grant:key-${await keyDigest(GOOD_KEY)}-` })).keys.length;
     const before = await grantsOfKey();
     const revoked = await browser.fetch(`${CONNECT}/token`, {
       method: "POST",
@@ -327,6 +327,23 @@ describe("/connect tool calls", () => {
     await expect(session.listTools()).rejects.toThrow();
     expect((await initialize(browser, tokens.access_token)).status).toBe(401);
     expect(await grantsOfKey()).toBe(before - 1);
+  });
+});
+
+describe("/connect grants of one key", () => {
+  it("do not revoke each other: two people connecting the same key through the same app both stay connected", async () => {
+    const shared = await registerConnectClient(new Browser());
+    const first = await connectWithKey(GOOD_KEY, shared);
+    const second = await connectWithKey(GOOD_KEY, shared);
+    const grants = (await env.OAUTH_KV.list({ prefix: `grant:key-${await keyDigest(GOOD_KEY)}-` })).keys.map((key) => key.name);
+    // Each grant has a user id of its own: the key's digest and a random part.
+    const userIds = new Set(grants.map((name) => name.split(":")[1]));
+    expect(userIds.size).toBe(grants.length);
+    for (const person of [first, second]) {
+      const answer = await initialize(person.browser, person.tokens.access_token);
+      expect(answer.status).toBe(200);
+      await answer.body?.cancel();
+    }
   });
 });
 

@@ -1,7 +1,19 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
-import { BASE, Browser, CLIENT_REDIRECT, authorizeUrl, consentHandle, createIssuer, pkce, postConsent, register, signIn } from "./harness";
+import {
+  BASE,
+  Browser,
+  CLIENT_REDIRECT,
+  authorizeUrl,
+  consentHandle,
+  createIssuer,
+  oauthHelpers,
+  pkce,
+  postConsent,
+  register,
+  signIn,
+} from "./harness";
 
 let issuer: FakeOidcIssuer;
 beforeAll(async () => {
@@ -116,7 +128,58 @@ describe("the consent page", () => {
   });
 });
 
+async function hmacHex(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message));
+  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Plants, in `browser`, a remembered approval of `url`'s request and a subject cookie for `sub`, both
+ * made with the provider's own API from `rootSecret` the way the server derives its consent key.
+ */
+async function plantRememberedApproval(browser: Browser, url: string, rootSecret: string, sub: string): Promise<void> {
+  const secret = await hmacHex(rootSecret, "plausible-mcp consent approvals");
+  const subject = await hmacHex(secret, `subject:${sub}`);
+  const oauth = oauthHelpers();
+  const authRequest = await oauth.parseAuthRequest(new Request(url));
+  const consent = await oauth.beginConsent(authRequest);
+  const binding = consent.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(";")[0])
+    .join("; ");
+  const approved = await oauth.approveConsent(new Request(url, { headers: { Cookie: binding } }), consent.handle, {
+    scope: authRequest.scope,
+    remember: { secret, subject },
+  });
+  for (const cookie of approved.headers.getSetCookie()) {
+    const [pair = ""] = cookie.split(";");
+    const separator = pair.indexOf("=");
+    browser.cookies.set(pair.slice(0, separator).trim(), pair.slice(separator + 1).trim());
+  }
+  browser.cookies.set("__Host-plausible-mcp-subject", subject);
+}
+
 describe("remembered consent", () => {
+  it("cannot be forged by whoever holds the identity provider's client secret", async () => {
+    const cookieSecret = (env as unknown as { COOKIE_SECRET: string }).COOKIE_SECRET;
+    const oidcClientSecret = (env as unknown as { OIDC_CLIENT_SECRET: string }).OIDC_CLIENT_SECRET;
+    const forged = new Browser();
+    const client = await register(forged, { client_name: "Forged Approval" });
+    const url = await authorizeUrl(client, await pkce().challenge);
+    await plantRememberedApproval(forged, url, oidcClientSecret, "forged-consent-victim");
+    const page = await forged.fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Allow Forged Approval");
+
+    // Control: the same cookies made with the server's own COOKIE_SECRET are honoured (straight to the issuer).
+    const genuine = new Browser();
+    await plantRememberedApproval(genuine, url, cookieSecret, "forged-consent-victim");
+    const skipped = await genuine.fetch(url);
+    expect(skipped.status).toBe(302);
+    expect(skipped.headers.get("Location")).toMatch(new RegExp(`^${issuer.authorizationEndpoint}\\?`));
+  });
+
   it("belongs to the person who gave it: another person signing in on the same browser sees the consent page", async () => {
     const browser = new Browser();
     const client = await register(browser, { client_name: "Shared Laptop" });

@@ -41,8 +41,13 @@ describe("offboarding by email", () => {
   it("works through the one-off worker that `npm run revoke` starts", async () => {
     const session = await signedIn("offboard-3", "script@example.com");
     const response = await revokeWorker.fetch(new Request("http://127.0.0.1/revoke", { method: "POST", body: "script@example.com" }), env);
-    expect(await response.json()).toEqual({ email: "script@example.com", revokedGrants: 1 });
+    expect(await response.json()).toEqual({ email: "script@example.com", revokedGrants: 1, blocked: true });
     expect((await callInternal(session.browser, session.tokens.access_token)).status).toBe(401);
+    // Blocked too: signing in again is refused until the block is lifted.
+    await expect(signedIn("offboard-3", "script@example.com")).rejects.toThrow();
+    const unblock = await revokeWorker.fetch(new Request("http://127.0.0.1/unblock", { method: "POST", body: "Script@example.com" }), env);
+    expect(await unblock.json()).toEqual({ email: "script@example.com", unblocked: true });
+    expect((await signedIn("offboard-3", "script@example.com")).tokens.access_token).toBeTruthy();
 
     const bad = await revokeWorker.fetch(new Request("http://127.0.0.1/revoke", { method: "POST", body: "not-an-email" }), env);
     expect(bad.status).toBe(400);

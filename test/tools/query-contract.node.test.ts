@@ -295,7 +295,8 @@ const calls: [string, ToolDefinition, Record<string, unknown>][] = [
 /** How many query bodies each call builds: one, except the tools that split a question into several queries. */
 function bodiesOf(tool: ToolDefinition, args: Record<string, unknown>): number {
   if (tool === comparePeriodsTool) return 4; // two totals and two per-day series for the significance test
-  if (tool === explainChangeTool) return 2 + 2 * ((args.dimensions as unknown[] | undefined)?.length ?? 5);
+  // the site's "all" range (for its first day with data), then two per-day series and two per dimension
+  if (tool === explainChangeTool) return 3 + 2 * ((args.dimensions as unknown[] | undefined)?.length ?? 5);
   if (tool === getFunnelTool) return (args.steps as unknown[]).length;
   if (tool === measureImpactTool) {
     const metrics = (args.metrics as string[] | undefined) ?? ["visitors"];

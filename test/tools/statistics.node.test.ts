@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
+  clusteredRatioTest,
   median,
+  placeboLogRatioTest,
   normalCdf,
   regularizedBeta,
   robustZScore,
   scaledMad,
   studentTCdf,
   studentTQuantile,
-  twoProportionZTest,
   verdict,
   welchTTest,
 } from "../../src/tools/statistics";
@@ -55,12 +56,39 @@ describe("statistics", () => {
     expect(welchTTest([1], [2, 3])).toBeUndefined();
   });
 
-  it("two-proportion z-test matches R's prop.test without continuity correction", () => {
-    // R: prop.test(c(45, 60), c(500, 500), correct = FALSE): X-squared = 2.3943, p-value = 0.1218
-    const result = twoProportionZTest(45, 500, 60, 500)!;
-    expect(result.pValue).toBeCloseTo(0.121782, 5);
-    expect(result.difference).toBeCloseTo(0.03, 10);
+  it("day-clustered ratio test: each window's variance from its days' residuals, Welch–Satterthwaite df", () => {
+    // Before: ratio 30/200 = 0.15, residuals -5 and 5, variance 2/1 x 50/200² = 0.0025; after: 0.3 with no spread.
+    // Difference 0.15, standard error 0.05, df 1: t = 3 on a Cauchy, p = 1 - 2/pi x atan(3) = 0.204833.
+    const result = clusteredRatioTest(
+      [
+        { numerator: 10, denominator: 100 },
+        { numerator: 20, denominator: 100 },
+      ],
+      [
+        { numerator: 30, denominator: 100 },
+        { numerator: 30, denominator: 100 },
+      ],
+    )!;
+    expect(result.difference).toBeCloseTo(0.15, 10);
+    expect(result.pValue).toBeCloseTo(0.204833, 4);
     expect(verdict(result)).toBe("no detectable change");
-    expect(verdict(twoProportionZTest(100, 1000, 200, 1000))).toBe("increase");
+    expect(clusteredRatioTest([{ numerator: 1, denominator: 10 }], [{ numerator: 1, denominator: 10 }])).toBeUndefined();
+    expect(verdict(undefined)).toBe("not tested");
+  });
+
+  it("placebo test: the statistic's spread at pseudo-events is the null scale", () => {
+    // Alternating 100/110 days: every pseudo-event's log ratio is ±log(110.5/100.5); the real one is log(200.5/100.5).
+    const values: number[] = Array.from({ length: 40 }, (_, index) => (index % 2 === 0 ? 100 : 110));
+    values[39] = 200;
+    values[38] = 100;
+    const shifts = Array.from({ length: 30 }, (_, index) => index + 1);
+    const result = placeboLogRatioTest(values, [39], [38], shifts)!;
+    const scale = Math.log(110.5 / 100.5);
+    expect(result.difference).toBeCloseTo(Math.log(200.5 / 100.5), 10);
+    expect(result.ci95[1] - result.difference).toBeCloseTo(studentTQuantile(0.975, 30) * scale, 6);
+    expect(result.pValue).toBeCloseTo(2 * (1 - studentTCdf(result.difference / scale, 30)), 8);
+    expect(verdict(result)).toBe("increase");
+    // Too little history for the window's length: no test.
+    expect(placeboLogRatioTest(values, [39], [38], shifts.slice(0, 2))).toBeUndefined();
   });
 });

@@ -67,7 +67,7 @@ describe("daily visitors", () => {
     const hackerNews = [
       ...daily(longSite({ level: 5000, sigma: 0 }), LONG, "visitors", [["is", "visit:source", ["Hacker News"]]]).values(),
     ];
-    expect(mean(hackerNews)).toBeCloseTo(400, -1);
+    expect(mean(hackerNews) / 150).toBeCloseTo(1, 1);
     expect(variance(hackerNews) / mean(hackerNews)).toBeGreaterThan(0.9);
     expect(variance(hackerNews) / mean(hackerNews)).toBeLessThan(1.1);
   });
@@ -233,7 +233,7 @@ describe("Plausible's answer shapes", () => {
       dimensions: ["visit:source"],
       include: { total_rows: true },
     });
-    expect(answer.results.map((row) => row.dimensions[0])).toEqual(["Google", "Direct / None", "Newsletter", "Hacker News", "Twitter"]);
+    expect(answer.results.map((row) => row.dimensions[0])).toEqual(["Google", "Direct / None", "Twitter", "Newsletter", "Hacker News"]);
     expect(answer.meta.total_rows).toBe(5);
     const total = answer.results.reduce((sum, row) => sum + (row.metrics[0]! as number), 0);
     expect((answer.results[0]!.metrics[0]! as number) / total).toBeCloseTo(0.5, 2);
@@ -297,15 +297,22 @@ describe("planted effects", () => {
   });
 
   it("a ×5 spike of one source on one day multiplies that source's count that day only", () => {
-    const target = site({ effects: [{ kind: "spike", date: "2026-06-07", dimension: "visit:source", value: "Hacker News", factor: 5 }] });
+    const target = site({
+      level: 50_000,
+      effects: [{ kind: "spike", date: "2026-06-07", dimension: "visit:source", value: "Hacker News", factor: 5 }],
+    });
     const range: [string, string] = ["2026-05-01", "2026-06-14"];
-    const hackerNews = daily(target, range, "visitors", [["is", "visit:source", ["Hacker News"]]]);
-    const google = daily(target, range, "visitors", [["is", "visit:source", ["Google"]]]);
-    const others = (rows: Map<string, number>) => mean([...rows].filter(([date]) => date !== "2026-06-07").map(([, value]) => value));
-    expect(hackerNews.get("2026-06-07")! / others(hackerNews)).toBeGreaterThan(4.3);
-    expect(hackerNews.get("2026-06-07")! / others(hackerNews)).toBeLessThan(5.7);
-    expect(google.get("2026-06-07")! / others(google)).toBeGreaterThan(0.8);
-    expect(google.get("2026-06-07")! / others(google)).toBeLessThan(1.2);
+    const bySource = (source: string) => daily(target, range, "visitors", [["is", "visit:source", [source]]]);
+    const [hackerNews, google, direct] = [bySource("Hacker News"), bySource("Google"), bySource("Direct / None")];
+    // Against another source of the same day, the day's own noise cancels out.
+    const jump = (source: Map<string, number>, reference: Map<string, number>) => {
+      const ratio = (date: string) => source.get(date)! / reference.get(date)!;
+      return ratio("2026-06-07") / mean([...source.keys()].filter((date) => date !== "2026-06-07").map(ratio));
+    };
+    expect(jump(hackerNews, google)).toBeGreaterThan(4.5);
+    expect(jump(hackerNews, google)).toBeLessThan(5.5);
+    expect(jump(google, direct)).toBeGreaterThan(0.95);
+    expect(jump(google, direct)).toBeLessThan(1.05);
   });
 });
 
@@ -333,5 +340,17 @@ describe("syntheticContext", () => {
     });
     const cloud = syntheticContext([site()]);
     expect(await cloud.context.plausible([{ kind: "sites" }])).toEqual([[{ domain: DOMAIN, timezone: "UTC" }]]);
+  });
+});
+
+describe("explain_change's default dimensions", () => {
+  it("answers channel, country name and device breakdowns that add up to the total", () => {
+    const target = site();
+    const total = target.query({ site_id: DOMAIN, metrics: ["visitors"], date_range: "7d" }).results[0]!.metrics[0]!;
+    for (const dimension of ["visit:channel", "visit:country_name", "visit:device"]) {
+      const rows = target.query({ site_id: DOMAIN, metrics: ["visitors"], date_range: "7d", dimensions: [dimension] }).results;
+      expect(rows.length).toBeGreaterThan(2);
+      expect(rows.reduce((sum, row) => sum + (row.metrics[0]! as number), 0)).toBe(total);
+    }
   });
 });
