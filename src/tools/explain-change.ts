@@ -18,7 +18,7 @@ import { defineTool, ToolInputError } from "./types";
 // with a t quantile for the estimated scale, at DESIGN_LEVEL).
 
 /** The chance, per call, that a period where nothing happened still shows a flagged day (and, separately, an anomaly). */
-export const FALSE_ALARM = 0.05;
+const FALSE_ALARM = 0.05;
 /**
  * The level the cut-offs are built for: half of FALSE_ALARM, so that the rate measured on each of the synthetic null
  * scenarios stays under FALSE_ALARM with room for the approximations (a MAD-based scale, correlated residuals).
@@ -35,7 +35,7 @@ const MIN_RESIDUALS = 7;
 
 type Daily = Map<string, number>;
 
-export interface WeekdayBaseline {
+interface WeekdayBaseline {
   /** Per weekday (0 = Sunday), log(count + 1) of the baseline days that have data. */
   logs: number[][];
   /** Per baseline date, its log count minus the median of its other same-weekday days. */
@@ -47,7 +47,7 @@ export interface WeekdayBaseline {
 const logCount = (count: number) => Math.log1p(Math.max(count, 0));
 
 /** The baseline of one series: its same-weekday days and the leave-one-out noise scale. `dates` are the days with data. */
-export function weekdayBaseline(daily: Daily, dates: readonly string[]): WeekdayBaseline {
+function weekdayBaseline(daily: Daily, dates: readonly string[]): WeekdayBaseline {
   const byWeekday: string[][] = Array.from({ length: 7 }, () => []);
   for (const date of dates) byWeekday[weekday(date)]!.push(date);
   const logs = byWeekday.map((group) => group.map((date) => logCount(daily.get(date) ?? 0)));
@@ -72,14 +72,14 @@ function scaleDegreesOfFreedom(baseline: WeekdayBaseline): number {
   return Math.max(2, Math.round(MAD_EFFICIENCY * baseline.residuals.size));
 }
 
-export interface DayScore {
+interface DayScore {
   /** exp(median of the same weekday's log counts) - 1: the median count for an odd number of days. */
   expected: number;
   /** (log(actual + 1) - median) / scale; null when the baseline has no such weekday or too few days for a scale. */
   score: number | null;
 }
 
-export function scoreDay(baseline: WeekdayBaseline, date: string, actual: number): DayScore {
+function scoreDay(baseline: WeekdayBaseline, date: string, actual: number): DayScore {
   const sameWeekday = baseline.logs[weekday(date)]!;
   if (sameWeekday.length === 0) return { expected: Number.NaN, score: null };
   const center = median(sameWeekday);
@@ -90,13 +90,13 @@ export function scoreDay(baseline: WeekdayBaseline, date: string, actual: number
 }
 
 /** The |score| at which one of `tests` scores is flagged, so that all of them stay below it with probability 1 - DESIGN_LEVEL. */
-export function cutOff(tests: number, baseline: WeekdayBaseline): number {
+function cutOff(tests: number, baseline: WeekdayBaseline): number {
   return studentTQuantile(1 - DESIGN_LEVEL / (2 * Math.max(tests, 1)), scaleDegreesOfFreedom(baseline));
 }
 
-export type Verdict = "increase" | "decrease" | "no detectable change" | "not tested";
+type Verdict = "increase" | "decrease" | "no detectable change" | "not tested";
 
-export interface TotalTest {
+interface TotalTest {
   verdict: Verdict;
   p_value: number | null;
   /** Why there is no test, when verdict is "not tested". */
@@ -111,7 +111,7 @@ export interface TotalTest {
  * windows keep the weekday mix and whatever carry-over the site's days have, so the noise comes from the site's
  * own history; Student's t with one degree of freedom per window, less one.
  */
-export function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; actual: number; expected: number }[]): TotalTest {
+function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; actual: number; expected: number }[]): TotalTest {
   const notTested = (reason: string, windows = 0): TotalTest => ({
     verdict: "not tested",
     p_value: null,
