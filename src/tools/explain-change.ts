@@ -38,9 +38,9 @@ type Daily = Map<string, number>;
 interface WeekdayBaseline {
   /** Per weekday (0 = Sunday), log(count + 1) of the baseline days that have data. */
   logs: number[][];
-  /** Per baseline date, its log count minus the median of its other same-weekday days. */
-  residuals: Map<string, number>;
-  /** Robust standard deviation of those residuals; undefined when there are fewer than MIN_RESIDUALS. */
+  /** Per baseline date, its count and what the median of its other same-weekday days expected (leave-one-out). */
+  heldOut: Map<string, { actual: number; expected: number }>;
+  /** Robust standard deviation of their log residuals; undefined when there are fewer than MIN_RESIDUALS. */
   scale: number | undefined;
 }
 
@@ -51,14 +51,18 @@ function weekdayBaseline(daily: Daily, dates: readonly string[]): WeekdayBaselin
   const byWeekday: string[][] = Array.from({ length: 7 }, () => []);
   for (const date of dates) byWeekday[weekday(date)]!.push(date);
   const logs = byWeekday.map((group) => group.map((date) => logCount(daily.get(date) ?? 0)));
-  const residuals = new Map<string, number>();
+  const heldOut = new Map<string, { actual: number; expected: number }>();
+  const absolute: number[] = [];
   byWeekday.forEach((group, day) => {
     if (group.length < 3) return;
     const values = logs[day]!;
-    group.forEach((date, index) => residuals.set(date, values[index]! - median(values.filter((_, other) => other !== index))));
+    group.forEach((date, index) => {
+      const center = median(values.filter((_, other) => other !== index));
+      heldOut.set(date, { actual: daily.get(date) ?? 0, expected: Math.expm1(center) });
+      absolute.push(Math.abs(values[index]! - center));
+    });
   });
-  const absolute = [...residuals.values()].map(Math.abs);
-  return { logs, residuals, scale: absolute.length < MIN_RESIDUALS ? undefined : 1.4826 * median(absolute) };
+  return { logs, heldOut, scale: absolute.length < MIN_RESIDUALS ? undefined : 1.4826 * median(absolute) };
 }
 
 /** The standard deviation of log(count + 1) that Poisson counting alone gives, against a median of `sameWeekday` days. */
@@ -67,9 +71,9 @@ function poissonFloor(expected: number, sameWeekday: number): number {
   return (Math.sqrt(mean) / (mean + 1)) * Math.sqrt(1 + Math.PI / (2 * sameWeekday));
 }
 
-/** Degrees of freedom of a scale estimated by a MAD of `residuals` points. */
+/** Degrees of freedom of a scale estimated by a MAD of the held-out days' log residuals. */
 function scaleDegreesOfFreedom(baseline: WeekdayBaseline): number {
-  return Math.max(2, Math.round(MAD_EFFICIENCY * baseline.residuals.size));
+  return Math.max(2, Math.round(MAD_EFFICIENCY * baseline.heldOut.size));
 }
 
 interface DayScore {
@@ -106,7 +110,7 @@ interface TotalTest {
 }
 
 /**
- * Tests the period's mean log deviation from its expected days against the same statistic in placebo windows:
+ * Tests the log ratio of the period's total to its expected total against the same statistic in placebo windows:
  * the period's days moved back (or forward) by whole multiples of its length in weeks, inside the baseline. The
  * windows keep the weekday mix and whatever carry-over the site's days have, so the noise comes from the site's
  * own history; Student's t with one degree of freedom per window, less one.
@@ -119,14 +123,15 @@ function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; act
     placebo_windows: windows,
   });
   if (days.length === 0) return notTested("no complete day of the period has data and a same-weekday baseline");
-  const deviation = (entries: readonly number[]) => entries.reduce((sum, value) => sum + value, 0) / entries.length;
-  const observed = deviation(days.map((day) => logCount(day.actual) - Math.log1p(day.expected)));
+  const logRatio = (entries: readonly { actual: number; expected: number }[]) =>
+    Math.log1p(entries.reduce((sum, entry) => sum + entry.actual, 0)) - Math.log1p(entries.reduce((sum, entry) => sum + entry.expected, 0));
+  const observed = logRatio(days);
   const stride = 7 * Math.ceil(daysBetween(days[0]!.date, days[days.length - 1]!.date) / 7);
   const placebos: number[] = [];
   for (let shift = -53; shift <= 53; shift++) {
     if (shift === 0) continue;
-    const residuals = days.map((day) => baseline.residuals.get(addDays(day.date, shift * stride)));
-    if (residuals.every((value) => value !== undefined)) placebos.push(deviation(residuals as number[]));
+    const window = days.map((day) => baseline.heldOut.get(addDays(day.date, shift * stride)));
+    if (window.every((entry) => entry !== undefined)) placebos.push(logRatio(window as { actual: number; expected: number }[]));
   }
   if (placebos.length < 2)
     return notTested(
@@ -137,8 +142,8 @@ function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; act
   // baseline: as for a prediction interval, (J + 1) / (J - 1) scales their mean square, with J - 1 degrees of freedom.
   const windows = placebos.length;
   const placeboVariance = (placebos.reduce((sum, value) => sum + value ** 2, 0) / windows) * ((windows + 1) / (windows - 1));
-  const poissonVariance =
-    days.reduce((sum, day) => sum + poissonFloor(day.expected, baseline.logs[weekday(day.date)]!.length) ** 2, 0) / days.length ** 2;
+  // Poisson counting alone: the log of a total of n expected counts varies by about 1 / n.
+  const poissonVariance = 1 / (1 + days.reduce((sum, day) => sum + day.expected, 0));
   const scale = Math.sqrt(Math.max(placeboVariance, poissonVariance));
   const t = observed / scale;
   const pValue = 2 * (1 - studentTCdf(Math.abs(t), windows - 1));
@@ -416,7 +421,7 @@ export const explainChangeTool = defineTool({
     const anomalyTests = anomalyCandidates.length;
     const anomalyCutOffs = new Map<number, number>();
     const anomalyCutOff = (history: WeekdayBaseline) => {
-      const key = history.residuals.size;
+      const key = history.heldOut.size;
       if (!anomalyCutOffs.has(key)) anomalyCutOffs.set(key, cutOff(anomalyTests, history));
       return anomalyCutOffs.get(key)!;
     };
