@@ -97,7 +97,7 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       if (request.method !== "GET")
         return refusalPage(403, "Signed out", "Your administrator session has ended. Open /admin and sign in again.");
       // Signing in costs a discovery lookup and a code exchange: limited per address like /internal's sign-in.
-      const limited = await rateLimitSignIn(request, env, config.rateLimits);
+      const limited = await rateLimitSignIn(request, env, "admin", config.rateLimits);
       if (limited) return limited;
       return url.pathname === CALLBACK_PATH ? await finishSignIn(request, context, admins) : await startSignIn(context);
     }

@@ -109,7 +109,7 @@ export interface TotalTest {
  * Tests the period's mean log deviation from its expected days against the same statistic in placebo windows:
  * the period's days moved back (or forward) by whole multiples of its length in weeks, inside the baseline. The
  * windows keep the weekday mix and whatever carry-over the site's days have, so the noise comes from the site's
- * own history; Student's t with one degree of freedom per window.
+ * own history; Student's t with one degree of freedom per window, less one.
  */
 export function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; actual: number; expected: number }[]): TotalTest {
   const notTested = (reason: string, windows = 0): TotalTest => ({
@@ -133,17 +133,20 @@ export function testTotal(baseline: WeekdayBaseline, days: readonly { date: stri
       `the baseline holds ${placebos.length} earlier window${placebos.length === 1 ? "" : "s"} like the period (at least 2 are needed, 8 or more is better); give a longer baseline`,
       placebos.length,
     );
-  const placeboVariance = placebos.reduce((sum, value) => sum + value ** 2, 0) / placebos.length;
+  // The placebo windows' deviations are taken around medians they are part of, while the period is new to the
+  // baseline: as for a prediction interval, (J + 1) / (J - 1) scales their mean square, with J - 1 degrees of freedom.
+  const windows = placebos.length;
+  const placeboVariance = (placebos.reduce((sum, value) => sum + value ** 2, 0) / windows) * ((windows + 1) / (windows - 1));
   const poissonVariance =
     days.reduce((sum, day) => sum + poissonFloor(day.expected, baseline.logs[weekday(day.date)]!.length) ** 2, 0) / days.length ** 2;
   const scale = Math.sqrt(Math.max(placeboVariance, poissonVariance));
   const t = observed / scale;
-  const pValue = 2 * (1 - studentTCdf(Math.abs(t), placebos.length));
+  const pValue = 2 * (1 - studentTCdf(Math.abs(t), windows - 1));
   return {
     verdict: pValue >= FALSE_ALARM ? "no detectable change" : observed > 0 ? "increase" : "decrease",
     p_value: pValue,
     reason: null,
-    placebo_windows: placebos.length,
+    placebo_windows: windows,
   };
 }
 
@@ -335,12 +338,15 @@ export const explainChangeTool = defineTool({
     const days = periodDates.map((date) => {
       const actual = actualDaily.get(date) ?? 0;
       const reason = leftOut(date);
-      const { expected, score } = reason === null ? scoreDay(totalBaseline, date, actual) : { expected: Number.NaN, score: null };
+      // A left-out day still shows what a full day would be expected to hold (the chart draws it), but no score.
+      const scored = scoreDay(totalBaseline, date, actual);
+      const expected = scored.expected;
+      const score = reason === null ? scored.score : null;
       return {
         date,
         actual,
         expected: Number.isNaN(expected) ? 0 : round(expected),
-        change_percent: Number.isNaN(expected) ? null : percent(actual, expected),
+        change_percent: Number.isNaN(expected) || reason !== null ? null : percent(actual, expected),
         score: score === null ? null : round(score, 2),
         flagged: score !== null && dayCutOff !== null && Math.abs(score) >= dayCutOff,
         not_scored: reason ?? (score === null ? "too little baseline with data for a noise scale (about 3 weeks are needed)" : null),
