@@ -36,7 +36,8 @@ const QUIET_BAND = [0, 0.05] as const;
 const EDGE_BAND = [0, 0.09] as const;
 const POWER_BAND = [0.8, 1] as const;
 
-const HISTORY_DAYS = 400;
+/** Enough history for the tools' placebo windows (26 weeks before a 4-week comparison), and no more: every day costs. */
+const HISTORY_DAYS = 240;
 /** Day-to-day noise of the null scenarios: 10 % (sd of the log of the daily level). */
 const NULL_SIGMA = 0.1;
 
