@@ -52,8 +52,9 @@ export function adminEmails(env: Env): Set<string> {
   return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
 }
 
-export function isAdminPath(pathname: string): boolean {
-  return pathname === "/admin" || pathname.startsWith("/admin/");
+/** Whether /admin can serve: administrators named, its session secret set and /internal's sign-in configured. */
+export function isAdminConfigured(env: Env): boolean {
+  return adminEmails(env).size > 0 && readRandomSecret(env, "ADMIN_SESSION_SECRET") !== undefined && readAuthConfig(env).ok;
 }
 
 interface AdminSession {
@@ -96,7 +97,7 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       if (request.method !== "GET")
         return refusalPage(403, "Signed out", "Your administrator session has ended. Open /admin and sign in again.");
       // Signing in costs a discovery lookup and a code exchange: limited per address like /internal's sign-in.
-      const limited = await rateLimitSignIn(request, env, config.rateLimits);
+      const limited = await rateLimitSignIn(request, env, "admin", config.rateLimits);
       if (limited) return limited;
       return url.pathname === CALLBACK_PATH ? await finishSignIn(request, context, admins) : await startSignIn(context);
     }

@@ -26,9 +26,17 @@ export class IdleExpiry {
       this.activity.write(now);
       this.#recordedMs = now;
     }
+    void this.schedule();
+  }
+
+  /**
+   * Makes sure a check is pending, without counting as activity: an agent that starts calls this, so
+   * none is left without one. `inSeconds` 0 is for an agent that has nothing to keep: it goes at once.
+   */
+  async schedule(inSeconds = this.idleSeconds): Promise<void> {
     if (this.#checkScheduled) return;
     this.#checkScheduled = true;
-    void this.agent.schedule(this.idleSeconds, "expireIfIdle" as never, undefined, { idempotent: true });
+    await this.agent.schedule(inSeconds, "expireIfIdle" as never, undefined, { idempotent: true });
   }
 
   /** Removes the agent once it has been idle long enough, else checks again later. */

@@ -9,6 +9,7 @@ import {
 import { SettingError } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 import { logAuthorization } from "../observability/structured-log";
+import { checkClientRegistration } from "./client-registration";
 import { PUBLIC_URL_RULE, readAuthNumbers, readPublicUrl } from "./config";
 import { escapeHtml, htmlDocument, htmlResponse, refusalPage } from "./consent-page";
 import { renderError } from "./handler";
@@ -99,9 +100,6 @@ export function readConnectConfig(env: Env): ConnectConfigResult {
   };
 }
 
-// Control characters in a self-asserted name would break logs and pages; refuse them at the door.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
 interface ConnectServers {
   authorizationServer: OAuthAuthorizationServer<Env>;
   resourceServer: OAuthResourceServer<Env, ConnectProps>;
@@ -124,11 +122,7 @@ function serversFor(config: ConnectConfig, services: ConnectServices): ConnectSe
     clientIdMetadataDocumentEnabled: config.clientIdMetadataDocuments,
     // Its own consent cookies, so a /connect page never consumes an /internal consent in the same browser.
     cookiePrefix: "__Host-connect-",
-    clientRegistrationCallback: ({ clientMetadata }) => {
-      const name = clientMetadata.client_name;
-      if (typeof name === "string" && CONTROL_CHARACTERS.test(name))
-        return { description: "client_name must not contain control characters" };
-    },
+    clientRegistrationCallback: checkClientRegistration,
     onError: ({ code, status, internal }) => {
       console.warn(`[connect] OAuth error ${status} ${code}: ${internal.category}/${internal.reason}`);
     },

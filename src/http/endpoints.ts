@@ -106,3 +106,12 @@ export function endpointFor(pathname: string): Endpoint | undefined {
 export function isMcpPath(pathname: string): boolean {
   return endpointFor(pathname)?.kind === "mcp";
 }
+
+/**
+ * Whether an endpoint is under the per-address ceiling on MCP traffic: the MCP endpoints anyone with a
+ * Plausible key can call (/mcp, /sse, /connect). /internal's callers are signed-in members, each with a
+ * bucket of their own and a share of the team's key.
+ */
+export function hasAddressCeiling(endpoint: Endpoint): boolean {
+  return endpoint.kind === "mcp" && (endpoint.auth === "bearer-key" || endpoint.auth === "key-grant");
+}

@@ -40,12 +40,7 @@ export function createConnectServices(): ConnectServices {
         const props: KeySessionProps = { keyHash: await sha256Hex(apiKey) };
         const headers = new Headers(request.headers);
         headers.set("Authorization", `Bearer ${apiKey}`);
-        const sessionCtx = {
-          waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise),
-          passThroughOnException: () => ctx.passThroughOnException(),
-          props,
-        } as ExecutionContext;
-        return sessions.fetch(new Request(request, { headers }), env, sessionCtx, `connect:${props.keyHash}`);
+        return sessions.fetch(new Request(request, { headers }), env, ctx, `connect:${props.keyHash}`, props);
       },
     },
     checkKey: checkPlausibleKey,

@@ -41,8 +41,8 @@ export function createInternalEndpoint() {
     return { caller: { endpoint: "internal", email }, contextFor: () => toolContextFor(env, { scope: "user", sub }) };
   });
   return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
-    const { sub } = memberOf(ctx.props);
+    const member = memberOf(ctx.props);
     if ((await internalPathFor(request)) === "stateless") return stateless(request, env, ctx);
-    return sessions.fetch(request, env, ctx, `user:${sub}`);
+    return sessions.fetch(request, env, ctx, `user:${member.sub}`, member);
   };
 }

@@ -1,4 +1,6 @@
+import { getAgentByName } from "agents";
 import type { McpAgent } from "agents/mcp";
+import type { PlausibleMcpSession } from "./session";
 import { sha256Hex } from "../shared/hash";
 
 /**
@@ -58,23 +60,50 @@ function sessionNotFound(): Response {
 type SessionBinding = "MCP_SESSION" | "KEY_SESSION" | "CONNECT_SESSION";
 
 /**
+ * The legacy SSE session a request names, when the library's SSE handler will serve it: that handler
+ * creates the session's object for any id, without asking whether a session was opened in it.
+ */
+function legacySessionNamed(request: Request, path: string, transport: "auto" | "sse"): string | undefined {
+  const url = new URL(request.url);
+  const sessionId = url.searchParams.get("sessionId");
+  if (!sessionId) return undefined;
+  const message = request.method === "POST" && url.pathname === `${path}/message`;
+  const stream = request.method === "GET" && (transport === "sse" || !request.headers.has("mcp-session-id"));
+  return message || stream ? sessionId : undefined;
+}
+
+/**
  * McpAgent's transports for `agentClass` on `path`, with every session owned: ids are minted for the
  * caller (the transports take new ids from the namespace's `newUniqueId`), and a request naming a
  * session that is not the caller's gets 404 without reaching a Durable Object.
+ *
+ * A request naming one of the caller's own ids may still name no open session (it expired, or the id
+ * was minted by the caller for nothing). So `props` go only with the request that opens a session: an
+ * object started without them deletes itself at once (src/mcp/session.ts), the Streamable HTTP handler
+ * then answers 404 as it finds no session, and a legacy SSE request is asked about first, because the
+ * library's SSE handler would serve any id.
  */
 export function serveOwnedSessions(agentClass: typeof McpAgent<Env>, path: string, binding: SessionBinding, transport: "auto" | "sse") {
   const sessions = agentClass.serve(path, { binding, transport });
   return {
-    async fetch(request: Request, env: Env, ctx: ExecutionContext, owner: SessionOwner): Promise<Response> {
-      for (const sessionId of sessionIdsOf(request)) if (!(await sessionBelongsTo(sessionId, owner))) return sessionNotFound();
+    async fetch(request: Request, env: Env, ctx: ExecutionContext, owner: SessionOwner, props: object): Promise<Response> {
+      const named = sessionIdsOf(request);
+      for (const sessionId of named) if (!(await sessionBelongsTo(sessionId, owner))) return sessionNotFound();
+      const namespace = env[binding] as unknown as DurableObjectNamespace<PlausibleMcpSession>;
+      const legacy = legacySessionNamed(request, path, transport);
+      if (legacy !== undefined && !(await (await getAgentByName(namespace, `sse:${legacy}`)).isOpen())) return sessionNotFound();
       const newSessionId = await mintSessionId(owner);
-      const namespace = env[binding] as unknown as DurableObjectNamespace;
       const owned = {
         newUniqueId: () => ({ toString: () => newSessionId }),
         idFromName: (name: string) => namespace.idFromName(name),
         get: (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) => namespace.get(id, options),
       };
-      return sessions.fetch(request, { [binding]: owned } as unknown as Env, ctx);
+      const sessionCtx = {
+        waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise),
+        passThroughOnException: () => ctx.passThroughOnException(),
+        ...(named.length === 0 ? { props } : {}),
+      } as ExecutionContext;
+      return sessions.fetch(request, { [binding]: owned } as unknown as Env, sessionCtx);
     },
   };
 }

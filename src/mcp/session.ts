@@ -37,6 +37,27 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
     });
   }
 
+  /**
+   * Props come only with the request that opens a session (src/mcp/owned-sessions.ts); a session that
+   * starts again later loads them from storage. An object started without either was never opened, or
+   * has expired, and a request named it: it serves nothing and its idle check is due at once, which
+   * deletes what starting it stored. Every session that starts has its idle check scheduled, whether
+   * or not a message follows.
+   */
+  override async onStart(props?: Record<string, unknown>): Promise<void> {
+    if (!props && (await this.ctx.storage.get("props")) === undefined) {
+      await this.#expiry.schedule(0);
+      return;
+    }
+    await super.onStart(props);
+    await this.#expiry.schedule();
+  }
+
+  /** Whether a session was opened in this object (its props are stored); asked before a legacy SSE request reaches it. */
+  isOpen(): boolean {
+    return this.props !== undefined;
+  }
+
   /** Every Streamable HTTP request and every SSE stream reaches the session as a connection. */
   override async onConnect(...args: Parameters<McpAgent["onConnect"]>): Promise<void> {
     this.#expiry.touch();

@@ -10,11 +10,6 @@ export function createSseEndpoint() {
     const apiKey = bearerKey(request.headers);
     if (!apiKey) return missingKeyResponse();
     const props: KeySessionProps = { keyHash: await sha256Hex(apiKey) };
-    const sessionCtx = {
-      waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise),
-      passThroughOnException: () => ctx.passThroughOnException(),
-      props,
-    } as ExecutionContext;
-    return sessions.fetch(request, env, sessionCtx, `key:${props.keyHash}`);
+    return sessions.fetch(request, env, ctx, `key:${props.keyHash}`, props);
   };
 }

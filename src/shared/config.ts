@@ -80,6 +80,24 @@ export function readSessionIdleSeconds(env: Vars): number {
   return positiveInteger(env, "SESSION_IDLE_SECONDS", 86_400);
 }
 
+/**
+ * The ceiling on MCP traffic from one client address (an IPv6 /64) on the endpoints anyone with a key can
+ * call (/mcp, /sse, /connect): requests a minute, and keys this address has not used within the hour.
+ * Generous enough for a team behind one NAT; they bound what a caller who invents keys can make the
+ * server create and send to Plausible.
+ */
+export interface AddressLimits {
+  requestsPerMinute: number;
+  newKeysPerHour: number;
+}
+
+export function readAddressLimits(env: Vars): AddressLimits {
+  return {
+    requestsPerMinute: positiveInteger(env, "ADDRESS_RATE_LIMIT_PER_MINUTE", 600),
+    newKeysPerHour: positiveInteger(env, "NEW_KEYS_PER_ADDRESS_PER_HOUR", 60),
+  };
+}
+
 /** Clients refuse or cut larger tool results (Claude's apps near 150,000 characters, Claude Code about 25,000 tokens). */
 export const DEFAULT_MAX_RESULT_CHARS = 100_000;
 
@@ -99,6 +117,7 @@ export function invalidSetting(env: Vars): SettingError | undefined {
     readUsageConfig(env);
     readSessionIdleSeconds(env);
     readMaxResultChars(env);
+    readAddressLimits(env);
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     invalid = error;

@@ -10,8 +10,15 @@ import {
   BASE,
   Browser,
   CLIENT_REDIRECT,
+  CONNECT,
+  authorizePage,
   callInternal,
   connectedClient,
+  connectToken,
+  connectWithKey,
+  handleOf,
+  registerConnectClient,
+  submitKey,
   useSignInFakes,
   pkce,
   withToken,
@@ -21,87 +28,11 @@ import {
 
 /** /connect: bring your own Plausible key through OAuth (the authorization page asks for it). */
 
-const CONNECT = `${BASE}/connect`;
 const GOOD_KEY = "test-key-aaaaaaaa";
 const OTHER_KEY = "test-key-bbbbbbbb";
 
 const fakes = useSignInFakes();
 afterEach(() => fakes.plausible.restore());
-
-async function registerConnectClient(browser: Browser): Promise<RegisteredClient> {
-  const response = await browser.fetch(`${CONNECT}/register`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      client_name: "Claude",
-      redirect_uris: [CLIENT_REDIRECT],
-      token_endpoint_auth_method: "none",
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-    }),
-  });
-  expect(response.status).toBe(201);
-  return response.json();
-}
-
-async function authorizePage(browser: Browser, client: RegisteredClient, challenge: string): Promise<Response> {
-  const url = new URL(`${CONNECT}/authorize`);
-  const params = {
-    response_type: "code",
-    client_id: client.client_id,
-    redirect_uri: CLIENT_REDIRECT,
-    state: "s-1",
-    code_challenge: challenge,
-    code_challenge_method: "S256",
-    resource: CONNECT,
-  };
-  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-  return browser.fetch(url);
-}
-
-function handleOf(html: string): string {
-  const match = /name="handle" value="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error("no handle on the page");
-  return match[1];
-}
-
-function submitKey(browser: Browser, handle: string, apiKey: string, decision = "connect"): Promise<Response> {
-  return browser.fetch(`${CONNECT}/authorize`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ handle, plausible_api_key: apiKey, decision }).toString(),
-  });
-}
-
-function connectToken(browser: Browser, params: Record<string, string>): Promise<Response> {
-  return browser.fetch(`${CONNECT}/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(params).toString(),
-  });
-}
-
-/** The whole flow with `apiKey` in a browser of its own: a registered client (a new one unless given) holding /connect tokens. */
-async function connectWithKey(apiKey: string, registered?: RegisteredClient) {
-  const browser = new Browser();
-  const client = registered ?? (await registerConnectClient(browser));
-  const { verifier, challenge } = pkce();
-  const page = await authorizePage(browser, client, await challenge);
-  expect(page.status).toBe(200);
-  const redirect = await submitKey(browser, handleOf(await page.text()), apiKey);
-  expect(redirect.status).toBe(302);
-  const code = new URL(redirect.headers.get("Location")!).searchParams.get("code")!;
-  const tokens = await connectToken(browser, {
-    grant_type: "authorization_code",
-    code,
-    redirect_uri: CLIENT_REDIRECT,
-    client_id: client.client_id,
-    code_verifier: verifier,
-    resource: CONNECT,
-  });
-  expect(tokens.status).toBe(200);
-  return { browser, client, tokens: (await tokens.json()) as TokenResponse };
-}
 
 async function openConnectSession(
   browser: Browser,

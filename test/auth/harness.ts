@@ -3,7 +3,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { base64url } from "jose";
-import { beforeAll, beforeEach } from "vitest";
+import { beforeAll, beforeEach, expect } from "vitest";
 import { readAuthConfig } from "../../src/auth/config";
 import { oauthHelpers as helpersFor } from "../../src/auth/provider";
 import worker from "../../src/worker";
@@ -16,6 +16,8 @@ import { FakeOidcIssuer } from "../support/oidc-issuer";
 export const BASE = new URL(env.PUBLIC_URL).origin;
 export const RESOURCE = `${BASE}/internal`;
 export const CLIENT_REDIRECT = "http://127.0.0.1:33418/oauth/callback";
+/** /connect: its MCP endpoint and protected resource. */
+export const CONNECT = `${BASE}/connect`;
 
 const testEnv = env as Env & { OIDC_ISSUER: string; OIDC_CLIENT_ID: string; OIDC_CLIENT_SECRET: string };
 
@@ -272,4 +274,81 @@ export async function openInternalSession(browser: Browser, accessToken: string)
   const client = new Client({ name: "connector-test", version: "1.0.0" });
   await client.connect(new StreamableHTTPClientTransport(new URL(RESOURCE), { fetch: withToken(browser, accessToken) }));
   return client;
+}
+
+/** The /connect flow (bring your own key): registration, the key page, its form and the token endpoint. */
+
+export async function registerConnectClient(browser: Browser): Promise<RegisteredClient> {
+  const response = await browser.fetch(`${CONNECT}/register`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      client_name: "Claude",
+      redirect_uris: [CLIENT_REDIRECT],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+    }),
+  });
+  expect(response.status).toBe(201);
+  return response.json();
+}
+
+export async function authorizePage(browser: Browser, client: RegisteredClient, challenge: string): Promise<Response> {
+  const url = new URL(`${CONNECT}/authorize`);
+  const params = {
+    response_type: "code",
+    client_id: client.client_id,
+    redirect_uri: CLIENT_REDIRECT,
+    state: "s-1",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    resource: CONNECT,
+  };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  return browser.fetch(url);
+}
+
+export function handleOf(html: string): string {
+  const match = /name="handle" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error("no handle on the page");
+  return match[1];
+}
+
+export function submitKey(browser: Browser, handle: string, apiKey: string, decision = "connect"): Promise<Response> {
+  return browser.fetch(`${CONNECT}/authorize`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ handle, plausible_api_key: apiKey, decision }).toString(),
+  });
+}
+
+export function connectToken(browser: Browser, params: Record<string, string>): Promise<Response> {
+  return browser.fetch(`${CONNECT}/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
+/** The whole flow with `apiKey` in a browser of its own: a registered client (a new one unless given) holding /connect tokens. */
+export async function connectWithKey(apiKey: string, registered?: RegisteredClient) {
+  const browser = new Browser();
+  const client = registered ?? (await registerConnectClient(browser));
+  const { verifier, challenge } = pkce();
+  const page = await authorizePage(browser, client, await challenge);
+  expect(page.status).toBe(200);
+  const redirect = await submitKey(browser, handleOf(await page.text()), apiKey);
+  expect(redirect.status).toBe(302);
+  const code = new URL(redirect.headers.get("Location")!).searchParams.get("code")!;
+  const tokens = await connectToken(browser, {
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: CLIENT_REDIRECT,
+    client_id: client.client_id,
+    code_verifier: verifier,
+    resource: CONNECT,
+  });
+  expect(tokens.status).toBe(200);
+  return { browser, client, tokens: (await tokens.json()) as TokenResponse };
 }
