@@ -20,10 +20,11 @@ import { defineTool, ToolInputError } from "./types";
 /** The chance, per call, that a period where nothing happened still shows a flagged day (and, separately, an anomaly). */
 const FALSE_ALARM = 0.05;
 /**
- * The level the cut-offs are built for: half of FALSE_ALARM, so that the rate measured on each of the synthetic null
- * scenarios stays under FALSE_ALARM with room for the approximations (a MAD-based scale, correlated residuals).
+ * The level each family of cut-offs (days; value-days) is built for: a third of FALSE_ALARM, so that a quiet period
+ * shows either kind of flag at most FALSE_ALARM of the time on each synthetic null scenario, with room for the
+ * approximations (a MAD-based scale, correlated residuals).
  */
-const DESIGN_LEVEL = FALSE_ALARM / 2;
+const DESIGN_LEVEL = FALSE_ALARM / 3;
 /**
  * Degrees of freedom per leave-one-out residual behind a scale. A MAD of independent normal points carries 0.37 of
  * their information; residuals of one weekday share most of their median, so they carry less
