@@ -254,6 +254,22 @@ describe("real-Plausible details through the worker (SDK v2 over /mcp)", () => {
     expect(results.find((row) => row.metric === "visitors")!.before).toBeGreaterThan(1000);
   });
 
+  it("compare_periods tests conversion_rate from converters and visitors per day: 7 days against 28 with nothing changed", async () => {
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    const { significance } = await callOk<{ significance: Record<string, { significant: boolean; test: string }> }>(
+      client,
+      "compare_periods",
+      {
+        site_id: "level-10000.crwobble-10.synthetic.test",
+        current: [day(7), day(1)],
+        previous: [day(35), day(8)],
+        metrics: ["conversion_rate"],
+        goal: "Signup",
+      },
+    );
+    expect(significance.conversion_rate).toMatchObject({ significant: false, test: "day-clustered ratio test (Welch–Satterthwaite t)" });
+  });
+
   it("breaks down by city with integer GeoName ids", async () => {
     const { rows } = await callOk<{ rows: Array<{ value: unknown }> }>(client, "get_breakdown", {
       dimension: "visit:city",
