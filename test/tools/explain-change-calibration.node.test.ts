@@ -30,9 +30,9 @@ describe("explain_change's calibration on synthetic sites", () => {
     expect(EXPLAIN_SCENARIOS.filter((scenario) => scenario.kind === "power").length).toBeGreaterThanOrEqual(1);
   });
 
-  it.each(EXPLAIN_SCENARIOS.map((scenario) => ({ name: `${scenario.kind}: ${scenario.label}`, scenario })))(
-    "$name",
-    async ({ scenario }) => {
+  it.each(EXPLAIN_SCENARIOS.map((scenario) => [`${scenario.kind}: ${scenario.label}`, scenario] as const))(
+    "%s",
+    async (_name, scenario) => {
       const result = await measure(scenario, RUNS, { now: NOW });
       measured.push(result);
       expect(result.errors, result.firstError).toBe(0);
