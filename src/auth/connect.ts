@@ -33,7 +33,6 @@ const TOKEN_PATH = `${CONNECT_PATH}/token`;
 const REGISTER_PATH = `${CONNECT_PATH}/register`;
 const AUTHORIZATION_SERVER_METADATA = `/.well-known/oauth-authorization-server${CONNECT_PATH}`;
 const PROTECTED_RESOURCE_METADATA = `/.well-known/oauth-protected-resource${CONNECT_PATH}`;
-const RATE_LIMITED_PATHS = new Set([AUTHORIZE_PATH, TOKEN_PATH, REGISTER_PATH]);
 
 /** A connection lasts this long without reconnecting; the key is checked again only then. */
 const REFRESH_TOKEN_TTL_SECONDS = 30 * 86400;
@@ -148,7 +147,7 @@ export function connectHelpers(config: ConnectConfig, services: ConnectServices,
 }
 
 export async function handleConnect(request: Request, env: Env, ctx: ExecutionContext, services: ConnectServices): Promise<Response> {
-  const config = await admitConnectorRequest(request, env, "connect", readConnectConfig(env), RATE_LIMITED_PATHS);
+  const config = await admitConnectorRequest(request, env, "connect", readConnectConfig(env));
   if (config instanceof Response) return config;
   const { pathname } = new URL(request.url);
   const { authorizationServer, resourceServer } = serversFor(config, services);

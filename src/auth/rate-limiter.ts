@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { clientAddressGroup } from "../http/client-address";
+import { endpointFor } from "../http/endpoints";
 import { configurationErrorResponse, type AddressLimits } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 
@@ -166,7 +167,8 @@ async function clientIdOf(request: Request): Promise<string> {
 
 /**
  * What each connector (/internal, /connect) does first: its configuration, or a 503 naming the missing
- * setting so the rest of the worker keeps serving; then the sign-in rate limit on the paths that sign in.
+ * setting so the rest of the worker keeps serving; then the sign-in rate limit on the endpoints the
+ * catalogue marks `signInLimited` (src/http/endpoints.ts).
  * Answers the configuration to go on with, or the response that ends the request.
  */
 export async function admitConnectorRequest<Config extends { rateLimits: SignInRateLimits }>(
@@ -174,14 +176,13 @@ export async function admitConnectorRequest<Config extends { rateLimits: SignInR
   env: Env,
   connector: string,
   result: { ok: true; config: Config } | { ok: false; setting: string; reason: string },
-  rateLimitedPaths: ReadonlySet<string>,
 ): Promise<Config | Response> {
   const { pathname } = new URL(request.url);
   if (!result.ok) {
     console.error(`[${connector}] ${pathname} is unavailable: ${result.setting} ${result.reason}`);
     return configurationErrorResponse(result.setting);
   }
-  if (rateLimitedPaths.has(pathname)) {
+  if (endpointFor(pathname)?.signInLimited) {
     const limited = await rateLimitSignIn(request, env, connector, result.config.rateLimits);
     if (limited) return limited;
   }

@@ -106,6 +106,53 @@ export function readMaxResultChars(env: Vars): number {
   return positiveInteger(env, "MAX_RESULT_CHARS", DEFAULT_MAX_RESULT_CHARS);
 }
 
+/** Cloudflare's location hints for a new Durable Object. */
+export const AGENT_LOCATION_HINTS: readonly DurableObjectLocationHint[] = [
+  "wnam",
+  "enam",
+  "sam",
+  "weur",
+  "eeur",
+  "apac",
+  "apac-ne",
+  "apac-se",
+  "oc",
+  "afr",
+  "me",
+];
+
+const PLAUSIBLE_CLOUD_HOST = "plausible.io";
+// Plausible Cloud runs in Germany.
+const PLAUSIBLE_CLOUD_HINT: DurableObjectLocationHint = "weur";
+
+const placements = new WeakMap<Vars, DurableObjectNamespaceGetDurableObjectOptions>();
+
+/**
+ * Where a usage agent or the shared-key guard is created (`AGENT_LOCATION_HINT`). Every call it admits
+ * goes from the worker to the object and from the object to Plausible, so the object belongs next to
+ * Plausible, not next to whichever member happened to call first: western Europe for Plausible Cloud,
+ * the operator's choice for a Community Edition server, else Cloudflare's default (near the first caller).
+ * A hint only places an object when it is created; an existing one stays where it is.
+ */
+export function readAgentPlacement(env: Vars): DurableObjectNamespaceGetDurableObjectOptions {
+  const known = placements.get(env);
+  if (known) return known;
+  const raw = settingText(env, "AGENT_LOCATION_HINT");
+  if (raw !== undefined && !(AGENT_LOCATION_HINTS as readonly string[]).includes(raw)) {
+    throw new SettingError("AGENT_LOCATION_HINT", `must be one of ${AGENT_LOCATION_HINTS.join(", ")}, got "${raw}"`);
+  }
+  const locationHint = (raw as DurableObjectLocationHint | undefined) ?? (isPlausibleCloud(env) ? PLAUSIBLE_CLOUD_HINT : undefined);
+  const placement = locationHint ? { locationHint } : {};
+  placements.set(env, placement);
+  return placement;
+}
+
+/** Whether `PLAUSIBLE_BASE_URL` is Plausible Cloud (its default); a malformed URL is reported where it is used. */
+function isPlausibleCloud(env: Vars): boolean {
+  const raw = settingText(env, "PLAUSIBLE_BASE_URL");
+  return raw === undefined || (URL.canParse(raw) && new URL(raw).hostname === PLAUSIBLE_CLOUD_HOST);
+}
+
 // An isolate keeps one env object, so each is checked once.
 const checked = new WeakMap<Vars, SettingError | undefined>();
 
@@ -118,6 +165,7 @@ export function invalidSetting(env: Vars): SettingError | undefined {
     readSessionIdleSeconds(env);
     readMaxResultChars(env);
     readAddressLimits(env);
+    readAgentPlacement(env);
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     invalid = error;
