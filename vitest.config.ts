@@ -23,6 +23,10 @@ const LOCAL_BINDINGS = {
   OIDC_ISSUER: "http://127.0.0.1:9400",
   ALLOWED_EMAIL_DOMAINS: "example.com, @Example.org",
   MCP_ALLOWED_ORIGINS: "https://claude.ai",
+  // Most test files send all their requests from one address; the per-address ceiling's own tests
+  // (test/http/address-ceiling.test.ts) restore the defaults.
+  ADDRESS_RATE_LIMIT_PER_MINUTE: "1000000",
+  NEW_KEYS_PER_ADDRESS_PER_HOUR: "1000000",
 };
 
 function workersProject(

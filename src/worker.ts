@@ -2,17 +2,19 @@ import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflar
 import { env } from "cloudflare:workers";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
-import { adminEmails, handleAdmin } from "./admin/admin";
+import { handleAdmin, isAdminConfigured } from "./admin/admin";
 import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";
 import { readAuthConfig } from "./auth/config";
 import { handleConnect, readConnectConfig } from "./auth/connect";
-import { endpointFor, type Service } from "./http/endpoints";
+import { limitAddress } from "./auth/rate-limiter";
+import { endpointFor, hasAddressCeiling, type Service } from "./http/endpoints";
 import { serveHomePage } from "./http/home-page";
 import { limitRequestBody } from "./http/body-limit";
 import { applyMcpCors, refuseUntrustedRequest, withoutAgentHeaders } from "./http/origin-host-guard";
 import { answerBearerPreflight, refusePlainHttp, withSecurityHeaders } from "./http/transport-hygiene";
 import { createInternalEndpoint } from "./mcp/internal-endpoint";
 import { createConnectServices } from "./mcp/connect-endpoint";
+import { bearerKey } from "./mcp/bearer-key";
 import { createMcpEndpoint } from "./mcp/mcp-endpoint";
 import {
   PlausibleConnectSession as ConnectSessionAgent,
@@ -21,7 +23,8 @@ import {
 } from "./mcp/session";
 import { createSseEndpoint } from "./mcp/sse-endpoint";
 import { sentryOptions } from "./observability/sentry-options";
-import { configurationErrorResponse, invalidSetting } from "./shared/config";
+import { configurationErrorResponse, invalidSetting, readAddressLimits } from "./shared/config";
+import { sha256Hex } from "./shared/hash";
 
 // Sentry's wrappers cost CPU on every request and call even when they send nothing (about a sixth
 // of a tool call's worker CPU in the bench), so they are applied only when SENTRY_DSN is set.
@@ -64,7 +67,7 @@ const SERVICES: Record<Service, Handler> = { home, mcp, sse, internal: connector
 function isConfigured(service: Service, env: Env): boolean {
   if (service === "internal") return readAuthConfig(env).ok;
   if (service === "connect") return readConnectConfig(env).ok;
-  if (service === "admin") return readAuthConfig(env).ok && adminEmails(env).size > 0;
+  if (service === "admin") return isAdminConfigured(env);
   return true;
 }
 
@@ -74,10 +77,17 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   const { pathname } = new URL(request.url);
   const endpoint = endpointFor(pathname);
   if (!endpoint) return new Response("Not found", { status: 404 });
-  const invalid = invalidSetting(env as unknown as Record<string, unknown>);
+  const settings = env as unknown as Record<string, unknown>;
+  const invalid = invalidSetting(settings);
   if (invalid) {
     console.error(`[config] ${pathname} is unavailable: ${invalid.message}`);
     return configurationErrorResponse(invalid.setting);
+  }
+  if (hasAddressCeiling(endpoint)) {
+    // Only a bearer key in the header is a key the caller picks; /connect's keys come from grants.
+    const apiKey = endpoint.auth === "bearer-key" ? bearerKey(request.headers) : undefined;
+    const overCeiling = await limitAddress(request, env, readAddressLimits(settings), apiKey && (await sha256Hex(apiKey)));
+    if (overCeiling) return overCeiling;
   }
   const limited = await limitRequestBody(withoutAgentHeaders(request), endpoint);
   if (limited instanceof Response) return limited;

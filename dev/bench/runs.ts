@@ -14,9 +14,12 @@ import { AGENT_SESSION, ANALYSIS_TOOLS, analysisCall, comparisonCall, mixedCall,
 
 /**
  * Limits raised so the bench measures the server, not the per-key token bucket (default burst 30,
- * 60 a minute), the shared key's hourly quota or the simulator's per-key hourly limit.
+ * 60 a minute), the per-address ceiling (all load comes from one address), the shared key's hourly
+ * quota or the simulator's per-key hourly limit.
  */
 export const BENCH_VARS = {
+  ADDRESS_RATE_LIMIT_PER_MINUTE: "1000000",
+  NEW_KEYS_PER_ADDRESS_PER_HOUR: "1000000",
   RATE_LIMIT_BURST: "1000000",
   RATE_LIMIT_PER_MINUTE: "1000000",
   PLAUSIBLE_HOURLY_LIMIT: "1000000",

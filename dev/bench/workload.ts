@@ -24,7 +24,8 @@ export function impliedRequests(call: ToolCall): number {
       // Two totals and two per-day series; a Sites API lookup when "Nd" has to be resolved for the previous period.
       return 4 + (args.previous === undefined && typeof args.current === "string" && /^\d+d$/.test(args.current) ? sitesLookup : 0);
     case "explain_change":
-      return sitesLookup + 2 + 2 * ((args.dimensions as unknown[] | undefined)?.length ?? 5);
+      // The site's span of data ("all"), two per-day series and two per dimension.
+      return sitesLookup + 1 + 2 + 2 * ((args.dimensions as unknown[] | undefined)?.length ?? 5);
     case "measure_impact": {
       const metrics = (args.metrics as string[] | undefined) ?? ["visitors"];
       const series = metrics.some((metric) => !metric.endsWith("_rate")) ? 1 : 0;

@@ -1,13 +1,13 @@
 // `npm run calibrate`: measures the analysis tools' false-verdict rates and
 // power on synthetic traffic, prints the table and writes docs/calibration.md
 // and docs/calibration.svg.
-//   npm run calibrate -- [--runs 300] [--baseline <git-ref>] [--only <text>]
+//   npm run calibrate -- [--runs 300] [--baseline <git-ref>] [--only <text>] [--jobs 2]
 // src/ is not loadable by plain Node (extensionless imports, parameter
 // properties), so the runner is bundled with esbuild into a temporary file,
 // once with the working tree's src/ and, with --baseline, once with src/ as it
 // was at that ref (from `git archive`), and each bundle runs in its own process.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
@@ -18,6 +18,7 @@ import type { Plugin } from "esbuild";
 import type { Measurement } from "./measure.ts";
 import { markdownReport, svgPlot, textTable } from "./report.ts";
 import type { Column } from "./report.ts";
+import { SCENARIOS } from "./scenarios.ts";
 
 /** A Wednesday in mid-month: "month" is half over, and no window touches the partial today. */
 const NOW = "2026-06-17T10:00:00Z";
@@ -25,17 +26,24 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const RUNNER = join(REPO, "dev/calibration/run.ts");
 
 const { values } = parseArgs({
-  options: { runs: { type: "string" }, baseline: { type: "string" }, only: { type: "string" }, help: { type: "boolean" } },
+  options: {
+    runs: { type: "string" },
+    baseline: { type: "string" },
+    only: { type: "string" },
+    jobs: { type: "string" },
+    help: { type: "boolean" },
+  },
 });
 if (values.help) {
   process.stdout.write(
-    "npm run calibrate -- [--runs N (default 300)] [--baseline GIT_REF] [--only TEXT (scenarios whose id contains it; prints only)]\n",
+    "npm run calibrate -- [--runs N (default 300)] [--baseline GIT_REF] [--only TEXT (scenarios whose id contains it; prints only)] [--jobs N (processes per column, default 2)]\n",
   );
   process.exit(0);
 }
 const runs = Number(values.runs ?? 300);
-if (!Number.isInteger(runs) || runs < 1) {
-  process.stderr.write(`--runs must be a positive whole number, got "${values.runs}".\n`);
+const jobs = Number(values.jobs ?? 2);
+if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(jobs) || jobs < 1) {
+  process.stderr.write(`--runs and --jobs must be positive whole numbers, got "${values.runs}" and "${values.jobs}".\n`);
   process.exit(2);
 }
 
@@ -78,31 +86,49 @@ async function bundleRunner(outfile: string, sourceRoot?: string): Promise<void>
   });
 }
 
-function runBundle(bundle: string, out: string, label: string): Measurement[] {
-  const result = spawnSync(
-    process.execPath,
-    [bundle, "--runs", String(runs), "--now", NOW, "--out", out, "--label", label, ...(values.only ? ["--only", values.only] : [])],
-    { stdio: ["ignore", "inherit", "inherit"] },
+/** Runs a bundle in `jobs` processes, each on its share of the scenarios; the measurements in the scenarios' order. */
+async function runBundle(bundle: string, label: string): Promise<Measurement[]> {
+  const shards = await Promise.all(
+    Array.from({ length: jobs }, (_, shard) => {
+      const out = `${bundle}.${shard}.json`;
+      const args = [bundle, "--runs", String(runs), "--now", NOW, "--out", out, "--label", label, "--shard", `${shard}/${jobs}`];
+      const child = spawn(process.execPath, [...args, ...(values.only ? ["--only", values.only] : [])], {
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      return new Promise<Measurement[]>((done, fail) => {
+        child.on("error", fail);
+        child.on("exit", (code) =>
+          code === 0
+            ? done(JSON.parse(readFileSync(out, "utf8")) as Measurement[])
+            : fail(new Error(`The ${label} calibration run failed (exit ${code}).`)),
+        );
+      });
+    }),
   );
-  if (result.status !== 0) throw new Error(`The ${label} calibration run failed (exit ${result.status}).`);
-  return JSON.parse(readFileSync(out, "utf8")) as Measurement[];
+  const order = new Map(SCENARIOS.map((scenario, index) => [scenario.id, index]));
+  return shards.flat().sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
 const work = mkdtempSync(join(tmpdir(), "calibrate-"));
 try {
   await bundleRunner(join(work, "current.mjs"));
-  const current: Column = { name: "after", measurements: runBundle(join(work, "current.mjs"), join(work, "current.json"), "after") };
-
-  let baseline: Column | undefined;
+  let baselineBundle: string | undefined;
   if (values.baseline) {
     const commit = execFileSync("git", ["rev-parse", "--verify", `${values.baseline}^{commit}`], { cwd: REPO, encoding: "utf8" }).trim();
     const root = join(work, "baseline");
     mkdirSync(root);
     const archive = execFileSync("git", ["archive", "--format=tar", commit, "src"], { cwd: REPO, maxBuffer: 256 * 1024 * 1024 });
     execFileSync("tar", ["-x", "-C", root], { input: archive });
-    await bundleRunner(join(work, "baseline.mjs"), root);
-    baseline = { name: values.baseline, measurements: runBundle(join(work, "baseline.mjs"), join(work, "baseline.json"), values.baseline) };
+    baselineBundle = join(work, "baseline.mjs");
+    await bundleRunner(baselineBundle, root);
   }
+  // Both columns at once: the machine's cores, not one process, set the pace.
+  const [currentMeasurements, baselineMeasurements] = await Promise.all([
+    runBundle(join(work, "current.mjs"), "after"),
+    baselineBundle ? runBundle(baselineBundle, values.baseline!) : Promise.resolve(undefined),
+  ]);
+  const current: Column = { name: "after", measurements: currentMeasurements };
+  const baseline: Column | undefined = baselineMeasurements ? { name: values.baseline!, measurements: baselineMeasurements } : undefined;
 
   const command = `npm run calibrate --${values.baseline ? ` --baseline ${values.baseline}` : ""}${runs === 300 ? "" : ` --runs ${runs}`}`;
   const report = { runs, now: NOW, command, current, ...(baseline ? { baseline } : {}) };

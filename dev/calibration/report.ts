@@ -139,6 +139,7 @@ export function svgPlot(context: ReportContext): string {
     `<text x="${labelWidth}" y="14" font-size="12">Rate of positives (null: false verdicts; power: detections), 95 % Wilson intervals; shaded: band</text>`,
     `<text x="${labelWidth}" y="28" fill="#888">● before${context.baseline ? ` (${xml(context.baseline.name)})` : ""}</text>`,
     `<text x="${labelWidth + 150}" y="28" fill="#1f5fbf">● ${xml(context.current.name)}</text>`,
+    `<text x="${labelWidth + 230}" y="28" fill="#c62828">● ${xml(context.current.name)}, outside its band</text>`,
   ];
   for (const tick of [0, 0.05, 0.1, 0.25, 0.5, 0.75, 1]) {
     parts.push(

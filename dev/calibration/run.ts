@@ -1,7 +1,7 @@
 // The calibration runner that `npm run calibrate` bundles (with the tools of
 // src/, or of a baseline git ref) and runs under plain Node: measures every
 // scenario and writes the measurements as JSON.
-//   node <bundle> --runs 300 --now 2026-06-17T10:00:00Z --out results.json [--only measure_impact]
+//   node <bundle> --runs 300 --now 2026-06-17T10:00:00Z --out results.json [--only measure_impact] [--shard 0/2]
 
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     out: { type: "string" },
     only: { type: "string" },
     label: { type: "string" },
+    shard: { type: "string" },
   },
 });
 const runs = Number(values.runs ?? 300);
@@ -42,7 +43,9 @@ function freezeClock(instant: number): void {
 }
 freezeClock(now);
 
-const scenarios = SCENARIOS.filter((scenario) => !values.only || scenario.id.includes(values.only));
+// --shard i/n: every n-th scenario from the i-th, so n processes share the work.
+const [shard, shards] = (values.shard ?? "0/1").split("/").map(Number) as [number, number];
+const scenarios = SCENARIOS.filter((scenario, index) => index % shards === shard && (!values.only || scenario.id.includes(values.only)));
 const measurements: Measurement[] = [];
 for (const scenario of scenarios) {
   const started = performance.now();

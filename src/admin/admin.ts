@@ -2,8 +2,7 @@ import { EncryptJWT, jwtDecrypt } from "jose";
 import { sha256Hex } from "../shared/hash";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
-import { readUsageConfig } from "../shared/config";
-import { configurationErrorResponse } from "../shared/config";
+import { configurationErrorResponse, readAgentPlacement, readUsageConfig } from "../shared/config";
 import { MIN_SECRET_LENGTH, parseDomains, readAuthConfig, readRandomSecret, type AuthConfig } from "../auth/config";
 import { htmlDocument, htmlResponse, refusalPage } from "../auth/consent-page";
 import { checkSignInPolicy } from "../auth/domain-policy";
@@ -52,8 +51,9 @@ export function adminEmails(env: Env): Set<string> {
   return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
 }
 
-export function isAdminPath(pathname: string): boolean {
-  return pathname === "/admin" || pathname.startsWith("/admin/");
+/** Whether /admin can serve: administrators named, its session secret set and /internal's sign-in configured. */
+export function isAdminConfigured(env: Env): boolean {
+  return adminEmails(env).size > 0 && readRandomSecret(env, "ADMIN_SESSION_SECRET") !== undefined && readAuthConfig(env).ok;
 }
 
 interface AdminSession {
@@ -96,7 +96,7 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       if (request.method !== "GET")
         return refusalPage(403, "Signed out", "Your administrator session has ended. Open /admin and sign in again.");
       // Signing in costs a discovery lookup and a code exchange: limited per address like /internal's sign-in.
-      const limited = await rateLimitSignIn(request, env, config.rateLimits);
+      const limited = await rateLimitSignIn(request, env, "admin", config.rateLimits);
       if (limited) return limited;
       return url.pathname === CALLBACK_PATH ? await finishSignIn(request, context, admins) : await startSignIn(context);
     }
@@ -260,7 +260,10 @@ async function showMembers(env: Env, config: AuthConfig, session: AdminSession, 
       ),
     });
   }
-  const guard = env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!));
+  const guard = env.SHARED_KEY_GUARD.getByName(
+    await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!),
+    readAgentPlacement(env as unknown as Record<string, unknown>),
+  );
   const usage = await guard.usage();
   const sharedKey: SharedKeyHour = { ...usage, memberLimit: readUsageConfig(env as unknown as Record<string, unknown>).memberHourlyLimit };
   const blocked = await listBlocks(env.OAUTH_KV);
@@ -292,7 +295,10 @@ async function showAudit(env: Env, session: AdminSession, params: URLSearchParam
 
 /** The usage agent of a member, by grant user id; named after the issuer's `sub`, which the grant user id encodes. */
 async function memberAgent(env: Env, userId: string) {
-  return env.USAGE.getByName(usageAgentName("user", await sha256Hex(decodeURIComponent(userId))));
+  return env.USAGE.getByName(
+    usageAgentName("user", await sha256Hex(decodeURIComponent(userId))),
+    readAgentPlacement(env as unknown as Record<string, unknown>),
+  );
 }
 
 async function clientName(oauth: ReturnType<typeof oauthHelpers>, clientId: string): Promise<string> {

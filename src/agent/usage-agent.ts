@@ -21,7 +21,7 @@ import { applyMigrations } from "./migrations";
 import { ResultCache } from "./result-cache";
 import { sharedKeyGuardName, type SharedKeyGuard, type UpstreamReport } from "./shared-key-guard";
 import { TokenBucket } from "./token-bucket";
-import { readUsageConfig, type UsageConfig } from "../shared/config";
+import { readAgentPlacement, readUsageConfig, type UsageConfig } from "../shared/config";
 import {
   CircuitOpenError,
   fromFailure,
@@ -350,7 +350,12 @@ export class UsageAgent extends Agent<Env> {
 
   /** The guard of the shared key, named by its digest: resolved once per instance, as the key is fixed. */
   #sharedKeyGuard() {
-    this.#guard ??= this.#apiKeyFor(undefined).then(async (key) => this.env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName(key)));
+    this.#guard ??= this.#apiKeyFor(undefined).then(async (key) =>
+      this.env.SHARED_KEY_GUARD.getByName(
+        await sharedKeyGuardName(key),
+        readAgentPlacement(this.env as unknown as Record<string, unknown>),
+      ),
+    );
     return this.#guard;
   }
 }

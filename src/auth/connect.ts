@@ -9,6 +9,7 @@ import {
 import { SettingError } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 import { logAuthorization } from "../observability/structured-log";
+import { checkClientRegistration } from "./client-registration";
 import { PUBLIC_URL_RULE, readAuthNumbers, readPublicUrl } from "./config";
 import { escapeHtml, htmlDocument, htmlResponse, refusalPage } from "./consent-page";
 import { renderError } from "./handler";
@@ -32,7 +33,6 @@ const TOKEN_PATH = `${CONNECT_PATH}/token`;
 const REGISTER_PATH = `${CONNECT_PATH}/register`;
 const AUTHORIZATION_SERVER_METADATA = `/.well-known/oauth-authorization-server${CONNECT_PATH}`;
 const PROTECTED_RESOURCE_METADATA = `/.well-known/oauth-protected-resource${CONNECT_PATH}`;
-const RATE_LIMITED_PATHS = new Set([AUTHORIZE_PATH, TOKEN_PATH, REGISTER_PATH]);
 
 /** A connection lasts this long without reconnecting; the key is checked again only then. */
 const REFRESH_TOKEN_TTL_SECONDS = 30 * 86400;
@@ -99,9 +99,6 @@ export function readConnectConfig(env: Env): ConnectConfigResult {
   };
 }
 
-// Control characters in a self-asserted name would break logs and pages; refuse them at the door.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
 interface ConnectServers {
   authorizationServer: OAuthAuthorizationServer<Env>;
   resourceServer: OAuthResourceServer<Env, ConnectProps>;
@@ -124,11 +121,7 @@ function serversFor(config: ConnectConfig, services: ConnectServices): ConnectSe
     clientIdMetadataDocumentEnabled: config.clientIdMetadataDocuments,
     // Its own consent cookies, so a /connect page never consumes an /internal consent in the same browser.
     cookiePrefix: "__Host-connect-",
-    clientRegistrationCallback: ({ clientMetadata }) => {
-      const name = clientMetadata.client_name;
-      if (typeof name === "string" && CONTROL_CHARACTERS.test(name))
-        return { description: "client_name must not contain control characters" };
-    },
+    clientRegistrationCallback: checkClientRegistration,
     onError: ({ code, status, internal }) => {
       console.warn(`[connect] OAuth error ${status} ${code}: ${internal.category}/${internal.reason}`);
     },
@@ -154,7 +147,7 @@ export function connectHelpers(config: ConnectConfig, services: ConnectServices,
 }
 
 export async function handleConnect(request: Request, env: Env, ctx: ExecutionContext, services: ConnectServices): Promise<Response> {
-  const config = await admitConnectorRequest(request, env, "connect", readConnectConfig(env), RATE_LIMITED_PATHS);
+  const config = await admitConnectorRequest(request, env, "connect", readConnectConfig(env));
   if (config instanceof Response) return config;
   const { pathname } = new URL(request.url);
   const { authorizationServer, resourceServer } = serversFor(config, services);

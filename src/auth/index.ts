@@ -5,15 +5,13 @@ import { admitConnectorRequest } from "./rate-limiter";
 export { AuthRateLimiter } from "./rate-limiter";
 export type { InternalMcpHandler } from "./provider";
 
-const RATE_LIMITED_PATHS = new Set(["/authorize", "/token", "/register"]);
-
 /**
  * The /internal connector: OAuth discovery, registration, consent and sign-in, tokens, and the
  * MCP endpoint behind them. An incomplete configuration is a 503 naming the missing setting,
  * so the rest of the worker (/mcp, /sse) keeps serving.
  */
 export async function handleOAuth(request: Request, env: Env, ctx: ExecutionContext, internalMcp: InternalMcpHandler): Promise<Response> {
-  const config = await admitConnectorRequest(request, env, "auth", readAuthConfig(env), RATE_LIMITED_PATHS);
+  const config = await admitConnectorRequest(request, env, "auth", readAuthConfig(env));
   if (config instanceof Response) return config;
   return providerFor(config, internalMcp).fetch(request, env, ctx);
 }

@@ -9,6 +9,7 @@ import {
 import { logRefusal } from "../observability/structured-log";
 import { BLOCKED_MESSAGE, isBlocked } from "./block-list";
 import { INTERNAL_PATH, type AuthConfig } from "./config";
+import { checkClientRegistration } from "./client-registration";
 import { checkSignInPolicy } from "./domain-policy";
 import { createDefaultHandler, type IdentityProps } from "./handler";
 import { grantUserId } from "./user-index";
@@ -17,9 +18,6 @@ import { grantUserId } from "./user-index";
 export interface InternalMcpHandler {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
 }
-
-// Control characters in a self-asserted name would break logs and pages; refuse them at the door.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 let cached: { key: string; handler: InternalMcpHandler; provider: OAuthProvider<Env> } | undefined;
 
@@ -64,12 +62,7 @@ function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): O
     },
     clientIdMetadataDocumentEnabled: config.clientIdMetadataDocuments,
     tokenExchangeCallback: (options) => recheckPolicyOnRefresh(options, config),
-    clientRegistrationCallback: ({ clientMetadata }) => {
-      const name = clientMetadata.client_name;
-      if (typeof name === "string" && CONTROL_CHARACTERS.test(name)) {
-        return { description: "client_name must not contain control characters" };
-      }
-    },
+    clientRegistrationCallback: checkClientRegistration,
     onError: ({ code, status, internal }) => {
       // The reason slug is diagnostic and never a secret; the request body is never logged.
       console.warn(`[auth] OAuth error ${status} ${code}: ${internal.category}/${internal.reason}`);

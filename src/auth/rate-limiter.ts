@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { configurationErrorResponse } from "../shared/config";
+import { clientAddressGroup } from "../http/client-address";
+import { endpointFor } from "../http/endpoints";
+import { configurationErrorResponse, type AddressLimits } from "../shared/config";
+import { sha256Hex } from "../shared/hash";
 
-const WINDOW_MS = 60_000;
 // A token request's body is a few hundred bytes; a larger one is not read for its client_id.
 const MAX_TOKEN_BODY_BYTES = 16 * 1024;
 
@@ -12,54 +14,97 @@ export interface SignInRateLimits {
   tokenPerAddress: number;
 }
 
-/** The buckets one request is counted against, each with its limit per minute. */
-type Charge = Record<string, number>;
+/** One bucket a request is counted against: at most `limit` requests in a fixed window of `windowSeconds`. */
+export interface Charge {
+  bucket: string;
+  limit: number;
+  windowSeconds: number;
+}
 
-interface Window {
+/** A bucket's count in its current window. */
+interface Count {
   startedAt: number;
-  counts: Record<string, number>;
+  endsAt: number;
+  count: number;
 }
 
 type Decision = { allowed: true } | { allowed: false; bucket: string; retryAfterSeconds: number };
 
 /**
- * One instance per client address (named by the address's hash), counting each bucket a request
- * is charged to in one fixed minute. A Durable Object handles one call at a time, so the counts are
- * exact: a request passes only while every bucket it is charged to has room, and then counts
- * against all of them.
+ * One instance per purpose and client address group (named by their hash), counting each bucket a
+ * request is charged to in a fixed window of its own. A Durable Object handles one call at a time,
+ * so the counts are exact: a request passes only while every bucket it is charged to has room, and
+ * then counts against all of them. Once every window has passed, the object deletes its storage.
  */
 export class AuthRateLimiter extends DurableObject<Env> {
-  take(charge: Charge): Decision {
+  /**
+   * Counts the request against `charges` and, when `firstUse.seen` has no live window here (a key
+   * not used from this address within the hour), also against `firstUse.cost`, opening that window.
+   */
+  async take(charges: Charge[], firstUse?: { seen: Charge; cost: Charge }): Promise<Decision> {
     const now = Date.now();
-    const stored = this.ctx.storage.kv.get<Window>("window");
-    const window = stored?.counts && now - stored.startedAt < WINDOW_MS ? stored : { startedAt: now, counts: {} };
-    for (const [bucket, limit] of Object.entries(charge)) {
-      if ((window.counts[bucket] ?? 0) >= limit) {
-        return { allowed: false, bucket, retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + WINDOW_MS - now) / 1000)) };
+    const counts = this.liveCounts(now);
+    const charged = firstUse && !counts[firstUse.seen.bucket] ? [...charges, firstUse.cost, firstUse.seen] : charges;
+    for (const { bucket, limit } of charged) {
+      const current = counts[bucket];
+      if (current && current.count >= limit) {
+        return { allowed: false, bucket, retryAfterSeconds: Math.max(1, Math.ceil((current.endsAt - now) / 1000)) };
       }
     }
-    for (const bucket of Object.keys(charge)) window.counts[bucket] = (window.counts[bucket] ?? 0) + 1;
-    this.ctx.storage.kv.put("window", window);
+    for (const { bucket, windowSeconds } of charged) {
+      const current = (counts[bucket] ??= { startedAt: now, endsAt: now + windowSeconds * 1000, count: 0 });
+      current.count += 1;
+    }
+    this.ctx.storage.kv.put("counts", counts);
+    const lastEnd = Math.max(...Object.values(counts).map((count) => count.endsAt));
+    if ((await this.ctx.storage.getAlarm()) !== lastEnd) await this.ctx.storage.setAlarm(lastEnd);
     return { allowed: true };
+  }
+
+  /** When the last window has passed, nothing of this address is kept; otherwise it runs again then. */
+  override async alarm(): Promise<void> {
+    const counts = this.liveCounts(Date.now());
+    const ends = Object.values(counts).map((count) => count.endsAt);
+    if (ends.length === 0) await this.ctx.storage.deleteAll();
+    else await this.ctx.storage.setAlarm(Math.max(...ends));
+  }
+
+  private liveCounts(now: number): Record<string, Count> {
+    const stored = this.ctx.storage.kv.get<Record<string, Count>>("counts") ?? {};
+    return Object.fromEntries(Object.entries(stored).filter(([, count]) => count.endsAt > now));
   }
 }
 
+/** The limiter object of one purpose (a connector's sign-in, MCP traffic) for the address group of `request`. */
+async function limiterFor(request: Request, env: Env, purpose: string): Promise<DurableObjectStub<AuthRateLimiter>> {
+  const namespace = env.AUTH_RATE_LIMITER as DurableObjectNamespace<AuthRateLimiter>;
+  // The address is personal data: the object is named by a hash.
+  return namespace.get(namespace.idFromName(await sha256Hex(`rate-limit:${purpose}:${clientAddressGroup(request)}`)));
+}
+
 /**
- * Counts a sign-in request; a 429 when it is over a limit. Claude's connectors call /token from
- * Anthropic's servers, so one address carries a whole team's refreshes: /token is limited per
- * client, under a higher ceiling for the address. The client's bucket lives with the address, so
- * nobody elsewhere can use up a client whose client_id is public (a metadata document URL).
+ * Counts a sign-in request of `connector`; a 429 when it is over a limit. Each connector has its
+ * own objects, so /connect's traffic (anyone with a key) cannot use up /internal members' budget.
+ * Claude's connectors call /token from Anthropic's servers, so one address carries a whole team's
+ * refreshes: /token is limited per client, under a higher ceiling for the address. The client's
+ * bucket lives with the address, so nobody elsewhere can use up a client whose client_id is public
+ * (a metadata document URL).
  */
-export async function rateLimitSignIn(request: Request, env: Env, limits: SignInRateLimits): Promise<Response | undefined> {
-  const address = request.headers.get("CF-Connecting-IP") ?? "unknown";
+export async function rateLimitSignIn(
+  request: Request,
+  env: Env,
+  connector: string,
+  limits: SignInRateLimits,
+): Promise<Response | undefined> {
   // /token, and /connect/token of the bring-your-own-key connector.
   const isToken = new URL(request.url).pathname.endsWith("/token");
-  const charge: Charge = isToken
-    ? { token: limits.tokenPerAddress, [`token-client:${await digestHex(await clientIdOf(request))}`]: limits.tokenPerClient }
-    : { "sign-in": limits.signInPerAddress };
-  // The address is personal data: the object is named by its hash.
-  const namespace = env.AUTH_RATE_LIMITER as DurableObjectNamespace<AuthRateLimiter>;
-  const decision = await namespace.get(namespace.idFromName(await digestHex(`auth-rate-limit:${address}`))).take(charge);
+  const charges: Charge[] = isToken
+    ? [
+        { bucket: "token", limit: limits.tokenPerAddress, windowSeconds: 60 },
+        { bucket: `token-client:${await sha256Hex(await clientIdOf(request))}`, limit: limits.tokenPerClient, windowSeconds: 60 },
+      ]
+    : [{ bucket: "sign-in", limit: limits.signInPerAddress, windowSeconds: 60 }];
+  const decision = await (await limiterFor(request, env, `sign-in:${connector}`)).take(charges);
   if (decision.allowed) return undefined;
   const what = decision.bucket.startsWith("token-client:")
     ? "Too many token requests from this client"
@@ -69,6 +114,37 @@ export async function rateLimitSignIn(request: Request, env: Env, limits: SignIn
   return Response.json(
     { error: "temporarily_unavailable", error_description: `${what}; retry in ${decision.retryAfterSeconds} seconds.` },
     { status: 429, headers: { "Retry-After": String(decision.retryAfterSeconds), "Cache-Control": "no-store" } },
+  );
+}
+
+/**
+ * The ceiling on MCP traffic from one address group on the endpoints anyone with a key can call:
+ * every request counts against `requestsPerMinute`, and a key this address has not used within the
+ * hour (`keyHash`, when the request brings one) also against `newKeysPerHour`, since each new key
+ * costs the server a usage agent and a request to Plausible. A 429 with Retry-After when over either.
+ */
+export async function limitAddress(request: Request, env: Env, limits: AddressLimits, keyHash?: string): Promise<Response | undefined> {
+  if (!(env as { AUTH_RATE_LIMITER?: unknown }).AUTH_RATE_LIMITER) {
+    console.error(
+      `[rate-limit] ${new URL(request.url).pathname} is unavailable: AUTH_RATE_LIMITER the Durable Object binding is not configured`,
+    );
+    return configurationErrorResponse("AUTH_RATE_LIMITER");
+  }
+  const requests: Charge = { bucket: "requests", limit: limits.requestsPerMinute, windowSeconds: 60 };
+  const firstUse = keyHash && {
+    seen: { bucket: `key:${keyHash}`, limit: 1, windowSeconds: 3600 },
+    cost: { bucket: "new-keys", limit: limits.newKeysPerHour, windowSeconds: 3600 },
+  };
+  const decision = await (await limiterFor(request, env, "mcp")).take([requests], firstUse || undefined);
+  if (decision.allowed) return undefined;
+  const retry = decision.retryAfterSeconds;
+  const message =
+    decision.bucket === "requests"
+      ? `Too many requests from this network address: more than ${limits.requestsPerMinute} a minute (ADDRESS_RATE_LIMIT_PER_MINUTE). Retry in ${retry} seconds; if many people share this address, ask the server's operator to raise ADDRESS_RATE_LIMIT_PER_MINUTE.`
+      : `Too many different API keys from this network address: more than ${limits.newKeysPerHour} new keys within an hour (NEW_KEYS_PER_ADDRESS_PER_HOUR). Keys already used from here keep working; a new key can be used in ${retry} seconds. If many people share this address, ask the server's operator to raise NEW_KEYS_PER_ADDRESS_PER_HOUR.`;
+  return Response.json(
+    { jsonrpc: "2.0", error: { code: -32000, message }, id: null },
+    { status: 429, headers: { "Retry-After": String(retry), "Cache-Control": "no-store" } },
   );
 }
 
@@ -89,14 +165,10 @@ async function clientIdOf(request: Request): Promise<string> {
   return typeof clientId === "string" ? clientId : "";
 }
 
-async function digestHex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * What each connector (/internal, /connect) does first: its configuration, or a 503 naming the missing
- * setting so the rest of the worker keeps serving; then the sign-in rate limit on the paths that sign in.
+ * setting so the rest of the worker keeps serving; then the sign-in rate limit on the endpoints the
+ * catalogue marks `signInLimited` (src/http/endpoints.ts).
  * Answers the configuration to go on with, or the response that ends the request.
  */
 export async function admitConnectorRequest<Config extends { rateLimits: SignInRateLimits }>(
@@ -104,15 +176,14 @@ export async function admitConnectorRequest<Config extends { rateLimits: SignInR
   env: Env,
   connector: string,
   result: { ok: true; config: Config } | { ok: false; setting: string; reason: string },
-  rateLimitedPaths: ReadonlySet<string>,
 ): Promise<Config | Response> {
   const { pathname } = new URL(request.url);
   if (!result.ok) {
     console.error(`[${connector}] ${pathname} is unavailable: ${result.setting} ${result.reason}`);
     return configurationErrorResponse(result.setting);
   }
-  if (rateLimitedPaths.has(pathname)) {
-    const limited = await rateLimitSignIn(request, env, result.config.rateLimits);
+  if (endpointFor(pathname)?.signInLimited) {
+    const limited = await rateLimitSignIn(request, env, connector, result.config.rateLimits);
     if (limited) return limited;
   }
   return result.config;

@@ -1,7 +1,7 @@
 /**
  * Every path the worker answers, once. The route table (src/worker.ts), the Origin guard and CORS,
  * the body limits, the JSON-RPC check of legacy message endpoints, the bearer preflight, the
- * per-address ceiling and the home page's rows are all read from here, so a new endpoint is one
+ * per-address ceiling, the sign-in rate limits and the home page's rows are all read from here, so a new endpoint is one
  * entry and none of them can miss it.
  */
 
@@ -25,6 +25,8 @@ export interface Endpoint {
   kind: EndpointKind;
   auth: EndpointAuth;
   serves: Service;
+  /** Counts against its connector's per-address sign-in limits (src/auth/rate-limiter.ts). */
+  signInLimited?: true;
   /** The HTTP+SSE message path under an MCP endpoint, whose body is checked to be one JSON-RPC message. */
   legacyMessagePath?: string;
   /** The endpoint's row on the home page: who it is for and how to authenticate. */
@@ -44,9 +46,9 @@ export const ENDPOINTS: readonly Endpoint[] = [
     listed: { who: "Claude Code, Cursor, MCP Inspector and other clients that send a header", authentication: BEARER_KEY },
   },
   // /connect's authorization server sits under its MCP path, so its endpoints come first.
-  { path: "/connect/authorize", kind: "oauth", auth: "none", serves: "connect" },
-  { path: "/connect/token", kind: "oauth", auth: "none", serves: "connect" },
-  { path: "/connect/register", kind: "oauth", auth: "none", serves: "connect" },
+  { path: "/connect/authorize", kind: "oauth", auth: "none", signInLimited: true, serves: "connect" },
+  { path: "/connect/token", kind: "oauth", auth: "none", signInLimited: true, serves: "connect" },
+  { path: "/connect/register", kind: "oauth", auth: "none", signInLimited: true, serves: "connect" },
   {
     path: "/connect",
     prefix: true,
@@ -73,10 +75,10 @@ export const ENDPOINTS: readonly Endpoint[] = [
       authentication: "OAuth 2.1: sign in with the team's account; the team's shared key is used",
     },
   },
-  { path: "/authorize", kind: "oauth", auth: "none", serves: "internal" },
+  { path: "/authorize", kind: "oauth", auth: "none", signInLimited: true, serves: "internal" },
   { path: "/callback", kind: "oauth", auth: "none", serves: "internal" },
-  { path: "/token", kind: "oauth", auth: "none", serves: "internal" },
-  { path: "/register", kind: "oauth", auth: "none", serves: "internal" },
+  { path: "/token", kind: "oauth", auth: "none", signInLimited: true, serves: "internal" },
+  { path: "/register", kind: "oauth", auth: "none", signInLimited: true, serves: "internal" },
   {
     path: "/sse",
     prefix: true,
@@ -105,4 +107,13 @@ export function endpointFor(pathname: string): Endpoint | undefined {
 /** Whether `pathname` is an MCP endpoint (Origin checked, CORS only for allowed origins, the larger body limit). */
 export function isMcpPath(pathname: string): boolean {
   return endpointFor(pathname)?.kind === "mcp";
+}
+
+/**
+ * Whether an endpoint is under the per-address ceiling on MCP traffic: the MCP endpoints anyone with a
+ * Plausible key can call (/mcp, /sse, /connect). /internal's callers are signed-in members, each with a
+ * bucket of their own and a share of the team's key.
+ */
+export function hasAddressCeiling(endpoint: Endpoint): boolean {
+  return endpoint.kind === "mcp" && (endpoint.auth === "bearer-key" || endpoint.auth === "key-grant");
 }

@@ -80,12 +80,77 @@ export function readSessionIdleSeconds(env: Vars): number {
   return positiveInteger(env, "SESSION_IDLE_SECONDS", 86_400);
 }
 
+/**
+ * The ceiling on MCP traffic from one client address (an IPv6 /64) on the endpoints anyone with a key can
+ * call (/mcp, /sse, /connect): requests a minute, and keys this address has not used within the hour.
+ * Generous enough for a team behind one NAT; they bound what a caller who invents keys can make the
+ * server create and send to Plausible.
+ */
+export interface AddressLimits {
+  requestsPerMinute: number;
+  newKeysPerHour: number;
+}
+
+export function readAddressLimits(env: Vars): AddressLimits {
+  return {
+    requestsPerMinute: positiveInteger(env, "ADDRESS_RATE_LIMIT_PER_MINUTE", 600),
+    newKeysPerHour: positiveInteger(env, "NEW_KEYS_PER_ADDRESS_PER_HOUR", 60),
+  };
+}
+
 /** Clients refuse or cut larger tool results (Claude's apps near 150,000 characters, Claude Code about 25,000 tokens). */
 export const DEFAULT_MAX_RESULT_CHARS = 100_000;
 
 /** The most characters one tool result may take, text and structured content together (`MAX_RESULT_CHARS`). */
 export function readMaxResultChars(env: Vars): number {
   return positiveInteger(env, "MAX_RESULT_CHARS", DEFAULT_MAX_RESULT_CHARS);
+}
+
+/** Cloudflare's location hints for a new Durable Object. */
+export const AGENT_LOCATION_HINTS: readonly DurableObjectLocationHint[] = [
+  "wnam",
+  "enam",
+  "sam",
+  "weur",
+  "eeur",
+  "apac",
+  "apac-ne",
+  "apac-se",
+  "oc",
+  "afr",
+  "me",
+];
+
+const PLAUSIBLE_CLOUD_HOST = "plausible.io";
+// Plausible Cloud runs in Germany.
+const PLAUSIBLE_CLOUD_HINT: DurableObjectLocationHint = "weur";
+
+const placements = new WeakMap<Vars, DurableObjectNamespaceGetDurableObjectOptions>();
+
+/**
+ * Where a usage agent or the shared-key guard is created (`AGENT_LOCATION_HINT`). Every call it admits
+ * goes from the worker to the object and from the object to Plausible, so the object belongs next to
+ * Plausible, not next to whichever member happened to call first: western Europe for Plausible Cloud,
+ * the operator's choice for a Community Edition server, else Cloudflare's default (near the first caller).
+ * A hint only places an object when it is created; an existing one stays where it is.
+ */
+export function readAgentPlacement(env: Vars): DurableObjectNamespaceGetDurableObjectOptions {
+  const known = placements.get(env);
+  if (known) return known;
+  const raw = settingText(env, "AGENT_LOCATION_HINT");
+  if (raw !== undefined && !(AGENT_LOCATION_HINTS as readonly string[]).includes(raw)) {
+    throw new SettingError("AGENT_LOCATION_HINT", `must be one of ${AGENT_LOCATION_HINTS.join(", ")}, got "${raw}"`);
+  }
+  const locationHint = (raw as DurableObjectLocationHint | undefined) ?? (isPlausibleCloud(env) ? PLAUSIBLE_CLOUD_HINT : undefined);
+  const placement = locationHint ? { locationHint } : {};
+  placements.set(env, placement);
+  return placement;
+}
+
+/** Whether `PLAUSIBLE_BASE_URL` is Plausible Cloud (its default); a malformed URL is reported where it is used. */
+function isPlausibleCloud(env: Vars): boolean {
+  const raw = settingText(env, "PLAUSIBLE_BASE_URL");
+  return raw === undefined || (URL.canParse(raw) && new URL(raw).hostname === PLAUSIBLE_CLOUD_HOST);
 }
 
 // An isolate keeps one env object, so each is checked once.
@@ -99,6 +164,8 @@ export function invalidSetting(env: Vars): SettingError | undefined {
     readUsageConfig(env);
     readSessionIdleSeconds(env);
     readMaxResultChars(env);
+    readAddressLimits(env);
+    readAgentPlacement(env);
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     invalid = error;

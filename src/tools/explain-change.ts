@@ -18,12 +18,13 @@ import { defineTool, ToolInputError } from "./types";
 // with a t quantile for the estimated scale, at DESIGN_LEVEL).
 
 /** The chance, per call, that a period where nothing happened still shows a flagged day (and, separately, an anomaly). */
-export const FALSE_ALARM = 0.05;
+const FALSE_ALARM = 0.05;
 /**
- * The level the cut-offs are built for: half of FALSE_ALARM, so that the rate measured on each of the synthetic null
- * scenarios stays under FALSE_ALARM with room for the approximations (a MAD-based scale, correlated residuals).
+ * The level each family of cut-offs (days; value-days) is built for: a third of FALSE_ALARM, so that a quiet period
+ * shows either kind of flag at most FALSE_ALARM of the time on each synthetic null scenario, with room for the
+ * approximations (a MAD-based scale, correlated residuals).
  */
-const DESIGN_LEVEL = FALSE_ALARM / 2;
+const DESIGN_LEVEL = FALSE_ALARM / 3;
 /**
  * Degrees of freedom per leave-one-out residual behind a scale. A MAD of independent normal points carries 0.37 of
  * their information; residuals of one weekday share most of their median, so they carry less
@@ -35,30 +36,34 @@ const MIN_RESIDUALS = 7;
 
 type Daily = Map<string, number>;
 
-export interface WeekdayBaseline {
+interface WeekdayBaseline {
   /** Per weekday (0 = Sunday), log(count + 1) of the baseline days that have data. */
   logs: number[][];
-  /** Per baseline date, its log count minus the median of its other same-weekday days. */
-  residuals: Map<string, number>;
-  /** Robust standard deviation of those residuals; undefined when there are fewer than MIN_RESIDUALS. */
+  /** Per baseline date, its count and what the median of its other same-weekday days expected (leave-one-out). */
+  heldOut: Map<string, { actual: number; expected: number }>;
+  /** Robust standard deviation of their log residuals; undefined when there are fewer than MIN_RESIDUALS. */
   scale: number | undefined;
 }
 
 const logCount = (count: number) => Math.log1p(Math.max(count, 0));
 
 /** The baseline of one series: its same-weekday days and the leave-one-out noise scale. `dates` are the days with data. */
-export function weekdayBaseline(daily: Daily, dates: readonly string[]): WeekdayBaseline {
+function weekdayBaseline(daily: Daily, dates: readonly string[]): WeekdayBaseline {
   const byWeekday: string[][] = Array.from({ length: 7 }, () => []);
   for (const date of dates) byWeekday[weekday(date)]!.push(date);
   const logs = byWeekday.map((group) => group.map((date) => logCount(daily.get(date) ?? 0)));
-  const residuals = new Map<string, number>();
+  const heldOut = new Map<string, { actual: number; expected: number }>();
+  const absolute: number[] = [];
   byWeekday.forEach((group, day) => {
     if (group.length < 3) return;
     const values = logs[day]!;
-    group.forEach((date, index) => residuals.set(date, values[index]! - median(values.filter((_, other) => other !== index))));
+    group.forEach((date, index) => {
+      const center = median(values.filter((_, other) => other !== index));
+      heldOut.set(date, { actual: daily.get(date) ?? 0, expected: Math.expm1(center) });
+      absolute.push(Math.abs(values[index]! - center));
+    });
   });
-  const absolute = [...residuals.values()].map(Math.abs);
-  return { logs, residuals, scale: absolute.length < MIN_RESIDUALS ? undefined : 1.4826 * median(absolute) };
+  return { logs, heldOut, scale: absolute.length < MIN_RESIDUALS ? undefined : 1.4826 * median(absolute) };
 }
 
 /** The standard deviation of log(count + 1) that Poisson counting alone gives, against a median of `sameWeekday` days. */
@@ -67,19 +72,19 @@ function poissonFloor(expected: number, sameWeekday: number): number {
   return (Math.sqrt(mean) / (mean + 1)) * Math.sqrt(1 + Math.PI / (2 * sameWeekday));
 }
 
-/** Degrees of freedom of a scale estimated by a MAD of `residuals` points. */
+/** Degrees of freedom of a scale estimated by a MAD of the held-out days' log residuals. */
 function scaleDegreesOfFreedom(baseline: WeekdayBaseline): number {
-  return Math.max(2, Math.round(MAD_EFFICIENCY * baseline.residuals.size));
+  return Math.max(2, Math.round(MAD_EFFICIENCY * baseline.heldOut.size));
 }
 
-export interface DayScore {
+interface DayScore {
   /** exp(median of the same weekday's log counts) - 1: the median count for an odd number of days. */
   expected: number;
   /** (log(actual + 1) - median) / scale; null when the baseline has no such weekday or too few days for a scale. */
   score: number | null;
 }
 
-export function scoreDay(baseline: WeekdayBaseline, date: string, actual: number): DayScore {
+function scoreDay(baseline: WeekdayBaseline, date: string, actual: number): DayScore {
   const sameWeekday = baseline.logs[weekday(date)]!;
   if (sameWeekday.length === 0) return { expected: Number.NaN, score: null };
   const center = median(sameWeekday);
@@ -90,13 +95,13 @@ export function scoreDay(baseline: WeekdayBaseline, date: string, actual: number
 }
 
 /** The |score| at which one of `tests` scores is flagged, so that all of them stay below it with probability 1 - DESIGN_LEVEL. */
-export function cutOff(tests: number, baseline: WeekdayBaseline): number {
+function cutOff(tests: number, baseline: WeekdayBaseline): number {
   return studentTQuantile(1 - DESIGN_LEVEL / (2 * Math.max(tests, 1)), scaleDegreesOfFreedom(baseline));
 }
 
-export type Verdict = "increase" | "decrease" | "no detectable change" | "not tested";
+type Verdict = "increase" | "decrease" | "no detectable change" | "not tested";
 
-export interface TotalTest {
+interface TotalTest {
   verdict: Verdict;
   p_value: number | null;
   /** Why there is no test, when verdict is "not tested". */
@@ -106,12 +111,12 @@ export interface TotalTest {
 }
 
 /**
- * Tests the period's mean log deviation from its expected days against the same statistic in placebo windows:
+ * Tests the log ratio of the period's total to its expected total against the same statistic in placebo windows:
  * the period's days moved back (or forward) by whole multiples of its length in weeks, inside the baseline. The
  * windows keep the weekday mix and whatever carry-over the site's days have, so the noise comes from the site's
- * own history; Student's t with one degree of freedom per window.
+ * own history; Student's t with one degree of freedom per window, less one.
  */
-export function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; actual: number; expected: number }[]): TotalTest {
+function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; actual: number; expected: number }[]): TotalTest {
   const notTested = (reason: string, windows = 0): TotalTest => ({
     verdict: "not tested",
     p_value: null,
@@ -119,31 +124,35 @@ export function testTotal(baseline: WeekdayBaseline, days: readonly { date: stri
     placebo_windows: windows,
   });
   if (days.length === 0) return notTested("no complete day of the period has data and a same-weekday baseline");
-  const deviation = (entries: readonly number[]) => entries.reduce((sum, value) => sum + value, 0) / entries.length;
-  const observed = deviation(days.map((day) => logCount(day.actual) - Math.log1p(day.expected)));
+  const logRatio = (entries: readonly { actual: number; expected: number }[]) =>
+    Math.log1p(entries.reduce((sum, entry) => sum + entry.actual, 0)) - Math.log1p(entries.reduce((sum, entry) => sum + entry.expected, 0));
+  const observed = logRatio(days);
   const stride = 7 * Math.ceil(daysBetween(days[0]!.date, days[days.length - 1]!.date) / 7);
   const placebos: number[] = [];
   for (let shift = -53; shift <= 53; shift++) {
     if (shift === 0) continue;
-    const residuals = days.map((day) => baseline.residuals.get(addDays(day.date, shift * stride)));
-    if (residuals.every((value) => value !== undefined)) placebos.push(deviation(residuals as number[]));
+    const window = days.map((day) => baseline.heldOut.get(addDays(day.date, shift * stride)));
+    if (window.every((entry) => entry !== undefined)) placebos.push(logRatio(window as { actual: number; expected: number }[]));
   }
   if (placebos.length < 2)
     return notTested(
       `the baseline holds ${placebos.length} earlier window${placebos.length === 1 ? "" : "s"} like the period (at least 2 are needed, 8 or more is better); give a longer baseline`,
       placebos.length,
     );
-  const placeboVariance = placebos.reduce((sum, value) => sum + value ** 2, 0) / placebos.length;
-  const poissonVariance =
-    days.reduce((sum, day) => sum + poissonFloor(day.expected, baseline.logs[weekday(day.date)]!.length) ** 2, 0) / days.length ** 2;
+  // The placebo windows' deviations are taken around medians they are part of, while the period is new to the
+  // baseline: as for a prediction interval, (J + 1) / (J - 1) scales their mean square, with J - 1 degrees of freedom.
+  const windows = placebos.length;
+  const placeboVariance = (placebos.reduce((sum, value) => sum + value ** 2, 0) / windows) * ((windows + 1) / (windows - 1));
+  // Poisson counting alone: the log of a total of n expected counts varies by about 1 / n.
+  const poissonVariance = 1 / (1 + days.reduce((sum, day) => sum + day.expected, 0));
   const scale = Math.sqrt(Math.max(placeboVariance, poissonVariance));
   const t = observed / scale;
-  const pValue = 2 * (1 - studentTCdf(Math.abs(t), placebos.length));
+  const pValue = 2 * (1 - studentTCdf(Math.abs(t), windows - 1));
   return {
     verdict: pValue >= FALSE_ALARM ? "no detectable change" : observed > 0 ? "increase" : "decrease",
     p_value: pValue,
     reason: null,
-    placebo_windows: placebos.length,
+    placebo_windows: windows,
   };
 }
 
@@ -335,12 +344,15 @@ export const explainChangeTool = defineTool({
     const days = periodDates.map((date) => {
       const actual = actualDaily.get(date) ?? 0;
       const reason = leftOut(date);
-      const { expected, score } = reason === null ? scoreDay(totalBaseline, date, actual) : { expected: Number.NaN, score: null };
+      // A left-out day still shows what a full day would be expected to hold (the chart draws it), but no score.
+      const scored = scoreDay(totalBaseline, date, actual);
+      const expected = scored.expected;
+      const score = reason === null ? scored.score : null;
       return {
         date,
         actual,
         expected: Number.isNaN(expected) ? 0 : round(expected),
-        change_percent: Number.isNaN(expected) ? null : percent(actual, expected),
+        change_percent: Number.isNaN(expected) || reason !== null ? null : percent(actual, expected),
         score: score === null ? null : round(score, 2),
         flagged: score !== null && dayCutOff !== null && Math.abs(score) >= dayCutOff,
         not_scored: reason ?? (score === null ? "too little baseline with data for a noise scale (about 3 weeks are needed)" : null),
@@ -410,7 +422,7 @@ export const explainChangeTool = defineTool({
     const anomalyTests = anomalyCandidates.length;
     const anomalyCutOffs = new Map<number, number>();
     const anomalyCutOff = (history: WeekdayBaseline) => {
-      const key = history.residuals.size;
+      const key = history.heldOut.size;
       if (!anomalyCutOffs.has(key)) anomalyCutOffs.set(key, cutOff(anomalyTests, history));
       return anomalyCutOffs.get(key)!;
     };

@@ -18,7 +18,7 @@ Raw numbers: get_aggregate (totals), get_timeseries (per hour/day/week/month), g
 
 Analysis, one call each, where the raw tools would take many calls and still miss weekday effects and noise:
 - explain_change answers "what happened on Thursday?" or "why did traffic rise this week?": each day against the same weekday of the 8 weeks before, unusual days flagged by a score calibrated on the site's own history, a verdict on the total, the sources, channels, pages, countries and devices that account for the change, and values of them that jumped on their own (anomalies) even when the total is quiet.
-- measure_impact answers "did Tuesday's deploy (a campaign, a release) change signups on /pricing?": equal, weekday-aligned windows before and after a date or datetime, with a 95 % confidence interval, a p-value and a verdict (increase, decrease, no detectable change).
+- measure_impact answers "did Tuesday's deploy (a campaign, a release) change signups on /pricing?": equal, weekday-aligned windows before and after a date or datetime, with a 95 % confidence interval, a p-value and a verdict (increase, decrease, no detectable change, or not tested with the reason).
 - get_funnel answers "where do people drop out between the landing page and signup?": visitors per step (pages, wildcard paths or goals) and the biggest drop; Plausible does not record step order within a visit, so the funnel does not enforce it.
 - compare_periods answers "is this week's dip real or noise?": its p-value and significant flag say whether the change exceeds day-to-day variation.
 

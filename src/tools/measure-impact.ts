@@ -14,7 +14,7 @@ const isCount = (metric: ImpactMetric): metric is (typeof COUNT_METRICS)[number]
 
 const DAY_MS = 86_400_000;
 /** Days of history before the windows whose pseudo-events give the counts' null scale (26 weeks). */
-export const HISTORY_DAYS = 182;
+const HISTORY_DAYS = 182;
 /**
  * Plausible reports bounce_rate in whole percent per bucket, so each window's rate may be off by up to
  * 0.5 percentage points; taken as uniform and independent per window, that adds 2 x 0.005² / 3 to the
@@ -34,7 +34,6 @@ const offsets = (first: number, last: number) => Array.from({ length: Math.max(0
  * both windows) or the 24 hours from the event's moment for a datetime (the first block after it).
  */
 interface Windows {
-  isDate: boolean;
   days: number;
   /** Block offsets of each window. */
   afterBlocks: number[];
@@ -126,7 +125,6 @@ function windowsAround(event: Event, requestedDays: number, today: string, first
   if (historyStart > beforeBlocks[0]! - HISTORY_DAYS)
     notes.push(`The history before the windows starts at the site's first day with data (${firstDay}).`);
   return {
-    isDate: event.isDate,
     days,
     afterBlocks,
     beforeBlocks,

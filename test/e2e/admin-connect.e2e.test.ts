@@ -14,7 +14,7 @@ import { startE2eStack, type DemoStack } from "./support/stack.ts";
 import { TOOL_NAMES } from "../support/tool-names.ts";
 
 /**
- * On the demo stack (the demo user is its administrator): /admin revokes a member, /connect connects
+ * On the demo stack (the demo user is its administrator): /admin revokes and blocks a member, /connect connects
  * a client with a pasted Plausible key. Skipped without Chromium like internal-oauth.e2e.test.ts,
  * which also fails the run in CI when Chromium is missing.
  */
@@ -64,7 +64,7 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
   }
 
   describe("/admin", () => {
-    it("the admin sees a member who used /internal, revokes them, and the member's next call gets 401", async () => {
+    it("the admin sees a member who used /internal, revokes and blocks them (next call 401, no new sign-in), unblocks, signs out", async () => {
       // The member signs in to /internal and uses a tool.
       stack.issuer.signInAs(MEMBER);
       const provider = new RecordingOAuthProvider(loopback.redirectUrl, "Member's client");
@@ -91,11 +91,11 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
       await expect(row.textContent()).resolves.toContain("Member's client");
       const [revoked] = await Promise.all([
         page.waitForResponse((response) => response.url() === `${stack.urls.admin}/revoke`),
-        page.getByRole("button", { name: `Revoke ${MEMBER.email}` }).click(),
+        page.getByRole("button", { name: `Revoke and block ${MEMBER.email}` }).click(),
       ]);
       expect(revoked.status(), await revoked.text().catch(() => "")).toBe(303);
-      await page.waitForURL(/\/admin\?revoked=/);
-      expect(await page.textContent("body")).toContain(`every grant of ${MEMBER.email}`);
+      await page.waitForURL(/\/admin\?notice=revoked/);
+      expect(await page.textContent("body")).toContain("Revoked and blocked the member");
 
       const next = await fetch(stack.urls.internal, {
         method: "POST",
@@ -115,7 +115,32 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
         .trim()
         .split("\n")
         .map((line) => JSON.parse(line) as { email: string; tool: string });
-      expect(records.at(-1)).toMatchObject({ email: DEFAULT_DEMO_USER.email, tool: "admin:revoke" });
+      expect(records.at(-1)).toMatchObject({ email: DEFAULT_DEMO_USER.email, tool: "admin:revoke-and-block" });
+
+      // Connecting again gets the member nowhere: the sign-in callback refuses them.
+      stack.issuer.signInAs(MEMBER);
+      try {
+        const again = new RecordingOAuthProvider(loopback.redirectUrl, "Member's client, again");
+        const { authorizationUrl } = await beginAuthorization(stack.urls.internal, again);
+        const retry = await newPage();
+        await retry.goto(authorizationUrl.href);
+        const [callback] = await Promise.all([
+          retry.waitForResponse((response) => response.url().startsWith(`${stack.urls.worker}/callback`)),
+          retry.getByRole("button", { name: "Approve" }).click(),
+        ]);
+        expect(callback.status()).toBe(403);
+        await retry.waitForLoadState();
+        expect(await retry.textContent("body")).toContain("revoked your access");
+      } finally {
+        stack.issuer.signInAs(DEFAULT_DEMO_USER);
+      }
+
+      // The admin lifts the block, then signs out: the members page is gone until the next sign-in.
+      await page.getByRole("button", { name: `Unblock ${MEMBER.email}` }).click();
+      await page.waitForURL(/\/admin\?notice=unblocked/);
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.waitForLoadState();
+      expect(await page.textContent("body")).toContain("Your administrator session has ended");
     });
 
     it("a member who is not an administrator gets 403", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { callOk, connectWithKey } from "../../dev/clients/mcp-clients.ts";
+import { DEMO_SITE_ID } from "../../dev/demo/stack.ts";
 import { mcpRemote, requireClient } from "./support/client-binaries.ts";
 import { walkAuthorization, type FormChoice } from "./support/form-browser.ts";
 import { startMcpRemote, storedAccessToken, type McpRemoteBridge } from "./support/mcp-remote.ts";
@@ -33,11 +33,13 @@ describe.runIf(requireClient(client))("mcp-remote through each endpoint", () => 
 
   beforeAll(async () => {
     stack = await startE2eStack({ keys: { [CONNECT_KEY]: "*" } }, { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) });
-    // What every endpoint must answer through the bridge: the same simulator, the same week.
-    const reference = await connectWithKey("SDK v1, Streamable HTTP", stack.urls.mcp, stack.apiKey);
-    visitors = (await callOk<{ metrics: { visitors: number } }>(reference, "get_aggregate", { date_range: "7d", metrics: ["visitors"] }))
-      .metrics.visitors;
-    await reference.close();
+    // What every endpoint must answer through the bridge: the simulator's own count for the week, asked directly.
+    const response = await fetch(`${stack.urls.simulator}/api/v2/query`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${stack.apiKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ site_id: DEMO_SITE_ID, metrics: ["visitors"], date_range: "7d" }),
+    });
+    visitors = ((await response.json()) as { results: Array<{ metrics: number[] }> }).results[0]!.metrics[0]!;
   });
   afterEach(async () => {
     for (const bridge of bridges.splice(0)) await bridge.close();
@@ -118,6 +120,8 @@ describe.runIf(requireClient(client))("mcp-remote through each endpoint", () => 
 
   it("/connect: the pasted key on the key page, then tools that query Plausible with that key", async () => {
     const bridge = await startBridge(stack.urls.connect, newHome());
+    // /connect's own authorization server, found through /connect's protected-resource metadata.
+    expect(new URL(await bridge.authorizationUrl()).pathname).toBe("/connect/authorize");
     await signIn(bridge, { button: "Connect", fields: { plausible_api_key: CONNECT_KEY } });
     const before = stack.simulator.stats.byKey[CONNECT_KEY] ?? 0;
     await useTools(bridge);

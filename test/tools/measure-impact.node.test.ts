@@ -152,3 +152,17 @@ describe("measure_impact on realistic traffic (issue 19)", () => {
     expect([requests.length, batches]).toEqual([4, 2]);
   });
 });
+
+describe("measure_impact's windows and arguments", () => {
+  it("compares a window shorter than a week with the same weekdays a week earlier", async () => {
+    const { structured } = await impact(site({ weekly: STRONG_WEEK }), { metrics: ["visitors"], window_days: 3 });
+    expect(structured.after).toEqual(["2024-06-13", "2024-06-15"]);
+    expect(structured.before).toEqual(["2024-06-06", "2024-06-08"]);
+    expect(structured.results[0]!.verdict).not.toBe("not tested");
+    expect(structured.notes.join(" ")).toMatch(/compared with the same weekdays a week earlier/);
+  });
+
+  it("refuses a goal without conversion_rate: it narrows only the converters", async () => {
+    await expect(impact(site({}), { metrics: ["visitors"], goal: "Signup" })).rejects.toThrow(/narrows only conversion_rate/);
+  });
+});
