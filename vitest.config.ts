@@ -55,6 +55,9 @@ function workersProject(
   };
 }
 
+/** The calibration tests of the analysis tools (issue 19): false-verdict rates and power over many synthetic series. */
+const CALIBRATION_TESTS = "test/**/*-calibration.node.test.ts";
+
 export default defineConfig({
   test: {
     projects: [
@@ -79,6 +82,21 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/**/*.node.test.ts"],
+          exclude: [CALIBRATION_TESTS],
+          // Generous for the same reason: the simulator's start and the loops over synthetic sites slow down on a
+          // busy machine. Tests assert behaviour, never timings.
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Thousands of synthetic series per tool: run on their own after the other projects (see npm test), so
+        // they do not starve tests that start servers.
+        test: {
+          name: "calibration",
+          environment: "node",
+          include: [CALIBRATION_TESTS],
+          testTimeout: 3_600_000,
         },
       },
     ],
