@@ -1,15 +1,12 @@
 import { isLegacyRequest } from "@modelcontextprotocol/server";
 import { getMcpAuthContext } from "agents/mcp/server";
-import { CONNECT_PATH, type ConnectProps, type ConnectServices, type KeyCheck } from "../auth/connect";
-import { parsePlausibleBaseUrl, PlausibleApiError, PlausibleClient, PlausibleConfigError, PlausibleUnavailableError } from "../plausible";
+import { CONNECT_PATH, type ConnectProps, type ConnectServices } from "../auth/connect";
 import { sha256Hex } from "../shared/hash";
-import { bearerKey } from "./bearer-key";
+import { checkPlausibleKey } from "./key-check";
 import { serveOwnedSessions } from "./owned-sessions";
 import { statelessEndpoint } from "./server";
 import { PlausibleConnectSession, type KeySessionProps } from "./session";
 import { toolContextFor } from "./tool-context";
-
-const KEY_CHECK_TIMEOUT_MS = 10_000;
 
 /** The key in this request's grant, as the OAuth resource server validated and decrypted it. */
 function keyOf(props: unknown): string {
@@ -45,26 +42,4 @@ export function createConnectServices(): ConnectServices {
     },
     checkKey: checkPlausibleKey,
   };
-}
-
-/** One cheap request with the pasted key; a refusal carries Plausible's own text, shown on the page. */
-export async function checkPlausibleKey(apiKey: string, env: Env): Promise<KeyCheck> {
-  if (bearerKey({ authorization: `Bearer ${apiKey}` }) !== apiKey) {
-    return {
-      ok: false,
-      message:
-        "This does not look like a Plausible API key (letters, digits and - . _ ~ + / only). Copy it again from Plausible: Account settings > API keys.",
-    };
-  }
-  try {
-    const client = new PlausibleClient({ baseUrl: parsePlausibleBaseUrl(env.PLAUSIBLE_BASE_URL), apiKey, timeoutMs: KEY_CHECK_TIMEOUT_MS });
-    await client.checkKey(env.PLAUSIBLE_DEFAULT_SITE_ID || undefined);
-    return { ok: true };
-  } catch (error) {
-    if (error instanceof PlausibleApiError) return { ok: false, message: error.plausibleMessage };
-    if (error instanceof PlausibleUnavailableError)
-      return { ok: false, message: `Plausible could not be reached to check the key (${error.message}). Try again in a minute.` };
-    if (error instanceof PlausibleConfigError) return { ok: false, message: `This server cannot reach Plausible: ${error.message}` };
-    throw error;
-  }
 }

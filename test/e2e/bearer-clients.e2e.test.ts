@@ -228,6 +228,48 @@ describe("real-Plausible details through the worker (SDK v2 over /mcp)", () => {
     await client?.close();
   });
 
+  // Issue 19 over /mcp, on the simulator's synthetic sites (their settings are in the domain's labels).
+  it("measure_impact does not count the days before a young site's data as zero traffic", async () => {
+    // Data from 21 days ago, the event 16 days ago: 5 days before it, too few to compare the same weekdays.
+    const event = new Date(Date.now() - 16 * 86_400_000).toISOString().slice(0, 10);
+    const young = await callOk<{ results: Array<{ verdict: string; p_value: number | null; change_percent: number }> }>(
+      client,
+      "measure_impact",
+      { site_id: "days-21.flat.level-1000.synthetic.test", event, metrics: ["visitors"] },
+    );
+    expect(young.results[0]).toMatchObject({ verdict: "not tested", p_value: null });
+    expect(Math.abs(young.results[0]!.change_percent)).toBeLessThan(20);
+  });
+
+  it("measure_impact answers signups among visitors of /pricing: converters who viewed the page, not zero", async () => {
+    const event = new Date(Date.now() - 16 * 86_400_000).toISOString().slice(0, 10);
+    const { results } = await callOk<{ results: Array<{ metric: string; before: number; after: number }> }>(client, "measure_impact", {
+      site_id: "level-5000.synthetic.test",
+      event,
+      page: "/pricing",
+      goal: "Signup",
+      metrics: ["visitors", "conversion_rate"],
+    });
+    expect(results.find((row) => row.metric === "conversion_rate")!.before).toBeGreaterThan(1);
+    expect(results.find((row) => row.metric === "visitors")!.before).toBeGreaterThan(1000);
+  });
+
+  it("compare_periods tests conversion_rate from converters and visitors per day: 7 days against 28 with nothing changed", async () => {
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    const { significance } = await callOk<{ significance: Record<string, { significant: boolean; test: string }> }>(
+      client,
+      "compare_periods",
+      {
+        site_id: "level-10000.crwobble-10.synthetic.test",
+        current: [day(7), day(1)],
+        previous: [day(35), day(8)],
+        metrics: ["conversion_rate"],
+        goal: "Signup",
+      },
+    );
+    expect(significance.conversion_rate).toMatchObject({ significant: false, test: "day-clustered ratio test (Welch–Satterthwaite t)" });
+  });
+
   it("breaks down by city with integer GeoName ids", async () => {
     const { rows } = await callOk<{ rows: Array<{ value: unknown }> }>(client, "get_breakdown", {
       dimension: "visit:city",

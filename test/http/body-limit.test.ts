@@ -1,8 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it, vi, afterEach } from "vitest";
-import { sha256Hex } from "../../src/shared/hash";
-import { mintSessionId } from "../../src/mcp/owned-sessions";
 import { MAX_REQUEST_BYTES } from "../../src/http/body-limit";
 import { Browser, connectedClient, createIssuer } from "../auth/harness";
+import { installFakePlausible } from "../support/fake-plausible";
 import { ORIGIN, workerFetch } from "../support/mcp-clients";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
 
@@ -14,8 +13,8 @@ let internalToken: string;
 let browser: Browser;
 let keySessionId: string;
 beforeAll(async () => {
-  // A session id of the key's own, so requests get past the owner check to the transport.
-  keySessionId = await mintSessionId(`key:${await sha256Hex("test-key-aaaaaaaa")}`);
+  // A session the key opened, so requests get past the owner check and the session check to the transport.
+  keySessionId = await openKeySession("test-key-aaaaaaaa");
   issuer = await createIssuer();
   issuer.install();
   browser = new Browser();
@@ -23,6 +22,18 @@ beforeAll(async () => {
 });
 beforeEach(() => issuer.install());
 afterEach(() => vi.restoreAllMocks());
+
+/** Opens an /sse stream (the fake Plausible accepts the key) and returns the session id of its `endpoint` event. */
+async function openKeySession(apiKey: string): Promise<string> {
+  const plausible = installFakePlausible();
+  const opened = await workerFetch(`${ORIGIN}/sse`, { headers: { authorization: `Bearer ${apiKey}`, accept: "text/event-stream" } });
+  plausible.restore();
+  const reader = opened.body!.getReader();
+  let text = "";
+  while (!/event: endpoint\ndata: [^\n]+\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+  await reader.cancel();
+  return new URL(/event: endpoint\ndata: ([^\n]+)\n/.exec(text)![1]!, ORIGIN).searchParams.get("sessionId")!;
+}
 
 const ACCEPT_BOTH = "application/json, text/event-stream";
 const TOOLS_LIST = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });

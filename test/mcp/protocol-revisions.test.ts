@@ -151,7 +151,8 @@ const aggregate = (site: string) => ({ name: "get_aggregate", arguments: { site_
 describe("every endpoint and protocol revision serves the same server", () => {
   it("lists the same tools, with the same schemas and annotations, on /mcp, /sse and /internal in every revision", async () => {
     const member = await memberFetch("parity-member");
-    const key = withKey("parity-key-0123456789");
+    // A key the fake Plausible accepts: /sse opens a stream only for such a key.
+    const key = withKey("test-key-bbbbbbbb");
     const endpoints: Array<[string, Kind, string, ClientFetch]> = [
       ["/mcp", "SDK v2 pinned 2026-07-28", `${ORIGIN}/mcp`, key],
       ["/mcp", "SDK v2 auto", `${ORIGIN}/mcp`, key],

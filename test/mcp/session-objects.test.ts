@@ -182,3 +182,23 @@ describe("every session object that starts", () => {
     expect(await sessionObjects()).toBe(before);
   });
 });
+
+describe("/sse with a key Plausible refuses", () => {
+  it("answers 401 saying so, and opens neither a stream nor a session object", async () => {
+    const before = await sessionObjects();
+    const refused = await bearer("revoked-key-0000")("/sse", { headers: { Accept: "text/event-stream" } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("content-type")).toContain("application/json");
+    const body = (await refused.json()) as { error: string; error_description: string };
+    expect(body.error).toBe("invalid_token");
+    expect(body.error_description).toContain("Plausible refused this API key");
+    expect(body.error_description).toContain("Account settings > API keys");
+    expect(await sessionObjects()).toBe(before);
+  });
+
+  it("still opens a stream for a key Plausible accepts", async () => {
+    const opened = await bearer(KEY)("/sse", { headers: { Accept: "text/event-stream" } });
+    expect(opened.status).toBe(200);
+    await opened.body?.cancel();
+  });
+});

@@ -53,27 +53,8 @@ describe("explain_change", () => {
   });
 });
 
-describe("explain_change on weeks with nothing injected", () => {
-  it("flags a day in at most 10 % of 42 windows", async () => {
-    let windows = 0;
-    let windowsFlagged = 0;
-    for (const site of ["example.com", "shop.example.com", "blog.example.com"]) {
-      for (let week = 5; week < 47; week += 3) {
-        const end = new Date(NOW - week * 7 * 86_400_000).toISOString().slice(0, 10);
-        const start = new Date(Date.parse(end) - 6 * 86_400_000).toISOString().slice(0, 10);
-        const { structured } = await callTool(
-          explainChangeTool,
-          { site_id: site, period: [start, end], dimensions: ["visit:device"] },
-          context,
-        );
-        windows++;
-        if (structured.days.some((day) => day.flagged)) windowsFlagged++;
-      }
-    }
-    expect(windows).toBeGreaterThanOrEqual(40);
-    expect(windowsFlagged / windows).toBeLessThanOrEqual(0.1);
-  });
-});
+// explain_change's false-alarm rate on quiet weeks is measured on the synthetic generator's realistic traffic
+// (explain-change-calibration.node.test.ts): the demo data's bounded noise without carry-over cannot show it.
 
 describe("measure_impact", () => {
   it.each(["example.com", "shop.example.com", "blog.example.com"])(
