@@ -3,7 +3,7 @@ import { PlausibleApiError, type PlausibleRequest, type QueryBody } from "../../
 import type { ToolDefinition } from "../../src/tools";
 import { comparePeriodsTool } from "../../src/tools/compare-periods";
 import { explainChangeTool } from "../../src/tools/explain-change";
-import { getAggregateTool } from "../../src/tools/get-aggregate";
+import { DEFAULT_SUMMARY_METRICS, getAggregateTool } from "../../src/tools/get-aggregate";
 import { getBreakdownTool } from "../../src/tools/get-breakdown";
 import { getConversionsTool } from "../../src/tools/get-conversions";
 import { getFunnelTool } from "../../src/tools/get-funnel";
@@ -294,14 +294,20 @@ const calls: [string, ToolDefinition, Record<string, unknown>][] = [
 
 /** How many query bodies each call builds: one, except the tools that split a question into several queries. */
 function bodiesOf(tool: ToolDefinition, args: Record<string, unknown>): number {
-  if (tool === comparePeriodsTool) return 4; // two totals and two per-day series for the significance test
-  // the site's "all" range (for its first day with data), then two per-day series and two per dimension
-  if (tool === explainChangeTool) return 3 + 2 * ((args.dimensions as unknown[] | undefined)?.length ?? 5);
+  const metrics = args.metrics as string[] | undefined;
+  if (tool === comparePeriodsTool) {
+    // the "all" range, two totals and one per-day series; visitors per day for conversion_rate; visits per day for a page's bounce_rate
+    const asked: readonly string[] = metrics ?? DEFAULT_SUMMARY_METRICS;
+    return 4 + (asked.includes("conversion_rate") ? 1 : 0) + (asked.includes("bounce_rate") && args.page !== undefined ? 1 : 0);
+  }
+  // Community Edition: the "day" range for today's date, the "all" range, two per-day series and two per dimension
+  if (tool === explainChangeTool) return 4 + 2 * ((args.dimensions as unknown[] | undefined)?.length ?? 5);
   if (tool === getFunnelTool) return (args.steps as unknown[]).length;
   if (tool === measureImpactTool) {
-    const metrics = (args.metrics as string[] | undefined) ?? ["visitors"];
-    const series = metrics.some((metric) => !metric.endsWith("_rate")) ? 1 : 0;
-    return 2 * (series + (metrics.includes("conversion_rate") ? 2 : 0) + (metrics.includes("bounce_rate") ? 1 : 0));
+    // the "all" range, then one per-day series for the counts, converters per day, bounces per day
+    const asked = metrics ?? ["visitors"];
+    const series = asked.some((metric) => !metric.endsWith("_rate")) ? 1 : 0;
+    return 1 + series + (asked.includes("conversion_rate") ? 1 : 0) + (asked.includes("bounce_rate") ? 1 : 0);
   }
   return 1;
 }
