@@ -312,7 +312,7 @@ function group(plan: Plan): Grouping {
   return { groups: index.groups, totalVisitors: allVisitors.count };
 }
 
-function percentOf(part: number, whole: number): number {
+export function percentOf(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100;
 }
 
@@ -444,7 +444,7 @@ function compareValues(a: unknown, b: unknown): number {
   return (left as number | string) < (right as number | string) ? -1 : 1;
 }
 
-function defaultOrderBy(query: QueryRequest): Array<[string, "asc" | "desc"]> {
+export function defaultOrderBy(query: QueryRequest): Array<[string, "asc" | "desc"]> {
   const time = query.dimensions.find((dimension) => isTimeDimension(dimension));
   return time
     ? [
@@ -454,11 +454,12 @@ function defaultOrderBy(query: QueryRequest): Array<[string, "asc" | "desc"]> {
     : [[query.metrics[0]!, "desc"]];
 }
 
-function sortRows(rows: Row[], query: QueryRequest, orderBy: Array<[string, "asc" | "desc"]>): void {
+/** Sorts rows by `order_by` as Plausible does; dimension values break ties so equal rows keep one stable order. */
+export function sortRows<R extends AnswerRow>(rows: R[], query: QueryRequest, orderBy: Array<[string, "asc" | "desc"]>): void {
   const accessors = orderBy.map(([name, direction]) => {
     const metricIndex = (query.metrics as string[]).indexOf(name);
     const dimensionIndex = query.dimensions.indexOf(name);
-    const read = metricIndex >= 0 ? (row: Row) => row.metrics[metricIndex] : (row: Row) => row.dimensions[dimensionIndex];
+    const read = metricIndex >= 0 ? (row: R) => row.metrics[metricIndex] : (row: R) => row.dimensions[dimensionIndex];
     return { read, sign: direction === "asc" ? 1 : -1 };
   });
   rows.sort((a, b) => {
@@ -466,7 +467,6 @@ function sortRows(rows: Row[], query: QueryRequest, orderBy: Array<[string, "asc
       const order = compareValues(read(a), read(b)) * sign;
       if (order !== 0) return order;
     }
-    // Dimension values break ties so equal rows keep one stable order.
     for (let index = 0; index < a.dimensions.length; index++) {
       const order = compareValues(a.dimensions[index], b.dimensions[index]);
       if (order !== 0) return order;
@@ -521,8 +521,28 @@ export function runQuery(site: Site, query: QueryRequest, now: number): QueryRes
   if (query.include.time_labels && timeDimension) {
     meta.time_labels = timeLabels(mainPlan.intervals.get(timeDimension)!, range, site.timezone);
   }
-  if (query.include.total_rows) meta.total_rows = rows.length;
+  return queryAnswer(rows, meta, query, site, range, orderBy);
+}
 
+/** A row of an answer: metric values and dimension values, in the query's order. */
+interface AnswerRow {
+  metrics: readonly unknown[];
+  dimensions: readonly unknown[];
+}
+
+/**
+ * The answer as Plausible shapes it: the requested page of the sorted rows, `meta` with its keys sorted (and
+ * `total_rows` when asked), and the query echoed back with the range resolved in the site's timezone.
+ */
+export function queryAnswer<R extends AnswerRow>(
+  rows: R[],
+  meta: Record<string, unknown>,
+  query: QueryRequest,
+  site: { domain: string; timezone: string },
+  range: ResolvedRange,
+  orderBy: Array<[string, "asc" | "desc"]>,
+) {
+  if (query.include.total_rows) meta.total_rows = rows.length;
   const { limit, offset } = query.pagination;
   return {
     results: rows.slice(offset, offset + limit),

@@ -17,6 +17,7 @@ import { resolveDateRange } from "./date-range.ts";
 import type { ResolvedRange } from "./date-range.ts";
 import { compileFilters } from "./filters.ts";
 import type { Predicate } from "./filters.ts";
+import { defaultOrderBy, percentOf, queryAnswer, sortRows } from "./query.ts";
 import { inspectElixir } from "./schema.ts";
 import { addDays, daysBetween, isCalendarDate, localDate, localMidnight, startOfMonth, startOfWeek, toIsoInZone } from "./time.ts";
 import { isTimeDimension, leaves, ruleViolation, structuralErrors, toQueryRequest } from "./validate.ts";
@@ -568,22 +569,7 @@ export class SyntheticSite {
       meta.imports_skip_reason = "no_imported_data";
     }
     if (query.include.time_labels && interval !== null) meta.time_labels = [...new Set(dates.map(bucket))];
-    if (query.include.total_rows) meta.total_rows = rows.length;
-    const { limit, offset } = query.pagination;
-    return {
-      results: rows.slice(offset, offset + limit),
-      meta: Object.fromEntries(Object.entries(meta).sort(([a], [b]) => (a < b ? -1 : 1))),
-      query: {
-        site_id: this.domain,
-        metrics: query.metrics,
-        date_range: [toIsoInZone(range.first, this.timezone), toIsoInZone(range.last, this.timezone)],
-        filters: query.filters,
-        dimensions: query.dimensions,
-        order_by: orderBy,
-        include: Object.fromEntries(Object.entries(query.include).filter(([, flag]) => flag)),
-        pagination: query.pagination,
-      },
-    };
+    return queryAnswer(rows, meta, query, this, range, orderBy);
   }
 
   /**
@@ -748,10 +734,6 @@ function emptyAccumulator(dimensions: string[]): Accumulator {
   return { dimensions, visitors: 0, pageviews: 0, events: 0, bounceBase: 0, bounces: 0, sessionPageviews: 0 };
 }
 
-function percentOf(part: number, whole: number): number {
-  return whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100;
-}
-
 type Interval = "hour" | "day" | "week" | "month";
 
 /** `time` picks its interval from the range length, as Plausible does. */
@@ -770,37 +752,4 @@ function bucketOf(interval: Interval, date: string, range: ResolvedRange): strin
   if (interval === "week") return startOfWeek(date) < range.firstDate ? range.firstDate : startOfWeek(date);
   if (interval === "month") return startOfMonth(date) < range.firstDate ? range.firstDate : startOfMonth(date);
   return date;
-}
-
-type Row = SyntheticQueryResult["results"][number];
-
-function defaultOrderBy(query: QueryRequest): Array<[string, "asc" | "desc"]> {
-  const time = query.dimensions.find((dimension) => isTimeDimension(dimension));
-  return time
-    ? [
-        [time, "asc"],
-        [query.metrics[0]!, "desc"],
-      ]
-    : [[query.metrics[0]!, "desc"]];
-}
-
-function sortRows(rows: Row[], query: QueryRequest, orderBy: Array<[string, "asc" | "desc"]>): void {
-  const accessors = orderBy.map(([name, direction]) => {
-    const metricIndex = (query.metrics as string[]).indexOf(name);
-    const dimensionIndex = query.dimensions.indexOf(name);
-    const read = (row: Row): number | string => (metricIndex >= 0 ? row.metrics[metricIndex]! : row.dimensions[dimensionIndex]!);
-    return { read, sign: direction === "asc" ? 1 : -1 };
-  });
-  const compare = (a: number | string, b: number | string) => (a === b ? 0 : a < b ? -1 : 1);
-  rows.sort((a, b) => {
-    for (const { read, sign } of accessors) {
-      const order = compare(read(a), read(b)) * sign;
-      if (order !== 0) return order;
-    }
-    for (let index = 0; index < a.dimensions.length; index++) {
-      const order = compare(a.dimensions[index]!, b.dimensions[index]!);
-      if (order !== 0) return order;
-    }
-    return 0;
-  });
 }
