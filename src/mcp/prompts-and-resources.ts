@@ -17,7 +17,7 @@ import {
   type ResourceDefinition,
 } from "../resources";
 import { CHART_RESOURCE, UI_EXTENSION_ID } from "../ui/chart-app";
-import type { Declaration } from "./server";
+import type { Declaration } from "./declaration";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
 interface CompleteParams {

@@ -13,11 +13,11 @@ import {
   type DataSpan,
 } from "./dates";
 import { DEFAULT_SUMMARY_METRICS } from "./get-aggregate";
-import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
+import { buildFilters, metricRecord, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, formatPValue, table } from "./render";
 import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { clusteredRatioTest, placeboLogRatioTest, verdict, welchTTest, type RateDay, type TestResult } from "./statistics";
-import { defineTool, ToolInputError } from "./types";
+import { defineTool, ToolInputError, type MetricValue } from "./types";
 const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
 const RATES = new Set<string>(["conversion_rate", "bounce_rate"]);
 /** Averages and sums with a value per day, tested with Welch's t-test on their daily values. */

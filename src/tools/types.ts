@@ -1,6 +1,5 @@
 import type { z } from "zod";
-import type { PlausibleRequest } from "../plausible";
-import type { Cell } from "./render";
+import type { DimensionValue, PlausibleRequest } from "../plausible";
 
 /**
  * What a tool may use. Tools describe Plausible calls as data and hand them to
@@ -15,6 +14,12 @@ export interface ToolContext {
   /** The most characters one result may take, text and structured content together (`MAX_RESULT_CHARS`). */
   maxResultChars: number;
 }
+
+/** A metric's value in a result row: a number, null when Plausible has none, or a revenue amount. */
+export type MetricValue = number | null | { value: number | null; currency: string; short: string; long: string };
+
+/** One table cell: a metric or a dimension value. */
+export type Cell = MetricValue | DimensionValue | undefined;
 
 export interface ToolOutput<Structured> {
   structured: Structured;
