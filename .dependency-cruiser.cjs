@@ -33,7 +33,7 @@ const FOLDERS = Object.keys(MAY_IMPORT);
 
 const layerRules = FOLDERS.map((folder) => ({
   name: `layer-${folder}`,
-  comment: `src/${folder} may import only ${MAY_IMPORT[folder].map((f) => `src/${f}`).join(", ") || "nothing else in src"} (docs/architecture.md)`,
+  comment: `src/${folder} may import only ${MAY_IMPORT[folder].join(", ") || "nothing else in src"} (docs/architecture.md)`,
   severity: "error",
   from: { path: `^src/${folder}/` },
   to: { path: "^src/", pathNot: `^src/(${[folder, ...MAY_IMPORT[folder]].join("|")})/` },

@@ -64,7 +64,8 @@ export function latencyChart(results: BenchResults): string {
       `<text x="${LABEL_WIDTH - 6}" y="${y + 15}" text-anchor="end">${escapeXml(label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${Math.max(1, p95).toFixed(1)}" height="16" fill="#ee854a"/>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${Math.max(1, p50).toFixed(1)}" height="16" fill="#4878d0"/>`,
-      `<text x="${(LABEL_WIDTH + Math.max(p95, 1) + 4).toFixed(1)}" y="${y + 15}" fill="#444">${phase.latencyMs.p50} / ${phase.latencyMs.p95}</text>`,
+      `<text x="${(LABEL_WIDTH + Math.max(p95, 1) + 4).toFixed(1)}" y="${y + 15}" fill="#444">${phase.latencyMs.p50} / ` +
+        `${phase.latencyMs.p95}</text>`,
     );
   });
   parts.push("</svg>");

@@ -13,6 +13,7 @@ export const MAX_REDIRECT_URI_CHARS = 2000;
 const DISPLAY_FIELDS = ["client_name", "client_uri", "logo_uri", "policy_uri", "tos_uri", "software_id", "software_version"];
 
 // Control characters in a self-asserted name would break logs and pages.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** The RFC 7591 error for metadata this server does not store, or undefined to let the registration through. */

@@ -32,7 +32,6 @@ const AUTHORIZE_PATH = `${CONNECT_PATH}/authorize`;
 const TOKEN_PATH = `${CONNECT_PATH}/token`;
 const REGISTER_PATH = `${CONNECT_PATH}/register`;
 const AUTHORIZATION_SERVER_METADATA = `/.well-known/oauth-authorization-server${CONNECT_PATH}`;
-const PROTECTED_RESOURCE_METADATA = `/.well-known/oauth-protected-resource${CONNECT_PATH}`;
 
 /** A connection lasts this long without reconnecting; the key is checked again only then. */
 const REFRESH_TOKEN_TTL_SECONDS = 30 * 86400;

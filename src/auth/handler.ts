@@ -37,6 +37,7 @@ interface UpstreamData {
 const SUBJECT_COOKIE = "__Host-plausible-mcp-subject";
 
 // Control characters have no business in OAuth parameters; CR/LF are header-injection attempts.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -1,4 +1,5 @@
 import {
+  GrantType,
   OAuthError,
   OAuthProvider,
   getOAuthApi,
@@ -105,7 +106,7 @@ async function recheckPolicyOnRefresh(
   { grantType, props, userId, env }: TokenExchangeCallbackOptions<Env>,
   config: AuthConfig,
 ): Promise<void> {
-  if (grantType !== "refresh_token") return;
+  if (grantType !== GrantType.REFRESH_TOKEN) return;
   const identity = props as Partial<IdentityProps>;
   if (await isBlocked(env.OAUTH_KV, { userId, email: identity.email })) {
     await logRefusal("Refresh refused: an administrator blocked this member.", identity.email);

@@ -77,7 +77,7 @@ export class AuthRateLimiter extends DurableObject<Env> {
 
 /** The limiter object of one purpose (a connector's sign-in, MCP traffic) for the address group of `request`. */
 async function limiterFor(request: Request, env: Env, purpose: string): Promise<DurableObjectStub<AuthRateLimiter>> {
-  const namespace = env.AUTH_RATE_LIMITER as DurableObjectNamespace<AuthRateLimiter>;
+  const namespace = env.AUTH_RATE_LIMITER;
   // The address is personal data: the object is named by a hash.
   return namespace.get(namespace.idFromName(await sha256Hex(`rate-limit:${purpose}:${clientAddressGroup(request)}`)));
 }

@@ -7,7 +7,7 @@ import type { ToolContext } from "../tools";
 export interface ServerScope {
   caller: ToolCaller;
   /** `extra` is the SDK's per-message context (request headers among it). */
-  contextFor(extra: unknown): ToolContext | Promise<ToolContext>;
+  contextFor: (extra: unknown) => ToolContext | Promise<ToolContext>;
 }
 
 /** Registers one kind of offering (tools, prompts and resources) on a server of either generation. */

@@ -42,7 +42,7 @@ const registerTools: Declaration = (server, { caller, contextFor }) => {
     (server as unknown as ToolRegistry).registerTool(
       tool.name,
       { ...toolMetadata(tool), inputSchema: tool.inputSchema, outputSchema: tool.outputSchema },
-      ((input: unknown, extra: unknown) =>
+      (input: unknown, extra: unknown) =>
         observeToolCall(caller, tool.name, async (call) => {
           try {
             const context = await contextFor(extra);
@@ -52,7 +52,7 @@ const registerTools: Declaration = (server, { caller, contextFor }) => {
             call.failed(error, isExpectedToolError(error));
             return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
           }
-        })) as never,
+        }),
     );
   }
 };

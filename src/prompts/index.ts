@@ -138,4 +138,4 @@ export const PROMPTS: readonly PromptDefinition[] = [
   investigateChangePrompt,
   launchReviewPrompt,
   conversionReviewPrompt,
-] as unknown as readonly PromptDefinition[];
+];

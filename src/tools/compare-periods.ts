@@ -32,7 +32,7 @@ const MINIMUM_DEGREES = 3;
 const BOUNCE_ROUNDING_VARIANCE = (2 * 0.005 ** 2) / 3;
 
 const isDays = (range: string | readonly string[]) => typeof range === "string" && /^\d+d$/.test(range);
-const isDatePair = (range: string | readonly string[]) => Array.isArray(range) && /^\d{4}-\d{2}-\d{2}$/.test(range[0] ?? "");
+const isDatePair = (range: string | readonly string[]) => typeof range !== "string" && /^\d{4}-\d{2}-\d{2}$/.test(range[0] ?? "");
 
 /** A period as sent to Plausible, and the complete days with data it covers (none for "24h" and datetime pairs). */
 interface Period {
@@ -235,7 +235,6 @@ export const comparePeriodsTool = defineTool({
     const previous = completePeriod("previous", previousRange, span, notes);
 
     const tested = input.metrics.filter(isTestable);
-    const testedRates = tested.filter((name) => RATES.has(name));
     const bothDated = current.dates && previous.dates ? ([current.dates, previous.dates] as const) : undefined;
     const earliest = bothDated && (bothDated[0][0] < bothDated[1][0] ? bothDated[0][0] : bothDated[1][0]);
     const latest = bothDated && (bothDated[0][1] > bothDated[1][1] ? bothDated[0][1] : bothDated[1][1]);

@@ -51,7 +51,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   listGoalsTool,
   listCustomPropsTool,
   getRealtimeVisitorsTool,
-] as unknown as readonly ToolDefinition[];
+];
 
 for (const tool of TOOLS) {
   memoizeJsonSchema(tool.inputSchema);

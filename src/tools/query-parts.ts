@@ -54,8 +54,8 @@ export function propertyDimension(property: string, argument: string): string {
  */
 function dimensionsIn(filter: FilterInput): string[] {
   const [operator, operand] = filter;
-  if (operator === "and" || operator === "or") return (operand as FilterInput[]).flatMap(dimensionsIn);
-  if (operator === "not") return dimensionsIn(operand as FilterInput);
+  if (operator === "and" || operator === "or") return operand.flatMap(dimensionsIn);
+  if (operator === "not") return dimensionsIn(operand);
   if (operator === "has_done" || operator === "has_not_done") return [];
   return [operand as string];
 }

@@ -19,7 +19,6 @@ const injected = (domain: string) => createDataset({ seed: SEED, now: NOW }).sit
 
 let sim: SimulatorHandle;
 let context: ToolContext;
-let requestCount = 0;
 
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -29,7 +28,6 @@ beforeAll(async () => {
   context = {
     maxResultChars: DEFAULT_MAX_RESULT_CHARS,
     async plausible(requests: PlausibleRequest[]) {
-      requestCount += requests.length;
       return Promise.all(requests.map((request) => client.execute(request)));
     },
   };
