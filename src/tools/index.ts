@@ -4,6 +4,7 @@ import { getAggregateTool } from "./get-aggregate";
 import { getBreakdownTool } from "./get-breakdown";
 import { getConversionsTool } from "./get-conversions";
 import { getFunnelTool } from "./get-funnel";
+import { getPacingTool } from "./get-pacing";
 import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
 import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
@@ -27,6 +28,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   comparePeriodsTool,
   explainChangeTool,
   measureImpactTool,
+  getPacingTool,
   getFunnelTool,
   queryTool,
   listSitesTool,
