@@ -52,6 +52,8 @@ export interface HorizonCoverage {
   ci95: [number, number];
   /** Median width of the interval relative to the true end value. */
   medianRelativeWidth: number;
+  /** Covered runs and runs per carry-over ρ of the sites. */
+  byRho: Record<string, { covered: number; runs: number }>;
 }
 
 function seedOf(base: number, horizon: number, run: number): number {
@@ -72,7 +74,7 @@ async function backtestOnce(horizon: number, run: number, seed: number) {
   const after = new SyntheticSite({ ...options, now: `${addDays(last, 1)}T10:00:00Z` });
   const truth = after.query({ site_id: domain, metrics: ["visitors"], date_range: [first, last] }).results[0]!.metrics[0]!;
   const { low, high } = output.structured.forecast;
-  return { low, high, truth };
+  return { low, high, truth, rho: String(kind.options.rho) };
 }
 
 /** The coverage of get_pacing's 80 % interval at each horizon, over `runs` independent sites per horizon. */
@@ -88,8 +90,11 @@ export async function backtestPacing(
     let below = 0;
     let above = 0;
     const widths: number[] = [];
+    const byRho: HorizonCoverage["byRho"] = {};
     for (let run = 0; run < runs; run++) {
-      const { low, high, truth } = await backtestOnce(horizon, run, seed);
+      const { low, high, truth, rho } = await backtestOnce(horizon, run, seed);
+      const group = (byRho[rho] ??= { covered: 0, runs: 0 });
+      group.runs++;
       if (low === null || high === null) {
         withoutInterval++;
         continue;
@@ -97,7 +102,10 @@ export async function backtestPacing(
       widths.push((high - low) / truth);
       if (truth < low) below++;
       else if (truth > high) above++;
-      else covered++;
+      else {
+        covered++;
+        group.covered++;
+      }
     }
     widths.sort((a, b) => a - b);
     results.push({
@@ -110,12 +118,14 @@ export async function backtestPacing(
       coverage: covered / runs,
       ci95: wilson(covered, runs),
       medianRelativeWidth: widths[Math.floor(widths.length / 2)] ?? Number.NaN,
+      byRho,
     });
   }
   return results;
 }
 
 const percent = (value: number) => `${(100 * value).toFixed(1)} %`;
+const inBand = (coverage: number) => coverage >= COVERAGE_BAND[0] && coverage <= COVERAGE_BAND[1];
 
 /** The report committed as docs/pacing.md. */
 export function pacingReport(results: readonly HorizonCoverage[], seed: number, command: string): string {
@@ -123,8 +133,11 @@ export function pacingReport(results: readonly HorizonCoverage[], seed: number, 
     (result) =>
       `| ${result.horizon} | ${result.runs} | ${result.covered} | ${percent(result.coverage)} | ` +
       `${percent(result.ci95[0])}–${percent(result.ci95[1])} | ${result.below} / ${result.above} | ${result.withoutInterval} | ` +
-      `${percent(result.medianRelativeWidth)} | ${result.coverage >= COVERAGE_BAND[0] && result.coverage <= COVERAGE_BAND[1] ? "pass" : "FAIL"} |`,
+      `${percent(result.medianRelativeWidth)} | ${inBand(result.coverage) ? "pass" : "FAIL"} |`,
   );
+  const rhos = Object.keys(results[0]?.byRho ?? {});
+  const share = ({ covered, runs }: { covered: number; runs: number }) => `${percent(covered / runs)} of ${runs}`;
+  const byRho = results.map((result) => `| ${result.horizon} | ${rhos.map((rho) => share(result.byRho[rho]!)).join(" | ")} |`);
   return [
     "# get_pacing: back-test of the 80 % interval",
     "",
@@ -138,6 +151,12 @@ export function pacingReport(results: readonly HorizonCoverage[], seed: number, 
     "| horizon (days left) | runs | covered | coverage | 95 % Wilson | below / above | no interval | median width | 70–90 % |",
     "|---|---|---|---|---|---|---|---|---|",
     ...rows,
+    "",
+    "Coverage by the sites' day-to-day carry-over (AR(1) ρ of the log level):",
+    "",
+    `| horizon | ${rhos.map((rho) => `ρ ${rho}`).join(" | ")} |`,
+    `|---|${rhos.map(() => "---").join("|")}|`,
+    ...byRho,
     "",
     `Seed ${seed}. Command: \`${command}\`. The calibration test (test/tools/get-pacing-calibration.node.test.ts,`,
     "`npx vitest run --project calibration test/tools/get-pacing-calibration.node.test.ts`) asserts the same band on fewer runs.",

@@ -1,4 +1,5 @@
 import { comparePeriodsTool } from "./compare-periods";
+import { compareSitesTool } from "./compare-sites";
 import { explainChangeTool } from "./explain-change";
 import { getAggregateTool } from "./get-aggregate";
 import { getBreakdownTool } from "./get-breakdown";
@@ -26,6 +27,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   getBreakdownTool,
   getConversionsTool,
   comparePeriodsTool,
+  compareSitesTool,
   explainChangeTool,
   measureImpactTool,
   getPacingTool,
