@@ -160,15 +160,20 @@ export const compareSitesTool = defineTool({
       notes.unshift(`${remaining} more sites: ask again with page ${input.page + 1}; sites are ordered by change within each page.`);
     if (all.length === 0) notes.push("This key can read no sites.");
 
+    const withErrors = rows.some((row) => row.error !== undefined);
     const cells = rows.map((row): Cell[] => [
       row.site_id,
       ...input.metrics.flatMap((name): Cell[] => {
         const entry = row.metrics[name];
         return [entry?.current, entry?.previous, entry?.change_percent, entry ? formatPValue(entry.p_value) : undefined, entry?.verdict];
       }),
-      row.error,
+      ...(withErrors ? [row.error] : []),
     ]);
-    const headers = ["site", ...input.metrics.flatMap((name) => [name, "previous", "change %", "p", "verdict"]), "error"];
+    const headers = [
+      "site",
+      ...input.metrics.flatMap((name) => [name, "previous", "change %", "p", "verdict"]),
+      ...(withErrors ? ["error"] : []),
+    ];
     return {
       structured: {
         date_range: input.date_range,
