@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StructuredOutputs } from "../../src/tools";
-import { CHART_TOOLS, chartOf, type ChartTool } from "../../src/ui/chart/model.ts";
+import { CHART_TOOLS, chartOf, type ChartTool } from "../../src/ui/chart/model";
 
 // One result per chart tool, typed by its output schema like the chart code that reads it.
 const RESULTS: { [Tool in ChartTool]: StructuredOutputs[Tool] } = {
