@@ -22,7 +22,7 @@ export const COVERAGE_BAND = [0.7, 0.9] as const;
  * The kinds of site the runs cycle through: the calibration grid of weekday pattern × carry-over (AR(1) ρ)
  * × level, with 10 % day-to-day noise.
  */
-export const SITE_KINDS: ReadonlyArray<{ label: string; options: Pick<SyntheticSiteOptions, "weekly" | "rho" | "level" | "sigma"> }> = [
+const SITE_KINDS: ReadonlyArray<{ label: string; options: Pick<SyntheticSiteOptions, "weekly" | "rho" | "level" | "sigma"> }> = [
   true,
   false,
 ].flatMap((weekly) =>

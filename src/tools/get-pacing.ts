@@ -160,7 +160,8 @@ export const getPacingTool = defineTool({
     else notes.push(`Today (${today}) is not over: its partial count is not in so_far; it is forecast as a whole day.`);
     if (!over && !forecast)
       notes.push(`No forecast: it needs at least ${MINIMUM_HISTORY_DAYS} complete days of history; the site's data start on ${firstDay}.`);
-    if (firstDay > periodFirst && firstDay <= periodLast) notes.push(`The site's data start on ${firstDay}, within ${period}.`);
+    if (firstDay > periodLast) notes.push(`The site's data start on ${firstDay}, after ${period}: there is nothing to count.`);
+    else if (firstDay > periodFirst) notes.push(`The site's data start on ${firstDay}, within ${period}.`);
     if (target === null)
       notes.push(
         `No target is set for ${metric} in ${period}: set one with set_target {site_id: "${site}", metric: "${metric}", ` +

@@ -94,6 +94,9 @@ describe("get_pacing", () => {
       days_left: 0,
       forecast: { value: 900, low: 900, high: 900 },
     });
+    const before = await callTool(getPacingTool, { site_id: SITE, period: "2024-03" }, context);
+    expect(before.structured).toMatchObject({ so_far: 0, days_left: 0 });
+    expect(before.structured.notes.join(" ")).toContain("The site's data start on 2025-01-01, after 2024-03");
     expect(periodDates("2024-02")).toEqual(["2024-02-01", "2024-02-29"]);
     expect(periodDates("2026-Q4")).toEqual(["2026-10-01", "2026-12-31"]);
   });
