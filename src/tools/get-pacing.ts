@@ -78,7 +78,7 @@ export const getPacingTool = defineTool({
     `(the last ${PROFILE_DAYS} days); the interval is the spread of the same forecast's errors at earlier days of the site's`,
     `last ${HISTORY_DAYS} days for as many days ahead, back-tested to hold the end value in 70–90 % of cases.`,
     "Counts only (visitors, visits, pageviews, events): a rate or average has no total to pace toward.",
-    'Makes 3 Plausible requests: the "all" range (its echo gives the site\'s today and first day with data),',
+    'Makes at most 3 Plausible requests: the "all" range (its echo gives the site\'s today and first day with data),',
     "then in one parallel batch the daily series of the history and the period's total so far.",
     "Example: are we on pace for 120,000 visitors this month?",
   ].join(" "),
@@ -128,7 +128,8 @@ export const getPacingTool = defineTool({
     const historyStart = addDays(today, -HISTORY_DAYS) > firstDay ? addDays(today, -HISTORY_DAYS) : firstDay;
     const countedFirst = periodFirst > firstDay ? periodFirst : firstDay;
     const countedLast = periodLast < yesterday ? periodLast : yesterday;
-    const hasHistory = historyStart <= yesterday;
+    // A period that is over needs only its total.
+    const hasHistory = periodLast >= today && historyStart <= yesterday;
     const hasCounted = countedFirst <= countedLast;
     const bodies = [
       ...(hasHistory
@@ -160,8 +161,8 @@ export const getPacingTool = defineTool({
     else notes.push(`Today (${today}) is not over: its partial count is not in so_far; it is forecast as a whole day.`);
     if (!over && !forecast)
       notes.push(`No forecast: it needs at least ${MINIMUM_HISTORY_DAYS} complete days of history; the site's data start on ${firstDay}.`);
-    if (firstDay > periodLast) notes.push(`The site's data start on ${firstDay}, after ${period}: there is nothing to count.`);
-    else if (firstDay > periodFirst) notes.push(`The site's data start on ${firstDay}, within ${period}.`);
+    if (span && firstDay > periodLast) notes.push(`The site's data start on ${firstDay}, after ${period}: there is nothing to count.`);
+    else if (span && firstDay > periodFirst) notes.push(`The site's data start on ${firstDay}, within ${period}.`);
     if (target === null)
       notes.push(
         `No target is set for ${metric} in ${period}: set one with set_target {site_id: "${site}", metric: "${metric}", ` +

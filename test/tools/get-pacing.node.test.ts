@@ -86,8 +86,10 @@ describe("get_pacing", () => {
   });
 
   it("gives a past period's final total and a quarter's dates", async () => {
-    const { context } = fakeContext(siteAnswers(() => 10));
+    const { context, calls } = fakeContext(siteAnswers(() => 10));
     const output = await callTool(getPacingTool, { site_id: SITE, period: "2026-Q1" }, context);
+    expect(queryBodies(calls)).toHaveLength(2);
+    expect(output.structured.method).toContain("2 Plausible requests");
     expect(output.structured).toMatchObject({
       period_dates: ["2026-01-01", "2026-03-31"],
       so_far: 900,
