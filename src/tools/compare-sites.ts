@@ -17,6 +17,8 @@ const verdicts = z.enum(["increase", "decrease", "no detectable change", "not te
 
 const siteRow = z.object({
   site_id: z.string(),
+  current_dates: z.array(z.string()).optional().describe("The period's dates as Plausible resolved them in the site's timezone"),
+  previous_dates: z.array(z.string()).optional().describe("The period before it"),
   metrics: z.record(
     z.string(),
     z.object({
@@ -67,7 +69,11 @@ async function compareSite(
         },
       ]),
     );
-    return { row: { site_id: siteId, metrics }, notes: structured.notes };
+    const dates = {
+      ...(structured.current.date_range_resolved ? { current_dates: structured.current.date_range_resolved } : {}),
+      ...(structured.previous.date_range_resolved ? { previous_dates: structured.previous.date_range_resolved } : {}),
+    };
+    return { row: { site_id: siteId, ...dates, metrics }, notes: structured.notes };
   } catch (error) {
     return { row: { site_id: siteId, metrics: {}, error: (error as Error).message }, notes: [] };
   }

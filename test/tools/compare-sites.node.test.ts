@@ -46,6 +46,10 @@ describe("compare_sites", () => {
       "c.synthetic.test": "decrease",
     });
     expect(structured.sites[0]!.metrics.visitors!.change_percent).toBeGreaterThan(40);
+    expect(structured.sites[0]).toMatchObject({
+      current_dates: ["2026-05-20", "2026-06-16"],
+      previous_dates: ["2026-04-22", "2026-05-19"],
+    });
     expect(structured).toMatchObject({ page: 1, sites_total: 5, sites_remaining: 1, next_page: 2, sorted_by: "visitors" });
     // 1 Sites API request, then compare_periods' 4 per site for a count.
     expect(structured.requests).toBe(1 + 4 * SITES_PER_PAGE);
