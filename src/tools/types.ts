@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { DimensionValue, PlausibleRequest } from "../plausible";
+import type { TeamMemory } from "./team-memory";
 
 /**
  * What a tool may use. Tools describe Plausible calls as data and hand them to
@@ -13,6 +14,8 @@ export interface ToolContext {
   defaultSiteId?: string;
   /** The most characters one result may take, text and structured content together (`MAX_RESULT_CHARS`). */
   maxResultChars: number;
+  /** What the caller's scope has told the server about its sites (targets among them). */
+  memory?: TeamMemory;
 }
 
 /** A metric's value in a result row: a number, null when Plausible has none, or a revenue amount. */
