@@ -74,6 +74,20 @@ module.exports = {
       to: { path: MCP_PACKAGES },
     },
     {
+      name: "auth-through-its-entrances",
+      comment: "other folders import src/auth from auth/index.ts (the sign-in kit), auth/internal or auth/connect",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/auth/" },
+      to: { path: "^src/auth/", pathNot: "^src/auth/(internal/|connect/)?index\\.ts$" },
+    },
+    {
+      name: "plausible-through-its-entrance",
+      comment: "other folders import the Plausible client from src/plausible/index.ts",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/plausible/" },
+      to: { path: "^src/plausible/", pathNot: "^src/plausible/index\\.ts$" },
+    },
+    {
       name: "no-folder-cycle",
       comment: "folders import each other one way only",
       severity: "error",

@@ -11,7 +11,7 @@ export const SITES_PER_PAGE = 4;
 const MAX_METRICS = 3;
 
 const isComparable = (range: string | readonly string[]) =>
-  (typeof range === "string" && /^\d+d$/.test(range)) || (Array.isArray(range) && /^\d{4}-\d{2}-\d{2}$/.test(range[0] ?? ""));
+  (typeof range === "string" && /^\d+d$/.test(range)) || (typeof range !== "string" && /^\d{4}-\d{2}-\d{2}$/.test(range[0] ?? ""));
 
 const verdicts = z.enum(["increase", "decrease", "no detectable change", "not tested"]);
 
