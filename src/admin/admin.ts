@@ -3,7 +3,7 @@ import { sha256Hex } from "../shared/hash";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
 import { configurationErrorResponse, readAgentPlacement, readUsageConfig } from "../shared/config";
-import { MIN_SECRET_LENGTH, parseDomains, readAuthConfig, readRandomSecret, type AuthConfig } from "../auth/config";
+import { adminEmails, MIN_SECRET_LENGTH, readAuthConfig, readRandomSecret, type AuthConfig } from "../auth/config";
 import { htmlDocument, htmlResponse, refusalPage } from "../auth/consent-page";
 import { checkSignInPolicy } from "../auth/domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "../auth/oidc";
@@ -45,11 +45,6 @@ const SESSION_SECONDS = 30 * 60;
 const SIGN_IN_SECONDS = 10 * 60;
 const CALLBACK_PATH = "/admin/callback";
 const DAY_MS = 86_400_000;
-
-/** ADMIN_EMAILS, lower-cased; empty turns /admin off (404). Parsed like ALLOWED_EMAIL_DOMAINS: comma-separated, trimmed. */
-export function adminEmails(env: Env): Set<string> {
-  return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
-}
 
 /** Whether /admin can serve: administrators named, its session secret set and /internal's sign-in configured. */
 export function isAdminConfigured(env: Env): boolean {
