@@ -22,6 +22,11 @@ Analysis, one call each, where the raw tools would take many calls and still mis
 - get_funnel answers "where do people drop out between the landing page and signup?": visitors per step (pages, wildcard paths or goals) and the biggest drop; Plausible does not record step order within a visit, so the funnel does not enforce it.
 - compare_periods answers "is this week's dip real or noise?": its p-value and significant flag say whether the change exceeds day-to-day variation.
 
+Team memory, kept per team (/internal) or per API key:
+- Before analysing a site you have not seen in this conversation, read its context (resource plausible://sites/{site_id}/context): what its goals mean, which pages matter, its seasonality.
+- add_annotation notes what happened on a day (deploy, campaign, release, outage); list_annotations and the resource plausible://sites/{site_id}/annotations read them back; explain_change names them next to their days; measure_impact takes an annotation_id as its event. delete_annotation removes one.
+- set_target sets a site's goal for a metric over a month ("2026-05") or a quarter ("2026-Q2"); set_site_context replaces the site's notes. Write only when the user asks to note, set or save something.
+
 Dates:
 ${DATE_RULES}
 

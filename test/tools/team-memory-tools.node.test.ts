@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { SyntheticSite } from "../../dev/plausible-simulator/synthetic";
+import { syntheticContext } from "../../dev/plausible-simulator/synthetic-context";
 import { emptyMemoryState, inMemoryTeamMemory } from "../../dev/plausible-simulator/team-memory.ts";
 import { TeamMemoryRefusal, ToolInputError } from "../../src/tools";
 import { addAnnotationTool } from "../../src/tools/add-annotation";
 import { deleteAnnotationTool } from "../../src/tools/delete-annotation";
+import { explainChangeTool } from "../../src/tools/explain-change";
+import { measureImpactTool } from "../../src/tools/measure-impact";
 import { listAnnotationsTool } from "../../src/tools/list-annotations";
 import { setSiteContextTool } from "../../src/tools/set-site-context";
 import { setTargetTool } from "../../src/tools/set-target";
@@ -88,5 +92,64 @@ describe("team memory tools", () => {
     const cleared = await callTool(setSiteContextTool, { site_id: "example.com", text: "" }, context);
     expect(cleared.text).toMatch(/cleared/);
     expect(await context.memory.getSiteContext("example.com")).toBeNull();
+  });
+});
+
+describe("annotations in the analysis tools", () => {
+  const DOMAIN = "annotated.synthetic.test";
+  const deploySite = () =>
+    new SyntheticSite({
+      domain: DOMAIN,
+      seed: 7,
+      level: 5000,
+      firstDay: "2023-11-01",
+      now: "2024-06-28T12:00:00Z",
+      sigma: 0.05,
+      effects: [{ kind: "step", from: "2024-06-12", factor: 1.2 }],
+    });
+
+  it("explain_change names the annotations of its period and baseline next to their days", async () => {
+    const { context } = syntheticContext([deploySite()]);
+    const deploy = await callTool(
+      addAnnotationTool,
+      { site_id: DOMAIN, date: "2024-06-12", text: "New landing page", kind: "deploy" },
+      context,
+    );
+    await callTool(addAnnotationTool, { site_id: DOMAIN, date: "2024-05-20", text: "Newsletter", kind: "campaign" }, context);
+    await callTool(addAnnotationTool, { site_id: DOMAIN, date: "2023-12-01", text: "Long ago" }, context);
+    const { structured, text } = await callTool(explainChangeTool, { site_id: DOMAIN, period: ["2024-06-10", "2024-06-16"] }, context);
+    expect(structured.annotations?.map(({ date, within, text: note }) => ({ date, within, note }))).toEqual([
+      { date: "2024-05-20", within: "baseline", note: "Newsletter" },
+      { date: "2024-06-12", within: "period", note: "New landing page" },
+    ]);
+    expect(structured.days.find((day) => day.date === "2024-06-12")?.annotation_ids).toEqual([deploy.structured.annotation.id]);
+    expect(structured.days.find((day) => day.date === "2024-06-13")?.annotation_ids).toBeUndefined();
+    expect(text).toContain(`Noted in the period: 2024-06-12 deploy: New landing page (${deploy.structured.annotation.id}).`);
+    expect(text).toContain("Noted in the baseline: 2024-05-20 campaign: Newsletter");
+    expect(text).toMatch(/\| 2024-06-12 \|.*\| New landing page \|/);
+  });
+
+  it("measure_impact takes an annotation's date as its event", async () => {
+    const { context } = syntheticContext([deploySite()]);
+    const { structured: added } = await callTool(
+      addAnnotationTool,
+      { site_id: DOMAIN, date: "2024-06-12", text: "New landing page", kind: "deploy" },
+      context,
+    );
+    const byId = await callTool(measureImpactTool, { site_id: DOMAIN, annotation_id: added.annotation.id }, context);
+    const byDate = await callTool(measureImpactTool, { site_id: DOMAIN, event: "2024-06-12" }, context);
+    expect(byId.structured).toEqual({ ...byDate.structured, annotation: added.annotation });
+    expect(byId.structured.results[0]).toMatchObject({ verdict: "increase" });
+    expect(byId.text).toContain("around 2024-06-12 (deploy: New landing page)");
+    await expect(callTool(measureImpactTool, { site_id: DOMAIN, annotation_id: "ann_missing" }, context)).rejects.toThrow(
+      /no annotation ann_missing here; list_annotations/,
+    );
+    await expect(callTool(measureImpactTool, { site_id: "other.example", annotation_id: added.annotation.id }, context)).rejects.toThrow(
+      /annotation of annotated.synthetic.test, not other.example/,
+    );
+    await expect(
+      callTool(measureImpactTool, { site_id: DOMAIN, event: "2024-06-12", annotation_id: added.annotation.id }, context),
+    ).rejects.toThrow(/either event or annotation_id/);
+    await expect(callTool(measureImpactTool, { site_id: DOMAIN }, context)).rejects.toThrow(/`event`: say when it happened/);
   });
 });
