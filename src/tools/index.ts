@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { addAnnotationTool } from "./add-annotation";
 import { comparePeriodsTool } from "./compare-periods";
 import { deleteAnnotationTool } from "./delete-annotation";
@@ -24,6 +25,28 @@ export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
 export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
 export { TeamMemoryRefusal, type TeamMemory } from "./team-memory";
+
+/** Each tool's structured result, by tool name, as its output schema declares it. */
+export interface StructuredOutputs {
+  get_aggregate: z.output<typeof getAggregateTool.outputSchema>;
+  get_timeseries: z.output<typeof getTimeseriesTool.outputSchema>;
+  get_breakdown: z.output<typeof getBreakdownTool.outputSchema>;
+  get_conversions: z.output<typeof getConversionsTool.outputSchema>;
+  compare_periods: z.output<typeof comparePeriodsTool.outputSchema>;
+  explain_change: z.output<typeof explainChangeTool.outputSchema>;
+  measure_impact: z.output<typeof measureImpactTool.outputSchema>;
+  get_funnel: z.output<typeof getFunnelTool.outputSchema>;
+  query: z.output<typeof queryTool.outputSchema>;
+  list_sites: z.output<typeof listSitesTool.outputSchema>;
+  list_goals: z.output<typeof listGoalsTool.outputSchema>;
+  list_custom_props: z.output<typeof listCustomPropsTool.outputSchema>;
+  get_realtime_visitors: z.output<typeof getRealtimeVisitorsTool.outputSchema>;
+  add_annotation: z.output<typeof addAnnotationTool.outputSchema>;
+  list_annotations: z.output<typeof listAnnotationsTool.outputSchema>;
+  delete_annotation: z.output<typeof deleteAnnotationTool.outputSchema>;
+  set_target: z.output<typeof setTargetTool.outputSchema>;
+  set_site_context: z.output<typeof setSiteContextTool.outputSchema>;
+}
 
 export const TOOLS: readonly ToolDefinition[] = [
   getAggregateTool,
