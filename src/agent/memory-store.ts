@@ -26,8 +26,8 @@ export function memoryStoreName(scope: MemoryScope): string {
  */
 export type MemoryActor = { kind: "member"; email: string; admin: boolean } | { kind: "holder" };
 
-/** A write refused, with what to do instead: the argument at fault, or a permission. */
-export type MemoryProblem = { argument: string; reason: string } | { permission: string };
+/** A write refused, with what to do instead: the argument at fault, or why this caller may not write it now. */
+export type MemoryProblem = { argument: string; reason: string } | { refused: string };
 export type Stored<T> = { ok: true; value: T } | { ok: false; problem: MemoryProblem };
 
 /** Everything one scope holds about one site, for /admin. */
@@ -41,6 +41,11 @@ export interface SiteMemory {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const MAX_SITE_ID_CHARS = 253;
+/**
+ * Most rows one scope keeps per table. Team memory calls never reach Plausible, so no usage agent
+ * limits them; these caps bound what any key (a made-up one included) can make the server store.
+ */
+export const MEMORY_LIMITS = { annotations: 5000, targets: 2000, site_context: 500 } as const;
 
 interface AnnotationRow extends Record<string, SqlStorageValue> {
   id: string;
@@ -133,6 +138,8 @@ export class MemoryStore extends DurableObject<Env> {
       )
       .toArray()[0];
     if (existing) return { ok: true, value: { annotation: annotationOf(existing), created: false } };
+    const full = this.#full("annotations", "delete old ones (list_annotations, delete_annotation) first");
+    if (full) return full;
     const id = `ann_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
     this.#sql.exec(
       "INSERT INTO annotations (id, site_id, at, day, text, kind, author, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -175,11 +182,15 @@ export class MemoryStore extends DurableObject<Env> {
       return {
         ok: false,
         problem: {
-          permission: `only an administrator (ADMIN_EMAILS) sets the team's targets; ask one to set ${target.metric} for ${target.period} (on /admin or here)`,
+          refused: `Only an administrator (ADMIN_EMAILS) sets the team's targets; ask one to set ${target.metric} for ${target.period} (on /admin or here)`,
         },
       };
     const problem = targetProblem(target);
     if (problem) return problem;
+    if (!this.getTarget(target.siteId, target.metric, target.period)) {
+      const full = this.#full("targets", "change an existing target instead");
+      if (full) return full;
+    }
     this.#sql.exec(
       `INSERT INTO targets (site_id, metric, period, value, set_by, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (site_id, metric, period) DO UPDATE SET value = excluded.value, set_by = excluded.set_by, updated_ms = excluded.updated_ms`,
@@ -211,6 +222,10 @@ export class MemoryStore extends DurableObject<Env> {
       return refuse("text", `${notes.length} characters; keep site context to ${MAX_SITE_CONTEXT_CHARS} (the model reads it whole)`);
     const problem = siteIdProblem(siteId);
     if (problem) return problem;
+    if (notes.length > 0 && this.getSiteContext(siteId) === null) {
+      const full = this.#full("site_context", "clear the context of a site no longer analysed first");
+      if (full) return full;
+    }
     if (notes.length === 0) this.#sql.exec("DELETE FROM site_context WHERE site_id = ?", siteId);
     else
       this.#sql.exec(
@@ -222,6 +237,14 @@ export class MemoryStore extends DurableObject<Env> {
         Date.now(),
       );
     return { ok: true, value: null };
+  }
+
+  /** A refusal when `table` holds its most rows, saying what to do instead. */
+  #full(table: keyof typeof MEMORY_LIMITS, instead: string) {
+    const { rows } = this.#sql.exec<{ rows: number }>(`SELECT COUNT(*) AS rows FROM ${table}`).one();
+    const kept = table === "site_context" ? "site contexts" : table;
+    if (rows < MEMORY_LIMITS[table]) return undefined;
+    return { ok: false as const, problem: { refused: `This memory already keeps ${MEMORY_LIMITS[table]} ${kept}; ${instead}.` } };
   }
 
   getSiteContext(siteId: string): string | null {

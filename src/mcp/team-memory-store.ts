@@ -5,7 +5,7 @@ import { TeamMemoryRefusal, type TeamMemory } from "../tools";
 function unwrap<T>(stored: Stored<T>): T {
   if (stored.ok) return stored.value;
   const problem: MemoryProblem = stored.problem;
-  if ("permission" in problem) throw new TeamMemoryRefusal(problem.permission);
+  if ("refused" in problem) throw new TeamMemoryRefusal(problem.refused);
   throw new ToolInputError(problem.argument, problem.reason);
 }
 

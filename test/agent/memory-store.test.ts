@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { memoryStoreName, type MemoryActor, type MemoryScope } from "../../src/agent/memory-store";
+import { MEMORY_LIMITS, memoryStoreName, type MemoryActor, type MemoryScope, type MemoryStore } from "../../src/agent/memory-store";
 import { storedTeamMemory } from "../../src/mcp/team-memory-store";
 import { TeamMemoryRefusal, ToolInputError } from "../../src/tools";
 
@@ -108,5 +109,25 @@ describe("team memory store", () => {
     expect(await store.getSiteContext("example.com")).toBe("Signup = completed trial form. /pricing matters.");
     await store.setSiteContext("example.com", " ");
     expect(await store.getSiteContext("example.com")).toBeNull();
+  });
+
+  it("keeps at most MEMORY_LIMITS rows per scope, and says what to do when full", async () => {
+    const scope = keyScope();
+    const stub = env.MEMORY.getByName(memoryStoreName(scope));
+    await runInDurableObject(stub, (_instance: MemoryStore, state) => {
+      for (let row = 0; row < MEMORY_LIMITS.annotations; row += 1)
+        state.storage.sql.exec(
+          "INSERT INTO annotations (id, site_id, at, day, text, kind, author, created_ms) VALUES (?, 'example.com', '2026-01-01', '2026-01-01', ?, 'other', NULL, 0)",
+          `ann_${row}`,
+          `note ${row}`,
+        );
+    });
+    const store = memory(scope);
+    await expect(store.addAnnotation(DEPLOY)).rejects.toThrow(
+      new TeamMemoryRefusal("This memory already keeps 5000 annotations; delete old ones (list_annotations, delete_annotation) first."),
+    );
+    await expect(store.addAnnotation({ ...DEPLOY, at: "2026-01-01", text: "note 7", kind: "other" })).resolves.toMatchObject({
+      created: false,
+    });
   });
 });
