@@ -1,7 +1,7 @@
 import { currentCallAttribution, recordPlausibleUsage } from "../observability/tool-call";
 import type { ToolContext } from "../tools";
 import type { TeamMemory } from "../tools";
-import { adminEmails } from "../auth/config";
+import { adminEmails } from "../auth";
 import { memoryStoreName } from "../agent/memory-store";
 import { storedTeamMemory } from "./team-memory-store";
 import { readAgentPlacement, readMaxResultChars } from "../shared/config";
