@@ -91,6 +91,14 @@ describe("team memory end to end", () => {
     const refused = await other.callTool({ name: "delete_annotation", arguments: { id: added.annotation.id } });
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toContain(`there is no annotation ${added.annotation.id} here`);
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    await callOk(mine, "set_target", { site_id: DEMO_SITE_ID, metric: "visits", period: thisMonth, value: 90000 });
+    const weekly = await mine.getPrompt({ name: "weekly_report", arguments: { site_id: DEMO_SITE_ID } });
+    expect(weekly.messages[0]!.content.text).toContain("Site context (what the team says about example.com; read the numbers with it):");
+    expect(weekly.messages[0]!.content.text).toContain(`- visits: 90000 in ${thisMonth}`);
+    const otherWeekly = await other.getPrompt({ name: "weekly_report", arguments: { site_id: DEMO_SITE_ID } });
+    expect(otherWeekly.messages[0]!.content.text).not.toContain("What the team noted");
+
     expect((await other.readResource({ uri: `plausible://sites/${DEMO_SITE_ID}/context` })).contents[0]!.text).toMatch(/No context/);
     const annotations = await other.readResource({ uri: `plausible://sites/${DEMO_SITE_ID}/annotations` });
     expect(JSON.parse(annotations.contents[0]!.text!)).toMatchObject({ annotations: [] });
