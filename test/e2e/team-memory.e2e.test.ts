@@ -6,6 +6,7 @@ import { DEMO_SITE_ID } from "../../dev/demo/stack.ts";
 import { DEFAULT_DEMO_USER, type DemoUser } from "../../dev/oidc/issuer.ts";
 import { callOk, connectWithKey, connectWithOAuth, textOf, type E2eClient } from "../../dev/clients/mcp-clients.ts";
 import { RecordingOAuthProvider, startLoopbackRedirect, type LoopbackRedirect } from "../../dev/clients/oauth-client.ts";
+import { seedDemoMemory } from "../../dev/demo/seed-memory.ts";
 import { walkAuthorization } from "./support/form-browser.ts";
 import { startE2eStack, type DemoStack } from "./support/stack.ts";
 
@@ -141,5 +142,25 @@ describe("team memory end to end", () => {
     const second = await callOk<Added>(bob, "add_annotation", { site_id: DEMO_SITE_ID, date: "2026-05-21", text: "Bob's campaign" });
     expect(await callOk(admin, "delete_annotation", { id: second.annotation.id })).toEqual({ id: second.annotation.id, deleted: true });
     expect((await listMay(alice)).annotations).toEqual([]);
+  });
+
+  it("the demo notes a deploy and a visitors target on every site, in the key's memory and the team's, once however often it runs", async () => {
+    await seedDemoMemory(stack);
+    const seeded = await seedDemoMemory(stack);
+    const example = seeded.sites.find((site) => site.domain === DEMO_SITE_ID)!;
+    expect(example.target.value).toBeGreaterThan(0);
+    const key = await withKey(stack.apiKey);
+    const team = await member(ALICE);
+    for (const client of [key, team]) {
+      const listed = await callOk<Listed>(client, "list_annotations", {
+        site_id: DEMO_SITE_ID,
+        date_range: [example.deploy.date, example.deploy.date],
+      });
+      expect(listed.annotations.map((annotation) => annotation.text)).toEqual([example.deploy.text]);
+      const context = await client.readResource({ uri: `plausible://sites/${DEMO_SITE_ID}/context` });
+      expect(context.contents[0]!.text).toContain("Signup is a completed trial form");
+    }
+    const weekly = await key.getPrompt({ name: "weekly_report", arguments: { site_id: DEMO_SITE_ID } });
+    expect(weekly.messages[0]!.content.text).toContain(`- visitors: ${example.target.value} in ${example.target.period}`);
   });
 });
