@@ -1,12 +1,14 @@
 import type { z } from "zod";
 import { addAnnotationTool } from "./add-annotation";
 import { comparePeriodsTool } from "./compare-periods";
+import { compareSitesTool } from "./compare-sites";
 import { deleteAnnotationTool } from "./delete-annotation";
 import { explainChangeTool } from "./explain-change";
 import { getAggregateTool } from "./get-aggregate";
 import { getBreakdownTool } from "./get-breakdown";
 import { getConversionsTool } from "./get-conversions";
 import { getFunnelTool } from "./get-funnel";
+import { getPacingTool } from "./get-pacing";
 import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
 import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
@@ -54,8 +56,10 @@ export const TOOLS: readonly ToolDefinition[] = [
   getBreakdownTool,
   getConversionsTool,
   comparePeriodsTool,
+  compareSitesTool,
   explainChangeTool,
   measureImpactTool,
+  getPacingTool,
   getFunnelTool,
   queryTool,
   listSitesTool,
