@@ -13,14 +13,15 @@ export interface InMemoryState {
   annotations: Map<string, Annotation>;
   targets: Map<string, Target>;
   contexts: Map<string, string>;
+  /** Annotations added so far, for ids that are never reused. */
+  added: number;
 }
 
 export function emptyMemoryState(): InMemoryState {
-  return { annotations: new Map(), targets: new Map(), contexts: new Map() };
+  return { annotations: new Map(), targets: new Map(), contexts: new Map(), added: 0 };
 }
 
 export function inMemoryTeamMemory(state: InMemoryState = emptyMemoryState(), actor: InMemoryActor = undefined): TeamMemory {
-  let next = 0;
   const targetKey = (siteId: string, metric: string, period: string) => JSON.stringify([siteId, metric, period]);
   return {
     async addAnnotation(annotation) {
@@ -30,8 +31,8 @@ export function inMemoryTeamMemory(state: InMemoryState = emptyMemoryState(), ac
           stored.siteId === annotation.siteId && stored.at === annotation.at && stored.text === text && stored.kind === annotation.kind,
       );
       if (existing) return { annotation: existing, created: false };
-      next += 1;
-      const id = `ann_${String(state.annotations.size + next).padStart(16, "0")}`;
+      state.added += 1;
+      const id = `ann_${String(state.added).padStart(16, "0")}`;
       const stored: Annotation = {
         ...annotation,
         text,
