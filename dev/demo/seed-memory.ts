@@ -7,8 +7,10 @@
 import { callOk, connectWithKey } from "../clients/mcp-clients.ts";
 import type { DemoStack } from "./stack.ts";
 
-const EXAMPLE_CONTEXT =
-  "Signup is a completed trial form, not a click on the button. /pricing is the page that sells; the blog brings most new visitors. Traffic dips on weekends.";
+const EXAMPLE_CONTEXT = [
+  "Signup is a completed trial form, not a click on the button.",
+  "/pricing is the page that sells; the blog brings most new visitors. Traffic dips on weekends.",
+].join(" ");
 
 export interface SeededMemory {
   /** Per site: the deploy it annotated and the visitors target it set for the current month. */

@@ -182,7 +182,9 @@ export class MemoryStore extends DurableObject<Env> {
       return {
         ok: false,
         problem: {
-          refused: `Only an administrator (ADMIN_EMAILS) sets the team's targets; ask one to set ${target.metric} for ${target.period} (on /admin or here)`,
+          refused:
+            "Only an administrator (ADMIN_EMAILS) sets the team's targets; " +
+            `ask one to set ${target.metric} for ${target.period} (on /admin or here)`,
         },
       };
     const problem = targetProblem(target);
@@ -193,7 +195,8 @@ export class MemoryStore extends DurableObject<Env> {
     }
     this.#sql.exec(
       `INSERT INTO targets (site_id, metric, period, value, set_by, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (site_id, metric, period) DO UPDATE SET value = excluded.value, set_by = excluded.set_by, updated_ms = excluded.updated_ms`,
+       ON CONFLICT (site_id, metric, period)
+       DO UPDATE SET value = excluded.value, set_by = excluded.set_by, updated_ms = excluded.updated_ms`,
       target.siteId,
       target.metric,
       target.period,

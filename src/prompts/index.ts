@@ -65,7 +65,8 @@ async function teamNotes(memory: TeamMemory, site: string, days: [string, string
     ...(context ? [`Site context (what the team says about ${site}; read the numbers with it):\n${context}`] : []),
     ...(annotations.length > 0
       ? [
-          `Annotations ${days[0]} to ${days[1]} (name the one on or just before a day that moved; measure_impact with its annotation_id tests it):`,
+          `Annotations ${days[0]} to ${days[1]} ` +
+            "(name the one on or just before a day that moved; measure_impact with its annotation_id tests it):",
           ...annotations.map((annotation: Annotation) => `- ${annotation.at} ${annotation.kind}: ${annotation.text} (${annotation.id})`),
         ]
       : []),

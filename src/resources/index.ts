@@ -106,7 +106,8 @@ export const RESOURCES: readonly ResourceDefinition[] = [
     usesPlausible: false,
     read: async ({ site_id = "" }, context) =>
       (await (await context()).memory.getSiteContext(site_id)) ??
-      `No context has been noted for ${site_id} yet. When the user explains the site (what a goal means, which pages matter), offer to save it with set_site_context.`,
+      `No context has been noted for ${site_id} yet. ` +
+        "When the user explains the site (what a goal means, which pages matter), offer to save it with set_site_context.",
   },
   {
     name: "query-language",

@@ -32,9 +32,10 @@ export const addAnnotationTool = defineTool({
       text: input.text,
       kind: input.kind,
     });
+    const noted = `${annotation.id} on ${site}, ${annotation.date} (${annotation.kind}): ${annotation.text}`;
     return {
       structured: { annotation: annotationRecord(annotation), created },
-      text: `${created ? "Added" : "Already noted"}: ${annotation.id} on ${site}, ${annotation.date} (${annotation.kind}): ${annotation.text}`,
+      text: `${created ? "Added" : "Already noted"}: ${noted}`,
     };
   },
 });
