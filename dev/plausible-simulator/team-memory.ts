@@ -7,9 +7,9 @@ import { TeamMemoryRefusal, ToolInputError, type TeamMemory } from "../../src/to
 import type { Annotation, Target } from "../../src/tools/team-memory";
 
 /** Who calls: a member of the team (/internal) or the holder of a key (the default). */
-export type InMemoryActor = { email: string; admin: boolean } | undefined;
+type InMemoryActor = { email: string; admin: boolean } | undefined;
 
-export interface InMemoryState {
+interface InMemoryState {
   annotations: Map<string, Annotation>;
   targets: Map<string, Target>;
   contexts: Map<string, string>;

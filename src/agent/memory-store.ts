@@ -80,7 +80,7 @@ function siteIdProblem(siteId: string) {
 }
 
 /** Checks an annotation before it is stored; the tools' schemas check the same, so a model rarely meets these. */
-export function annotationProblem(annotation: NewAnnotation) {
+function annotationProblem(annotation: NewAnnotation) {
   if (!DATE.test(annotation.at) && !DATETIME_WITH_OFFSET.test(annotation.at))
     return refuse("date", `"${annotation.at}" is neither a date "2026-05-14" nor a datetime with offset "2026-05-14T15:30:00+02:00"`);
   if (Number.isNaN(Date.parse(annotation.at))) return refuse("date", `"${annotation.at}" is not a real day or time`);
@@ -93,7 +93,7 @@ export function annotationProblem(annotation: NewAnnotation) {
   return siteIdProblem(annotation.siteId);
 }
 
-export function targetProblem(target: Target) {
+function targetProblem(target: Target) {
   if (!(TARGET_METRICS as readonly string[]).includes(target.metric))
     return refuse("metric", `targets are set for ${TARGET_METRICS.join(", ")}; "${target.metric}" is not one of them`);
   if (!TARGET_PERIOD.test(target.period)) return refuse("period", `"${target.period}": give a month "2026-05" or a quarter "2026-Q2"`);
@@ -102,7 +102,7 @@ export function targetProblem(target: Target) {
 }
 
 /** The calendar day an annotation falls on: the date as written (a datetime's own offset is taken as the site's). */
-export function annotationDay(at: string): string {
+function annotationDay(at: string): string {
   return at.slice(0, 10);
 }
 

@@ -9,7 +9,7 @@ import { defineTool } from "./types";
 const ALL_DAYS: [string, string] = ["0000-01-01", "9999-12-31"];
 
 /** The days a range covers; a relative range needs the site's today (one Plausible request), a pair of dates does not. */
-export async function annotationDays(range: string | readonly string[], site: string, context: ToolContext): Promise<[string, string]> {
+async function annotationDays(range: string | readonly string[], site: string, context: ToolContext): Promise<[string, string]> {
   if (Array.isArray(range)) return [String(range[0]).slice(0, 10), String(range[1]).slice(0, 10)];
   if (range === "all") return ALL_DAYS;
   const clock = await siteClock(context, site);
