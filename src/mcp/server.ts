@@ -24,14 +24,14 @@ interface ToolRegistry {
   registerTool(name: string, config: Record<string, unknown>, handler: (input: never, extra: never) => unknown): unknown;
 }
 
-const TOOL_ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
+const READ_ONLY_HINTS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
 
 /** What a client is told about a tool, apart from its schemas. */
 function toolMetadata(tool: ToolDefinition) {
   return {
     title: tool.title,
     description: tool.description,
-    annotations: { title: tool.title, ...TOOL_ANNOTATIONS },
+    annotations: { title: tool.title, ...(tool.hints ?? READ_ONLY_HINTS) },
     _meta: chartToolMeta(tool.name),
   };
 }
