@@ -11,11 +11,12 @@ const FOUNDATION = ["plausible", "config", "shared"];
 const MAY_IMPORT = {
   // Surfaces: what a request reaches after the route table in src/worker.ts.
   mcp: ["auth", ...SURFACES_BELOW, ...FOUNDATION],
-  admin: ["auth", "pages", "agent", "observability", "http", "config", "shared"],
+  admin: ["auth", "pages", "agent", "tools", "observability", "http", "config", "shared"],
   auth: ["pages", "observability", "http", "config", "shared"],
   pages: ["http", "config", "shared"],
   // Capabilities the surfaces use.
-  agent: ["observability", ...FOUNDATION],
+  // The agents store what the tools' ports (team memory) describe.
+  agent: ["tools", "observability", ...FOUNDATION],
   tools: FOUNDATION,
   prompts: ["tools", ...FOUNDATION],
   resources: ["tools", ...FOUNDATION],
