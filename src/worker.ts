@@ -2,10 +2,9 @@ import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflar
 import { env } from "cloudflare:workers";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
-import { handleAdmin, isAdminConfigured } from "./admin/admin";
+import { handleAdmin } from "./admin/admin";
 import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";
-import { readAuthConfig } from "./auth/config";
-import { handleConnect, readConnectConfig } from "./auth/connect";
+import { handleConnect } from "./auth/connect";
 import { limitAddress } from "./auth/rate-limiter";
 import { endpointFor, hasAddressCeiling, type Service } from "./http/endpoints";
 import { serveHomePage } from "./http/home-page";
@@ -23,7 +22,7 @@ import {
 } from "./mcp/session";
 import { createSseEndpoint } from "./mcp/sse-endpoint";
 import { sentryOptions } from "./observability/sentry-options";
-import { configurationErrorResponse, invalidSetting, readAddressLimits } from "./shared/config";
+import { configurationErrorResponse, invalidSetting, readAddressLimits, whatIsConfigured } from "./config";
 import { sha256Hex } from "./shared/hash";
 
 // Sentry's wrappers cost CPU on every request and call even when they send nothing (about a sixth
@@ -63,11 +62,9 @@ const home: Handler = async (request, env) => serveHomePage(request, env, (endpo
 /** The handler of each service in the endpoint catalogue (src/http/endpoints.ts), which lists every path the worker answers. */
 const SERVICES: Record<Service, Handler> = { home, mcp, sse, internal: connector, connect, admin };
 
-/** Whether this deployment has the settings a service needs (shown on the home page). */
+/** Whether this deployment has the settings a service needs (shown on the home page); the bearer-key endpoints need none. */
 function isConfigured(service: Service, env: Env): boolean {
-  if (service === "internal") return readAuthConfig(env).ok;
-  if (service === "connect") return readConnectConfig(env).ok;
-  if (service === "admin") return isAdminConfigured(env);
+  if (service === "internal" || service === "connect" || service === "admin") return whatIsConfigured(env)[service];
   return true;
 }
 
@@ -77,8 +74,7 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   const { pathname } = new URL(request.url);
   const endpoint = endpointFor(pathname);
   if (!endpoint) return new Response("Not found", { status: 404 });
-  const settings = env as unknown as Record<string, unknown>;
-  const invalid = invalidSetting(settings);
+  const invalid = invalidSetting(env);
   if (invalid) {
     console.error(`[config] ${pathname} is unavailable: ${invalid.message}`);
     return configurationErrorResponse(invalid.setting);
@@ -86,7 +82,7 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   if (hasAddressCeiling(endpoint)) {
     // Only a bearer key in the header is a key the caller picks; /connect's keys come from grants.
     const apiKey = endpoint.auth === "bearer-key" ? bearerKey(request.headers) : undefined;
-    const overCeiling = await limitAddress(request, env, readAddressLimits(settings), apiKey && (await sha256Hex(apiKey)));
+    const overCeiling = await limitAddress(request, env, readAddressLimits(env), apiKey && (await sha256Hex(apiKey)));
     if (overCeiling) return overCeiling;
   }
   const limited = await limitRequestBody(withoutAgentHeaders(request), endpoint);

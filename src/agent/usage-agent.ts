@@ -21,7 +21,7 @@ import { applyMigrations } from "./migrations";
 import { ResultCache } from "./result-cache";
 import { sharedKeyGuardName, type SharedKeyGuard, type UpstreamReport } from "./shared-key-guard";
 import { TokenBucket } from "./token-bucket";
-import { readAgentPlacement, readUsageConfig, type UsageConfig } from "../shared/config";
+import { readAgentPlacement, readPlausibleSettings, readUsageConfig, type UsageConfig } from "../config";
 import {
   CircuitOpenError,
   fromFailure,
@@ -72,7 +72,7 @@ export class UsageAgent extends Agent<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#config = readUsageConfig(env as unknown as Record<string, unknown>);
+    this.#config = readUsageConfig(env);
     ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage);
     });
@@ -103,7 +103,7 @@ export class UsageAgent extends Agent<Env> {
     let clientOptions: PlausibleClientOptions;
     let baseUrl: URL;
     try {
-      baseUrl = parsePlausibleBaseUrl(this.env.PLAUSIBLE_BASE_URL);
+      baseUrl = parsePlausibleBaseUrl(readPlausibleSettings(this.env).baseUrl);
       clientOptions = { baseUrl, apiKey: await this.#apiKeyFor(apiKey), maxResponseBytes: this.#config.maxResponseBytes };
     } catch (error) {
       return { ok: false, failure: toFailure(error) };
@@ -226,12 +226,12 @@ export class UsageAgent extends Agent<Env> {
       }
       return apiKey;
     }
-    const sharedKey = (this.env as unknown as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY;
-    if (!sharedKey)
+    const { sharedApiKey } = readPlausibleSettings(this.env);
+    if (!sharedApiKey)
       throw new PlausibleConfigError(
         "PLAUSIBLE_API_KEY is not set on this server, so /internal cannot query Plausible. Ask the operator to set it.",
       );
-    return sharedKey;
+    return sharedApiKey;
   }
 
   /**
@@ -351,10 +351,7 @@ export class UsageAgent extends Agent<Env> {
   /** The guard of the shared key, named by its digest: resolved once per instance, as the key is fixed. */
   #sharedKeyGuard() {
     this.#guard ??= this.#apiKeyFor(undefined).then(async (key) =>
-      this.env.SHARED_KEY_GUARD.getByName(
-        await sharedKeyGuardName(key),
-        readAgentPlacement(this.env as unknown as Record<string, unknown>),
-      ),
+      this.env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName(key), readAgentPlacement(this.env)),
     );
     return this.#guard;
   }

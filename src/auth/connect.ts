@@ -6,14 +6,13 @@ import {
   type ConsentDescription,
   type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
-import { SettingError } from "../shared/config";
+import { readConnectConfig, type ConnectConfig } from "../config";
 import { sha256Hex } from "../shared/hash";
 import { logAuthorization } from "../observability/structured-log";
 import { checkClientRegistration } from "./client-registration";
-import { PUBLIC_URL_RULE, readAuthNumbers, readPublicUrl } from "./config";
 import { escapeHtml, htmlDocument, htmlResponse, refusalPage } from "./consent-page";
 import { renderError } from "./handler";
-import { admitConnectorRequest, type SignInRateLimits } from "./rate-limiter";
+import { admitConnectorRequest } from "./rate-limiter";
 
 /**
  * /connect: the OAuth 2.1 connector for people who bring their own Plausible key (Claude.ai,
@@ -55,50 +54,6 @@ export interface ConnectServices {
   checkKey(apiKey: string, env: Env): Promise<KeyCheck>;
 }
 
-export interface ConnectConfig {
-  issuer: string;
-  resource: string;
-  accessTokenTtlSeconds: number;
-  clientIdMetadataDocuments: boolean;
-  rateLimits: SignInRateLimits;
-}
-
-export type ConnectConfigResult = { ok: true; config: ConnectConfig } | { ok: false; setting: string; reason: string };
-
-/** Unlike /internal, /connect needs no sign-in provider and no shared key: KV, PUBLIC_URL and the rate limiter. */
-export function readConnectConfig(env: Env): ConnectConfigResult {
-  if (!(env as { OAUTH_KV?: KVNamespace }).OAUTH_KV)
-    return { ok: false, setting: "OAUTH_KV", reason: "the KV namespace binding is not configured" };
-  if (!(env as { AUTH_RATE_LIMITER?: unknown }).AUTH_RATE_LIMITER) {
-    return { ok: false, setting: "AUTH_RATE_LIMITER", reason: "the Durable Object binding is not configured" };
-  }
-  if (!(env as { CONNECT_SESSION?: unknown }).CONNECT_SESSION) {
-    return { ok: false, setting: "CONNECT_SESSION", reason: "the Durable Object binding is not configured" };
-  }
-  const publicUrl = readPublicUrl(env);
-  if (!publicUrl) return { ok: false, setting: "PUBLIC_URL", reason: PUBLIC_URL_RULE };
-  let numbers;
-  try {
-    numbers = readAuthNumbers(env);
-  } catch (error) {
-    if (error instanceof SettingError) return { ok: false, setting: error.setting, reason: error.reason };
-    throw error;
-  }
-  const { accessTokenTtlSeconds, signInPerAddress, tokenPerClient, tokenPerAddress } = numbers;
-  const rateLimits: SignInRateLimits = { signInPerAddress, tokenPerClient, tokenPerAddress };
-  const url = publicUrl.origin + CONNECT_PATH;
-  return {
-    ok: true,
-    config: {
-      issuer: url,
-      resource: url,
-      accessTokenTtlSeconds,
-      clientIdMetadataDocuments: env.CLIENT_ID_METADATA_DOCUMENTS === "true",
-      rateLimits,
-    },
-  };
-}
-
 interface ConnectServers {
   authorizationServer: OAuthAuthorizationServer<Env>;
   resourceServer: OAuthResourceServer<Env, ConnectProps>;
@@ -109,13 +64,15 @@ let cached: { key: string; services: ConnectServices; servers: ConnectServers } 
 function serversFor(config: ConnectConfig, services: ConnectServices): ConnectServers {
   const key = JSON.stringify(config);
   if (cached?.key === key && cached.services === services) return cached.servers;
+  // The connector's issuer and protected resource are one URL: its MCP path on the deployment's origin.
+  const url = config.publicUrl.origin + CONNECT_PATH;
   const authorizationServer = new OAuthAuthorizationServer<Env>({
-    issuer: config.issuer,
+    issuer: url,
     authorizeEndpoint: AUTHORIZE_PATH,
     tokenEndpoint: TOKEN_PATH,
     clientRegistrationEndpoint: REGISTER_PATH,
-    resources: [config.resource],
-    defaultResource: config.resource,
+    resources: [url],
+    defaultResource: url,
     accessTokenTTL: config.accessTokenTtlSeconds,
     refreshTokenTTL: REFRESH_TOKEN_TTL_SECONDS,
     clientIdMetadataDocumentEnabled: config.clientIdMetadataDocuments,
@@ -128,8 +85,8 @@ function serversFor(config: ConnectConfig, services: ConnectServices): ConnectSe
   });
   const resourceServer = new OAuthResourceServer<Env, ConnectProps>({
     resourceMetadata: {
-      resource: config.resource,
-      authorization_servers: [config.issuer],
+      resource: url,
+      authorization_servers: [url],
       bearer_methods_supported: ["header"],
       resource_name: "Plausible Analytics (your own API key)",
     },

@@ -5,7 +5,7 @@ import {
   type AuthRequest,
   type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
-import type { AuthConfig } from "./config";
+import type { AuthConfig } from "../config";
 import { consentPage, htmlResponse, refusalPage } from "./consent-page";
 import { checkSignInPolicy } from "./domain-policy";
 import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "./oidc";
@@ -43,10 +43,10 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  * The provider's default handler: the consent page (GET/POST /authorize) and the identity
  * provider's callback (GET /callback). Everything else that reaches it does not exist.
  */
-export function createDefaultHandler(config: AuthConfig) {
+export function createDefaultHandler(config: AuthConfig, helpers: (env: Env) => OAuthHelpers) {
   return {
     async fetch(request: Request, env: Env): Promise<Response> {
-      const oauth = (env as Env & { OAUTH_PROVIDER: OAuthHelpers }).OAUTH_PROVIDER;
+      const oauth = helpers(env);
       const { pathname } = new URL(request.url);
       try {
         if (pathname === "/authorize" && request.method === "GET") return await showConsent(request, oauth, config);

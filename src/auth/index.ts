@@ -1,4 +1,4 @@
-import { readAuthConfig } from "./config";
+import { readAuthConfig } from "../config";
 import { providerFor, type InternalMcpHandler } from "./provider";
 import { admitConnectorRequest } from "./rate-limiter";
 

@@ -6,13 +6,16 @@ import {
   type OAuthProviderOptions,
   type TokenExchangeCallbackOptions,
 } from "@cloudflare/workers-oauth-provider";
+import type { AuthConfig } from "../config";
 import { logRefusal } from "../observability/structured-log";
 import { BLOCKED_MESSAGE, isBlocked } from "./block-list";
-import { INTERNAL_PATH, type AuthConfig } from "./config";
 import { checkClientRegistration } from "./client-registration";
 import { checkSignInPolicy } from "./domain-policy";
 import { createDefaultHandler, type IdentityProps } from "./handler";
 import { grantUserId } from "./user-index";
+
+/** The MCP endpoint behind the team's connector; PUBLIC_URL + this path is its canonical resource and token audience. */
+export const INTERNAL_PATH = "/internal";
 
 /** The MCP handler served at /internal once a request carries a valid access token. */
 export interface InternalMcpHandler {
@@ -44,10 +47,11 @@ export function oauthHelpers(config: AuthConfig, env: Env): OAuthHelpers {
 }
 
 function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): OAuthProviderOptions<Env> {
-  return {
+  const options: OAuthProviderOptions<Env> = {
     apiRoute: INTERNAL_PATH,
     apiHandler: refusingBlockedMembers(internalMcp, config),
-    defaultHandler: createDefaultHandler(config),
+    // The consent page and the sign-in callback work with the helpers of these same options.
+    defaultHandler: createDefaultHandler(config, (env) => getOAuthApi(options, env)),
     authorizeEndpoint: "/authorize",
     tokenEndpoint: "/token",
     clientRegistrationEndpoint: "/register",
@@ -55,7 +59,7 @@ function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): O
     // Fixed lifetime from sign-in: members re-authenticate (and pass the domain policy) at least this often.
     refreshTokenTTL: config.refreshTokenTtlSeconds,
     resourceMetadata: {
-      resource: config.resource,
+      resource: config.publicUrl.origin + INTERNAL_PATH,
       authorization_servers: [config.publicUrl.origin],
       bearer_methods_supported: ["header"],
       resource_name: "Plausible Analytics",
@@ -68,6 +72,7 @@ function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): O
       console.warn(`[auth] OAuth error ${status} ${code}: ${internal.category}/${internal.reason}`);
     },
   };
+  return options;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readPublicUrl } from "../config";
 import { SERVER_INFO } from "../shared/server-identity";
 import { escapeHtml, htmlResponse } from "../auth/consent-page";
 import { ENDPOINTS, type Endpoint } from "./endpoints";
@@ -37,7 +38,7 @@ const DESCRIPTION =
 export type IsConfigured = (endpoint: Endpoint) => boolean;
 
 function homeFacts(request: Request, env: Env, isConfigured: IsConfigured): HomeFacts {
-  const origin = publicOrigin(env) ?? new URL(request.url).origin;
+  const origin = (readPublicUrl(env) ?? new URL(request.url)).origin;
   const endpoints: EndpointInfo[] = ENDPOINTS.flatMap((endpoint) =>
     endpoint.listed
       ? [{ path: endpoint.path, url: `${origin}${endpoint.path}`, configured: isConfigured(endpoint), ...endpoint.listed }]
@@ -138,12 +139,4 @@ ${rows}
 ${lines}
 </main>
 </html>`;
-}
-
-function publicOrigin(env: Env): string | undefined {
-  try {
-    return env.PUBLIC_URL ? new URL(env.PUBLIC_URL).origin : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,6 @@
 import type { PlausibleRequest, QueryBody, QueryResult } from "../../src/plausible";
 import type { z } from "zod";
-import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
+import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
 import { fitResult, type ToolContext, type ToolDefinition } from "../../src/tools";
 
 /** A ToolContext that records every plausible([...]) call and answers each request with `answer`. */
