@@ -22,7 +22,7 @@ import {
 } from "./mcp/session";
 import { createSseEndpoint } from "./mcp/sse-endpoint";
 import { sentryOptions } from "./observability/sentry-options";
-import { configurationErrorResponse, invalidSetting, readAddressLimits, whatIsConfigured } from "./config";
+import { configurationErrorResponse, invalidSetting, readAddressLimits } from "./config";
 import { sha256Hex } from "./shared/hash";
 
 // Sentry's wrappers cost CPU on every request and call even when they send nothing (about a sixth
@@ -57,16 +57,10 @@ const connector: Handler = (request, env, ctx) => handleOAuth(request, env, ctx,
 const connectServices = createConnectServices();
 const connect: Handler = (request, env, ctx) => handleConnect(request, env, ctx, connectServices);
 const admin: Handler = (request, env) => handleAdmin(request, env);
-const home: Handler = async (request, env) => serveHomePage(request, env, (endpoint) => isConfigured(endpoint.serves, env));
+const home: Handler = async (request, env) => serveHomePage(request, env);
 
 /** The handler of each service in the endpoint catalogue (src/http/endpoints.ts), which lists every path the worker answers. */
 const SERVICES: Record<Service, Handler> = { home, mcp, sse, internal: connector, connect, admin };
-
-/** Whether this deployment has the settings a service needs (shown on the home page); the bearer-key endpoints need none. */
-function isConfigured(service: Service, env: Env): boolean {
-  if (service === "internal" || service === "connect" || service === "admin") return whatIsConfigured(env)[service];
-  return true;
-}
 
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const refused = refuseUntrustedRequest(request, env) ?? refusePlainHttp(request, env) ?? answerBearerPreflight(request, env);

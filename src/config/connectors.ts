@@ -34,11 +34,11 @@ export interface AuthConfig extends TokenSettings {
 export type ConnectConfig = TokenSettings;
 
 /** What to fix: `setting` names the binding, secret or variable; `reason` is for the log line. */
-export type ConfigFailure = { ok: false; setting: string; reason: string };
+type ConfigFailure = { ok: false; setting: string; reason: string };
 
-export type AuthConfigResult = { ok: true; config: AuthConfig; kv: KVNamespace } | ConfigFailure;
+type AuthConfigResult = { ok: true; config: AuthConfig; kv: KVNamespace } | ConfigFailure;
 
-export type ConnectConfigResult = { ok: true; config: ConnectConfig } | ConfigFailure;
+type ConnectConfigResult = { ok: true; config: ConnectConfig } | ConfigFailure;
 
 const NO_KV = "the KV namespace binding is not configured";
 const NO_DURABLE_OBJECT = "the Durable Object binding is not configured";

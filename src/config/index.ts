@@ -3,14 +3,12 @@
  * `npm run types` from wrangler.toml and .dev.vars.example, which declares the secrets). Read with one policy
  * (settings.ts): empty or absent takes the default, set but invalid is an error naming the setting.
  */
-export { readAdminSettings, type AdminSettings } from "./admin";
+export { readAdminSettings } from "./admin";
 export {
   readAuthConfig,
   readConnectConfig,
   type AuthConfig,
-  type AuthConfigResult,
   type ConnectConfig,
-  type ConnectConfigResult,
   type SignInRateLimits,
 } from "./connectors";
 export { invalidSetting, whatIsConfigured, type Configured } from "./deployment";
@@ -23,8 +21,8 @@ export {
   type AddressLimits,
   type UsageConfig,
 } from "./limits";
-export { readSentrySettings, type SentrySettings } from "./observability";
-export { PUBLIC_URL_RULE, readAllowedOrigins, readPublicUrl } from "./origins";
+export { readSentrySettings } from "./observability";
+export { readAllowedOrigins, readPublicUrl } from "./origins";
 export { AGENT_LOCATION_HINTS, readAgentPlacement } from "./placement";
-export { readPlausibleSettings, type PlausibleSettings } from "./plausible";
-export { configurationErrorResponse, MIN_SECRET_LENGTH, parseDomains, SettingError } from "./settings";
+export { readPlausibleSettings } from "./plausible";
+export { configurationErrorResponse, MIN_SECRET_LENGTH, parseDomains } from "./settings";

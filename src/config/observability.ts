@@ -2,7 +2,7 @@ import { SERVER_INFO } from "../shared/server-identity";
 import { settingText } from "./settings";
 
 /** Sentry's settings; the SDK reads SENTRY_TRACES_SAMPLE_RATE from the environment itself. */
-export interface SentrySettings {
+interface SentrySettings {
   /** `SENTRY_DSN` (a secret): without it nothing is sent anywhere. */
   dsn: string | undefined;
   release: string;

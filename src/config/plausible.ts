@@ -1,7 +1,7 @@
 import { settingText } from "./settings";
 
 /** Where Plausible is and which key the team shares; the base URL is checked where it is used (src/plausible/base-url.ts). */
-export interface PlausibleSettings {
+interface PlausibleSettings {
   /** `PLAUSIBLE_BASE_URL` as set; undefined means Plausible Cloud. A bad one is a tool error naming it, not a 503. */
   baseUrl: string | undefined;
   /** `PLAUSIBLE_DEFAULT_SITE_ID`: the site a question that names none is about. */

@@ -7,7 +7,7 @@ import { AuditLog } from "../../src/observability/audit-log";
 import { readUsageConfig } from "../../src/config";
 import { auditSelectSql, toAuditRecord, type AuditRow } from "../../src/observability/audit-record";
 import { canonicalJson } from "../../src/plausible";
-import { Browser, connectedClient, useSignInFakes, openInternalSession } from "../auth/harness";
+import { Browser, connectedClient, useSignInFakes, openInternalSession } from "../support/harness";
 import { plausibleError } from "../support/fake-plausible";
 import { onlySettings } from "../support/settings";
 import { connectBearer } from "../support/mcp-clients";

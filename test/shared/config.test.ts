@@ -3,8 +3,12 @@ import { createExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { invalidSetting, readMaxResultChars, readUsageConfig } from "../../src/config";
 import worker from "../../src/worker";
+<<<<<<< HEAD
 import { BASE } from "../auth/harness";
 import { onlySettings } from "../support/settings";
+=======
+import { BASE } from "../support/harness";
+>>>>>>> main
 
 afterEach(() => vi.restoreAllMocks());
 
