@@ -18,22 +18,8 @@ import { OwnKeyPolicy } from "./own-key-policy";
 import { ResultCache } from "./result-cache";
 import { SharedKeyPolicy } from "./shared-key-policy";
 import { TokenBucket } from "./token-bucket";
-<<<<<<< HEAD
-import { readAgentPlacement, readPlausibleSettings, readUsageConfig, type UsageConfig } from "../config";
-import {
-  CircuitOpenError,
-  fromFailure,
-  RateLimitedError,
-  SharedQuotaError,
-  toFailure,
-  UpstreamUnavailableError,
-  type UsageFailure,
-  type UsageOutcome,
-} from "./usage-outcome";
-=======
-import { readUsageConfig, type UsageConfig } from "../shared/config";
+import { readPlausibleSettings, readUsageConfig, type UsageConfig } from "../config";
 import { SharedQuotaError, toFailure, UpstreamUnavailableError, type UsageOutcome } from "./usage-outcome";
->>>>>>> main
 
 export { usageAgentName, type UsageScope } from "./admission-policy";
 
@@ -81,13 +67,8 @@ export class UsageAgent extends Agent<Env> {
     let clientOptions: PlausibleClientOptions;
     let baseUrl: URL;
     try {
-<<<<<<< HEAD
       baseUrl = parsePlausibleBaseUrl(readPlausibleSettings(this.env).baseUrl);
-      clientOptions = { baseUrl, apiKey: await this.#apiKeyFor(apiKey), maxResponseBytes: this.#config.maxResponseBytes };
-=======
-      baseUrl = parsePlausibleBaseUrl(this.env.PLAUSIBLE_BASE_URL);
       clientOptions = { baseUrl, apiKey: await policy.apiKey(apiKey), maxResponseBytes: this.#config.maxResponseBytes };
->>>>>>> main
     } catch (error) {
       return { ok: false, failure: toFailure(error) };
     }
@@ -171,39 +152,7 @@ export class UsageAgent extends Agent<Env> {
     return policy;
   }
 
-<<<<<<< HEAD
-  /** One pending prune per agent: a later record never falls due before the oldest. */
-  async #scheduleAuditPrune(): Promise<void> {
-    if (this.#auditPruneScheduled) return;
-    this.#auditPruneScheduled = true;
-    const due = this.#audit.dueAt();
-    if (due !== undefined) await this.schedule(new Date(due), "pruneAudit", undefined, { idempotent: true });
-  }
-
-  async #apiKeyFor(apiKey: string | undefined): Promise<string> {
-    if (this.scope === "key") {
-      // The name is the key's digest: a caller can't use another key's bucket or cache.
-      if (!apiKey || usageAgentName("key", await sha256Hex(apiKey)) !== this.name) {
-        throw new PlausibleConfigError("This usage agent belongs to a different API key.");
-      }
-      return apiKey;
-    }
-    const { sharedApiKey } = readPlausibleSettings(this.env);
-    if (!sharedApiKey)
-      throw new PlausibleConfigError(
-        "PLAUSIBLE_API_KEY is not set on this server, so /internal cannot query Plausible. Ask the operator to set it.",
-      );
-    return sharedApiKey;
-  }
-
-  /**
-   * Registered as in flight before `admission` settles, so identical requests arriving meanwhile share it.
-   * On the shared key, every request the client sends after the first (a retry, a further page) is
-   * taken from the member's share and the team's quota before it goes out.
-   */
-=======
   /** Registered as in flight before `admission` settles, so identical requests arriving meanwhile share it. */
->>>>>>> main
   #fetchOnce(
     options: PlausibleClientOptions,
     admission: Promise<void>,
@@ -253,72 +202,4 @@ export class UsageAgent extends Agent<Env> {
     await this.#policy.report(error instanceof PlausibleApiError && error.status === 429 ? "rate_limited" : "answered");
     return error;
   }
-<<<<<<< HEAD
-
-  /** Feeds a call's outcome to the key's circuit, or to the shared key's guard. Returns the seconds until calls go through again. */
-  async #report(outcome: UpstreamReport): Promise<number> {
-    if (this.scope === "user") return (await this.#sharedKeyGuard()).report(outcome);
-    if (outcome !== "unavailable") {
-      this.#circuit.recordSuccess();
-      return 0;
-    }
-    return this.#circuit.recordFailure();
-  }
-
-  async #admitOnSharedKey(count: number): Promise<void> {
-    const admission = await (await this.#sharedKeyGuard()).admit(count);
-    if (admission.admitted) return;
-    // Nothing was sent, so the member's bucket and share get back what the call took.
-    this.#bucket.refund(count);
-    this.#returnMemberShare(count);
-    throw fromFailure(admission.failure);
-  }
-
-  /** A client's `beforeSend` for one request on the shared key: its first send was admitted with the call, each further one is admitted here. */
-  #followUpsOnSharedKey(): () => Promise<void> {
-    let admittedWithCall = true;
-    return async () => {
-      if (admittedWithCall) {
-        admittedWithCall = false;
-        return;
-      }
-      const refusal = this.#takeMemberShare(1, Date.now());
-      if (refusal) throw fromFailure(refusal);
-      const admission = await (await this.#sharedKeyGuard()).admitFollowUp();
-      if (admission.admitted) return;
-      this.#returnMemberShare(1);
-      throw fromFailure(admission.failure);
-    };
-  }
-
-  /** Takes `count` requests from the member's hourly share of the shared key, all or none; the refusal says when it returns. */
-  #takeMemberShare(count: number, now: number): UsageFailure | undefined {
-    const hour = this.#memberHours.current(now);
-    const limit = this.#config.memberHourlyLimit;
-    if (hour.used + count > limit) {
-      return {
-        kind: "shared_quota",
-        reason: "member_limit",
-        retryAfterSeconds: this.#memberHours.secondsLeft(hour, now),
-        hourlyLimit: limit,
-      };
-    }
-    this.#memberHours.store({ ...hour, used: hour.used + count });
-    return undefined;
-  }
-
-  #returnMemberShare(count: number): void {
-    const hour = this.#memberHours.current(Date.now());
-    this.#memberHours.store({ ...hour, used: Math.max(0, hour.used - count) });
-  }
-
-  /** The guard of the shared key, named by its digest: resolved once per instance, as the key is fixed. */
-  #sharedKeyGuard() {
-    this.#guard ??= this.#apiKeyFor(undefined).then(async (key) =>
-      this.env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName(key), readAgentPlacement(this.env)),
-    );
-    return this.#guard;
-  }
-=======
->>>>>>> main
 }

@@ -4,13 +4,7 @@
  * (settings.ts): empty or absent takes the default, set but invalid is an error naming the setting.
  */
 export { readAdminSettings } from "./admin";
-export {
-  readAuthConfig,
-  readConnectConfig,
-  type AuthConfig,
-  type ConnectConfig,
-  type SignInRateLimits,
-} from "./connectors";
+export { readAuthConfig, readConnectConfig, type AuthConfig, type ConnectConfig, type SignInRateLimits } from "./connectors";
 export { invalidSetting, whatIsConfigured, type Configured } from "./deployment";
 export {
   DEFAULT_MAX_RESULT_CHARS,

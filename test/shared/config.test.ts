@@ -3,12 +3,8 @@ import { createExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { invalidSetting, readMaxResultChars, readUsageConfig } from "../../src/config";
 import worker from "../../src/worker";
-<<<<<<< HEAD
-import { BASE } from "../auth/harness";
-import { onlySettings } from "../support/settings";
-=======
 import { BASE } from "../support/harness";
->>>>>>> main
+import { onlySettings } from "../support/settings";
 
 afterEach(() => vi.restoreAllMocks());
 
