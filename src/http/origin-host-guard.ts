@@ -1,5 +1,5 @@
 import { readAllowedOrigins, readPublicUrl } from "../config";
-import { isMcpPath } from "./endpoints";
+import { isMcpPath } from "../shared/endpoints";
 import { isLoopbackHostname } from "../shared/loopback";
 
 /**

@@ -1,5 +1,5 @@
 import { readAllowedOrigins, readPublicUrl } from "../config";
-import { endpointFor } from "./endpoints";
+import { endpointFor } from "../shared/endpoints";
 import { isLoopbackHostname } from "../shared/loopback";
 
 /** What every response says about itself: never sniffed, never cached, and over https, https only from now on. */
