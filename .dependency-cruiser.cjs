@@ -89,6 +89,13 @@ module.exports = {
       to: { path: "^src/plausible/", pathNot: "^src/plausible/index\\.ts$" },
     },
     {
+      name: "config-through-its-entrance",
+      comment: "other folders read settings through src/config/index.ts",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/config/" },
+      to: { path: "^src/config/", pathNot: "^src/config/index\\.ts$" },
+    },
+    {
       name: "no-folder-cycle",
       comment: "folders import each other one way only",
       severity: "error",
