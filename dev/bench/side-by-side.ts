@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { DAY_MS } from "../../src/shared/time.ts";
 import { startSimulator, type SimulatorHandle } from "../plausible-simulator/server.ts";
 import { DEMO_API_KEY, DEMO_SITE_ID, REPO_ROOT } from "../demo/stack.ts";
 import { freePort } from "../demo/ports.ts";
@@ -39,7 +40,6 @@ const PHASES: readonly PhaseSpec[] = [
 /** Calls before the first phase, so neither server is measured on a cold isolate. */
 const WARM_UP_CALLS = 20;
 const SITES = ["example.com", "shop.example.com", "blog.example.com"] as const;
-const DAY_MS = 86_400_000;
 const CLIENT = "SDK v1, Streamable HTTP" as const;
 
 /** A date pair no other i shares: 7 to 30 days, ending 2 days ago or earlier (historical, so cacheable). */

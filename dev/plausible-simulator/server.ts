@@ -18,7 +18,7 @@ import type { SyntheticSite } from "./synthetic.ts";
 import { isSyntheticDomain, syntheticSiteFromDomain } from "./synthetic-domains.ts";
 import { ruleViolation, structuralErrors, toQueryRequest } from "./validate.ts";
 
-export type { FaultKind, FaultRule, RuntimeSettings } from "./faults.ts";
+export type { FaultRule, RuntimeSettings } from "./faults.ts";
 
 export interface SimulatorOptions {
   /** Port to listen on; 0 (the default) picks a free one. */

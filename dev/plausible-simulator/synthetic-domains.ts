@@ -9,7 +9,7 @@ import { SyntheticSite } from "./synthetic.ts";
 import type { SyntheticEffect, SyntheticSiteOptions } from "./synthetic.ts";
 import { addDays, localDate } from "./time.ts";
 
-export const SYNTHETIC_SUFFIX = ".synthetic.test";
+const SYNTHETIC_SUFFIX = ".synthetic.test";
 
 export const isSyntheticDomain = (domain: string) => domain.endsWith(SYNTHETIC_SUFFIX);
 

@@ -2,7 +2,8 @@
 // instants are epoch milliseconds; Intl supplies the timezone offsets so the
 // simulator needs no date library.
 
-const DAY_MS = 86_400_000;
+import { DAY_MS } from "../../src/shared/time.ts";
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timezone: string): Intl.DateTimeFormat {
@@ -54,11 +55,11 @@ export function localDate(instant: number, timezone: string): string {
   return utcMsToDate(instant + offsetMinutes(timezone, instant) * 60_000);
 }
 
-export function dateToUtcMs(date: string): number {
+function dateToUtcMs(date: string): number {
   return Date.parse(`${date}T00:00:00Z`);
 }
 
-export function utcMsToDate(ms: number): string {
+function utcMsToDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 

@@ -59,7 +59,7 @@ function isFilterLeaf(filter: unknown[]): boolean {
   }
 }
 
-export function isFilterTree(filter: unknown): boolean {
+function isFilterTree(filter: unknown): boolean {
   if (!Array.isArray(filter) || filter.length < 2) return false;
   const [operator, operand] = filter;
   if (filter.length === 2) {

@@ -1,15 +1,12 @@
 import { escapeHtml, htmlDocument } from "../auth/consent-page";
 import type { Block } from "../auth/block-list";
+import type { MemberActivity } from "../observability/audit-log";
 import type { AuditRecord } from "../observability/audit-record";
 
 /** HTML for /admin and the audit downloads. Everything shown came from members or clients, so all of it is escaped. */
 
-export interface MemberRow {
+export interface MemberRow extends MemberActivity {
   email: string;
-  firstUseMs: number | null;
-  lastUseMs: number | null;
-  callsThisHour: number;
-  callsToday: number;
   /** Plausible requests on the shared key this UTC hour, against the member's share. */
   sharedKeyThisHour: number;
   grants: { client: string; createdAt: number }[];

@@ -1,5 +1,6 @@
 import { EncryptJWT, jwtDecrypt } from "jose";
-import { sha256Hex } from "../shared/hash";
+import { randomHex, sha256Hex } from "../shared/hash";
+import { DAY_MS } from "../shared/time";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
 import { configurationErrorResponse, readAgentPlacement, readUsageConfig } from "../shared/config";
@@ -44,10 +45,9 @@ const SIGN_IN_COOKIE = "__Host-plausible-mcp-admin-sign-in";
 const SESSION_SECONDS = 30 * 60;
 const SIGN_IN_SECONDS = 10 * 60;
 const CALLBACK_PATH = "/admin/callback";
-const DAY_MS = 86_400_000;
 
 /** ADMIN_EMAILS, lower-cased; empty turns /admin off (404). Parsed like ALLOWED_EMAIL_DOMAINS: comma-separated, trimmed. */
-export function adminEmails(env: Env): Set<string> {
+function adminEmails(env: Env): Set<string> {
   return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
 }
 
@@ -144,7 +144,7 @@ function sessionSecretMissing(): Response {
 async function startSignIn({ config, key }: AdminContext): Promise<Response> {
   const discovery = await discover(config.oidcIssuer);
   const secrets = createSignInSecrets();
-  const state = randomToken();
+  const state = randomHex(24);
   const location = await authorizationUrl(discovery, {
     clientId: config.oidcClientId,
     redirectUri: callbackUrl(config),
@@ -194,7 +194,7 @@ async function finishSignIn(request: Request, { config, key }: AdminContext, adm
     await logRefusal("/admin: signed in, but not in ADMIN_EMAILS.", email);
     return notAnAdmin(email, headers);
   }
-  const session = { email, csrf: randomToken() };
+  const session = { email, csrf: randomHex(24) };
   headers.append("Set-Cookie", cookie(SESSION_COOKIE, await seal(session, key, SESSION_SECONDS), SESSION_SECONDS));
   headers.set("Location", "/admin");
   logAuthorization("granted", "/admin: administrator signed in.", email);
@@ -354,10 +354,6 @@ function readCookie(request: Request, name: string): string | undefined {
   return undefined;
 }
 
-function randomToken(): string {
-  return [...crypto.getRandomValues(new Uint8Array(24))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 async function readSession(request: Request, { kv, key }: AdminContext): Promise<AdminSession | undefined> {
   const token = await unseal<Partial<AdminSession> & { jti?: string; exp?: number }>(
     readCookie(request, SESSION_COOKIE),
@@ -380,7 +376,7 @@ async function seal(payload: object, key: Uint8Array, seconds: number): Promise<
   return new EncryptJWT({ ...payload })
     .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
     .setAudience(AUDIENCE)
-    .setJti(randomToken())
+    .setJti(randomHex(24))
     .setIssuedAt()
     .setExpirationTime(`${seconds}s`)
     .encrypt(key);

@@ -7,7 +7,7 @@ import {
   type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
 import { SettingError } from "../shared/config";
-import { sha256Hex } from "../shared/hash";
+import { randomHex, sha256Hex } from "../shared/hash";
 import { logAuthorization } from "../observability/structured-log";
 import { checkClientRegistration } from "./client-registration";
 import { PUBLIC_URL_RULE, readAuthNumbers, readPublicUrl } from "./config";
@@ -38,7 +38,7 @@ const PROTECTED_RESOURCE_METADATA = `/.well-known/oauth-protected-resource${CONN
 const REFRESH_TOKEN_TTL_SECONDS = 30 * 86400;
 
 /** The input the authorization page asks for (a fixed interface: tests and documentation name it). */
-export const API_KEY_FIELD = "plausible_api_key";
+const API_KEY_FIELD = "plausible_api_key";
 
 /** A grant's props on /connect: encrypted at rest by the provider, handed to the MCP handler as `ctx.props`. */
 export interface ConnectProps {
@@ -141,11 +141,6 @@ function serversFor(config: ConnectConfig, services: ConnectServices): ConnectSe
   return servers;
 }
 
-/** The provider's helpers for /connect grants (listing, revocation, token inspection), outside a request. */
-export function connectHelpers(config: ConnectConfig, services: ConnectServices, env: Env): OAuthHelpers {
-  return serversFor(config, services).authorizationServer.getOAuthApi(env);
-}
-
 export async function handleConnect(request: Request, env: Env, ctx: ExecutionContext, services: ConnectServices): Promise<Response> {
   const config = await admitConnectorRequest(request, env, "connect", readConnectConfig(env));
   if (config instanceof Response) return config;
@@ -225,8 +220,7 @@ async function submitKey(request: Request, env: Env, oauth: OAuthHelpers, servic
  * The digest prefix finds every grant of a key; a grant user id must not contain ":", and the key itself is never a name.
  */
 async function connectGrantUserId(apiKey: string): Promise<string> {
-  const random = [...crypto.getRandomValues(new Uint8Array(8))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `key-${await sha256Hex(apiKey)}-${random}`;
+  return `key-${await sha256Hex(apiKey)}-${randomHex(8)}`;
 }
 
 function renderKeyPage(details: ConsentDescription, handle: string, refusal?: string): string {

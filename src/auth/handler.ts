@@ -12,6 +12,7 @@ import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSig
 import { BLOCKED_MESSAGE, isBlocked } from "./block-list";
 import { grantUserId, rememberMember, rememberUserEmail } from "./user-index";
 import { logAuthorization, logRefusal } from "../observability/structured-log";
+import { hex } from "../shared/hash";
 
 /** The identity props the session agent reads from `this.props`. */
 export interface IdentityProps {
@@ -264,5 +265,5 @@ function consentSecret(config: AuthConfig): Promise<string> {
 async function hmacHex(secret: string, message: string): Promise<string> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message));
-  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hex(mac);
 }

@@ -1,8 +1,7 @@
 import { sha256Hex } from "../shared/hash";
+import { DAY_MS } from "../shared/time";
 import { canonicalJson, type PlausibleRequest } from "../plausible";
 import { toAuditRecord, type AuditRecord, type AuditRow } from "./audit-record";
-
-const DAY_MS = 86_400_000;
 
 /** A member's use of the shared key as their audit records show it (admin actions excluded). */
 export interface MemberActivity {

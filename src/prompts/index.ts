@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { METRICS } from "../plausible";
+import { addDays } from "../tools/dates";
 import { explainChangeTool } from "../tools/explain-change";
 
 /**
@@ -20,12 +21,9 @@ function definePrompt<Args extends z.ZodObject>(prompt: PromptDefinition<Args>):
   return prompt;
 }
 
-const DAY_MS = 86_400_000;
-const isoDate = (time: number) => new Date(time).toISOString().slice(0, 10);
 /** The inclusive date pair of `days` days starting `offset` days after `date`. */
 function span(date: string, offset: number, days: number): [string, string] {
-  const start = Date.parse(`${date}T00:00:00Z`) + offset * DAY_MS;
-  return [isoDate(start), isoDate(start + (days - 1) * DAY_MS)];
+  return [addDays(date, offset), addDays(date, offset + days - 1)];
 }
 const pair = ([from, to]: [string, string]) => `["${from}", "${to}"]`;
 
@@ -33,14 +31,11 @@ const siteId = z.string().min(1).describe("The site's domain, e.g. example.com")
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
-  .refine(
-    (text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && isoDate(Date.parse(`${text}T00:00:00Z`)) === text,
-    "a real calendar date",
-  );
+  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && addDays(text, 0) === text, "a real calendar date");
 const RULES =
   "Use only numbers the tools return; if a tool fails, say which and why instead of guessing. Keep the report short: a few sentences and a small table, no preamble.";
 
-export const weeklyReportPrompt = definePrompt({
+const weeklyReportPrompt = definePrompt({
   name: "weekly_report",
   title: "Weekly report",
   description: "A report of the last 7 full days against the 7 before: traffic, the daily curve, top pages and sources, goals.",
@@ -55,7 +50,7 @@ export const weeklyReportPrompt = definePrompt({
 Report: the headline numbers with their % change, the best and worst day, the top pages and sources, and the goals' conversions. Flag any change beyond ±20%. ${RULES}`,
 });
 
-export const investigateChangePrompt = definePrompt({
+const investigateChangePrompt = definePrompt({
   name: "investigate_change",
   title: "Investigate a change",
   description:
@@ -83,7 +78,7 @@ Report: the size and start of the change, whether it is significant, the two or 
   },
 });
 
-export const launchReviewPrompt = definePrompt({
+const launchReviewPrompt = definePrompt({
   name: "launch_review",
   title: "Launch review",
   description:
@@ -108,7 +103,7 @@ Report: the lift (absolute and %) and whether it is a detectable change, how lon
   },
 });
 
-export const conversionReviewPrompt = definePrompt({
+const conversionReviewPrompt = definePrompt({
   name: "conversion_review",
   title: "Conversion review",
   description: "How a goal (or every goal) converts: the rate over time, by source and by page, against the previous period.",
@@ -133,9 +128,9 @@ Report: the conversion rate and converting visitors with their change, the sourc
   },
 });
 
-export const PROMPTS: readonly PromptDefinition[] = [
+export const PROMPTS = [
   weeklyReportPrompt,
   investigateChangePrompt,
   launchReviewPrompt,
   conversionReviewPrompt,
-] as unknown as readonly PromptDefinition[];
+] as const satisfies readonly PromptDefinition[];

@@ -1,3 +1,4 @@
+import type { CacheHint } from "@modelcontextprotocol/server";
 import { METRICS } from "../plausible";
 import type { ToolContext, ToolDefinition } from "../tools";
 import { getBreakdownTool } from "../tools/get-breakdown";
@@ -5,12 +6,6 @@ import { listCustomPropsTool } from "../tools/list-custom-props";
 import { listGoalsTool } from "../tools/list-goals";
 import { listSitesTool } from "../tools/list-sites";
 import { QUERY_LANGUAGE_REFERENCE } from "./query-language";
-
-/** How long a client may keep a read (2026-07-28 cache hints): per-caller data is private, the reference is public. */
-export interface CacheHint {
-  cacheScope: "private" | "public";
-  ttlMs: number;
-}
 
 /** The Plausible view of the caller, fetched only by the reads and completions that need it. */
 export type ContextSource = () => Promise<ToolContext>;
@@ -23,6 +18,7 @@ export interface ResourceDefinition {
   /** A fixed URI, or an RFC 6570 template whose variables `read` receives. */
   uri: string;
   template: boolean;
+  /** How long a client may keep a read (2026-07-28 cache hints): per-caller data is private, the reference is public. */
   cacheHint: CacheHint;
   /** Whether reading asks Plausible, so it is counted, logged and audited like a tool call. */
   usesPlausible: boolean;
@@ -41,8 +37,8 @@ async function toolJson(tool: ToolDefinition, input: Record<string, unknown>, co
   return JSON.stringify(structured, null, 2);
 }
 
-export const SITE_GOALS_TEMPLATE = "plausible://sites/{site_id}/goals";
-export const SITE_CUSTOM_PROPS_TEMPLATE = "plausible://sites/{site_id}/custom-props";
+const SITE_GOALS_TEMPLATE = "plausible://sites/{site_id}/goals";
+const SITE_CUSTOM_PROPS_TEMPLATE = "plausible://sites/{site_id}/custom-props";
 
 export const RESOURCES: readonly ResourceDefinition[] = [
   {

@@ -19,7 +19,7 @@ export class SettingError extends Error {
 }
 
 /** The trimmed value of `name`, or undefined when absent or empty. */
-export function settingText(env: Vars, name: string): string | undefined {
+function settingText(env: Vars, name: string): string | undefined {
   const raw = env[name];
   return typeof raw === "string" && raw.trim() !== "" ? raw.trim() : undefined;
 }

@@ -14,7 +14,7 @@ import {
 } from "./dates";
 import { DEFAULT_SUMMARY_METRICS } from "./get-aggregate";
 import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
-import { describeRange, formatPValue, table } from "./render";
+import { describeRange, formatPValue, round, table } from "./render";
 import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { clusteredRatioTest, placeboLogRatioTest, verdict, welchTTest, type RateDay, type TestResult } from "./statistics";
 import { defineTool, ToolInputError } from "./types";
@@ -167,8 +167,6 @@ interface Significance {
   reason?: string;
 }
 
-const round = (value: number) => Math.round(value * 100) / 100;
-
 function significanceOf(test: TestResult | undefined, reason: string | undefined, interval: (bound: number) => number): Significance {
   if (!test || reason)
     return {
@@ -182,7 +180,7 @@ function significanceOf(test: TestResult | undefined, reason: string | undefined
   return {
     test: test.test,
     p_value: Math.round(test.pValue * 10000) / 10000,
-    ci95_daily_mean_difference: test.ci95.map((bound) => round(interval(bound))),
+    ci95_daily_mean_difference: test.ci95.map((bound) => round(interval(bound), 2)),
     significant: test.pValue < 0.05,
     verdict: verdict(test),
   };

@@ -1,4 +1,5 @@
 import type { QueryBody, QueryResult, Site } from "../plausible";
+import { DAY_MS } from "../shared/time";
 import type { ToolContext } from "./types";
 
 /**
@@ -7,8 +8,6 @@ import type { ToolContext } from "./types";
  * shift a period (baselines, before/after windows) resolve it the same way, so
  * their explicit dates cover the days Plausible would.
  */
-
-const DAY_MS = 86_400_000;
 
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { QueryBody, QueryResult } from "../plausible";
 import { addDays, dataSpanFrom, dataSpanQuery, datesBetween, daysBetween, resolveRange, siteClock, weekday } from "./dates";
 import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
-import { describeRange, formatPValue, table } from "./render";
+import { describeRange, formatPValue, round, table } from "./render";
 import { dateRange, dimension, narrowing, noRepeats, siteId } from "./schemas";
 import { median, studentTCdf, studentTQuantile } from "./statistics";
 import { defineTool, ToolInputError } from "./types";
@@ -190,8 +190,7 @@ function defaultBaseline(period: [string, string]): [string, string] {
   return [addDays(period[0], -7 * weeks), addDays(period[0], -1)];
 }
 
-const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-const percent = (actual: number, expected: number) => (expected === 0 ? null : round(((actual - expected) / expected) * 100));
+const percent = (actual: number, expected: number) => (expected === 0 ? null : round(((actual - expected) / expected) * 100, 1));
 const signed = (value: number | null) => (value === null ? "–" : `${value >= 0 ? "+" : ""}${value}`);
 
 export const explainChangeTool = defineTool({
@@ -351,7 +350,7 @@ export const explainChangeTool = defineTool({
       return {
         date,
         actual,
-        expected: Number.isNaN(expected) ? 0 : round(expected),
+        expected: Number.isNaN(expected) ? 0 : round(expected, 1),
         change_percent: Number.isNaN(expected) || reason !== null ? null : percent(actual, expected),
         score: score === null ? null : round(score, 2),
         flagged: score !== null && dayCutOff !== null && Math.abs(score) >= dayCutOff,
@@ -360,8 +359,11 @@ export const explainChangeTool = defineTool({
     });
     const countedDays = days.filter((day) => leftOut(day.date) === null);
     const actualTotal = countedDays.reduce((sum, day) => sum + day.actual, 0);
-    const expectedTotal = round(countedDays.reduce((sum, day) => sum + day.expected, 0));
-    const totalChange = round(actualTotal - expectedTotal);
+    const expectedTotal = round(
+      countedDays.reduce((sum, day) => sum + day.expected, 0),
+      1,
+    );
+    const totalChange = round(actualTotal - expectedTotal, 1);
     const totalTest = testTotal(totalBaseline, countedDays);
     const changed = totalTest.verdict === "increase" || totalTest.verdict === "decrease";
 
@@ -386,7 +388,7 @@ export const explainChangeTool = defineTool({
           expected += day.expected;
           if (day.score !== null)
             anomalyCandidates.push({
-              anomaly: { dimension: name, value, date, actual: count, expected: round(day.expected), score: day.score },
+              anomaly: { dimension: name, value, date, actual: count, expected: round(day.expected, 1), score: day.score },
               history,
             });
         }
@@ -394,9 +396,9 @@ export const explainChangeTool = defineTool({
         return {
           value,
           actual,
-          expected: round(expected),
-          contribution: round(contribution),
-          share_of_change: changed && totalChange !== 0 ? round((contribution / totalChange) * 100) : null,
+          expected: round(expected, 1),
+          contribution: round(contribution, 1),
+          share_of_change: changed && totalChange !== 0 ? round((contribution / totalChange) * 100, 1) : null,
         };
       });
       // Rank by contribution in the direction of the change: the values that explain it come first.
@@ -412,9 +414,9 @@ export const explainChangeTool = defineTool({
         dimension: name,
         values: listed,
         other: {
-          actual: round(actualTotal - listedActual),
-          expected: round(expectedTotal - listedExpected),
-          contribution: round(totalChange - (listedActual - listedExpected)),
+          actual: round(actualTotal - listedActual, 1),
+          expected: round(expectedTotal - listedExpected, 1),
+          contribution: round(totalChange - (listedActual - listedExpected), 1),
         },
         truncated,
       };

@@ -17,9 +17,9 @@ import type { ToolDefinition } from "./types";
 
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
-export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
+export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition } from "./types";
 
-export const TOOLS: readonly ToolDefinition[] = [
+export const TOOLS = [
   getAggregateTool,
   getTimeseriesTool,
   getBreakdownTool,
@@ -33,7 +33,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   listGoalsTool,
   listCustomPropsTool,
   getRealtimeVisitorsTool,
-] as unknown as readonly ToolDefinition[];
+] as const satisfies readonly ToolDefinition[];
 
 for (const tool of TOOLS) {
   memoizeJsonSchema(tool.inputSchema);

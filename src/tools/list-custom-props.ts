@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { isSitesApiMissing } from "../plausible";
 import { resolveSiteId } from "./query-parts";
 import { siteId, truncation } from "./schemas";
-import { isSitesApiMissing } from "./sites-api";
 import { defineTool } from "./types";
 
 export const listCustomPropsTool = defineTool({

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import type { Goal, QueryResult } from "../plausible";
+import { isSitesApiMissing, type Goal, type QueryResult } from "../plausible";
 import { resolveSiteId } from "./query-parts";
 import { siteId, truncation } from "./schemas";
-import { isSitesApiMissing } from "./sites-api";
 import { defineTool } from "./types";
 
 const FALLBACK_RANGE = "12mo";

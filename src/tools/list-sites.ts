@@ -1,7 +1,6 @@
 import { z } from "zod";
-import type { Site } from "../plausible";
+import { isSitesApiMissing, type Site } from "../plausible";
 import { truncation } from "./schemas";
-import { isSitesApiMissing } from "./sites-api";
 import { defineTool } from "./types";
 
 const NARROW = "ask the user for the site's domain and use it as site_id directly";

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { Filter, QueryBody, QueryResult } from "../plausible";
+import { DAY_MS } from "../shared/time";
 import { addDays, daysBetween, siteDataSpan } from "./dates";
 import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
-import { formatPValue, table } from "./render";
+import { formatPValue, round, table } from "./render";
 import { dateRangeProblem, narrowing, noRepeats, siteId } from "./schemas";
 import { clusteredRatioTest, placeboLogRatioTest, verdict, type RateDay, type TestResult } from "./statistics";
 import { defineTool, ToolInputError } from "./types";
@@ -12,7 +13,6 @@ const RATE_METRICS = ["conversion_rate", "bounce_rate"] as const;
 type ImpactMetric = (typeof COUNT_METRICS)[number] | (typeof RATE_METRICS)[number];
 const isCount = (metric: ImpactMetric): metric is (typeof COUNT_METRICS)[number] => (COUNT_METRICS as readonly string[]).includes(metric);
 
-const DAY_MS = 86_400_000;
 /** Days of history before the windows whose pseudo-events give the counts' null scale (26 weeks). */
 const HISTORY_DAYS = 182;
 /**
@@ -25,7 +25,6 @@ const BOUNCE_ROUNDING_VARIANCE = (2 * 0.005 ** 2) / 3;
 const MINIMUM_DEGREES = 3;
 
 const utcSeconds = (time: number) => new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
-const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 const offsets = (first: number, last: number) => Array.from({ length: Math.max(0, last - first + 1) }, (_, index) => first + index);
 
@@ -207,11 +206,11 @@ function resultRow(
   const interval = (bound: number) => (isCount(metric) ? before * (Math.exp(bound) - 1) : bound * scale);
   return {
     metric,
-    before: round(before),
-    after: round(after),
-    change: round(after - before),
+    before: round(before, 2),
+    after: round(after, 2),
+    change: round(after - before, 2),
     change_percent: before === 0 ? null : round(((after - before) / before) * 100, 1),
-    ci95: test && !reason ? [round(interval(test.ci95[0])), round(interval(test.ci95[1]))] : [],
+    ci95: test && !reason ? [round(interval(test.ci95[0]), 2), round(interval(test.ci95[1]), 2)] : [],
     p_value: test && !reason ? round(test.pValue, 4) : null,
     test: test && !reason ? test.test : "not tested",
     verdict: reason ? "not tested" : verdict(test),

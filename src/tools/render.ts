@@ -5,18 +5,23 @@ import { ResultBudgetError, type ToolOutput } from "./types";
 /** One table cell: a metric or a dimension value. */
 export type Cell = MetricValue | DimensionValue | undefined;
 
+/** `value` rounded to `digits` decimals: how tools report estimates and scores. */
+export function round(value: number, digits: number): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}
+
 /** Renders a value the way a person reads it: revenue by its short form, fractions trimmed. */
-export function formatValue(value: Cell): string {
+function formatValue(value: Cell): string {
   if (value === null || value === undefined) return "–";
   if (typeof value === "object") return value.short;
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100);
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(round(value, 2));
   return value.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
 /** A p-value as a reader takes it: three decimals, and "< 0.001" rather than a rounded 0. */
 export function formatPValue(p: number | null): string {
   if (p === null) return "–";
-  return p < 0.001 ? "< 0.001" : String(Math.round(p * 1000) / 1000);
+  return p < 0.001 ? "< 0.001" : String(round(p, 3));
 }
 
 /** A compact pipe table: what a model reads most cheaply. */

@@ -135,7 +135,7 @@ const leafFilter = z.tuple([leafOperator, filterDimension, clauses, modifiers.op
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 export type FilterInput = z.output<typeof leafFilter> | ["and" | "or", FilterInput[]] | ["not" | "has_done" | "has_not_done", FilterInput];
-export const filter: z.ZodType<FilterInput> = z.lazy(() =>
+const filter: z.ZodType<FilterInput> = z.lazy(() =>
   z.union([
     leafFilter,
     z.tuple([z.enum(["and", "or"]), z.array(filter).min(1)]),
@@ -166,16 +166,12 @@ export const propertyFilters = z
   .optional()
   .describe("Shortcut filters on built-in dimensions or custom properties, ANDed with each other and with `filters`.");
 
-export const page = z
+const page = z
   .string()
   .min(1)
   .optional()
   .describe('Only this page path, e.g. "/pricing" (same as the filter ["is", "event:page", [page]])');
-export const goal = z
-  .string()
-  .min(1)
-  .optional()
-  .describe('Only this goal, e.g. "Signup" (same as the filter ["is", "event:goal", [goal]])');
+const goal = z.string().min(1).optional().describe('Only this goal, e.g. "Signup" (same as the filter ["is", "event:goal", [goal]])');
 
 /** The narrowing arguments most tools share. */
 export const narrowing = { filters, property_filters: propertyFilters, page, goal };

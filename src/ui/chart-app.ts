@@ -5,10 +5,10 @@ import chartPage from "./chart.html?raw";
 
 /** The MCP Apps extension (`io.modelcontextprotocol/ui`), advertised in the server's capabilities. */
 export const UI_EXTENSION_ID = "io.modelcontextprotocol/ui";
-export const CHART_URI = "ui://plausible/chart.html";
+const CHART_URI = "ui://plausible/chart.html";
 
 /** The tools whose results the chart draws; the rest have nothing to plot. */
-export const CHART_TOOLS: ReadonlySet<string> = new Set([
+const CHART_TOOLS: ReadonlySet<string> = new Set([
   "get_timeseries",
   "get_breakdown",
   "get_conversions",
@@ -50,7 +50,7 @@ function chartHtml(): string {
 }
 
 /** What the chart may load: nothing from the network (an empty allowlist is the strictest policy hosts apply). */
-export const CHART_CSP = { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] };
+const CHART_CSP = { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] };
 
 export const CHART_RESOURCE: ResourceDefinition = {
   name: "chart",

@@ -8,7 +8,7 @@ import { interceptOrigin } from "./fetch-boundary";
  * Plausible's shapes, status codes and exact error texts, records what it was
  * asked, and lets every other request (to the worker itself) through.
  */
-export const PLAUSIBLE_ORIGIN = new URL(env.PLAUSIBLE_BASE_URL).origin;
+const PLAUSIBLE_ORIGIN = new URL(env.PLAUSIBLE_BASE_URL).origin;
 
 export interface RecordedRequest {
   method: string;
@@ -74,7 +74,7 @@ export interface FakePlausible {
 }
 
 // The bearer keys the tests use, and the shared key that vitest.config.ts gives /internal.
-export const VALID_KEYS = new Set(["test-key-aaaaaaaa", "test-key-bbbbbbbb", "test-plausible-api-key"]);
+const VALID_KEYS = new Set(["test-key-aaaaaaaa", "test-key-bbbbbbbb", "test-plausible-api-key"]);
 
 export function installFakePlausible(): FakePlausible {
   const requests: RecordedRequest[] = [];
