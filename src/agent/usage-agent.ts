@@ -5,70 +5,38 @@ import {
   PlausibleApiError,
   PlausibleClient,
   type PlausibleClientOptions,
-  PlausibleConfigError,
   PlausibleUnavailableError,
   type PlausibleRequest,
 } from "../plausible";
-import { AuditLog, type MemberActivity } from "../observability/audit-log";
+import type { MemberActivity } from "../observability/audit-log";
 import type { AuditRecord } from "../observability/audit-record";
 import type { CallAttribution } from "../observability/tool-call";
+import type { AdmissionPolicy } from "./admission-policy";
 import { cacheTtlSeconds } from "./cache-policy";
-import { CircuitBreaker } from "./circuit-breaker";
-import { sha256Hex } from "../shared/hash";
-import { HourlyCount } from "./hourly-count";
-import { IdleExpiry } from "./idle-expiry";
 import { applyMigrations } from "./migrations";
+import { OwnKeyPolicy } from "./own-key-policy";
 import { ResultCache } from "./result-cache";
-import { sharedKeyGuardName, type SharedKeyGuard, type UpstreamReport } from "./shared-key-guard";
+import { SharedKeyPolicy } from "./shared-key-policy";
 import { TokenBucket } from "./token-bucket";
-import { readAgentPlacement, readUsageConfig, type UsageConfig } from "../shared/config";
-import {
-  CircuitOpenError,
-  fromFailure,
-  RateLimitedError,
-  SharedQuotaError,
-  toFailure,
-  UpstreamUnavailableError,
-  type UsageFailure,
-  type UsageOutcome,
-} from "./usage-outcome";
+import { readUsageConfig, type UsageConfig } from "../shared/config";
+import { SharedQuotaError, toFailure, UpstreamUnavailableError, type UsageOutcome } from "./usage-outcome";
 
-// Audit records are removed within this long after they pass the retention period.
-const AUDIT_PRUNE_SPACING_MS = 3_600_000;
-// A member agent's expired answers are removed within this long after they expire.
-const CACHE_PRUNE_SPACING_MS = 300_000;
-
-/** Agents are named `key-<sha256 of the API key>` (/mcp, /sse) or `user-<sha256 of the issuer's sub>` (/internal). */
-export type UsageScope = "key" | "user";
-
-export function usageAgentName(scope: UsageScope, digest: string): string {
-  return `${scope}-${digest}`;
-}
+export { usageAgentName } from "./admission-policy";
 
 /**
  * One per API key or signed-in user: the token bucket and the result cache
  * that all of that key's or user's MCP requests and sessions share, and the
- * only place that talks to Plausible. A key's agent removes itself after
- * `AGENT_IDLE_SECONDS` without calls, so no state outlives a key's use.
+ * only place that talks to Plausible. Everything that differs between a key's
+ * own agent and a member's agent on the shared key is its admission policy,
+ * chosen once from the agent's name.
  */
 export class UsageAgent extends Agent<Env> {
   readonly #config: UsageConfig;
   readonly #bucket: TokenBucket;
   readonly #cache: ResultCache;
-  /** Used on key agents only; user agents share the guard's circuit. */
-  readonly #circuit: CircuitBreaker;
-  /** Used on user agents only: each call made with the shared key, for the operator. */
-  readonly #audit: AuditLog;
-  /** Used on user agents only: the member's requests on the shared key this hour, against PLAUSIBLE_USER_HOURLY_LIMIT. */
-  readonly #memberHours: HourlyCount;
   /** Identical requests in flight share one Plausible call. */
   readonly #inflight = new Map<string, Promise<unknown>>();
-  #auditPruneScheduled = false;
-  /** Used on user agents only (a key agent's cache goes with the agent when it is idle). */
-  #cachePruneScheduled = false;
-  /** Used on key agents only: a key's agent removes itself when idle. */
-  readonly #expiry: IdleExpiry;
-  #guard?: Promise<DurableObjectStub<SharedKeyGuard>>;
+  #chosenPolicy?: OwnKeyPolicy | SharedKeyPolicy;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -78,39 +46,35 @@ export class UsageAgent extends Agent<Env> {
     });
     this.#bucket = new TokenBucket(ctx.storage.sql, this.#config.burst, this.#config.refillPerMinute);
     this.#cache = new ResultCache(ctx.storage.sql, { maxEntries: this.#config.cacheMaxEntries, maxBytes: this.#config.cacheMaxBytes });
-    this.#circuit = new CircuitBreaker(this.#config.circuit);
-    this.#audit = new AuditLog(ctx.storage.sql, this.#config.auditRetentionDays);
-    this.#memberHours = new HourlyCount(ctx.storage.sql, "member_hour");
-    this.#expiry = new IdleExpiry(this, this.#config.idleSeconds, {
-      read: () => this.sql<{ last_call_ms: number }>`SELECT last_call_ms FROM agent_activity WHERE id = 1`[0]?.last_call_ms,
-      write: (ms) =>
-        void this
-          .sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${ms}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`,
-    });
   }
 
-  get scope(): UsageScope {
-    return this.name.startsWith("key-") ? "key" : "user";
+  /** The name (read on first use: an agent learns it with its first call) says whose agent this is. */
+  get #policy(): OwnKeyPolicy | SharedKeyPolicy {
+    this.#chosenPolicy ??= this.name.startsWith("key-")
+      ? new OwnKeyPolicy(this, this.#bucket, this.#config)
+      : new SharedKeyPolicy(this, this.env, this.ctx.storage.sql, this.#bucket, this.#cache, this.#config);
+    return this.#chosenPolicy;
   }
 
   /**
    * Answers Plausible requests: from the cache when fresh, otherwise from
-   * Plausible after taking one token per request it has to send (all or none).
+   * Plausible once the policy has admitted every request it has to send (all or none).
    * `apiKey` is the caller's own key on a key agent; a user agent uses the shared key.
    * A refusal (bucket, member share, circuit, shared quota) costs no Plausible call.
    */
   async run(requests: PlausibleRequest[], apiKey?: string, call?: CallAttribution): Promise<UsageOutcome> {
+    const policy: AdmissionPolicy = this.#policy;
     let clientOptions: PlausibleClientOptions;
     let baseUrl: URL;
     try {
       baseUrl = parsePlausibleBaseUrl(this.env.PLAUSIBLE_BASE_URL);
-      clientOptions = { baseUrl, apiKey: await this.#apiKeyFor(apiKey), maxResponseBytes: this.#config.maxResponseBytes };
+      clientOptions = { baseUrl, apiKey: await policy.apiKey(apiKey), maxResponseBytes: this.#config.maxResponseBytes };
     } catch (error) {
       return { ok: false, failure: toFailure(error) };
     }
     const keys = requests.map((request) => `${baseUrl.href} ${canonicalJson(request)}`);
 
-    // From here to the token decision nothing awaits, so concurrent calls can't race the bucket.
+    // From here to the admission decision nothing awaits, so concurrent calls can't race the bucket.
     const now = Date.now();
     const answers: Promise<unknown>[] = [];
     const toFetch: number[] = [];
@@ -129,25 +93,12 @@ export class UsageAgent extends Agent<Env> {
     });
     let admission = Promise.resolve();
     if (toFetch.length > 0) {
-      // A key's own circuit is asked first, so failing fast costs no token.
-      const circuit = this.scope === "key" ? this.#circuit.check(now) : { admitted: true as const };
-      if (!circuit.admitted) return { ok: false, failure: toFailure(new CircuitOpenError(circuit.retryAfterSeconds)) };
-      const waitSeconds = this.#bucket.take(toFetch.length, now);
-      if (waitSeconds > 0) return { ok: false, failure: toFailure(new RateLimitedError(waitSeconds, this.scope)) };
-      if (this.scope === "key") {
-        this.#circuit.admit(now);
-      } else {
-        // The member's own share of the shared key comes before the team's guard.
-        const refusal = this.#takeMemberShare(toFetch.length, now);
-        if (refusal) {
-          this.#bucket.refund(toFetch.length, now);
-          return { ok: false, failure: refusal };
-        }
-        admission = this.#admitOnSharedKey(toFetch.length);
-      }
+      const admitted = policy.admit(toFetch.length, now);
+      if ("refused" in admitted) return { ok: false, failure: admitted.refused };
+      admission = admitted.admission;
     }
     for (const index of toFetch) answers[index] = this.#fetchOnce(clientOptions, admission, requests[index]!, keys[index]!, call);
-    if (this.scope === "key") this.#expiry.touch(now);
+    policy.called(now);
 
     const settled = await Promise.allSettled(answers);
     const upstreamMs = cacheHits < requests.length ? Date.now() - now : 0;
@@ -158,24 +109,23 @@ export class UsageAgent extends Agent<Env> {
 
   /** For /admin: this member's use of the shared key (user agents only). */
   memberActivity(): MemberActivity & { sharedKeyThisHour: number } {
-    const now = Date.now();
-    return { ...this.#audit.activity(now), sharedKeyThisHour: this.#memberHours.current(now).used };
+    return this.#memberPolicy().memberActivity();
   }
 
   /** For /admin: this member's audit records in `[fromMs, toMs)`. */
   auditRecords(fromMs: number, toMs: number): AuditRecord[] {
-    return this.#audit.between(fromMs, toMs);
+    return this.#memberPolicy().auditRecords(fromMs, toMs);
   }
 
   /** For /admin: an administrator's action on this member, written to the member's audit trail. */
   async recordAdminAction(adminEmail: string, action: string): Promise<void> {
-    this.#audit.recordAdminAction(adminEmail, action);
-    await this.#scheduleAuditPrune();
+    await this.#memberPolicy().recordAdminAction(adminEmail, action);
   }
 
   /** Scheduled after activity on a key agent: removes it once it has been idle long enough, else checks again later. */
   async expireIfIdle(): Promise<void> {
-    await this.#expiry.check();
+    const policy = this.#policy;
+    if (policy instanceof OwnKeyPolicy) await policy.expireIfIdle();
   }
 
   /**
@@ -183,10 +133,7 @@ export class UsageAgent extends Agent<Env> {
    * schedules itself for the next record, at most once an hour, until the trail is empty.
    */
   async pruneAudit(): Promise<void> {
-    const now = Date.now();
-    const next = this.#audit.prune(now);
-    this.#auditPruneScheduled = next !== undefined;
-    if (next !== undefined) await this.schedule(new Date(Math.max(next, now + AUDIT_PRUNE_SPACING_MS)), "pruneAudit");
+    await this.#memberPolicy().pruneAudit();
   }
 
   /**
@@ -195,50 +142,17 @@ export class UsageAgent extends Agent<Env> {
    * at most once every five minutes, until the cache is empty.
    */
   async pruneCache(): Promise<void> {
-    const now = Date.now();
-    const next = this.#cache.prune(now);
-    // One pending prune at a time, whether this ran from its schedule or was called directly.
-    for (const pending of this.getSchedules()) if (pending.callback === "pruneCache") await this.cancelSchedule(pending.id);
-    this.#cachePruneScheduled = next !== undefined;
-    if (next !== undefined) await this.schedule(new Date(Math.max(next, now + CACHE_PRUNE_SPACING_MS)), "pruneCache");
+    await this.#memberPolicy().pruneCache();
   }
 
-  async #scheduleCachePrune(): Promise<void> {
-    if (this.#cachePruneScheduled) return;
-    this.#cachePruneScheduled = true;
-    const due = this.#cache.prune();
-    if (due !== undefined) await this.schedule(new Date(due), "pruneCache", undefined, { idempotent: true });
+  #memberPolicy(): SharedKeyPolicy {
+    const policy = this.#policy;
+    if (!(policy instanceof SharedKeyPolicy))
+      throw new Error("Only a member's usage agent (user-…) keeps an audit trail and prunes its cache on a schedule.");
+    return policy;
   }
 
-  /** One pending prune per agent: a later record never falls due before the oldest. */
-  async #scheduleAuditPrune(): Promise<void> {
-    if (this.#auditPruneScheduled) return;
-    this.#auditPruneScheduled = true;
-    const due = this.#audit.dueAt();
-    if (due !== undefined) await this.schedule(new Date(due), "pruneAudit", undefined, { idempotent: true });
-  }
-
-  async #apiKeyFor(apiKey: string | undefined): Promise<string> {
-    if (this.scope === "key") {
-      // The name is the key's digest: a caller can't use another key's bucket or cache.
-      if (!apiKey || usageAgentName("key", await sha256Hex(apiKey)) !== this.name) {
-        throw new PlausibleConfigError("This usage agent belongs to a different API key.");
-      }
-      return apiKey;
-    }
-    const sharedKey = (this.env as unknown as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY;
-    if (!sharedKey)
-      throw new PlausibleConfigError(
-        "PLAUSIBLE_API_KEY is not set on this server, so /internal cannot query Plausible. Ask the operator to set it.",
-      );
-    return sharedKey;
-  }
-
-  /**
-   * Registered as in flight before `admission` settles, so identical requests arriving meanwhile share it.
-   * On the shared key, every request the client sends after the first (a retry, a further page) is
-   * taken from the member's share and the team's quota before it goes out.
-   */
+  /** Registered as in flight before `admission` settles, so identical requests arriving meanwhile share it. */
   #fetchOnce(
     options: PlausibleClientOptions,
     admission: Promise<void>,
@@ -246,23 +160,21 @@ export class UsageAgent extends Agent<Env> {
     key: string,
     call?: CallAttribution,
   ): Promise<unknown> {
+    const policy = this.#policy;
     const answer = admission
       .then(async () => {
-        if (this.scope === "user" && call?.email) {
-          await this.#audit.record(call.email, call.tool, request);
-          await this.#scheduleAuditPrune();
-        }
-        const client = new PlausibleClient(this.scope === "user" ? { ...options, beforeSend: this.#followUpsOnSharedKey() } : options);
+        await policy.beforeSend(request, call);
+        const client = new PlausibleClient(policy.clientOptions(options));
         let value: unknown;
         try {
           value = await client.execute(request);
         } catch (error) {
           throw await this.#afterFailure(error);
         }
-        await this.#report("answered");
+        await policy.report("answered");
         // Only a successful answer is cached: a refusal or failure is asked again next time.
         this.#cache.set(key, value, cacheTtlSeconds(request, this.#config.cacheTtlSeconds));
-        if (this.scope === "user") await this.#scheduleCachePrune();
+        await policy.cached();
         return value;
       })
       .finally(() => this.#inflight.delete(key));
@@ -277,7 +189,7 @@ export class UsageAgent extends Agent<Env> {
     if (error instanceof PlausibleUnavailableError) {
       // Only Plausible's failures (5xx, network) count towards the circuit: a query that times out
       // is the caller's own (too large or slow), and must not stop everyone else's calls.
-      const retryAfterSeconds = error.reason === "timeout" ? 0 : await this.#report("unavailable");
+      const retryAfterSeconds = error.reason === "timeout" ? 0 : await this.#policy.report("unavailable");
       return new UpstreamUnavailableError(error.message, {
         reason: error.reason,
         retryAfterSeconds,
@@ -287,75 +199,7 @@ export class UsageAgent extends Agent<Env> {
     // The key was revoked: what it was shown before must not be served from here any more.
     if (error instanceof PlausibleApiError && error.status === 401) this.#cache.clear();
     // Any other answer means Plausible is up; a 429 also closes the shared key for the hour.
-    await this.#report(error instanceof PlausibleApiError && error.status === 429 ? "rate_limited" : "answered");
+    await this.#policy.report(error instanceof PlausibleApiError && error.status === 429 ? "rate_limited" : "answered");
     return error;
-  }
-
-  /** Feeds a call's outcome to the key's circuit, or to the shared key's guard. Returns the seconds until calls go through again. */
-  async #report(outcome: UpstreamReport): Promise<number> {
-    if (this.scope === "user") return (await this.#sharedKeyGuard()).report(outcome);
-    if (outcome !== "unavailable") {
-      this.#circuit.recordSuccess();
-      return 0;
-    }
-    return this.#circuit.recordFailure();
-  }
-
-  async #admitOnSharedKey(count: number): Promise<void> {
-    const admission = await (await this.#sharedKeyGuard()).admit(count);
-    if (admission.admitted) return;
-    // Nothing was sent, so the member's bucket and share get back what the call took.
-    this.#bucket.refund(count);
-    this.#returnMemberShare(count);
-    throw fromFailure(admission.failure);
-  }
-
-  /** A client's `beforeSend` for one request on the shared key: its first send was admitted with the call, each further one is admitted here. */
-  #followUpsOnSharedKey(): () => Promise<void> {
-    let admittedWithCall = true;
-    return async () => {
-      if (admittedWithCall) {
-        admittedWithCall = false;
-        return;
-      }
-      const refusal = this.#takeMemberShare(1, Date.now());
-      if (refusal) throw fromFailure(refusal);
-      const admission = await (await this.#sharedKeyGuard()).admitFollowUp();
-      if (admission.admitted) return;
-      this.#returnMemberShare(1);
-      throw fromFailure(admission.failure);
-    };
-  }
-
-  /** Takes `count` requests from the member's hourly share of the shared key, all or none; the refusal says when it returns. */
-  #takeMemberShare(count: number, now: number): UsageFailure | undefined {
-    const hour = this.#memberHours.current(now);
-    const limit = this.#config.memberHourlyLimit;
-    if (hour.used + count > limit) {
-      return {
-        kind: "shared_quota",
-        reason: "member_limit",
-        retryAfterSeconds: this.#memberHours.secondsLeft(hour, now),
-        hourlyLimit: limit,
-      };
-    }
-    this.#memberHours.store({ ...hour, used: hour.used + count });
-    return undefined;
-  }
-
-  #returnMemberShare(count: number): void {
-    const hour = this.#memberHours.current(Date.now());
-    this.#memberHours.store({ ...hour, used: Math.max(0, hour.used - count) });
-  }
-
-  /** The guard of the shared key, named by its digest: resolved once per instance, as the key is fixed. */
-  #sharedKeyGuard() {
-    this.#guard ??= this.#apiKeyFor(undefined).then(async (key) =>
-      this.env.SHARED_KEY_GUARD.getByName(
-        await sharedKeyGuardName(key),
-        readAgentPlacement(this.env as unknown as Record<string, unknown>),
-      ),
-    );
-    return this.#guard;
   }
 }

@@ -216,7 +216,7 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
       ui: { csp: { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] }, prefersBorder: true },
     });
     // Self-contained: the App library is inlined and nothing is loaded from elsewhere.
-    expect(content!.text).toContain("globalThis.McpApps={");
+    expect(content!.text).toMatch(/<script type="module">.*"ui\/initialize"/s);
     expect(content!.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img|@import/);
 
     const { tools } = await client.listTools();
