@@ -189,8 +189,25 @@ function significanceOf(test: TestResult | undefined, reason: string | undefined
 export const comparePeriodsTool = defineTool({
   name: "compare_periods",
   title: "Compare two periods",
-  description:
-    "Compare metrics between two periods with absolute and % change, optionally narrowed to a page, goal or filter. Give `current` and `previous`; when `previous` is omitted and `current` is a date pair or \"Nd\" (resolved in the site's timezone), the period of equal length just before it is used. Periods are tested over complete days with data: today and the days before the site's first day with data are left out, with a note (\"month\" and \"year\" end yesterday). Each metric with daily values gets a significance test with a verdict (increase, decrease, no detectable change, or not tested with the reason): counts (visitors, visits, pageviews, events) by the log ratio of the periods' daily means with the site's weekday pattern removed, against the same ratio with both periods moved back through the 26 weeks before them (so the site's own noise and carry-over set the scale); conversion_rate (converters and visitors per day) and bounce_rate (bounces and visits per day) by a day-clustered ratio test; visit_duration and revenue by Welch's t-test on daily values. Makes at most 6 Plausible requests: one for the \"all\" range (its echo gives the site's today and first day with data), then in one parallel batch 2 totals, a daily series over both periods and their history, visitors per day without the goal for conversion_rate, and visits and bounce_rate per day for bounce_rate with `page` (its base is entries on the page). Example: did traffic to /pricing change in the week after Tuesday's deploy versus the week before?",
+  description: [
+    "Compare metrics between two periods with absolute and % change, optionally narrowed to a page, goal or filter.",
+    "Give `current` and `previous`; when `previous` is omitted",
+    'and `current` is a date pair or "Nd" (resolved in the site\'s timezone),',
+    "the period of equal length just before it is used.",
+    "Periods are tested over complete days with data:",
+    'today and the days before the site\'s first day with data are left out, with a note ("month" and "year" end yesterday).',
+    "Each metric with daily values gets a significance test with a verdict (increase, decrease, no detectable change,",
+    "or not tested with the reason): counts (visitors, visits, pageviews,",
+    "events) by the log ratio of the periods' daily means with the site's weekday pattern removed,",
+    "against the same ratio with both periods moved back through the 26 weeks before them (so the site's own noise and",
+    "carry-over set the scale); conversion_rate (converters and visitors per day) and bounce_rate (bounces",
+    "and visits per day) by a day-clustered ratio test; visit_duration and revenue by Welch's t-test on daily values.",
+    'Makes at most 6 Plausible requests: one for the "all" range (its echo gives the site\'s today and first day with',
+    "data), then in one parallel batch 2 totals, a daily series over both periods and their history,",
+    "visitors per day without the goal for conversion_rate,",
+    "and visits and bounce_rate per day for bounce_rate with `page` (its base is entries on the page).",
+    "Example: did traffic to /pricing change in the week after Tuesday's deploy versus the week before?",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     current: dateRange.describe('The period of interest, e.g. ["2024-05-07", "2024-05-13"] or "7d"'),

@@ -196,8 +196,22 @@ const signed = (value: number | null) => (value === null ? "–" : `${value >= 0
 export const explainChangeTool = defineTool({
   name: "explain_change",
   title: "Explain a change",
-  description:
-    "What changed in a period and what drove it. Each day of the period is compared with the median of the same weekday in a baseline (default: the 8 weeks before the period) on the log scale, and flagged when it lies further out than the baseline's own days do (the cut-off keeps at least 95 % of quiet periods flag-free); the period's total is tested against earlier windows of the baseline (verdict increase, decrease, no detectable change, or not tested with the reason); per dimension (default source, channel, page, country, device) the values that account for most of the difference are ranked with their contribution (and share, when the total changed beyond its noise), and values that left their own baseline far behind on a day are listed as anomalies even when the total is quiet. Counts only (visitors, visits, pageviews, events). Relative periods resolve in the site's timezone; today (still in progress) and days before the site's first data are not scored. Makes at most 15 Plausible requests (1 Sites API lookup, 1 for today's date where the Sites API is missing, 1 for the site's first day, 2 per-day series, 2 per dimension), in one parallel batch after the lookup. Example: what happened on Thursday, and where did the extra visitors come from?",
+  description: [
+    "What changed in a period and what drove it.",
+    "Each day of the period is compared with the median of the same weekday in a baseline (default: the 8 weeks before the",
+    "period) on the log scale, and flagged when it lies further out than the baseline's own days do (the cut-off keeps at",
+    "least 95 % of quiet periods flag-free); the period's total is tested against earlier windows of the baseline (verdict",
+    "increase, decrease, no detectable change, or not tested with the reason); per dimension (default source, channel,",
+    "page, country, device) the values that account for most of the difference are ranked with their contribution (and",
+    "share, when the total changed beyond its noise),",
+    "and values that left their own baseline far behind on a day are listed as anomalies even when the total is quiet.",
+    "Counts only (visitors, visits, pageviews, events).",
+    "Relative periods resolve in the site's timezone;",
+    "today (still in progress) and days before the site's first data are not scored.",
+    "Makes at most 15 Plausible requests (1 Sites API lookup, 1 for today's date where the Sites API is missing,",
+    "1 for the site's first day, 2 per-day series, 2 per dimension), in one parallel batch after the lookup.",
+    "Example: what happened on Thursday, and where did the extra visitors come from?",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     metric: z.enum(COUNT_METRICS).default("visitors"),

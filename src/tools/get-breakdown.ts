@@ -19,8 +19,11 @@ import { defineTool, ToolInputError } from "./types";
 export const getBreakdownTool = defineTool({
   name: "get_breakdown",
   title: "Top values of a dimension",
-  description:
-    "Rank the values of one dimension by a metric: top pages, sources, channels, UTM campaigns, countries, devices, browsers, entry or exit pages, goals, or a custom property (give its bare name, e.g. plan). Example: top sources of visitors to /pricing this month.",
+  description: [
+    "Rank the values of one dimension by a metric: top pages, sources, channels, UTM campaigns, countries, devices,",
+    "browsers, entry or exit pages, goals, or a custom property (give its bare name, e.g. plan).",
+    "Example: top sources of visitors to /pricing this month.",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     dimension: z

@@ -23,7 +23,12 @@ function stepFilter(step: string): Filter {
 export const getFunnelTool = defineTool({
   name: "get_funnel",
   title: "Funnel",
-  description: `Visitors per funnel step, the conversion from the previous step and from the first, and the biggest drop. Each step is a page path ("/pricing"), a wildcard path ("/blog/*", "/docs/**") or a goal name ("Signup"). ${ORDER_NOTE} Makes one Plausible request per step (2 to 8), all in parallel. Example: where do people drop out between the landing page and signup?`,
+  description: [
+    "Visitors per funnel step, the conversion from the previous step and from the first, and the biggest drop.",
+    'Each step is a page path ("/pricing"), a wildcard path ("/blog/*", "/docs/**") or a goal name ("Signup").',
+    `${ORDER_NOTE} Makes one Plausible request per step (2 to 8), all in parallel.`,
+    "Example: where do people drop out between the landing page and signup?",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     steps: z.array(z.string().min(1)).min(2).max(8).describe('2 to 8 steps, e.g. ["/", "/pricing", "/signup", "Signup"]'),

@@ -7,8 +7,10 @@ import { defineTool } from "./types";
 export const listCustomPropsTool = defineTool({
   name: "list_custom_props",
   title: "List custom properties",
-  description:
-    "The custom properties configured for a site. Break down or filter by one with event:props:<name> (or its bare name in property_filters and get_breakdown).",
+  description: [
+    "The custom properties configured for a site.",
+    "Break down or filter by one with event:props:<name> (or its bare name in property_filters and get_breakdown).",
+  ],
   inputSchema: z.object({ site_id: siteId }),
   outputSchema: z.object({
     site_id: z.string(),

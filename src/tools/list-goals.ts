@@ -15,8 +15,10 @@ function goalTarget(goal: { event_name: string | null; page_path: string | null;
 export const listGoalsTool = defineTool({
   name: "list_goals",
   title: "List goals",
-  description:
-    "The goals configured for a site (custom events, pageview goals and scroll-depth goals), by the names to use in `goal` arguments and event:goal filters.",
+  description: [
+    "The goals configured for a site (custom events, pageview goals and scroll-depth goals),",
+    "by the names to use in `goal` arguments and event:goal filters.",
+  ],
   inputSchema: z.object({ site_id: siteId }),
   outputSchema: z.object({
     site_id: z.string(),

@@ -8,8 +8,10 @@ const NARROW = "ask the user for the site's domain and use it as site_id directl
 export const listSitesTool = defineTool({
   name: "list_sites",
   title: "List sites",
-  description:
-    "The sites (domains) this server's Plausible key can read, with their timezones. Use a domain as `site_id` in the other tools.",
+  description: [
+    "The sites (domains) this server's Plausible key can read, with their timezones.",
+    "Use a domain as `site_id` in the other tools.",
+  ],
   inputSchema: z.object({}),
   outputSchema: z.object({
     sites: z.array(z.object({ domain: z.string(), timezone: z.string().optional() })),

@@ -221,8 +221,26 @@ function resultRow(
 export const measureImpactTool = defineTool({
   name: "measure_impact",
   title: "Measure the impact of an event",
-  description:
-    "Before/after effect of a deploy, campaign or release, with a significance test. Compares equal windows on each side of `event` (default 14 days each; whole weeks, or for windows under a week the same weekdays a week earlier; clipped to complete days and to the site's first day with data; the event's own day is left out, a datetime splits at its moment). Per metric: before, after, absolute and relative change, a 95 % confidence interval, a p-value, the test used and a verdict (increase, decrease, no detectable change, or not tested with the reason). Counts (visitors, visits, pageviews, events): the log ratio of the after and before totals, tested against the same ratio at pseudo-events in the 26 weeks before (the site's own weekday pattern, day-to-day noise and carry-over). conversion_rate (needs `goal`; with `page`, converters who also viewed the page among the page's visitors) and bounce_rate (with `page`, visits that entered on the page): per-day numerators and denominators in a day-clustered ratio test. `goal` narrows only the conversion_rate numerator. Makes at most 4 Plausible requests: one for the \"all\" range (Plausible's echo gives the site's today and first day with data), then in one parallel batch a daily series of the counts over the windows and their history, converters per day for conversion_rate, visits and bounce_rate per day for bounce_rate. Example: did Tuesday's deploy change signups among visitors of /pricing?",
+  description: [
+    "Before/after effect of a deploy, campaign or release, with a significance test.",
+    "Compares equal windows on each side of `event` (default 14 days each; whole weeks,",
+    "or for windows under a week the same weekdays a week earlier;",
+    "clipped to complete days and to the site's first day with data;",
+    "the event's own day is left out, a datetime splits at its moment).",
+    "Per metric: before, after, absolute and relative change, a 95 % confidence interval, a p-value,",
+    "the test used and a verdict (increase, decrease, no detectable change, or not tested with the reason).",
+    "Counts (visitors, visits, pageviews, events): the log ratio of the after and before totals,",
+    "tested against the same ratio at pseudo-events in the 26 weeks before (the site's own weekday pattern,",
+    "day-to-day noise and carry-over).",
+    "conversion_rate (needs `goal`; with `page`, converters who also viewed the page among the page's visitors)",
+    "and bounce_rate (with `page`, visits that entered on the page): per-day numerators",
+    "and denominators in a day-clustered ratio test.",
+    "`goal` narrows only the conversion_rate numerator.",
+    "Makes at most 4 Plausible requests: one for the \"all\" range (Plausible's echo gives the site's today and first day",
+    "with data), then in one parallel batch a daily series of the counts over the windows and their history,",
+    "converters per day for conversion_rate, visits and bounce_rate per day for bounce_rate.",
+    "Example: did Tuesday's deploy change signups among visitors of /pricing?",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     event: z
