@@ -31,14 +31,21 @@ export interface AuditFilter {
 export type MemberAuditRecord = AuditRecord & { member: string };
 
 const STYLE =
-  "<style>main{max-width:72rem!important}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}form.inline{display:inline}</style>";
+  "<style>main{max-width:72rem!important}table{border-collapse:collapse;margin:1rem " +
+  "0}td,th{border:1px solid #ccc;padding:.25rem " +
+  ".5rem;text-align:left;vertical-align:top}form.inline{display:inline}</style>";
 
 function time(ms: number | null): string {
   return ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
 function header(admin: string, csrf: string): string {
-  return `${STYLE}<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a> · <form class="inline" method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`;
+  return (
+    `${STYLE}<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · ` +
+    `<a href="/admin/audit">Audit</a> · <form class="inline" method="post" ` +
+    `action="/admin/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button ` +
+    `type="submit">Sign out</button></form></p>`
+  );
 }
 
 /**
@@ -47,7 +54,8 @@ function header(admin: string, csrf: string): string {
  */
 const NOTICES = {
   revoked:
-    "<strong>Revoked and blocked</strong> the member: every grant ended, their next call gets 401, and they cannot sign in again until unblocked.",
+    "<strong>Revoked and blocked</strong> the member: every grant ended, their next call gets 401, " +
+    "and they cannot sign in again until unblocked.",
   unblocked: "<strong>Unblocked</strong> the member: they may sign in again.",
 } as const;
 
@@ -75,15 +83,20 @@ export function membersPage(view: {
       const grants = member.grants.length
         ? member.grants.map((grant) => `${escapeHtml(grant.client)}, since ${time(grant.createdAt * 1000)}`).join("<br>")
         : "none";
-      return `<tr><td>${escapeHtml(member.email)}</td><td>${time(member.firstUseMs)}</td><td>${time(member.lastUseMs)}</td><td>${member.callsThisHour}</td><td>${member.callsToday}</td><td>${grants}</td>
-<td><form class="inline" method="post" action="/admin/revoke"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="email" value="${escapeHtml(member.email)}"><button type="submit" aria-label="Revoke and block ${escapeHtml(member.email)}">Revoke and block</button></form></td></tr>`;
+      return `<tr><td>${escapeHtml(member.email)}</td><td>${time(member.firstUseMs)}</td><td>${time(member.lastUseMs)}</td>\
+<td>${member.callsThisHour}</td><td>${member.callsToday}</td><td>${grants}</td>
+<td><form class="inline" method="post" action="/admin/revoke"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input \
+type="hidden" name="email" value="${escapeHtml(member.email)}"><button type="submit" aria-label="Revoke and block \
+${escapeHtml(member.email)}">Revoke and block</button></form></td></tr>`;
     })
     .join("\n");
   const blocked = view.blocked
     .map(
       (block) =>
         `<tr><td>${escapeHtml(block.email)}</td><td>${escapeHtml(block.blockedBy)}</td><td>${time(block.blockedAt)}</td>
-<td><form class="inline" method="post" action="/admin/unblock"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="email" value="${escapeHtml(block.email)}"><button type="submit" aria-label="Unblock ${escapeHtml(block.email)}">Unblock</button></form></td></tr>`,
+<td><form class="inline" method="post" action="/admin/unblock"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input \
+type="hidden" name="email" value="${escapeHtml(block.email)}"><button type="submit" aria-label="Unblock \
+${escapeHtml(block.email)}">Unblock</button></form></td></tr>`,
     )
     .join("\n");
   const perMember = view.members
@@ -94,9 +107,12 @@ export function membersPage(view: {
     "Plausible MCP admin",
     `${header(view.admin, view.csrf)}
 <h1>Members</h1>
-${notice}<p>People who signed in to <code>/internal</code>. Calls are Plausible requests made on the team's shared key, from the audit trail. Revoke and block ends every connected client of the member (their next call gets 401) and keeps them from signing in again until unblocked.</p>
+${notice}<p>People who signed in to <code>/internal</code>. Calls are Plausible requests made on the team's shared key, from the audit \
+trail. Revoke and block ends every connected client of the member (their next call gets 401) and keeps them from signing in again until \
+unblocked.</p>
 <table>
-<tr><th>Email</th><th>First use</th><th>Last use</th><th>Calls this hour</th><th>Calls today</th><th>Connected clients (grants)</th><th></th></tr>
+<tr><th>Email</th><th>First use</th><th>Last use</th><th>Calls this hour</th><th>Calls today</th><th>Connected clients \
+(grants)</th><th></th></tr>
 ${rows || '<tr><td colspan="7">Nobody has signed in yet.</td></tr>'}
 </table>
 <h2>Blocked</h2>
@@ -107,7 +123,8 @@ ${blocked || '<tr><td colspan="4">Nobody is blocked.</td></tr>'}
 </table>
 <h2>The shared key this hour</h2>
 <table>
-<tr><th>Used</th><td>${sharedKey.used} of ${sharedKey.limit} requests${sharedKey.closed ? " (closed by Plausible's 429 until the hour turns)" : ""}</td></tr>
+<tr><th>Used</th><td>${sharedKey.used} of ${sharedKey.limit} \
+requests${sharedKey.closed ? " (closed by Plausible's 429 until the hour turns)" : ""}</td></tr>
 <tr><th>Circuit</th><td>${circuit}</td></tr>
 </table>
 <table>
@@ -123,7 +140,10 @@ export function auditPage(view: { admin: string; csrf: string; filter: AuditFilt
   const rows = view.records
     .map(
       (record) =>
-        `<tr><td>${escapeHtml(record.at)}</td><td>${escapeHtml(record.member)}</td><td>${escapeHtml(record.email)}</td><td>${escapeHtml(record.tool)}</td><td>${escapeHtml(record.site_id ?? "")}</td><td><code>${escapeHtml(record.query_hash.slice(0, 16))}</code></td></tr>`,
+        `<tr><td>${escapeHtml(record.at)}</td><td>${escapeHtml(record.member)}</td>` +
+        `<td>${escapeHtml(record.email)}</td><td>${escapeHtml(record.tool)}</td>` +
+        `<td>${escapeHtml(record.site_id ?? "")}</td><td>` +
+        `<code>${escapeHtml(record.query_hash.slice(0, 16))}</code></td></tr>`,
     )
     .join("\n");
   return htmlDocument(
@@ -136,7 +156,9 @@ export function auditPage(view: { admin: string; csrf: string; filter: AuditFilt
 <label>Member <input type="email" name="member" value="${escapeHtml(filter.member)}" placeholder="everyone"></label>
 <button type="submit">Show</button>
 </form>
-<p>${view.records.length} record(s), UTC days ${escapeHtml(filter.from)} to ${escapeHtml(filter.to)}. Download: <a href="/admin/audit?${escapeHtml(query.toString())}&amp;format=jsonl">JSON lines</a> · <a href="/admin/audit?${escapeHtml(query.toString())}&amp;format=csv">CSV</a></p>
+<p>${view.records.length} record(s), UTC days ${escapeHtml(filter.from)} to ${escapeHtml(filter.to)}. Download: <a \
+href="/admin/audit?${escapeHtml(query.toString())}&amp;format=jsonl">JSON lines</a> · <a \
+href="/admin/audit?${escapeHtml(query.toString())}&amp;format=csv">CSV</a></p>
 <table>
 <tr><th>At</th><th>Member</th><th>By</th><th>Tool or action</th><th>Site</th><th>Query hash</th></tr>
 ${rows || '<tr><td colspan="6">No records in this range.</td></tr>'}

@@ -135,7 +135,8 @@ function sessionSecretMissing(): Response {
     htmlDocument(
       "Admin page not configured",
       `<h1>Admin page not configured</h1>
-<p>${reason}; it is missing or too short. Set it with <code>openssl rand -base64 32 | npx wrangler secret put ADMIN_SESSION_SECRET --env production</code> (locally: a line in <code>.dev.vars</code>), then reload this page.</p>`,
+<p>${reason}; it is missing or too short. Set it with <code>openssl rand -base64 32 | npx wrangler secret put ADMIN_SESSION_SECRET --env \
+production</code> (locally: a line in <code>.dev.vars</code>), then reload this page.</p>`,
     ),
     503,
   );

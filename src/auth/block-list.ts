@@ -62,7 +62,8 @@ export async function isBlocked(kv: KVNamespace, identity: { userId: string; ema
 
 /** What a blocked member is told, at sign-in, at a refresh and on /internal. */
 export const BLOCKED_MESSAGE =
-  "An administrator of this server revoked your access and blocked you from signing in again; ask them to unblock you if this is a mistake.";
+  "An administrator of this server revoked your access and blocked you from signing in again; ask " +
+  "them to unblock you if this is a mistake.";
 
 async function readBlock(kv: KVNamespace, email: string): Promise<Block | undefined> {
   const text = await kv.get(EMAIL_PREFIX + email);

@@ -85,7 +85,9 @@ function refusingBlockedMembers(internalMcp: InternalMcpHandler, config: AuthCon
           {
             status: 401,
             headers: {
-              "WWW-Authenticate": `Bearer realm="OAuth", error="invalid_token", resource_metadata="${config.publicUrl.origin}/.well-known/oauth-protected-resource/internal"`,
+              "WWW-Authenticate":
+                `Bearer realm="OAuth", error="invalid_token", ` +
+                `resource_metadata="${config.publicUrl.origin}/.well-known/oauth-protected-resource/internal"`,
               "Cache-Control": "no-store",
             },
           },

@@ -31,7 +31,8 @@ interface HomeFacts {
 }
 
 const DESCRIPTION =
-  "A remote MCP server for Plausible Analytics: ask an AI client questions about your site's traffic and get answers from your Plausible data. All tools are read-only.";
+  "A remote MCP server for Plausible Analytics: ask an AI client questions about your site's " +
+  "traffic and get answers from your Plausible data. All tools are read-only.";
 
 /** Whether this deployment has what an endpoint needs (the route table knows each connector's settings). */
 export type IsConfigured = (endpoint: Endpoint) => boolean;
@@ -68,7 +69,9 @@ function homeFacts(request: Request, env: Env, isConfigured: IsConfigured): Home
     {
       client: "MCP Inspector",
       endpoint: "/mcp",
-      line: `npx @modelcontextprotocol/inspector --cli ${origin}/mcp --transport http --header "Authorization: Bearer ${key}" --method tools/list`,
+      line:
+        `npx @modelcontextprotocol/inspector --cli ${origin}/mcp --transport http --header ` +
+        `"Authorization: Bearer ${key}" --method tools/list`,
     },
     {
       client: "Claude.ai, Claude Desktop, Cowork (team)",
@@ -110,13 +113,16 @@ function renderHomePage(facts: HomeFacts): string {
   const rows = facts.endpoints
     .map(
       (endpoint) =>
-        `<tr><td><code>${escapeHtml(endpoint.url)}</code></td><td>${endpoint.configured ? "yes" : "not on this deployment"}</td><td>${escapeHtml(endpoint.who)}</td><td>${escapeHtml(endpoint.authentication)}</td></tr>`,
+        `<tr><td><code>${escapeHtml(endpoint.url)}</code></td>` +
+        `<td>${endpoint.configured ? "yes" : "not on this deployment"}</td><td>${escapeHtml(endpoint.who)}` +
+        `</td><td>${escapeHtml(endpoint.authentication)}</td></tr>`,
     )
     .join("\n");
   const lines = facts.clients
     .map(
       (client) =>
-        `<h3>${escapeHtml(client.client)} <small>(${escapeHtml(client.endpoint)})</small></h3>\n<pre><code>${escapeHtml(client.line)}</code></pre>`,
+        `<h3>${escapeHtml(client.client)} ` +
+        `<small>(${escapeHtml(client.endpoint)})</small></h3>\n<pre><code>${escapeHtml(client.line)}</code></pre>`,
     )
     .join("\n");
   return `<!doctype html>
@@ -124,7 +130,10 @@ function renderHomePage(facts: HomeFacts): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Plausible MCP</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 \
+1rem;line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem \
+.5rem;text-align:left;vertical-align:top}pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}\
+</style>
 <main>
 <h1>Plausible MCP <small>${escapeHtml(facts.version)}</small></h1>
 <p>${escapeHtml(facts.description)}</p>

@@ -128,7 +128,9 @@ export class PlausibleClient {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? "" : ` at ${issue.path.join(".")}`;
     throw new PlausibleResponseError(
-      `Plausible's answer to ${call.method} /${call.path} has an unexpected shape${where}: ${issue?.message ?? "invalid"}. Check that the Plausible base URL points at a Plausible server of a supported version.`,
+      `Plausible's answer to ${call.method} /${call.path} has an unexpected shape${where}: ` +
+        `${issue?.message ?? "invalid"}. Check that the Plausible base URL points at a Plausible server ` +
+        "of a supported version.",
     );
   }
 }

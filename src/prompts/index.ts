@@ -33,7 +33,8 @@ const day = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
   .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && addDays(text, 0) === text, "a real calendar date");
 const RULES =
-  "Use only numbers the tools return; if a tool fails, say which and why instead of guessing. Keep the report short: a few sentences and a small table, no preamble.";
+  "Use only numbers the tools return; if a tool fails, say which and why instead of guessing. Keep " +
+  "the report short: a few sentences and a small table, no preamble.";
 
 const weeklyReportPrompt = definePrompt({
   name: "weekly_report",
@@ -42,19 +43,22 @@ const weeklyReportPrompt = definePrompt({
   argsSchema: z.object({ site_id: siteId }),
   message: ({ site_id }) => `Write a weekly traffic report for ${site_id}.
 
-1. compare_periods with site_id "${site_id}", current "7d" (previous is the 7 days before), metrics ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"].
+1. compare_periods with site_id "${site_id}", current "7d" (previous is the 7 days before), metrics ["visitors", "visits", "pageviews", \
+"bounce_rate", "visit_duration"].
 2. get_timeseries with site_id "${site_id}", date_range "7d", interval "day", metrics ["visitors", "pageviews"].
 3. get_breakdown with site_id "${site_id}", date_range "7d", dimension "event:page", limit 10; then the same with dimension "visit:source".
 4. get_conversions with site_id "${site_id}", date_range "7d".
 
-Report: the headline numbers with their % change, the best and worst day, the top pages and sources, and the goals' conversions. Flag any change beyond ±20%. ${RULES}`,
+Report: the headline numbers with their % change, the best and worst day, the top pages and sources, and the goals' conversions. Flag \
+any change beyond ±20%. ${RULES}`,
 });
 
 const investigateChangePrompt = definePrompt({
   name: "investigate_change",
   title: "Investigate a change",
   description:
-    "Find out why a metric moved: which days were unusual, whether it is more than noise, and which sources, pages, countries or devices drove it.",
+    "Find out why a metric moved: which days were unusual, whether it is more than noise, and which " +
+    "sources, pages, countries or devices drove it.",
   argsSchema: z.object({
     site_id: siteId,
     metric: z.enum(METRICS).optional().describe("The metric that changed, e.g. visitors (default) or bounce_rate"),
@@ -70,11 +74,16 @@ const investigateChangePrompt = definePrompt({
     const explained = explainChangeTool.inputSchema.shape.metric.safeParse(metric).success ? metric : "visitors";
     return `Investigate why ${metric} changed on ${site_id}${date ? ` from ${date}` : " recently"}.
 
-1. explain_change with site_id "${site_id}", metric "${explained}", period ${period}: the days that were unusual against the same weekdays of the 8 weeks before, whether the total moved beyond its noise, the sources, channels, pages, countries and devices that account for the change, and any of their values that jumped on its own (anomalies).
-2. compare_periods with site_id "${site_id}", ${periods}, metrics ["${metric}", "visitors"]: whether the change exceeds day-to-day noise (its p-value and significant flag).
-3. get_timeseries with site_id "${site_id}", ${series}, interval "day", metrics ["${metric}"]: the curve before and after, to see when it moved and whether it is recovering.
+1. explain_change with site_id "${site_id}", metric "${explained}", period ${period}: the days that were unusual against the same \
+weekdays of the 8 weeks before, whether the total moved beyond its noise, the sources, channels, pages, countries and devices that \
+account for the change, and any of their values that jumped on its own (anomalies).
+2. compare_periods with site_id "${site_id}", ${periods}, metrics ["${metric}", "visitors"]: whether the change exceeds day-to-day noise \
+(its p-value and significant flag).
+3. get_timeseries with site_id "${site_id}", ${series}, interval "day", metrics ["${metric}"]: the curve before and after, to see when \
+it moved and whether it is recovering.
 
-Report: the size and start of the change, whether it is significant, the two or three segments that explain most of it (with numbers), and what to check next. If nothing stands out, say the change is within normal variation. ${RULES}`;
+Report: the size and start of the change, whether it is significant, the two or three segments that explain most of it (with numbers), \
+and what to check next. If nothing stands out, say the change is within normal variation. ${RULES}`;
   },
 });
 
@@ -82,7 +91,8 @@ const launchReviewPrompt = definePrompt({
   name: "launch_review",
   title: "Launch review",
   description:
-    "How a launch or release day did: the two weeks after it against the two weeks before, whether the change is real, where the visitors came from and whether they converted.",
+    "How a launch or release day did: the two weeks after it against the two weeks before, whether " +
+    "the change is real, where the visitors came from and whether they converted.",
   argsSchema: z.object({
     site_id: siteId,
     date: day.describe("The launch day, YYYY-MM-DD"),
@@ -94,12 +104,16 @@ const launchReviewPrompt = definePrompt({
     const scope = page ? `, page "${page}"` : "";
     return `Review the launch on ${date} for ${site_id}${page ? ` (page ${page})` : ""}.
 
-1. measure_impact with site_id "${site_id}"${scope}, event "${date}", window_days 14, metrics ["visitors", "pageviews", "bounce_rate"]: the change with its confidence interval and verdict.
-2. get_timeseries with site_id "${site_id}"${scope}, date_range ${pair([before[0], after[1]])}, interval "day", metrics ["visitors"]: the spike, and whether traffic stayed above the level before.
-3. get_breakdown with site_id "${site_id}"${scope}, date_range ${pair(after)}, dimension "visit:source", limit 10; and dimension "visit:referrer", limit 10.
+1. measure_impact with site_id "${site_id}"${scope}, event "${date}", window_days 14, metrics ["visitors", "pageviews", "bounce_rate"]: \
+the change with its confidence interval and verdict.
+2. get_timeseries with site_id "${site_id}"${scope}, date_range ${pair([before[0], after[1]])}, interval "day", metrics ["visitors"]: \
+the spike, and whether traffic stayed above the level before.
+3. get_breakdown with site_id "${site_id}"${scope}, date_range ${pair(after)}, dimension "visit:source", limit 10; and dimension \
+"visit:referrer", limit 10.
 4. get_conversions with site_id "${site_id}"${scope}, date_range ${pair(after)}, and the same for ${pair(before)}.
 
-Report: the lift (absolute and %) and whether it is a detectable change, how long it lasted, the sources that brought it, and whether it converted. Days after today have no data yet: say so rather than reading them as a drop. ${RULES}`;
+Report: the lift (absolute and %) and whether it is a detectable change, how long it lasted, the sources that brought it, and whether it \
+converted. Days after today have no data yet: say so rather than reading them as a drop. ${RULES}`;
   },
 });
 
@@ -118,13 +132,16 @@ const conversionReviewPrompt = definePrompt({
     const topGoal = goal ? scope : ", goal set to the goal with the most conversions";
     return `Review ${goal ? `the conversions of the goal "${goal}"` : "the goals' conversions"} on ${site_id} over the last 28 days.
 
-1. list_goals with site_id "${site_id}"${goal ? " to confirm the goal's exact name (use it as written there)" : " for the configured goals"}.
+1. list_goals with site_id \
+"${site_id}"${goal ? " to confirm the goal's exact name (use it as written there)" : " for the configured goals"}.
 2. get_conversions with site_id "${site_id}"${scope}, date_range "28d".
 3. compare_periods with site_id "${site_id}"${eachGoal}, current "28d", metrics ["visitors", "conversion_rate"].
-4. get_breakdown with site_id "${site_id}"${topGoal}, date_range "28d", dimension "visit:source", metrics ["visitors", "conversion_rate"], limit 10.
+4. get_breakdown with site_id "${site_id}"${topGoal}, date_range "28d", dimension "visit:source", metrics ["visitors", \
+"conversion_rate"], limit 10.
 5. get_conversions with site_id "${site_id}"${scope}, date_range "28d", per_page true, limit 10.
 
-Report: the conversion rate and converting visitors with their change, the sources and pages that convert best and worst, and one suggestion. ${RULES}`;
+Report: the conversion rate and converting visitors with their change, the sources and pages that convert best and worst, and one \
+suggestion. ${RULES}`;
   },
 });
 

@@ -55,7 +55,8 @@ function completePeriod(name: string, range: string | [string, string], span: Da
   if (!complete) {
     throw new ToolInputError(
       name,
-      `${describeRange(range)} holds no complete day yet (today, ${span.today}, is not over); compare complete days, e.g. "7d" or a date pair`,
+      `${describeRange(range)} holds no complete day yet (today, ${span.today}, is not over); compare ` +
+        `complete days, e.g. "7d" or a date pair`,
     );
   }
   if (complete[1] !== resolved[1])
@@ -99,7 +100,11 @@ function weekdayMixNote(current: [string, string] | undefined, previous: [string
   const now = weekendShare(current);
   const before = weekendShare(previous);
   if (now.weekend * before.days === before.weekend * now.days) return undefined;
-  return `The periods differ in weekday mix (${now.weekend} of ${now.days} days are weekend days now, ${before.weekend} of ${before.days} before); counts are compared after removing the site's weekday pattern, rates and averages are not.`;
+  return (
+    `The periods differ in weekday mix (${now.weekend} of ${now.days} days are weekend days now, ` +
+    `${before.weekend} of ${before.days} before); counts are compared after removing the site's ` +
+    "weekday pattern, rates and averages are not."
+  );
 }
 
 function change(now: MetricValue, before: MetricValue): { absolute: number | null; percent: number | null } {
@@ -239,7 +244,8 @@ export const comparePeriodsTool = defineTool({
     if (!input.previous && !isDatePair(input.current) && !isDays(input.current)) {
       throw new ToolInputError(
         "previous",
-        `cannot infer the period before "${describeRange(input.current)}": give \`previous\` explicitly, or use a date pair or "Nd" for \`current\``,
+        `cannot infer the period before "${describeRange(input.current)}": give \`previous\` explicitly, ` +
+          `or use a date pair or "Nd" for \`current\``,
       );
     }
     const filters = buildFilters(input);
@@ -308,7 +314,8 @@ export const comparePeriodsTool = defineTool({
           const test = countTest(daily, seriesStart!, currentDates, previousDates);
           const reason = test
             ? undefined
-            : `the test learns the site's usual variation from about ${MINIMUM_DEGREES} period lengths of history before both periods; the site's data start on ${span.firstDay}`;
+            : `the test learns the site's usual variation from about ${MINIMUM_DEGREES} period lengths of ` +
+              `history before both periods; the site's data start on ${span.firstDay}`;
           return [name, significanceOf(test, reason, (bound) => previousMean * (Math.exp(bound) - 1))];
         }
         if (RATES.has(name)) {
@@ -351,7 +358,9 @@ export const comparePeriodsTool = defineTool({
     if (mix) notes.push(mix);
     if (bothDated && daysBetween(...bothDated[0]) !== daysBetween(...bothDated[1]))
       notes.push(
-        `The periods differ in length (${daysBetween(...bothDated[0])} and ${daysBetween(...bothDated[1])} days): the totals differ by that too; the tests compare daily levels.`,
+        `The periods differ in length (${daysBetween(...bothDated[0])} and ` +
+          `${daysBetween(...bothDated[1])} days): the totals differ by that too; the tests compare daily ` +
+          "levels.",
       );
     if (span.note) notes.push(span.note);
     return {

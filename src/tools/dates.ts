@@ -74,7 +74,9 @@ export async function siteClock(context: ToolContext, siteId: string, now = new 
   return {
     timezone: "UTC",
     today: dateIn("UTC", now),
-    note: `Relative dates were resolved in UTC because ${reason} and Plausible did not echo its dates; give explicit dates in the site's timezone if the site is elsewhere.`,
+    note:
+      `Relative dates were resolved in UTC because ${reason} and Plausible did not echo its dates; ` +
+      "give explicit dates in the site's timezone if the site is elsewhere.",
   };
 }
 
@@ -120,7 +122,9 @@ export async function siteDataSpan(context: ToolContext, siteId: string, now = n
     dataSpanFrom(answer) ?? {
       firstDay: "0000-01-01",
       today: dateIn("UTC", now),
-      note: "Plausible did not echo the dates it covers, so today is UTC's and days before the site's data are not recognised; give explicit dates in the site's timezone.",
+      note:
+        "Plausible did not echo the dates it covers, so today is UTC's and days before the site's data " +
+        "are not recognised; give explicit dates in the site's timezone.",
     }
   );
 }

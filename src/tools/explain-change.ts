@@ -136,7 +136,8 @@ function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; act
   }
   if (placebos.length < 2)
     return notTested(
-      `the baseline holds ${placebos.length} earlier window${placebos.length === 1 ? "" : "s"} like the period (at least 2 are needed, 8 or more is better); give a longer baseline`,
+      `the baseline holds ${placebos.length} earlier window${placebos.length === 1 ? "" : "s"} like ` +
+        "the period (at least 2 are needed, 8 or more is better); give a longer baseline",
       placebos.length,
     );
   // The placebo windows' deviations are taken around medians they are part of, while the period is new to the
@@ -218,12 +219,14 @@ export const explainChangeTool = defineTool({
     period: dateRange
       .default("7d")
       .describe(
-        'The period to explain: "7d" (default: the last 7 full days), a date pair, or any range the other tools take except "all" and "24h"',
+        'The period to explain: "7d" (default: the last 7 full days), a date pair, or any range the ' +
+          'other tools take except "all" and "24h"',
       ),
     baseline: dateRange
       .optional()
       .describe(
-        "What normal looks like; default the 8 weeks before the period (four times a longer period, in whole weeks). It must hold every weekday the period holds, ideally 3 or more of each",
+        "What normal looks like; default the 8 weeks before the period (four times a longer period, in " +
+          "whole weeks). It must hold every weekday the period holds, ideally 3 or more of each",
       ),
     dimensions: z
       .array(dimension)
@@ -316,7 +319,9 @@ export const explainChangeTool = defineTool({
     if (missing.length > 0)
       throw new ToolInputError(
         "baseline",
-        `${baseline[0]} to ${baseline[1]} has no ${missing.map((day) => WEEKDAY_NAMES[day]).join(", ")}, which the period has: each day is compared with the same weekday; give a baseline of whole weeks (e.g. the 8 weeks before the period) or leave it out`,
+        `${baseline[0]} to ${baseline[1]} has no ${missing.map((day) => WEEKDAY_NAMES[day]).join(", ")}, ` +
+          "which the period has: each day is compared with the same weekday; give a baseline of whole weeks " +
+          "(e.g. the 8 weeks before the period) or leave it out",
       );
 
     const filters = buildFilters(input);
@@ -453,14 +458,21 @@ export const explainChangeTool = defineTool({
     const skipped = days.filter((day) => leftOut(day.date) !== null);
     const truncated = drivers.filter((driver) => driver.truncated).map((driver) => driver.dimension);
     const notes = [
-      `Expected values are the median of the same weekday in ${baseline[0]} to ${baseline[1]} (log scale); a day is flagged when its score (its log deviation over the baseline's leave-one-out noise, Poisson noise as a floor) reaches ±${dayCutOff === null ? "–" : round(dayCutOff, 2)}, a cut-off that leaves at least ${Math.round((1 - FALSE_ALARM) * 100)} % of quiet periods without a flag.`,
+      `Expected values are the median of the same weekday in ${baseline[0]} to ${baseline[1]} (log ` +
+        "scale); a day is flagged when its score (its log deviation over the baseline's leave-one-out " +
+        `noise, Poisson noise as a floor) reaches ±${dayCutOff === null ? "–" : round(dayCutOff, 2)}, a ` +
+        `cut-off that leaves at least ${Math.round((1 - FALSE_ALARM) * 100)} % of quiet periods without a ` +
+        "flag.",
       totalTest.verdict === "not tested"
         ? `The total is not tested: ${totalTest.reason}.`
-        : `The total is tested against ${totalTest.placebo_windows} earlier windows of the baseline with the same weekdays (p ${formatPValue(totalTest.p_value)}).`,
+        : `The total is tested against ${totalTest.placebo_windows} earlier windows of the baseline with ` +
+          `the same weekdays (p ${formatPValue(totalTest.p_value)}).`,
       ...(changed
         ? []
         : ["Shares of the change are withheld: the total change is within the baseline's noise, so its split among values is noise too."]),
-      "Totals and contributions are sums of daily values: a visitor who came on two days counts twice. For each dimension, other is the total minus the listed values (for event dimensions such as pages, values overlap and other can be negative).",
+      "Totals and contributions are sums of daily values: a visitor who came on two days counts twice. " +
+        "For each dimension, other is the total minus the listed values (for event dimensions such as " +
+        "pages, values overlap and other can be negative).",
       ...(skipped.length > 0
         ? [`Left out of the total, drivers and anomalies: ${skipped.map((day) => `${day.date} (${day.not_scored})`).join(", ")}.`]
         : []),
@@ -469,15 +481,21 @@ export const explainChangeTool = defineTool({
         : []),
       ...(truncated.length > 0
         ? [
-            `Plausible returned only the first ${DRIVER_ROW_LIMIT} value-days for ${truncated.join(", ")}: the values beyond are in other; narrow the question (a filter, or a shorter baseline) for a full split.`,
+            `Plausible returned only the first ${DRIVER_ROW_LIMIT} value-days for ${truncated.join(", ")}: ` +
+              "the values beyond are in other; narrow the question (a filter, or a shorter baseline) for a full " +
+              "split.",
           ]
         : []),
-      `Anomalies are value-days whose score against their own baseline reaches ±${typicalAnomalyCutOff === null ? "–" : round(typicalAnomalyCutOff, 2)} or more (the cut-off is set over all ${anomalyTests} value-days tested, so at least 95 % of quiet periods show none).`,
+      "Anomalies are value-days whose score against their own baseline reaches " +
+        `±${typicalAnomalyCutOff === null ? "–" : round(typicalAnomalyCutOff, 2)} or more (the cut-off is ` +
+        `set over all ${anomalyTests} value-days tested, so at least 95 % of quiet periods show none).`,
       ...(clock.note ? [clock.note] : []),
     ];
     const flagged = days.filter((day) => day.flagged);
     const verdictText = totalTest.verdict === "not tested" ? "not tested" : `${totalTest.verdict}, p ${formatPValue(totalTest.p_value)}`;
-    const headline = `${site}: ${input.metric} ${period[0]} to ${period[1]}: ${actualTotal} vs ${expectedTotal} expected (${signed(percent(actualTotal, expectedTotal))} %; ${verdictText}).`;
+    const headline =
+      `${site}: ${input.metric} ${period[0]} to ${period[1]}: ${actualTotal} vs ${expectedTotal} ` +
+      `expected (${signed(percent(actualTotal, expectedTotal))} %; ${verdictText}).`;
     const flaggedText =
       flagged.length === 0
         ? "No day stands out from its weekday baseline."
@@ -485,7 +503,13 @@ export const explainChangeTool = defineTool({
     const anomalyText =
       anomalies.length === 0
         ? "No value of the dimensions stands out from its own baseline."
-        : `Anomalies: ${anomalies.map((anomaly) => `${anomaly.dimension} ${anomaly.value} on ${anomaly.date}: ${anomaly.actual} vs ${anomaly.expected} expected (score ${anomaly.score})`).join("; ")}.`;
+        : `Anomalies: ${anomalies
+            .map(
+              (anomaly) =>
+                `${anomaly.dimension} ${anomaly.value} on ${anomaly.date}: ${anomaly.actual} vs ` +
+                `${anomaly.expected} expected (score ${anomaly.score})`,
+            )
+            .join("; ")}.`;
     return {
       structured: {
         site_id: site,

@@ -30,7 +30,8 @@ export const getBreakdownTool = defineTool({
       .string()
       .min(1)
       .describe(
-        "e.g. event:page, visit:source, visit:channel, visit:country_name, visit:device, event:goal, or a custom property: event:props:plan or just plan",
+        "e.g. event:page, visit:source, visit:channel, visit:country_name, visit:device, event:goal, or " +
+          "a custom property: event:props:plan or just plan",
       ),
     date_range: dateRange.default("28d"),
     metrics: metricList.default(["visitors"]),
@@ -71,7 +72,9 @@ export const getBreakdownTool = defineTool({
     const rows = answer!.results.map((row) => ({ value: row.dimensions[0] ?? null, metrics: metricRecord(input.metrics, row.metrics) }));
     return {
       structured: { site_id: site, date_range: input.date_range, ...queryEcho(answer, filters), dimension: breakdownBy, rows },
-      text: `${site}, ${describeRange(input.date_range)}, by ${breakdownBy}${breakdownBy === "visit:city" ? " (GeoName ids; visit:city_name gives names)" : ""}`,
+      text:
+        `${site}, ${describeRange(input.date_range)}, by ` +
+        `${breakdownBy}${breakdownBy === "visit:city" ? " (GeoName ids; visit:city_name gives names)" : ""}`,
       listing: {
         key: "rows",
         headers: [breakdownBy, ...input.metrics],

@@ -6,7 +6,8 @@ import { dateRange, dateRangeOutput, filters, propertyFilters, queryEchoOutput, 
 import { defineTool } from "./types";
 
 const ORDER_NOTE =
-  "Plausible has no funnel query: step k counts the visitors whose visits did steps 1 to k (has_done filters), in any order within the visit; the order of the steps is not enforced.";
+  "Plausible has no funnel query: step k counts the visitors whose visits did steps 1 to k " +
+  "(has_done filters), in any order within the visit; the order of the steps is not enforced.";
 
 /** A step as a behavioural condition: a path (with * wildcards) is a pageview, anything else a goal name. */
 function stepFilter(step: string): Filter {
@@ -83,7 +84,9 @@ export const getFunnelTool = defineTool({
     return {
       structured: { site_id: site, date_range: input.date_range, ...echo, steps, biggest_drop: biggest, note: ORDER_NOTE },
       text: [
-        `${site}, ${describeRange(echo.date_range_resolved ?? input.date_range)}: biggest drop ${biggest.from} → ${biggest.to} (${biggest.lost_visitors} visitors, ${biggest.lost_percent ?? "–"} %)`,
+        `${site}, ${describeRange(echo.date_range_resolved ?? input.date_range)}: biggest drop ` +
+          `${biggest.from} → ${biggest.to} (${biggest.lost_visitors} visitors, ` +
+          `${biggest.lost_percent ?? "–"} %)`,
         table(
           ["step", "visitors", "from previous %", "from first %"],
           steps.map((step) => [step.step, step.visitors, step.from_previous_percent, step.from_first_percent]),

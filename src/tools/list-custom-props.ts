@@ -36,7 +36,8 @@ export const listCustomPropsTool = defineTool({
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;
       const note =
-        "This Plausible instance has no Sites API, and the Stats API cannot list property names. Ask the user which property they mean, then use get_breakdown with dimension event:props:<name>.";
+        "This Plausible instance has no Sites API, and the Stats API cannot list property names. Ask the " +
+        "user which property they mean, then use get_breakdown with dimension event:props:<name>.";
       return { structured: { site_id: site, properties: [], source: "unavailable" as const, note }, text: note };
     }
   },

@@ -64,7 +64,9 @@ export const listGoalsTool = defineTool({
         { kind: "query", body: { site_id: site, metrics: ["visitors"], date_range: FALLBACK_RANGE, dimensions: ["event:goal"] } },
       ])) as [QueryResult];
       const goals = answer.results.map((row) => ({ name: String(row.dimensions[0]) }));
-      const note = `This Plausible instance has no Sites API, so these are the goals with conversions in the last ${FALLBACK_RANGE}; goals without conversions are not shown.`;
+      const note =
+        "This Plausible instance has no Sites API, so these are the goals with conversions in the last " +
+        `${FALLBACK_RANGE}; goals without conversions are not shown.`;
       return {
         structured: { site_id: site, goals, source: "conversions_breakdown" as const, note },
         text: note,

@@ -36,8 +36,10 @@ export const listSitesTool = defineTool({
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;
       const note = context.defaultSiteId
-        ? "This Plausible instance has no Sites API (Community Edition or a plan without it), so only the server's default site is listed. Other sites can still be queried by domain."
-        : "This Plausible instance has no Sites API (Community Edition or a plan without it) and the server has no default site: ask the user for the site's domain.";
+        ? "This Plausible instance has no Sites API (Community Edition or a plan without it), so only the " +
+          "server's default site is listed. Other sites can still be queried by domain."
+        : "This Plausible instance has no Sites API (Community Edition or a plan without it) and the " +
+          "server has no default site: ask the user for the site's domain.";
       const sites = context.defaultSiteId ? [{ domain: context.defaultSiteId }] : [];
       return {
         structured: { sites, source: "default_site" as const, note },

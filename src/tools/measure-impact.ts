@@ -80,7 +80,8 @@ function windowsAround(event: Event, requestedDays: number, today: string, first
   if (availableAfter < 1)
     throw new ToolInputError(
       "event",
-      `there is no full day of data after ${event.isDate ? event.date : utcSeconds(event.moment)} yet (today is ${today} in the site's timezone); try again later`,
+      `there is no full day of data after ${event.isDate ? event.date : utcSeconds(event.moment)} yet ` +
+        `(today is ${today} in the site's timezone); try again later`,
     );
   // Whole blocks before the event that lie on or after the site's first day with data.
   const availableBefore = Math.max(0, daysBetween(firstDay, event.date) - 1);
@@ -112,13 +113,16 @@ function windowsAround(event: Event, requestedDays: number, today: string, first
   } else {
     days = Math.min(days, availableBefore);
     beforeBlocks = offsets(-days, -1);
-    untestable = `the site's data start on ${firstDay}, ${availableBefore} day(s) before the event: too few to compare the same weekdays, so the change shown mixes in the weekday pattern`;
+    untestable =
+      `the site's data start on ${firstDay}, ${availableBefore} day(s) before the event: too few to ` +
+      "compare the same weekdays, so the change shown mixes in the weekday pattern";
   }
   const afterBlocks = offsets(gap, gap + days - 1);
   if (event.isDate) notes.push(`The event's own day (${event.date}) is left out of both windows.`);
   else
     notes.push(
-      "The windows split at the event's moment; daily values are 24-hour blocks of hourly counts, so a visitor active in two hours counts twice.",
+      "The windows split at the event's moment; daily values are 24-hour blocks of hourly counts, so a " +
+        "visitor active in two hours counts twice.",
     );
   const historyStart = Math.max(beforeBlocks[0]! - HISTORY_DAYS, -availableBefore);
   if (historyStart > beforeBlocks[0]! - HISTORY_DAYS)
@@ -172,7 +176,9 @@ function countTest(values: Map<number, number>, windows: Windows, firstDay: stri
   if (shifts.length >= MINIMUM_DEGREES * windows.days) return { reason: "there is no traffic in the windows or their history to test" };
   const needed = MINIMUM_DEGREES * windows.days + lastAfter - windows.beforeBlocks[0]!;
   return {
-    reason: `the site's data start on ${firstDay}: the test learns the site's usual variation from at least ${needed} days of data before the event`,
+    reason:
+      `the site's data start on ${firstDay}: the test learns the site's usual variation from at least ` +
+      `${needed} days of data before the event`,
   };
 }
 
@@ -294,7 +300,8 @@ export const measureImpactTool = defineTool({
     if (input.goal && !metrics.includes("conversion_rate"))
       throw new ToolInputError(
         "goal",
-        'narrows only conversion_rate (the converters); add "conversion_rate" to metrics, or count goal completions with filters: [["is", "event:goal", ["<goal>"]]]',
+        'narrows only conversion_rate (the converters); add "conversion_rate" to metrics, or count goal ' +
+          'completions with filters: [["is", "event:goal", ["<goal>"]]]',
       );
     const filters = buildFilters(input); // checks the shortcuts against the filters
     const span = await siteDataSpan(context, site);
@@ -379,13 +386,16 @@ export const measureImpactTool = defineTool({
       ...windows.notes,
       ...(metrics.some(isCount) && !windows.untestable
         ? [
-            `Counts are tested against the same before/after ratio at pseudo-events in up to ${HISTORY_DAYS} days before the windows, so the site's usual weekly pattern, noise and carry-over from day to day are not read as an effect.`,
+            `Counts are tested against the same before/after ratio at pseudo-events in up to ${HISTORY_DAYS} ` +
+              "days before the windows, so the site's usual weekly pattern, noise and carry-over from day to " +
+              "day are not read as an effect.",
           ]
         : []),
       ...(metrics.every(isCount) ? [] : ["Rates are in %, their change and 95 % CI in percentage points; each day is one cluster."]),
       ...(input.page && metrics.includes("conversion_rate")
         ? [
-            `conversion_rate with page: visitors who viewed ${input.page} and did ${input.goal} in a visit with that page view (Plausible does not check the order), among the page's visitors.`,
+            `conversion_rate with page: visitors who viewed ${input.page} and did ${input.goal} in a visit ` +
+              "with that page view (Plausible does not check the order), among the page's visitors.",
           ]
         : []),
       ...(input.page && metrics.includes("bounce_rate")
@@ -408,7 +418,9 @@ export const measureImpactTool = defineTool({
         notes,
       },
       text: [
-        `${site}, around ${input.event}: ${windows.days} days before (${windows.before[0]} to ${windows.before[1]}) vs ${windows.days} days after (${windows.after[0]} to ${windows.after[1]})`,
+        `${site}, around ${input.event}: ${windows.days} days before (${windows.before[0]} to ` +
+          `${windows.before[1]}) vs ${windows.days} days after (${windows.after[0]} to ` +
+          `${windows.after[1]})`,
         table(
           ["metric", "before", "after", "change", "change %", "95% CI", "p", "verdict"],
           results.map((row) => [

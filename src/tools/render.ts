@@ -46,7 +46,8 @@ function rowsTable(headers: readonly string[], rows: readonly (readonly Cell[])[
   if (rows.length <= TEXT_ROWS) return table(headers, rows);
   const head = table(headers, rows.slice(0, EDGE_ROWS));
   const tail = table(headers, rows.slice(-EDGE_ROWS)).split("\n").slice(2).join("\n");
-  const gap = `| … rows ${EDGE_ROWS + 1} to ${rows.length - EDGE_ROWS} are left out here; the structured content has all ${rows.length} … |`;
+  const omitted = `rows ${EDGE_ROWS + 1} to ${rows.length - EDGE_ROWS}`;
+  const gap = `| … ${omitted} are left out here; the structured content has all ${rows.length} … |`;
   return `${head}\n${gap}\n${tail}\n${summary(headers, rows)}`;
 }
 
@@ -88,7 +89,8 @@ export function fitResult<Structured extends object>(
     const size = resultSize(output);
     if (size <= maxChars) return { structured: output.structured, text: output.text };
     throw new ResultBudgetError(
-      `This answer takes ${size} characters, more than this server's limit of ${maxChars} per result (MAX_RESULT_CHARS). Ask for fewer metrics or a narrower question.`,
+      `This answer takes ${size} characters, more than this server's limit of ${maxChars} per result ` +
+        "(MAX_RESULT_CHARS). Ask for fewer metrics or a narrower question.",
     );
   }
 
@@ -109,7 +111,9 @@ export function fitResult<Structured extends object>(
       text: lines(
         output.text,
         shown > 0 ? rowsTable(listing.headers, listing.cells.slice(0, shown)) : "",
-        `Only the first ${shown} of ${rows.length} rows fit in one answer (this server's limit is ${maxChars} characters per result); the other ${rows.length - shown} were left out. To see them, narrow the question: ${listing.narrow}.`,
+        `Only the first ${shown} of ${rows.length} rows fit in one answer (this server's limit is ` +
+          `${maxChars} characters per result); the other ${rows.length - shown} were left out. To see them, ` +
+          `narrow the question: ${listing.narrow}.`,
       ),
     };
   };
@@ -120,7 +124,9 @@ export function fitResult<Structured extends object>(
   const emptySize = resultSize(empty);
   if (emptySize > maxChars) {
     throw new ResultBudgetError(
-      `Even without its ${rows.length} rows this answer takes ${emptySize} characters, more than this server's limit of ${maxChars} per result (MAX_RESULT_CHARS). Narrow the question: ${listing.narrow}.`,
+      `Even without its ${rows.length} rows this answer takes ${emptySize} characters, more than this ` +
+        `server's limit of ${maxChars} per result (MAX_RESULT_CHARS). Narrow the question: ` +
+        `${listing.narrow}.`,
     );
   }
 
