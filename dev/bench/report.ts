@@ -100,30 +100,39 @@ function targets(results: BenchResults, scenarios: ScenarioRunResult | undefined
   const warm64 = phaseOf(results, "mcp-v1-0ms-c64", "warm");
   const cpus = results.machine.cpus;
   add(
-    `At c=64 and 0 ms, throughput is bounded by CPU, not by queueing in one Durable Object (the machine's ${cpus} cores ≥ 90 % busy: worker + wrangler's proxy + clients and simulator + anything else)`,
+    "At c=64 and 0 ms, throughput is bounded by CPU, not by queueing in one Durable Object (the " +
+      `machine's ${cpus} cores ≥ 90 % busy: worker + wrangler's proxy + clients and simulator + ` +
+      "anything else)",
     cold64 &&
       warm64 &&
-      `busy ${machineCores(cold64)} of ${cpus} cores cold (worker ${cold64.workerCores}), ${machineCores(warm64)} warm (worker ${warm64.workerCores}); other load ${cold64.otherCores} / ${warm64.otherCores}`,
+      `busy ${machineCores(cold64)} of ${cpus} cores cold (worker ${cold64.workerCores}), ` +
+        `${machineCores(warm64)} warm (worker ${warm64.workerCores}); other load ${cold64.otherCores} / ` +
+        `${warm64.otherCores}`,
     cold64 && warm64 && machineCores(cold64) >= 0.9 * cpus && machineCores(warm64) >= 0.9 * cpus,
   );
   const memory = find(results, "mcp-v1-0ms-c64");
   const memoryBase = find(results, "mcp-v1-0ms-c1");
   add(
-    "Worker memory under the 64-client run stays bounded: 64 clients don't multiply it (peak VmHWM of the worker's workerd at c=64 ≤ 1.5 × at c=1)",
+    "Worker memory under the 64-client run stays bounded: 64 clients don't multiply it (peak VmHWM " +
+      "of the worker's workerd at c=64 ≤ 1.5 × at c=1)",
     memory && `${memory.workerPeakRssMiB} MiB at c=64${memoryBase ? ` vs ${memoryBase.workerPeakRssMiB} MiB at c=1` : ""}`,
     memory && memoryBase ? memory.workerPeakRssMiB <= 1.5 * memoryBase.workerPeakRssMiB : undefined,
   );
   add(
     "`compare_periods` costs about one query's latency (p50 ratio ≤ 1.25; simulator at 100 ms)",
     scenarios &&
-      `p50 ${scenarios.comparison.compare.latencyMs.p50} ms vs ${scenarios.comparison.single.latencyMs.p50} ms: ×${scenarios.comparison.p50Ratio}`,
+      `p50 ${scenarios.comparison.compare.latencyMs.p50} ms vs ` +
+        `${scenarios.comparison.single.latencyMs.p50} ms: ×${scenarios.comparison.p50Ratio}`,
     scenarios && scenarios.comparison.p50Ratio <= 1.25,
   );
   const session = scenarios?.session.first;
   add(
     "The 20-call agent session sends at most half the Plausible requests of a cacheless server",
     session &&
-      `${session.plausibleRequests} of ${session.impliedRequests} (${pct(session.plausibleRequests / session.impliedRequests)}); asked again: ${scenarios!.session.repeated.plausibleRequests} of ${scenarios!.session.repeated.impliedRequests}`,
+      `${session.plausibleRequests} of ${session.impliedRequests} ` +
+        `(${pct(session.plausibleRequests / session.impliedRequests)}); asked again: ` +
+        `${scenarios!.session.repeated.plausibleRequests} of ` +
+        `${scenarios!.session.repeated.impliedRequests}`,
     session && session.plausibleRequests * 2 <= session.impliedRequests,
   );
   return list;
@@ -133,7 +142,8 @@ export function resultsSection(results: BenchResults, resultsFile: string): stri
   const loads = results.runs.filter((run): run is LoadRunResult => run.kind === "load");
   const scenarios = results.runs.find((run): run is ScenarioRunResult => run.kind === "scenarios");
   const lines = [
-    `Measured ${results.date} on ${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, ${results.machine.platform}; ` +
+    `Measured ${results.date} on ${results.machine.cpus} × ${results.machine.cpuModel}, Node ` +
+      `${results.machine.node}, ${results.machine.platform}; ` +
       `${results.durationSeconds} s in all. Raw numbers: [${resultsFile}](${resultsFile}).`,
     "",
     "![p50 and p95 latency per run and phase](latency.svg)",
@@ -148,7 +158,9 @@ export function resultsSection(results: BenchResults, resultsFile: string): stri
     "",
     "### Load runs (one fresh stack each; cold = every call new to the cache, warm = the same calls again)",
     "",
-    "| Endpoint | Client | Plausible latency | Concurrency | Phase | Calls | p50 ms | p95 ms | p99 ms | Calls/s | Errors | Plausible req/call | Cache hits | Worker CPU ms/call | Worker cores | Proxy CPU ms/call | Bench CPU ms/call | Other load (cores) | Peak worker RSS MiB |",
+    "| Endpoint | Client | Plausible latency | Concurrency | Phase | Calls | p50 ms | p95 ms | p99 " +
+      "ms | Calls/s | Errors | Plausible req/call | Cache hits | Worker CPU ms/call | Worker cores | " +
+      "Proxy CPU ms/call | Bench CPU ms/call | Other load (cores) | Peak worker RSS MiB |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...loads.flatMap(loadRows),
     "",
@@ -159,7 +171,9 @@ export function resultsSection(results: BenchResults, resultsFile: string): stri
   if (scenarios) {
     const { session, comparison } = scenarios;
     const row = (phase: PhaseResult) =>
-      `| ${phase.phase} | ${phase.calls} | ${phase.impliedRequests} | ${phase.plausibleRequests} | ${pct(phase.plausibleRequests / phase.impliedRequests)} | ${phase.latencyMs.p50} | ${phase.latencyMs.p95} | ${phase.errors} |`;
+      `| ${phase.phase} | ${phase.calls} | ${phase.impliedRequests} | ${phase.plausibleRequests} | ` +
+      `${pct(phase.plausibleRequests / phase.impliedRequests)} | ${phase.latencyMs.p50} | ` +
+      `${phase.latencyMs.p95} | ${phase.errors} |`;
     lines.push(
       "",
       `### Scenarios (/mcp, SDK v1, one client, simulator at ${scenarios.simulatorLatencyMs} ms)`,
@@ -184,7 +198,9 @@ export function resultsSection(results: BenchResults, resultsFile: string): stri
         "|---|---|---|---|---|---|---|",
         ...analysis.map(
           (phase) =>
-            `| ${phase.phase} | ${phase.calls} | ${phase.latencyMs.p50} | ${phase.latencyMs.p95} | ${phase.plausibleRequestsPerCall} | ${num(phase.impliedRequests / phase.calls)} | ${phase.errors} |`,
+            `| ${phase.phase} | ${phase.calls} | ${phase.latencyMs.p50} | ${phase.latencyMs.p95} | ` +
+            `${phase.plausibleRequestsPerCall} | ${num(phase.impliedRequests / phase.calls)} | ` +
+            `${phase.errors} |`,
         ),
       );
     }

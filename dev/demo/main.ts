@@ -103,15 +103,18 @@ Claude Code, bring-your-own-key connector (run /mcp in Claude Code, then paste $
 
 MCP Inspector (CLI):
   npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/list
-  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call --tool-name get_aggregate --tool-arg date_range=7d
+  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call \
+--tool-name get_aggregate --tool-arg date_range=7d
 
 Two questions to ask (the simulator planted the answers, see dev/plausible-simulator/README.md):
   "What happened on example.com in the last 7 days, and where did the extra visitors come from?"
      explain_change flags ${spike.date} and ranks ${spike.source} first
   "Did the deploy on ${deploy.date} change visitors to ${deploy.page}?"
      measure_impact: an increase, significant at 95 %
-  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call --tool-name explain_change
-  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call --tool-name measure_impact --tool-arg event=${deploy.date} --tool-arg page=${deploy.page}
+  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call \
+--tool-name explain_change
+  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call \
+--tool-name measure_impact --tool-arg event=${deploy.date} --tool-arg page=${deploy.page}
 
 Press Ctrl-C to stop.
 `);

@@ -27,7 +27,8 @@ export const TEXTS = {
   rateLimited: "Too many API requests. The limit is 600 per hour. Please contact us to request more capacity.",
   rateLimitedOlder: "Too many API requests. Your API key is limited to 600 requests per hour. Please contact us to request more capacity.",
   paymentRequired:
-    "The account that owns this API key does not have access to Stats API. Please make sure you're using the API key of a subscriber account and that the subscription is active",
+    "The account that owns this API key does not have access to Stats API. Please make sure you're " +
+    "using the API key of a subscriber account and that the subscription is active",
 };
 
 export function plausibleError(status: number, error: string): Response {
@@ -41,7 +42,9 @@ export function plausibleError(status: number, error: string): Response {
 export function communityEditionSitesApi(request: RecordedRequest): Response | undefined {
   if (!request.path.startsWith("/api/v1/sites")) return undefined;
   return new Response(
-    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not Acceptable · Plausible Analytics</title></head><body><main><h1>Not Acceptable</h1><p>Oops! There was an error.</p></main></body></html>',
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not Acceptable · Plausible ' +
+      "Analytics</title></head><body><main><h1>Not Acceptable</h1><p>Oops! There was an error.</p>" +
+      "</main></body></html>",
     { status: 406, headers: { "content-type": "text/html; charset=utf-8" } },
   );
 }
