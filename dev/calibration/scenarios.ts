@@ -25,7 +25,8 @@ export interface Scenario {
   classify(structured: Record<string, unknown>, today: string): Outcome;
 }
 
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+export const addDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /** Nominal 5 %: a calibrated test's false-verdict rate over 300 series lands in 2–9 %. */
 const NULL_BAND = [0.02, 0.09] as const;

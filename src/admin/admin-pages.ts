@@ -1,5 +1,5 @@
-import { escapeHtml, htmlDocument } from "../auth/consent-page";
-import type { Block } from "../auth/block-list";
+import type { Block } from "../auth";
+import { escapeHtml, htmlDocument } from "../pages/html";
 import type { MemberActivity } from "../observability/audit-log";
 import type { AuditRecord } from "../observability/audit-record";
 
@@ -30,10 +30,9 @@ export interface AuditFilter {
 /** An audit record with the member whose trail it is in (for an admin action, `email` is the administrator's). */
 export type MemberAuditRecord = AuditRecord & { member: string };
 
-const STYLE =
-  "<style>main{max-width:72rem!important}table{border-collapse:collapse;margin:1rem " +
-  "0}td,th{border:1px solid #ccc;padding:.25rem " +
-  ".5rem;text-align:left;vertical-align:top}form.inline{display:inline}</style>";
+const ADMIN_STYLE =
+  "body{max-width:72rem}table{border-collapse:collapse;margin:1rem 0}" +
+  "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}form.inline{display:inline}";
 
 function time(ms: number | null): string {
   return ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
@@ -41,10 +40,10 @@ function time(ms: number | null): string {
 
 function header(admin: string, csrf: string): string {
   return (
-    `${STYLE}<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · ` +
-    `<a href="/admin/audit">Audit</a> · <form class="inline" method="post" ` +
-    `action="/admin/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button ` +
-    `type="submit">Sign out</button></form></p>`
+    `<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a ` +
+    `href="/admin/audit">Audit</a> · <form class="inline" method="post" action="/admin/sign-out">` +
+    `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign ` +
+    "out</button></form></p>"
   );
 }
 
@@ -131,6 +130,7 @@ requests${sharedKey.closed ? " (closed by Plausible's 429 until the hour turns)"
 <tr><th>Member</th><th>Requests this hour</th></tr>
 ${perMember || '<tr><td colspan="2">No member used the key this hour.</td></tr>'}
 </table>`,
+    ADMIN_STYLE,
   );
 }
 
@@ -163,6 +163,7 @@ href="/admin/audit?${escapeHtml(query.toString())}&amp;format=csv">CSV</a></p>
 <tr><th>At</th><th>Member</th><th>By</th><th>Tool or action</th><th>Site</th><th>Query hash</th></tr>
 ${rows || '<tr><td colspan="6">No records in this range.</td></tr>'}
 </table>`,
+    ADMIN_STYLE,
   );
 }
 

@@ -4,14 +4,32 @@ import { DAY_MS } from "../shared/time";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
 import { configurationErrorResponse, readAgentPlacement, readUsageConfig } from "../shared/config";
-import { MIN_SECRET_LENGTH, parseDomains, readAuthConfig, readRandomSecret, type AuthConfig } from "../auth/config";
-import { htmlDocument, htmlResponse, refusalPage } from "../auth/consent-page";
-import { checkSignInPolicy } from "../auth/domain-policy";
-import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "../auth/oidc";
-import { oauthHelpers } from "../auth/provider";
-import { rateLimitSignIn } from "../auth/rate-limiter";
-import { blockMember, listBlocks, unblockMember } from "../auth/block-list";
-import { listAllGrants, listMembers, revokeUserByEmail, userIdsByEmail } from "../auth/user-index";
+import {
+  MIN_SECRET_LENGTH,
+  OidcError,
+  authorizationUrl,
+  blockMember,
+  callbackUrl,
+  createSignInSecrets,
+  discover,
+  hmacSha256,
+  listAllGrants,
+  listBlocks,
+  listMembers,
+  parseDomains,
+  rateLimitSignIn,
+  readAuthConfig,
+  readCookie,
+  readRandomSecret,
+  revokeUserByEmail,
+  serverCookie,
+  signInAnswer,
+  unblockMember,
+  userIdsByEmail,
+  type AuthConfig,
+} from "../auth";
+import { oauthHelpers } from "../auth/internal";
+import { htmlDocument, htmlResponse, refusalPage } from "../pages/html";
 import { logAuthorization, logRefusal } from "../observability/structured-log";
 import {
   auditCsv,
@@ -148,13 +166,13 @@ async function startSignIn({ config, key }: AdminContext): Promise<Response> {
   const state = randomHex(24);
   const location = await authorizationUrl(discovery, {
     clientId: config.oidcClientId,
-    redirectUri: callbackUrl(config),
+    redirectUri: callbackUrl(config, CALLBACK_PATH),
     state,
     ...secrets,
   });
   const transaction: SignInTransaction = { state, ...secrets };
   const headers = new Headers({ Location: location, "Cache-Control": "no-store" });
-  headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, await seal(transaction, key, SIGN_IN_SECONDS), SIGN_IN_SECONDS));
+  headers.append("Set-Cookie", serverCookie(SIGN_IN_COOKIE, await seal(transaction, key, SIGN_IN_SECONDS), SIGN_IN_SECONDS));
   return new Response(null, { status: 302, headers });
 }
 
@@ -162,7 +180,7 @@ async function finishSignIn(request: Request, { config, key }: AdminContext, adm
   const params = new URL(request.url).searchParams;
   const transaction = await unseal<SignInTransaction>(readCookie(request, SIGN_IN_COOKIE), key, SIGN_IN_SECONDS);
   const headers = new Headers();
-  headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, "", 0));
+  headers.append("Set-Cookie", serverCookie(SIGN_IN_COOKIE, "", 0));
   if (!transaction || params.get("state") !== transaction.state) {
     return refusalPage(
       400,
@@ -179,24 +197,19 @@ async function finishSignIn(request: Request, { config, key }: AdminContext, adm
       "The identity provider sent no authorization code; sign-in was cancelled or failed there.",
       headers,
     );
-  const { issuer, claims } = await verifiedSignIn(config, {
-    code,
-    verifier: transaction.verifier,
-    nonce: transaction.nonce,
-    redirectUri: callbackUrl(config),
-  });
-  const decision = checkSignInPolicy(claims, config.allowedEmailDomains, issuer);
-  if (!decision.allowed) {
-    await logRefusal(`/admin: ${decision.reason}`, claims.email);
-    return refusalPage(403, "Access denied", decision.reason, headers);
-  }
-  const email = decision.email.toLowerCase();
+  const answer = await signInAnswer(
+    config,
+    { code, verifier: transaction.verifier, nonce: transaction.nonce, redirectUri: callbackUrl(config, CALLBACK_PATH) },
+    { headers, logPrefix: "/admin: " },
+  );
+  if (answer instanceof Response) return answer;
+  const email = answer.email.toLowerCase();
   if (!admins.has(email)) {
     await logRefusal("/admin: signed in, but not in ADMIN_EMAILS.", email);
     return notAnAdmin(email, headers);
   }
   const session = { email, csrf: randomHex(24) };
-  headers.append("Set-Cookie", cookie(SESSION_COOKIE, await seal(session, key, SESSION_SECONDS), SESSION_SECONDS));
+  headers.append("Set-Cookie", serverCookie(SESSION_COOKIE, await seal(session, key, SESSION_SECONDS), SESSION_SECONDS));
   headers.set("Location", "/admin");
   logAuthorization("granted", "/admin: administrator signed in.", email);
   return new Response(null, { status: 302, headers });
@@ -211,7 +224,7 @@ async function signOut({ kv }: AdminContext, session: AdminSession): Promise<Res
   const remaining = session.expiresAt - Math.floor(Date.now() / 1000);
   // KV expires nothing sooner than 60 seconds from now.
   await kv.put(await signedOutKey(session.id), "", { expirationTtl: Math.max(60, remaining + 60) });
-  const headers = new Headers({ "Set-Cookie": cookie(SESSION_COOKIE, "", 0) });
+  const headers = new Headers({ "Set-Cookie": serverCookie(SESSION_COOKIE, "", 0) });
   return htmlResponse(
     htmlDocument("Signed out", '<h1>Signed out</h1>\n<p>Your administrator session has ended. <a href="/admin">Sign in again</a></p>'),
     200,
@@ -339,21 +352,6 @@ function sameOrigin(request: Request, config: AuthConfig): boolean {
   return origin === null || origin === config.publicUrl.origin;
 }
 
-function callbackUrl(config: AuthConfig): string {
-  return config.publicUrl.origin + CALLBACK_PATH;
-}
-
-function cookie(name: string, value: string, maxAgeSeconds: number): string {
-  return `${name}=${value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}`;
-}
-
-function readCookie(request: Request, name: string): string | undefined {
-  for (const pair of (request.headers.get("Cookie") ?? "").split(";")) {
-    const [key, ...value] = pair.trim().split("=");
-    if (key === name) return value.join("=") || undefined;
-  }
-  return undefined;
-}
 
 async function readSession(request: Request, { kv, key }: AdminContext): Promise<AdminSession | undefined> {
   const token = await unseal<Partial<AdminSession> & { jti?: string; exp?: number }>(
@@ -399,7 +397,6 @@ async function unseal<T>(token: string | undefined, key: Uint8Array, maxAgeSecon
 }
 
 /** The cookies' key, derived from ADMIN_SESSION_SECRET (rotating it signs every administrator out). */
-async function cookieKey(secret: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("plausible-mcp admin session cookies")));
+function cookieKey(secret: string): Promise<Uint8Array> {
+  return hmacSha256(secret, "plausible-mcp admin session cookies");
 }

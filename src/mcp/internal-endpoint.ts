@@ -1,7 +1,7 @@
 import { isLegacyRequest } from "@modelcontextprotocol/server";
 import { getMcpAuthContext } from "agents/mcp/server";
-import type { IdentityProps } from "../auth/handler";
-import { INTERNAL_PATH } from "../auth/config";
+import type { IdentityProps } from "../auth";
+import { INTERNAL_PATH } from "../auth";
 import { serveOwnedSessions } from "./owned-sessions";
 import { statelessEndpoint } from "./server";
 import { PlausibleMcpSession } from "./session";

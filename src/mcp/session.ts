@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpAgent } from "agents/mcp";
 import { IdleExpiry } from "../agent/idle-expiry";
-import type { IdentityProps } from "../auth/handler";
+import type { IdentityProps } from "../auth";
 import type { ToolCaller } from "../observability/tool-call";
 import { readSessionIdleSeconds } from "../shared/config";
 import { sha256Hex } from "../shared/hash";

@@ -37,6 +37,10 @@ or not tested with the reason).
 and the biggest drop; Plausible does not record step order within a visit, so the funnel does not enforce it.
 - compare_periods answers "is this week's dip real or noise?": its p-value and significant flag say whether the change exceeds \
 day-to-day variation.
+- get_pacing answers "are we on track for our monthly target?": the count so far, the forecast for the month's or quarter's end with an \
+80 % interval, the target set with set_target and the daily rate needed.
+- compare_sites answers "which of our sites grew most this month?": every readable site's change against the period before, each tested \
+against its own noise, a page of sites per call.
 
 Dates:
 ${DATE_RULES}
