@@ -352,7 +352,6 @@ function sameOrigin(request: Request, config: AuthConfig): boolean {
   return origin === null || origin === config.publicUrl.origin;
 }
 
-
 async function readSession(request: Request, { kv, key }: AdminContext): Promise<AdminSession | undefined> {
   const token = await unseal<Partial<AdminSession> & { jti?: string; exp?: number }>(
     readCookie(request, SESSION_COOKIE),
