@@ -1,8 +1,9 @@
 // Calendar helpers for site-local dates. Dates are "YYYY-MM-DD" strings and
 // instants are epoch milliseconds; Intl supplies the timezone offsets so the
-// simulator needs no date library.
+// simulator needs no date library. Nothing here comes from src/: a calibration run bundles the
+// simulator with the tools of an older baseline (dev/calibration/main.ts), whose src/ may lack it.
 
-import { DAY_MS } from "../../src/shared/time.ts";
+export const DAY_MS = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
