@@ -144,7 +144,7 @@ describe("team memory end to end", () => {
     expect((await listMay(alice)).annotations).toEqual([]);
   });
 
-  it("the demo notes a deploy and a visitors target on every site, in the key's and the team's memory, once however often it runs", async () => {
+  it("the demo notes a deploy and a visitors target per site, in the key's and the team's memory, once however often it runs", async () => {
     await seedDemoMemory(stack);
     const seeded = await seedDemoMemory(stack);
     const example = seeded.sites.find((site) => site.domain === DEMO_SITE_ID)!;
