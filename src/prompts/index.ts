@@ -21,8 +21,11 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
   notes?(args: z.output<Args>, memory: TeamMemory): Promise<string | undefined>;
 }
 
-function definePrompt<Args extends z.ZodObject>(prompt: PromptDefinition<Args>): PromptDefinition<Args> {
-  return prompt;
+/** A prompt as this module writes it: the description in short lines, as the tools write theirs. */
+type PromptSource<Args extends z.ZodObject> = Omit<PromptDefinition<Args>, "description"> & { description: readonly string[] };
+
+function definePrompt<Args extends z.ZodObject>(prompt: PromptSource<Args>): PromptDefinition<Args> {
+  return { ...prompt, description: prompt.description.join(" ") };
 }
 
 /** The inclusive date pair of `days` days starting `offset` days after `date`. */
@@ -79,7 +82,7 @@ async function teamNotes(memory: TeamMemory, site: string, days: [string, string
 export const weeklyReportPrompt = definePrompt({
   name: "weekly_report",
   title: "Weekly report",
-  description: "A report of the last 7 full days against the 7 before: traffic, the daily curve, top pages and sources, goals.",
+  description: ["A report of the last 7 full days against the 7 before: traffic, the daily curve, top pages and sources, goals."],
   argsSchema: z.object({ site_id: siteId }),
   message: ({ site_id }) => `Write a weekly traffic report for ${site_id}.
 
@@ -100,9 +103,10 @@ any change beyond ±20%. ${RULES}`,
 export const investigateChangePrompt = definePrompt({
   name: "investigate_change",
   title: "Investigate a change",
-  description:
-    "Find out why a metric moved: which days were unusual, whether it is more than noise, and which " +
-    "sources, pages, countries or devices drove it.",
+  description: [
+    "Find out why a metric moved: which days were unusual, whether it is more than noise,",
+    "and which sources, pages, countries or devices drove it.",
+  ],
   argsSchema: z.object({
     site_id: siteId,
     metric: z.enum(METRICS).optional().describe("The metric that changed, e.g. visitors (default) or bounce_rate"),
@@ -140,9 +144,10 @@ and what to check next. If nothing stands out, say the change is within normal v
 const launchReviewPrompt = definePrompt({
   name: "launch_review",
   title: "Launch review",
-  description:
-    "How a launch or release day did: the two weeks after it against the two weeks before, whether " +
-    "the change is real, where the visitors came from and whether they converted.",
+  description: [
+    "How a launch or release day did: the two weeks after it against the two weeks before,",
+    "whether the change is real, where the visitors came from and whether they converted.",
+  ],
   argsSchema: z.object({
     site_id: siteId,
     date: day.describe("The launch day, YYYY-MM-DD"),
@@ -170,7 +175,7 @@ converted. Days after today have no data yet: say so rather than reading them as
 const conversionReviewPrompt = definePrompt({
   name: "conversion_review",
   title: "Conversion review",
-  description: "How a goal (or every goal) converts: the rate over time, by source and by page, against the previous period.",
+  description: ["How a goal (or every goal) converts: the rate over time, by source and by page, against the previous period."],
   argsSchema: z.object({
     site_id: siteId,
     goal: z.string().min(1).optional().describe('The goal\'s name, e.g. "Signup"; omit to review every goal'),
