@@ -1,10 +1,12 @@
 import type { z } from "zod";
 import { comparePeriodsTool } from "./compare-periods";
+import { compareSitesTool } from "./compare-sites";
 import { explainChangeTool } from "./explain-change";
 import { getAggregateTool } from "./get-aggregate";
 import { getBreakdownTool } from "./get-breakdown";
 import { getConversionsTool } from "./get-conversions";
 import { getFunnelTool } from "./get-funnel";
+import { getPacingTool } from "./get-pacing";
 import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
 import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
@@ -43,8 +45,10 @@ export const TOOLS: readonly ToolDefinition[] = [
   getBreakdownTool,
   getConversionsTool,
   comparePeriodsTool,
+  compareSitesTool,
   explainChangeTool,
   measureImpactTool,
+  getPacingTool,
   getFunnelTool,
   queryTool,
   listSitesTool,

@@ -21,6 +21,8 @@ Analysis, one call each, where the raw tools would take many calls and still mis
 - measure_impact answers "did Tuesday's deploy (a campaign, a release) change signups on /pricing?": equal, weekday-aligned windows before and after a date or datetime, with a 95 % confidence interval, a p-value and a verdict (increase, decrease, no detectable change, or not tested with the reason).
 - get_funnel answers "where do people drop out between the landing page and signup?": visitors per step (pages, wildcard paths or goals) and the biggest drop; Plausible does not record step order within a visit, so the funnel does not enforce it.
 - compare_periods answers "is this week's dip real or noise?": its p-value and significant flag say whether the change exceeds day-to-day variation.
+- get_pacing answers "are we on track for our monthly target?": the count so far, the forecast for the month's or quarter's end with an 80 % interval, the target set with set_target and the daily rate needed.
+- compare_sites answers "which of our sites grew most this month?": every readable site's change against the period before, each tested against its own noise, a page of sites per call.
 
 Dates:
 ${DATE_RULES}

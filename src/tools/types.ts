@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { PlausibleRequest } from "../plausible";
 import type { Cell } from "./render";
+import type { TeamMemory } from "./team-memory";
 
 /**
  * What a tool may use. Tools describe Plausible calls as data and hand them to
@@ -14,6 +15,8 @@ export interface ToolContext {
   defaultSiteId?: string;
   /** The most characters one result may take, text and structured content together (`MAX_RESULT_CHARS`). */
   maxResultChars: number;
+  /** What the caller's scope has told the server about its sites (targets among them). */
+  memory?: TeamMemory;
 }
 
 export interface ToolOutput<Structured> {
