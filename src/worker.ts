@@ -1,5 +1,6 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { env } from "cloudflare:workers";
+import { MemoryStore as MemoryStoreObject } from "./agent/memory-store";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
 import { handleAdmin, isAdminConfigured } from "./admin/admin";
@@ -38,6 +39,7 @@ export const PlausibleConnectSession = reporting(ConnectSessionAgent);
 export const SharedKeyGuard = reporting(SharedKeyGuardObject);
 export const UsageAgent = reporting(UsageAgentObject);
 export const AuthRateLimiter = reporting(AuthRateLimiterObject);
+export const MemoryStore = reporting(MemoryStoreObject);
 // The instances' types, for the bindings in worker-configuration.d.ts.
 export type PlausibleMcpSession = McpSessionAgent;
 export type PlausibleKeySession = KeySessionAgent;
@@ -45,6 +47,7 @@ export type PlausibleConnectSession = ConnectSessionAgent;
 export type SharedKeyGuard = SharedKeyGuardObject;
 export type UsageAgent = UsageAgentObject;
 export type AuthRateLimiter = AuthRateLimiterObject;
+export type MemoryStore = MemoryStoreObject;
 
 type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 

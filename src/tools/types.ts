@@ -15,8 +15,8 @@ export interface ToolContext {
   defaultSiteId?: string;
   /** The most characters one result may take, text and structured content together (`MAX_RESULT_CHARS`). */
   maxResultChars: number;
-  /** What the caller's scope has told the server about its sites (targets among them). */
-  memory?: TeamMemory;
+  /** What the caller's scope (the team on /internal, the key elsewhere) has noted about its sites. */
+  memory: TeamMemory;
 }
 
 export interface ToolOutput<Structured> {
@@ -39,10 +39,20 @@ export interface Listing<Structured> {
   cutAlso?: (structured: Structured, shown: number) => Structured;
 }
 
+/** MCP's behaviour hints; a tool that states none reads Plausible and changes nothing. */
+export interface ToolHints {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  /** Whether the tool reaches outside this server (Plausible): team memory tools do not. */
+  openWorldHint: boolean;
+}
+
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   name: string;
   title: string;
   description: string;
+  hints?: ToolHints;
   inputSchema: Input;
   outputSchema: Output;
   run(input: z.output<Input>, context: ToolContext): Promise<ToolOutput<z.output<Output>>>;
