@@ -59,3 +59,35 @@ describe("links in the README and docs/", () => {
     expect(broken).toEqual([]);
   });
 });
+
+// docs/configuration.md is the one list of settings; a setting src/config reads that it lacks, or a row for one nothing
+// reads any more, would mislead whoever deploys.
+describe("docs/configuration.md", () => {
+  const configDirectory = join(ROOT, "src/config");
+  const configSource = readdirSync(configDirectory)
+    .filter((name) => name.endsWith(".ts"))
+    .map((name) => readFileSync(join(configDirectory, name), "utf8"))
+    .join("\n");
+  const read = new Set(
+    [...configSource.matchAll(/(?:settingText|positiveInteger|randomSecret)\(env, "([A-Z][A-Z0-9_]+)"|env\.([A-Z][A-Z0-9_]+)/g)].flatMap(
+      (match) => match[1] ?? match[2] ?? [],
+    ),
+  );
+  const wranglerToml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const documentation = readFileSync(join(ROOT, "docs/configuration.md"), "utf8");
+  const documented = new Set(
+    documentation
+      .split("\n")
+      .filter((line) => line.startsWith("| `"))
+      .flatMap((line) => [...(line.split("|")[1] ?? "").matchAll(/`([A-Z][A-Z0-9_]+)`/g)].flatMap((match) => match[1] ?? [])),
+  );
+
+  it("has a row for every setting and binding src/config reads", () => {
+    expect([...read].filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it("has no row for a name that neither src/config nor wrangler.toml knows", () => {
+    const known = (name: string) => read.has(name) || new RegExp(`\\b${name}\\b`).test(wranglerToml);
+    expect([...documented].filter((name) => !known(name))).toEqual([]);
+  });
+});
