@@ -38,6 +38,11 @@ export type MemberAuditRecord = AuditRecord & { member: string };
 const ADMIN_STYLE =
   "body{max-width:72rem}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}form.inline{display:inline}";
 
+/** An /admin page: the common document with the admin tables' style. */
+function adminDocument(title: string, main: string): string {
+  return htmlDocument(title, main, ADMIN_STYLE);
+}
+
 function time(ms: number | null): string {
   return ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
@@ -100,7 +105,7 @@ export function membersPage(view: {
     .filter((member) => member.sharedKeyThisHour > 0)
     .map((member) => `<tr><td>${escapeHtml(member.email)}</td><td>${member.sharedKeyThisHour} of ${sharedKey.memberLimit}</td></tr>`)
     .join("\n");
-  return htmlDocument(
+  return adminDocument(
     "Plausible MCP admin",
     `${header(view.admin, view.csrf)}
 <h1>Members</h1>
@@ -124,7 +129,6 @@ ${blocked || '<tr><td colspan="4">Nobody is blocked.</td></tr>'}
 <tr><th>Member</th><th>Requests this hour</th></tr>
 ${perMember || '<tr><td colspan="2">No member used the key this hour.</td></tr>'}
 </table>`,
-    ADMIN_STYLE,
   );
 }
 
@@ -137,7 +141,7 @@ export function auditPage(view: { admin: string; csrf: string; filter: AuditFilt
         `<tr><td>${escapeHtml(record.at)}</td><td>${escapeHtml(record.member)}</td><td>${escapeHtml(record.email)}</td><td>${escapeHtml(record.tool)}</td><td>${escapeHtml(record.site_id ?? "")}</td><td><code>${escapeHtml(record.query_hash.slice(0, 16))}</code></td></tr>`,
     )
     .join("\n");
-  return htmlDocument(
+  return adminDocument(
     "Plausible MCP audit",
     `${header(view.admin, view.csrf)}
 <h1>Audit trail of the shared key</h1>
@@ -152,7 +156,6 @@ export function auditPage(view: { admin: string; csrf: string; filter: AuditFilt
 <tr><th>At</th><th>Member</th><th>By</th><th>Tool or action</th><th>Site</th><th>Query hash</th></tr>
 ${rows || '<tr><td colspan="6">No records in this range.</td></tr>'}
 </table>`,
-    ADMIN_STYLE,
   );
 }
 
@@ -230,7 +233,7 @@ ${targets || '<tr><td colspan="5">None.</td></tr>'}
 </table>`;
     })
     .join("\n");
-  return htmlDocument(
+  return adminDocument(
     "Plausible MCP team memory",
     `${header(view.admin, view.csrf)}
 <h1>Team memory</h1>
