@@ -36,6 +36,11 @@ const ADMIN_STYLE =
   "body{max-width:72rem}table{border-collapse:collapse;margin:1rem 0}" +
   "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}form.inline{display:inline}";
 
+/** An /admin page: the common document with the admin tables' style. */
+function adminDocument(title: string, main: string): string {
+  return htmlDocument(title, main, ADMIN_STYLE);
+}
+
 function time(ms: number | null): string {
   return ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
@@ -109,7 +114,7 @@ ${escapeHtml(block.email)}">Unblock</button></form></td></tr>`,
     .filter((member) => member.sharedKeyThisHour > 0)
     .map((member) => `<tr><td>${escapeHtml(member.email)}</td><td>${member.sharedKeyThisHour} of ${sharedKey.memberLimit}</td></tr>`)
     .join("\n");
-  return htmlDocument(
+  return adminDocument(
     "Plausible MCP admin",
     `${header(view.admin, view.csrf)}
 <h1>Members</h1>
@@ -137,7 +142,6 @@ requests${sharedKey.closed ? " (closed by Plausible's 429 until the hour turns)"
 <tr><th>Member</th><th>Requests this hour</th></tr>
 ${perMember || '<tr><td colspan="2">No member used the key this hour.</td></tr>'}
 </table>`,
-    ADMIN_STYLE,
   );
 }
 
@@ -153,7 +157,7 @@ export function auditPage(view: { admin: string; csrf: string; filter: AuditFilt
         `<code>${escapeHtml(record.query_hash.slice(0, 16))}</code></td></tr>`,
     )
     .join("\n");
-  return htmlDocument(
+  return adminDocument(
     "Plausible MCP audit",
     `${header(view.admin, view.csrf)}
 <h1>Audit trail of the shared key</h1>
@@ -170,7 +174,6 @@ href="/admin/audit?${escapeHtml(query.toString())}&amp;format=csv">CSV</a></p>
 <tr><th>At</th><th>Member</th><th>By</th><th>Tool or action</th><th>Site</th><th>Query hash</th></tr>
 ${rows || '<tr><td colspan="6">No records in this range.</td></tr>'}
 </table>`,
-    ADMIN_STYLE,
   );
 }
 
@@ -256,7 +259,7 @@ ${targets || '<tr><td colspan="5">None.</td></tr>'}
 </table>`;
     })
     .join("\n");
-  return htmlDocument(
+  return adminDocument(
     "Plausible MCP team memory",
     `${header(view.admin, view.csrf)}
 <h1>Team memory</h1>
