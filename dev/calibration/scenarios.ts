@@ -108,8 +108,8 @@ const NULL_SHAPES = WEEKLY.flatMap((weekly) =>
     LEVELS.map((level) => ({
       key: `${weekly ? "weekly" : "flat"}/rho${rho}/${level}`,
       text:
-        `${level.toLocaleString("en-US")}/day, ${weekly ? "weekday pattern" : "no weekday pattern"}, ρ ${rho}, noise ` +
-        `${NULL_SIGMA * 100} %`,
+        `${level.toLocaleString("en-US")}/day, ${weekly ? "weekday pattern" : "no weekday pattern"}, ρ ` +
+        `${rho}, noise ${NULL_SIGMA * 100} %`,
       site: (today: string) => ({ level, weekly, rho, sigma: NULL_SIGMA, firstDay: history(today) }),
     })),
   ),

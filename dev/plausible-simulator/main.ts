@@ -77,13 +77,14 @@ const simulator = await startSimulator({
   syntheticSites: values.synthetic ?? [],
 });
 
-const ready = {
-  url: simulator.url,
-  port: simulator.port,
-  sites: simulator.sites.map((site) => site.domain),
-  schemaValidation: simulator.schemaValidation,
-};
-process.stdout.write(`${JSON.stringify(ready)}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    url: simulator.url,
+    port: simulator.port,
+    sites: simulator.sites.map((site) => site.domain),
+    schemaValidation: simulator.schemaValidation,
+  })}\n`,
+);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
