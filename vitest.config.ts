@@ -45,6 +45,8 @@ function workersProject(
     ],
     test: {
       name,
+      // The chart page the worker serves (wrangler's [build] command, which vitest does not run).
+      globalSetup: ["scripts/build-chart.ts"],
       // Generous: a file's first call starts workerd's Durable Objects, slow on a busy 2-core
       // machine. Tests assert behaviour, never timings.
       testTimeout: 30_000,

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { comparePeriodsTool } from "./compare-periods";
 import { explainChangeTool } from "./explain-change";
 import { getAggregateTool } from "./get-aggregate";
@@ -18,6 +19,23 @@ import type { ToolDefinition } from "./types";
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
 export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
+
+/** Each tool's structured result, by tool name, as its output schema declares it. */
+export interface StructuredOutputs {
+  get_aggregate: z.output<typeof getAggregateTool.outputSchema>;
+  get_timeseries: z.output<typeof getTimeseriesTool.outputSchema>;
+  get_breakdown: z.output<typeof getBreakdownTool.outputSchema>;
+  get_conversions: z.output<typeof getConversionsTool.outputSchema>;
+  compare_periods: z.output<typeof comparePeriodsTool.outputSchema>;
+  explain_change: z.output<typeof explainChangeTool.outputSchema>;
+  measure_impact: z.output<typeof measureImpactTool.outputSchema>;
+  get_funnel: z.output<typeof getFunnelTool.outputSchema>;
+  query: z.output<typeof queryTool.outputSchema>;
+  list_sites: z.output<typeof listSitesTool.outputSchema>;
+  list_goals: z.output<typeof listGoalsTool.outputSchema>;
+  list_custom_props: z.output<typeof listCustomPropsTool.outputSchema>;
+  get_realtime_visitors: z.output<typeof getRealtimeVisitorsTool.outputSchema>;
+}
 
 export const TOOLS: readonly ToolDefinition[] = [
   getAggregateTool,

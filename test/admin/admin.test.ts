@@ -12,7 +12,7 @@ import {
   signIn,
   useSignInFakes,
   openInternalSession,
-} from "../auth/harness";
+} from "../support/harness";
 
 /** /admin: administrators (ADMIN_EMAILS) sign in like /internal's members and manage the team. */
 

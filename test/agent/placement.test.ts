@@ -8,7 +8,7 @@ import type { UsageOutcome } from "../../src/agent/usage-outcome";
 import { toolContextFor } from "../../src/mcp/tool-context";
 import type { PlausibleRequest } from "../../src/plausible";
 import worker from "../../src/worker";
-import { BASE } from "../auth/harness";
+import { BASE } from "../support/harness";
 import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
 
 // A Durable Object lives where it is first created. Usage agents and the shared-key guard sit on the

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
-import { BASE, Browser, CLIENT_REDIRECT, authorizeUrl, createIssuer, pkce, register, type RegisteredClient } from "./harness";
+import { BASE, Browser, CLIENT_REDIRECT, authorizeUrl, createIssuer, pkce, register, type RegisteredClient } from "../support/harness";
 
 let issuer: FakeOidcIssuer;
 beforeAll(async () => {

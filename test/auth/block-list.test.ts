@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { blockMember, unblockMember } from "../../src/auth/block-list";
 import { grantUserId } from "../../src/auth/user-index";
-import { Browser, callInternal, connectedClient, refresh, useSignInFakes } from "./harness";
+import { Browser, callInternal, connectedClient, refresh, useSignInFakes } from "../support/harness";
 
 /** A block (src/auth/block-list.ts) also stops tokens a revocation did not reach: every /internal request and refresh checks it. */
 

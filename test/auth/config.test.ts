@@ -5,7 +5,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/worker";
-import { BASE } from "./harness";
+import { BASE } from "../support/harness";
 
 const AFFECTED = [
   ["GET", "/internal"],

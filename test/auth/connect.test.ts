@@ -24,7 +24,7 @@ import {
   withToken,
   type RegisteredClient,
   type TokenResponse,
-} from "./harness";
+} from "../support/harness";
 
 /** /connect: bring your own Plausible key through OAuth (the authorization page asks for it). */
 

@@ -13,7 +13,7 @@ import {
   postConsent,
   register,
   signIn,
-} from "./harness";
+} from "../support/harness";
 
 let issuer: FakeOidcIssuer;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BASE, Browser, RESOURCE, callInternal } from "./harness";
+import { BASE, Browser, RESOURCE, callInternal } from "../support/harness";
 
 describe("discovery for an MCP client without a token", () => {
   it("answers /internal with 401 and a challenge naming the protected resource metadata", async () => {

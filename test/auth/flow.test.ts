@@ -4,7 +4,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
-import { oauthHelpers } from "./harness";
+import { oauthHelpers } from "../support/harness";
 import {
   BASE,
   Browser,
@@ -20,7 +20,7 @@ import {
   signIn,
   tokenRequest,
   withToken,
-} from "./harness";
+} from "../support/harness";
 
 let issuer: FakeOidcIssuer;
 beforeAll(async () => {

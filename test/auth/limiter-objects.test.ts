@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AuthRateLimiter } from "../../src/auth/rate-limiter";
-import { BASE, Browser } from "./harness";
+import { BASE, Browser } from "../support/harness";
 
 /** Limiter objects keep nothing once their windows have passed, and each connector counts in objects of its own. */
 

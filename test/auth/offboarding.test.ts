@@ -3,7 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import revokeWorker from "../../scripts/revoke-worker";
 import { revokeUserByEmail } from "../../src/auth/user-index";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";
-import { Browser, callInternal, connectedClient, createIssuer, oauthHelpers, refresh } from "./harness";
+import { Browser, callInternal, connectedClient, createIssuer, oauthHelpers, refresh } from "../support/harness";
 
 let issuer: FakeOidcIssuer;
 beforeAll(async () => {

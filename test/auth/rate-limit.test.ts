@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BASE, Browser } from "./harness";
+import { BASE, Browser } from "../support/harness";
 
 const SIGN_IN_LIMIT = Number(env.AUTH_RATE_LIMIT_PER_MINUTE);
 const TOKEN_PER_CLIENT = Number(env.TOKEN_RATE_LIMIT_PER_CLIENT);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_DISPLAY_CHARS, MAX_REDIRECT_URI_CHARS, MAX_REDIRECT_URIS } from "../../src/auth/client-registration";
-import { BASE, Browser, CLIENT_REDIRECT } from "./harness";
+import { BASE, Browser, CLIENT_REDIRECT } from "../support/harness";
 
 /** Dynamic client registration (RFC 7591) on both connectors keeps records small: bounded display texts and redirect URIs. */
 

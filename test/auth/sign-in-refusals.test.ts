@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FakeOidcIssuer, FakeUser, IdTokenTampering } from "../support/oidc-issuer";
 import { addressHash } from "../../src/shared/hash";
-import { Browser, createIssuer, oauthHelpers, pkce, register, signIn } from "./harness";
+import { Browser, createIssuer, oauthHelpers, pkce, register, signIn } from "../support/harness";
 
 let issuer: FakeOidcIssuer;
 beforeAll(async () => {

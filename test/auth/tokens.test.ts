@@ -19,7 +19,7 @@ import {
   signIn,
   tokenRequest,
   type TokenResponse,
-} from "./harness";
+} from "../support/harness";
 
 let issuer: FakeOidcIssuer;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it, vi, afterEach } from "vitest";
 import { MAX_REQUEST_BYTES } from "../../src/http/body-limit";
-import { Browser, connectedClient, createIssuer } from "../auth/harness";
+import { Browser, connectedClient, createIssuer } from "../support/harness";
 import { installFakePlausible } from "../support/fake-plausible";
 import { ORIGIN, workerFetch } from "../support/mcp-clients";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";

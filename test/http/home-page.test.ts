@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Browser } from "../auth/harness";
+import { Browser } from "../support/harness";
 
 /** GET /: what the server is and how to connect, as HTML without scripts or as JSON; never a secret or the domain list. */
 

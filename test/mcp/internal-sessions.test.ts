@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Browser, connectedClient, useSignInFakes, openInternalSession } from "../auth/harness";
+import { Browser, connectedClient, useSignInFakes, openInternalSession } from "../support/harness";
 import { textOf } from "../support/mcp-clients";
 
 const fakes = useSignInFakes();

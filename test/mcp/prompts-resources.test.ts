@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { Browser, connectedClient, createIssuer, RESOURCE, withToken } from "../auth/harness";
+import { Browser, connectedClient, createIssuer, RESOURCE, withToken } from "../support/harness";
 import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
 import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from "@modelcontextprotocol/client";
 import { connectBearer, ORIGIN, TRANSPORTS, workerFetch, type Transport } from "../support/mcp-clients";
@@ -216,7 +216,7 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
       ui: { csp: { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] }, prefersBorder: true },
     });
     // Self-contained: the App library is inlined and nothing is loaded from elsewhere.
-    expect(content!.text).toContain("globalThis.McpApps={");
+    expect(content!.text).toMatch(/<script type="module">.*"ui\/initialize"/s);
     expect(content!.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img|@import/);
 
     const { tools } = await client.listTools();

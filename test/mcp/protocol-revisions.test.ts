@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from "@modelcontextprotocol/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { internalPathFor, type InternalPath } from "../../src/mcp/internal-endpoint";
-import { Browser, connectedClient, useSignInFakes, RESOURCE, withToken } from "../auth/harness";
+import { Browser, connectedClient, useSignInFakes, RESOURCE, withToken } from "../support/harness";
 import { ORIGIN, textOf, workerFetch } from "../support/mcp-clients";
 import { TOOL_NAMES } from "../support/tool-names";
 

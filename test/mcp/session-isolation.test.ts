@@ -3,7 +3,7 @@ import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PlausibleMcpSession } from "../../src/mcp/session";
 import { revokeUserByEmail } from "../../src/auth/user-index";
-import { BASE, Browser, connectedClient, useSignInFakes, oauthHelpers } from "../auth/harness";
+import { BASE, Browser, connectedClient, useSignInFakes, oauthHelpers } from "../support/harness";
 import { retryWhileDestroying } from "../support/durable-objects";
 import { workerFetch } from "../support/mcp-clients";
 

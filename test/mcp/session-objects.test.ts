@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { mintSessionId, type SessionOwner } from "../../src/mcp/owned-sessions";
 import type { PlausibleMcpSession } from "../../src/mcp/session";
 import { sha256Hex } from "../../src/shared/hash";
-import { BASE, Browser, connectedClient, connectWithKey, useSignInFakes } from "../auth/harness";
+import { BASE, Browser, connectedClient, connectWithKey, useSignInFakes } from "../support/harness";
 import { retryWhileDestroying } from "../support/durable-objects";
 import { workerFetch } from "../support/mcp-clients";
 

@@ -7,7 +7,7 @@ import { AuditLog } from "../../src/observability/audit-log";
 import { readUsageConfig } from "../../src/shared/config";
 import { auditSelectSql, toAuditRecord, type AuditRow } from "../../src/observability/audit-record";
 import { canonicalJson } from "../../src/plausible";
-import { Browser, connectedClient, useSignInFakes, openInternalSession } from "../auth/harness";
+import { Browser, connectedClient, useSignInFakes, openInternalSession } from "../support/harness";
 import { plausibleError } from "../support/fake-plausible";
 import { connectBearer } from "../support/mcp-clients";
 

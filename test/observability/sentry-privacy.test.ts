@@ -16,7 +16,7 @@ import {
   refresh,
   register,
   type TokenResponse,
-} from "../auth/harness";
+} from "../support/harness";
 import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
 import { ORIGIN, workerFetch } from "../support/mcp-clients";
 import type { FakeOidcIssuer } from "../support/oidc-issuer";

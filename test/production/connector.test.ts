@@ -15,7 +15,7 @@ import {
   refresh,
   signIn,
   type TokenResponse,
-} from "../auth/harness";
+} from "../support/harness";
 
 // What Claude does against a deployment: its client_id is the URL of a client ID metadata
 // document, fetched by the worker (under global_fetch_strictly_public), never registered.

@@ -3,7 +3,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { invalidSetting, readMaxResultChars, readUsageConfig } from "../../src/shared/config";
 import worker from "../../src/worker";
-import { BASE } from "../auth/harness";
+import { BASE } from "../support/harness";
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -7,8 +7,8 @@ import { beforeAll, beforeEach, expect } from "vitest";
 import { readAuthConfig } from "../../src/auth/config";
 import { oauthHelpers as helpersFor } from "../../src/auth/provider";
 import worker from "../../src/worker";
-import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
-import { FakeOidcIssuer } from "../support/oidc-issuer";
+import { installFakePlausible, type FakePlausible } from "./fake-plausible";
+import { FakeOidcIssuer } from "./oidc-issuer";
 
 /** Test harness for the /internal connector: a cookie-keeping "browser" and an OAuth client. */
 
