@@ -5,8 +5,7 @@
  * it locally and calls it once.
  */
 import { getOAuthApi } from "@cloudflare/workers-oauth-provider";
-import { blockMember, unblockMember } from "../src/auth/block-list";
-import { revokeUserByEmail, userIdsByEmail } from "../src/auth/user-index";
+import { blockMember, revokeUserByEmail, unblockMember, userIdsByEmail } from "../src/auth";
 
 interface RevokeEnv {
   OAUTH_KV: KVNamespace;

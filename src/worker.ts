@@ -1,14 +1,14 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { env } from "cloudflare:workers";
+import { MemoryStore as MemoryStoreObject } from "./agent/memory-store";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
 import { handleAdmin, isAdminConfigured } from "./admin/admin";
-import { AuthRateLimiter as AuthRateLimiterObject, handleOAuth } from "./auth";
-import { readAuthConfig } from "./auth/config";
+import { AuthRateLimiter as AuthRateLimiterObject, limitAddress, readAuthConfig } from "./auth";
 import { handleConnect, readConnectConfig } from "./auth/connect";
-import { limitAddress } from "./auth/rate-limiter";
-import { endpointFor, hasAddressCeiling, type Service } from "./http/endpoints";
-import { serveHomePage } from "./http/home-page";
+import { handleInternal } from "./auth/internal";
+import { endpointFor, hasAddressCeiling, type Service } from "./shared/endpoints";
+import { serveHomePage } from "./pages/home-page";
 import { limitRequestBody } from "./http/body-limit";
 import { applyMcpCors, refuseUntrustedRequest, withoutAgentHeaders } from "./http/origin-host-guard";
 import { answerBearerPreflight, refusePlainHttp, withSecurityHeaders } from "./http/transport-hygiene";
@@ -39,6 +39,7 @@ export const PlausibleConnectSession = reporting(ConnectSessionAgent);
 export const SharedKeyGuard = reporting(SharedKeyGuardObject);
 export const UsageAgent = reporting(UsageAgentObject);
 export const AuthRateLimiter = reporting(AuthRateLimiterObject);
+export const MemoryStore = reporting(MemoryStoreObject);
 // The instances' types, for the bindings in worker-configuration.d.ts.
 export type PlausibleMcpSession = McpSessionAgent;
 export type PlausibleKeySession = KeySessionAgent;
@@ -46,6 +47,7 @@ export type PlausibleConnectSession = ConnectSessionAgent;
 export type SharedKeyGuard = SharedKeyGuardObject;
 export type UsageAgent = UsageAgentObject;
 export type AuthRateLimiter = AuthRateLimiterObject;
+export type MemoryStore = MemoryStoreObject;
 
 type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 
@@ -53,14 +55,14 @@ const mcp = createMcpEndpoint();
 const sse = createSseEndpoint();
 const internal = { fetch: createInternalEndpoint() };
 // The connector: the OAuth provider answers sign-in, tokens and discovery, and passes /internal to its MCP endpoint once the token is valid.
-const connector: Handler = (request, env, ctx) => handleOAuth(request, env, ctx, internal);
+const connector: Handler = (request, env, ctx) => handleInternal(request, env, ctx, internal);
 // The bring-your-own-key connector: its own authorization server and discovery, with the key's MCP endpoint behind /connect.
 const connectServices = createConnectServices();
 const connect: Handler = (request, env, ctx) => handleConnect(request, env, ctx, connectServices);
 const admin: Handler = (request, env) => handleAdmin(request, env);
 const home: Handler = async (request, env) => serveHomePage(request, env, (endpoint) => isConfigured(endpoint.serves, env));
 
-/** The handler of each service in the endpoint catalogue (src/http/endpoints.ts), which lists every path the worker answers. */
+/** The handler of each service in the endpoint catalogue (src/shared/endpoints.ts), which lists every path the worker answers. */
 const SERVICES: Record<Service, Handler> = { home, mcp, sse, internal: connector, connect, admin };
 
 /** Whether this deployment has the settings a service needs (shown on the home page). */

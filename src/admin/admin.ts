@@ -2,21 +2,42 @@ import { EncryptJWT, jwtDecrypt } from "jose";
 import { sha256Hex } from "../shared/hash";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
+import { memoryStoreName, type MemoryActor, type MemoryProblem } from "../agent/memory-store";
+import type { AnnotationKind } from "../tools/team-memory";
 import { configurationErrorResponse, readAgentPlacement, readUsageConfig } from "../shared/config";
-import { MIN_SECRET_LENGTH, parseDomains, readAuthConfig, readRandomSecret, type AuthConfig } from "../auth/config";
-import { htmlDocument, htmlResponse, refusalPage } from "../auth/consent-page";
-import { checkSignInPolicy } from "../auth/domain-policy";
-import { OidcError, authorizationUrl, createSignInSecrets, discover, verifiedSignIn } from "../auth/oidc";
-import { oauthHelpers } from "../auth/provider";
-import { rateLimitSignIn } from "../auth/rate-limiter";
-import { blockMember, listBlocks, unblockMember } from "../auth/block-list";
-import { listAllGrants, listMembers, revokeUserByEmail, userIdsByEmail } from "../auth/user-index";
+import {
+  adminEmails,
+  MIN_SECRET_LENGTH,
+  OidcError,
+  authorizationUrl,
+  blockMember,
+  callbackUrl,
+  createSignInSecrets,
+  discover,
+  hmacSha256,
+  listAllGrants,
+  listBlocks,
+  listMembers,
+  rateLimitSignIn,
+  readAuthConfig,
+  readCookie,
+  readRandomSecret,
+  revokeUserByEmail,
+  serverCookie,
+  signInAnswer,
+  unblockMember,
+  userIdsByEmail,
+  type AuthConfig,
+} from "../auth";
+import { oauthHelpers } from "../auth/internal";
+import { htmlDocument, htmlResponse, refusalPage } from "../pages/html";
 import { logAuthorization, logRefusal } from "../observability/structured-log";
 import {
   auditCsv,
   auditJsonLines,
   auditPage,
   membersPage,
+  memoryPage,
   type AuditFilter,
   type MemberAuditRecord,
   type MemberRow,
@@ -45,11 +66,6 @@ const SESSION_SECONDS = 30 * 60;
 const SIGN_IN_SECONDS = 10 * 60;
 const CALLBACK_PATH = "/admin/callback";
 const DAY_MS = 86_400_000;
-
-/** ADMIN_EMAILS, lower-cased; empty turns /admin off (404). Parsed like ALLOWED_EMAIL_DOMAINS: comma-separated, trimmed. */
-export function adminEmails(env: Env): Set<string> {
-  return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
-}
 
 /** Whether /admin can serve: administrators named, its session secret set and /internal's sign-in configured. */
 export function isAdminConfigured(env: Env): boolean {
@@ -112,6 +128,7 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       if (url.pathname === "/admin/revoke") return await revokeAndBlock(env, config, session, email);
       if (url.pathname === "/admin/unblock") return await unblock(env, session, email);
       if (url.pathname === "/admin/sign-out") return await signOut(context, session);
+      if (url.pathname.startsWith("/admin/memory/")) return await changeMemory(env, session, url.pathname, form);
       return new Response("Not found", { status: 404 });
     }
     if (request.method !== "GET") return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
@@ -120,6 +137,17 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       return await showMembers(env, config, session, isNotice(notice) ? notice : undefined);
     }
     if (url.pathname === "/admin/audit") return await showAudit(env, session, url.searchParams);
+    if (url.pathname === "/admin/memory") {
+      const notice = url.searchParams.get("notice");
+      return adminPage(
+        memoryPage({
+          admin: session.email,
+          csrf: session.csrf,
+          sites: await teamMemory(env).overview(),
+          ...(isNotice(notice) ? { notice } : {}),
+        }),
+      );
+    }
     return new Response("Not found", { status: 404 });
   } catch (error) {
     if (error instanceof OidcError) return refusalPage(error.kind === "rejected" ? 403 : 502, "Sign-in failed", error.message);
@@ -147,13 +175,13 @@ async function startSignIn({ config, key }: AdminContext): Promise<Response> {
   const state = randomToken();
   const location = await authorizationUrl(discovery, {
     clientId: config.oidcClientId,
-    redirectUri: callbackUrl(config),
+    redirectUri: callbackUrl(config, CALLBACK_PATH),
     state,
     ...secrets,
   });
   const transaction: SignInTransaction = { state, ...secrets };
   const headers = new Headers({ Location: location, "Cache-Control": "no-store" });
-  headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, await seal(transaction, key, SIGN_IN_SECONDS), SIGN_IN_SECONDS));
+  headers.append("Set-Cookie", serverCookie(SIGN_IN_COOKIE, await seal(transaction, key, SIGN_IN_SECONDS), SIGN_IN_SECONDS));
   return new Response(null, { status: 302, headers });
 }
 
@@ -161,7 +189,7 @@ async function finishSignIn(request: Request, { config, key }: AdminContext, adm
   const params = new URL(request.url).searchParams;
   const transaction = await unseal<SignInTransaction>(readCookie(request, SIGN_IN_COOKIE), key, SIGN_IN_SECONDS);
   const headers = new Headers();
-  headers.append("Set-Cookie", cookie(SIGN_IN_COOKIE, "", 0));
+  headers.append("Set-Cookie", serverCookie(SIGN_IN_COOKIE, "", 0));
   if (!transaction || params.get("state") !== transaction.state) {
     return refusalPage(
       400,
@@ -178,24 +206,19 @@ async function finishSignIn(request: Request, { config, key }: AdminContext, adm
       "The identity provider sent no authorization code; sign-in was cancelled or failed there.",
       headers,
     );
-  const { issuer, claims } = await verifiedSignIn(config, {
-    code,
-    verifier: transaction.verifier,
-    nonce: transaction.nonce,
-    redirectUri: callbackUrl(config),
-  });
-  const decision = checkSignInPolicy(claims, config.allowedEmailDomains, issuer);
-  if (!decision.allowed) {
-    await logRefusal(`/admin: ${decision.reason}`, claims.email);
-    return refusalPage(403, "Access denied", decision.reason, headers);
-  }
-  const email = decision.email.toLowerCase();
+  const answer = await signInAnswer(
+    config,
+    { code, verifier: transaction.verifier, nonce: transaction.nonce, redirectUri: callbackUrl(config, CALLBACK_PATH) },
+    { headers, logPrefix: "/admin: " },
+  );
+  if (answer instanceof Response) return answer;
+  const email = answer.email.toLowerCase();
   if (!admins.has(email)) {
     await logRefusal("/admin: signed in, but not in ADMIN_EMAILS.", email);
     return notAnAdmin(email, headers);
   }
   const session = { email, csrf: randomToken() };
-  headers.append("Set-Cookie", cookie(SESSION_COOKIE, await seal(session, key, SESSION_SECONDS), SESSION_SECONDS));
+  headers.append("Set-Cookie", serverCookie(SESSION_COOKIE, await seal(session, key, SESSION_SECONDS), SESSION_SECONDS));
   headers.set("Location", "/admin");
   logAuthorization("granted", "/admin: administrator signed in.", email);
   return new Response(null, { status: 302, headers });
@@ -210,7 +233,7 @@ async function signOut({ kv }: AdminContext, session: AdminSession): Promise<Res
   const remaining = session.expiresAt - Math.floor(Date.now() / 1000);
   // KV expires nothing sooner than 60 seconds from now.
   await kv.put(await signedOutKey(session.id), "", { expirationTtl: Math.max(60, remaining + 60) });
-  const headers = new Headers({ "Set-Cookie": cookie(SESSION_COOKIE, "", 0) });
+  const headers = new Headers({ "Set-Cookie": serverCookie(SESSION_COOKIE, "", 0) });
   return htmlResponse(
     htmlDocument("Signed out", '<h1>Signed out</h1>\n<p>Your administrator session has ended. <a href="/admin">Sign in again</a></p>'),
     200,
@@ -242,8 +265,51 @@ async function unblock(env: Env, session: AdminSession, member: string): Promise
   return afterAction("unblocked");
 }
 
-function afterAction(notice: Notice): Response {
-  return new Response(null, { status: 303, headers: { Location: `/admin?notice=${notice}`, "Cache-Control": "no-store" } });
+function afterAction(notice: Notice, page = "/admin"): Response {
+  return new Response(null, { status: 303, headers: { Location: `${page}?notice=${notice}`, "Cache-Control": "no-store" } });
+}
+
+/** The team's memory store, the one /internal's members read and write. */
+function teamMemory(env: Env) {
+  return env.MEMORY.getByName(memoryStoreName({ kind: "team" }));
+}
+
+/** An administrator's change to the team's memory, with the store's own checks; a refused one says what to change. */
+async function changeMemory(env: Env, session: AdminSession, pathname: string, form: FormData): Promise<Response> {
+  const field = (name: string) => String(form.get(name) ?? "").trim();
+  const actor: MemoryActor = { kind: "member", email: session.email, admin: true };
+  const store = teamMemory(env);
+  const done = (notice: Notice) => afterAction(notice, "/admin/memory");
+  const notSaved = (problem: MemoryProblem) =>
+    refusalPage(
+      400,
+      "Not saved",
+      `${"refused" in problem ? problem.refused : `${problem.argument}: ${problem.reason}`}. Go back to /admin/memory and correct it.`,
+    );
+  const siteId = field("site_id");
+  if (pathname === "/admin/memory/annotation") {
+    const kind = (field("kind") || "other") as AnnotationKind;
+    const stored = await store.addAnnotation({ siteId, at: field("date"), text: field("text"), kind }, actor);
+    return stored.ok ? done("annotation_added") : notSaved(stored.problem);
+  }
+  if (pathname === "/admin/memory/annotation/delete") {
+    const outcome = await store.deleteAnnotation(field("id"), actor);
+    return outcome.deleted ? done("annotation_deleted") : refusalPage(400, "Not deleted", "That annotation is gone. Reload /admin/memory.");
+  }
+  if (pathname === "/admin/memory/target") {
+    const value = Number(field("value").replaceAll(/[\s,_]/g, ""));
+    const stored = await store.setTarget({ siteId, metric: field("metric"), period: field("period"), value }, actor);
+    return stored.ok ? done("target_set") : notSaved(stored.problem);
+  }
+  if (pathname === "/admin/memory/target/delete") {
+    await store.deleteTarget(siteId, field("metric"), field("period"), actor);
+    return done("target_deleted");
+  }
+  if (pathname === "/admin/memory/context") {
+    const stored = await store.setSiteContext(siteId, String(form.get("text") ?? ""), actor);
+    return stored.ok ? done("context_saved") : notSaved(stored.problem);
+  }
+  return new Response("Not found", { status: 404 });
 }
 
 async function showMembers(env: Env, config: AuthConfig, session: AdminSession, notice: Notice | undefined): Promise<Response> {
@@ -338,22 +404,6 @@ function sameOrigin(request: Request, config: AuthConfig): boolean {
   return origin === null || origin === config.publicUrl.origin;
 }
 
-function callbackUrl(config: AuthConfig): string {
-  return config.publicUrl.origin + CALLBACK_PATH;
-}
-
-function cookie(name: string, value: string, maxAgeSeconds: number): string {
-  return `${name}=${value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}`;
-}
-
-function readCookie(request: Request, name: string): string | undefined {
-  for (const pair of (request.headers.get("Cookie") ?? "").split(";")) {
-    const [key, ...value] = pair.trim().split("=");
-    if (key === name) return value.join("=") || undefined;
-  }
-  return undefined;
-}
-
 function randomToken(): string {
   return [...crypto.getRandomValues(new Uint8Array(24))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
@@ -402,7 +452,6 @@ async function unseal<T>(token: string | undefined, key: Uint8Array, maxAgeSecon
 }
 
 /** The cookies' key, derived from ADMIN_SESSION_SECRET (rotating it signs every administrator out). */
-async function cookieKey(secret: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("plausible-mcp admin session cookies")));
+function cookieKey(secret: string): Promise<Uint8Array> {
+  return hmacSha256(secret, "plausible-mcp admin session cookies");
 }

@@ -2,6 +2,7 @@ import init from "../../migrations/0001_init.sql";
 import audit from "../../migrations/0002_audit.sql";
 import memberHour from "../../migrations/0003_member_hour.sql";
 import guardHour from "../../migrations/shared-key-guard/0001_hour.sql";
+import memoryInit from "../../migrations/memory-store/0001_init.sql";
 
 export interface Migration {
   version: number;
@@ -18,6 +19,9 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /** The same for the shared-key guard, whose storage is its own. */
 export const SHARED_KEY_GUARD_MIGRATIONS: readonly Migration[] = [{ version: 1, name: "shared-key-guard/0001_hour", sql: guardHour }];
+
+/** The same for the team memory stores (annotations, targets, site context). */
+export const MEMORY_STORE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: "memory-store/0001_init", sql: memoryInit }];
 
 /**
  * Brings the storage up to the newest schema, each migration in its own

@@ -1,4 +1,5 @@
 import type { ClientRegistrationCallbackOptions, ClientRegistrationCallbackResult } from "@cloudflare/workers-oauth-provider";
+import { CONTROL_CHARACTERS } from "./oauth-requests";
 
 /**
  * What dynamic client registration (RFC 7591) accepts beyond the provider's own checks, on /register
@@ -11,9 +12,6 @@ export const MAX_REDIRECT_URI_CHARS = 2000;
 
 /** Display fields, each also in localized forms such as `client_name#de`. */
 const DISPLAY_FIELDS = ["client_name", "client_uri", "logo_uri", "policy_uri", "tos_uri", "software_id", "software_version"];
-
-// Control characters in a self-asserted name would break logs and pages.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** The RFC 7591 error for metadata this server does not store, or undefined to let the registration through. */
 export function checkClientRegistration({

@@ -1,4 +1,4 @@
-import { isSecureOrLoopbackUrl } from "../http/loopback";
+import { isSecureOrLoopbackUrl } from "../shared/loopback";
 import { positiveInteger, SettingError } from "../shared/config";
 import type { SignInRateLimits } from "./rate-limiter";
 
@@ -20,7 +20,7 @@ export function readRandomSecret(env: Env, name: string): string | undefined {
 }
 
 /** Everything the /internal connector needs, read once from the environment and validated. */
-export interface AuthConfig {
+export interface AuthConfig extends ConnectorSettings {
   publicUrl: URL;
   /** Canonical resource and token audience: PUBLIC_URL + "/internal". */
   resource: string;
@@ -31,26 +31,19 @@ export interface AuthConfig {
   cookieSecret: string;
   /** Lower-case domains without "@". */
   allowedEmailDomains: string[];
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  clientIdMetadataDocuments: boolean;
-  rateLimits: SignInRateLimits;
 }
 
-export type AuthConfigResult =
-  | { ok: true; config: AuthConfig; kv: KVNamespace }
-  /** `setting` names the binding, secret or variable to fix; `reason` is for the log line. */
-  | { ok: false; setting: string; reason: string };
+/** `setting` names the binding, secret or variable to fix; `reason` is for the log line. */
+export type ConfigFailure = { ok: false; setting: string; reason: string };
+
+export type AuthConfigResult = { ok: true; config: AuthConfig; kv: KVNamespace } | ConfigFailure;
 
 export const INTERNAL_PATH = "/internal";
 
 export function readAuthConfig(env: Env): AuthConfigResult {
   const vars = env as Env & AuthSecrets;
-  const kv = (env as { OAUTH_KV?: KVNamespace }).OAUTH_KV;
-  if (!kv) return missing("OAUTH_KV", "the KV namespace binding is not configured");
-  if (!(env as { AUTH_RATE_LIMITER?: unknown }).AUTH_RATE_LIMITER) {
-    return missing("AUTH_RATE_LIMITER", "the Durable Object binding is not configured");
-  }
+  const unbound = missingBinding(env);
+  if (unbound) return unbound;
   for (const secret of ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "PLAUSIBLE_API_KEY"] as const) {
     if (!vars[secret]?.trim()) return missing(secret, "the secret is not set (wrangler secret put " + secret + ")");
   }
@@ -72,18 +65,12 @@ export function readAuthConfig(env: Env): AuthConfigResult {
   if (allowedEmailDomains.length === 0) {
     return missing("ALLOWED_EMAIL_DOMAINS", "lists no domain, so nobody could sign in");
   }
-  let numbers;
-  try {
-    numbers = readAuthNumbers(env);
-  } catch (error) {
-    if (error instanceof SettingError) return missing(error.setting, error.reason);
-    throw error;
-  }
-  const { accessTokenTtlSeconds, refreshTokenTtlSeconds, signInPerAddress, tokenPerClient, tokenPerAddress } = numbers;
+  const numbers = readConnectorNumbers(env);
+  if (!numbers.ok) return numbers;
 
   return {
     ok: true,
-    kv,
+    kv: env.OAUTH_KV,
     config: {
       publicUrl,
       resource: publicUrl.origin + INTERNAL_PATH,
@@ -93,10 +80,7 @@ export function readAuthConfig(env: Env): AuthConfigResult {
       oidcClientSecret: vars.OIDC_CLIENT_SECRET!.trim(),
       cookieSecret,
       allowedEmailDomains,
-      accessTokenTtlSeconds,
-      refreshTokenTtlSeconds,
-      clientIdMetadataDocuments: env.CLIENT_ID_METADATA_DOCUMENTS === "true",
-      rateLimits: { signInPerAddress, tokenPerClient, tokenPerAddress },
+      ...numbers.connector,
     },
   };
 }
@@ -110,20 +94,52 @@ export function readPublicUrl(env: Env): URL | undefined {
   return publicUrl;
 }
 
-/** The numeric settings of both OAuth connectors, read with the policy of every setting (src/shared/config.ts). */
-export function readAuthNumbers(env: Env) {
-  const vars = env as unknown as Record<string, unknown>;
-  return {
-    // KV cannot expire anything sooner than 60 seconds, so the provider refuses shorter lifetimes.
-    accessTokenTtlSeconds: positiveInteger(vars, "ACCESS_TOKEN_TTL_SECONDS", 3600, 60),
-    refreshTokenTtlSeconds: positiveInteger(vars, "REFRESH_TOKEN_TTL_SECONDS", 86400, 60),
-    signInPerAddress: positiveInteger(vars, "AUTH_RATE_LIMIT_PER_MINUTE", 30),
-    tokenPerClient: positiveInteger(vars, "TOKEN_RATE_LIMIT_PER_CLIENT", 60),
-    tokenPerAddress: positiveInteger(vars, "TOKEN_RATE_LIMIT_PER_ADDRESS", 600),
-  };
+/**
+ * The bindings both OAuth connectors need (the grants' KV namespace, the sign-in rate limiter) and the
+ * Durable Object bindings `alsoNeeded`: the first one missing, or undefined when all are bound.
+ */
+export function missingBinding(env: Env, alsoNeeded: string[] = []): ConfigFailure | undefined {
+  const bindings = env as unknown as Record<string, unknown>;
+  if (!bindings.OAUTH_KV) return missing("OAUTH_KV", "the KV namespace binding is not configured");
+  for (const name of ["AUTH_RATE_LIMITER", ...alsoNeeded]) {
+    if (!bindings[name]) return missing(name, "the Durable Object binding is not configured");
+  }
+  return undefined;
 }
 
-function missing(setting: string, reason: string): AuthConfigResult {
+/** The settings both OAuth connectors read alike. */
+export interface ConnectorSettings {
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  clientIdMetadataDocuments: boolean;
+  rateLimits: SignInRateLimits;
+}
+
+/** The numeric and switch settings of both OAuth connectors, read with the policy of every setting (src/shared/config.ts). */
+export function readConnectorNumbers(env: Env): { ok: true; connector: ConnectorSettings } | ConfigFailure {
+  const vars = env as unknown as Record<string, unknown>;
+  try {
+    return {
+      ok: true,
+      connector: {
+        // KV cannot expire anything sooner than 60 seconds, so the provider refuses shorter lifetimes.
+        accessTokenTtlSeconds: positiveInteger(vars, "ACCESS_TOKEN_TTL_SECONDS", 3600, 60),
+        refreshTokenTtlSeconds: positiveInteger(vars, "REFRESH_TOKEN_TTL_SECONDS", 86400, 60),
+        clientIdMetadataDocuments: env.CLIENT_ID_METADATA_DOCUMENTS === "true",
+        rateLimits: {
+          signInPerAddress: positiveInteger(vars, "AUTH_RATE_LIMIT_PER_MINUTE", 30),
+          tokenPerClient: positiveInteger(vars, "TOKEN_RATE_LIMIT_PER_CLIENT", 60),
+          tokenPerAddress: positiveInteger(vars, "TOKEN_RATE_LIMIT_PER_ADDRESS", 600),
+        },
+      },
+    };
+  } catch (error) {
+    if (error instanceof SettingError) return missing(error.setting, error.reason);
+    throw error;
+  }
+}
+
+function missing(setting: string, reason: string): ConfigFailure {
   return { ok: false, setting, reason };
 }
 
@@ -142,4 +158,9 @@ export function parseDomains(value: string | undefined): string[] {
     .split(",")
     .map((domain) => domain.trim().replace(/^@/, "").toLowerCase())
     .filter(Boolean);
+}
+
+/** ADMIN_EMAILS, lower-cased; empty turns /admin off (404). Parsed like ALLOWED_EMAIL_DOMAINS: comma-separated, trimmed. */
+export function adminEmails(env: Env): Set<string> {
+  return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
 }

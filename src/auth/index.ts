@@ -1,17 +1,38 @@
-import { readAuthConfig } from "./config";
-import { providerFor, type InternalMcpHandler } from "./provider";
-import { admitConnectorRequest } from "./rate-limiter";
-
-export { AuthRateLimiter } from "./rate-limiter";
-export type { InternalMcpHandler } from "./provider";
-
 /**
- * The /internal connector: OAuth discovery, registration, consent and sign-in, tokens, and the
- * MCP endpoint behind them. An incomplete configuration is a 503 naming the missing setting,
- * so the rest of the worker (/mcp, /sse) keeps serving.
+ * The sign-in kit shared by the two OAuth connectors (./internal, ./connect) and /admin: settings,
+ * OpenID Connect, the domain policy, the rate limiter, the member index and block list, cookies,
+ * the identity a grant carries, and the one copy of each step both connectors take. Other folders
+ * import the kit from here, and each connector from its own index.
  */
-export async function handleOAuth(request: Request, env: Env, ctx: ExecutionContext, internalMcp: InternalMcpHandler): Promise<Response> {
-  const config = await admitConnectorRequest(request, env, "auth", readAuthConfig(env));
-  if (config instanceof Response) return config;
-  return providerFor(config, internalMcp).fetch(request, env, ctx);
-}
+export { BLOCKED_MESSAGE, blockMember, isBlocked, listBlocks, unblockMember, type Block } from "./block-list";
+export {
+  INTERNAL_PATH,
+  MIN_SECRET_LENGTH,
+  adminEmails,
+  PUBLIC_URL_RULE,
+  missingBinding,
+  parseDomains,
+  readAuthConfig,
+  readConnectorNumbers,
+  readPublicUrl,
+  readRandomSecret,
+  type AuthConfig,
+  type ConfigFailure,
+} from "./config";
+export { hmacSha256, readCookie, serverCookie } from "./cookies";
+export { checkSignInPolicy } from "./domain-policy";
+export type { IdentityProps } from "./identity";
+export { CONTROL_CHARACTERS, refuseWithoutPkce, renderError } from "./oauth-requests";
+export { connectorCallbacks, memoPerConfig } from "./oauth-servers";
+export { OidcError, authorizationUrl, createSignInSecrets, discover } from "./oidc";
+export { AuthRateLimiter, admitConnectorRequest, limitAddress, rateLimitSignIn, type SignInRateLimits } from "./rate-limiter";
+export { callbackUrl, signInAnswer } from "./sign-in";
+export {
+  grantUserId,
+  listAllGrants,
+  listMembers,
+  rememberMember,
+  rememberUserEmail,
+  revokeUserByEmail,
+  userIdsByEmail,
+} from "./user-index";

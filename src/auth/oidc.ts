@@ -1,6 +1,6 @@
 import { base64url, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
-import { isSecureOrLoopbackUrl } from "../http/loopback";
+import { isSecureOrLoopbackUrl } from "../shared/loopback";
 import type { AuthConfig } from "./config";
 
 /**

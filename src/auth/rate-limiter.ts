@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { clientAddressGroup } from "../http/client-address";
-import { endpointFor } from "../http/endpoints";
+import { clientAddressGroup } from "../shared/client-address";
+import { endpointFor } from "../shared/endpoints";
 import { configurationErrorResponse, type AddressLimits } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 
@@ -168,7 +168,7 @@ async function clientIdOf(request: Request): Promise<string> {
 /**
  * What each connector (/internal, /connect) does first: its configuration, or a 503 naming the missing
  * setting so the rest of the worker keeps serving; then the sign-in rate limit on the endpoints the
- * catalogue marks `signInLimited` (src/http/endpoints.ts).
+ * catalogue marks `signInLimited` (src/shared/endpoints.ts).
  * Answers the configuration to go on with, or the response that ends the request.
  */
 export async function admitConnectorRequest<Config extends { rateLimits: SignInRateLimits }>(

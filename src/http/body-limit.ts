@@ -1,6 +1,6 @@
 import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { readBounded } from "../shared/read-bounded";
-import type { Endpoint } from "./endpoints";
+import type { Endpoint } from "../shared/endpoints";
 
 /**
  * Request bodies: none over 1 MiB is read on an MCP endpoint (an MCP message is a few KiB), none

@@ -1,5 +1,5 @@
-import { isMcpPath } from "./endpoints";
-import { isLoopbackHostname } from "./loopback";
+import { isMcpPath } from "../shared/endpoints";
+import { isLoopbackHostname } from "../shared/loopback";
 
 /**
  * DNS-rebinding and cross-site protection for the MCP endpoints (MCP transport spec: servers MUST

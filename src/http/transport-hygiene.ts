@@ -1,5 +1,5 @@
-import { endpointFor } from "./endpoints";
-import { isLoopbackHostname } from "./loopback";
+import { endpointFor } from "../shared/endpoints";
+import { isLoopbackHostname } from "../shared/loopback";
 import { allowedOrigins } from "./origin-host-guard";
 
 /** What every response says about itself: never sniffed, never cached, and over https, https only from now on. */

@@ -1,24 +1,32 @@
 import type { z } from "zod";
+import { addAnnotationTool } from "./add-annotation";
 import { comparePeriodsTool } from "./compare-periods";
+import { compareSitesTool } from "./compare-sites";
+import { deleteAnnotationTool } from "./delete-annotation";
 import { explainChangeTool } from "./explain-change";
 import { getAggregateTool } from "./get-aggregate";
 import { getBreakdownTool } from "./get-breakdown";
 import { getConversionsTool } from "./get-conversions";
 import { getFunnelTool } from "./get-funnel";
+import { getPacingTool } from "./get-pacing";
 import { getRealtimeVisitorsTool } from "./get-realtime-visitors";
 import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
 export { listedJsonSchema } from "./json-schema-memo";
 import { listCustomPropsTool } from "./list-custom-props";
+import { listAnnotationsTool } from "./list-annotations";
 import { listGoalsTool } from "./list-goals";
 import { listSitesTool } from "./list-sites";
 import { measureImpactTool } from "./measure-impact";
 import { queryTool } from "./query";
+import { setSiteContextTool } from "./set-site-context";
+import { setTargetTool } from "./set-target";
 import type { ToolDefinition } from "./types";
 
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
 export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
+export { TeamMemoryRefusal, type TeamMemory } from "./team-memory";
 
 /** Each tool's structured result, by tool name, as its output schema declares it. */
 export interface StructuredOutputs {
@@ -35,6 +43,11 @@ export interface StructuredOutputs {
   list_goals: z.output<typeof listGoalsTool.outputSchema>;
   list_custom_props: z.output<typeof listCustomPropsTool.outputSchema>;
   get_realtime_visitors: z.output<typeof getRealtimeVisitorsTool.outputSchema>;
+  add_annotation: z.output<typeof addAnnotationTool.outputSchema>;
+  list_annotations: z.output<typeof listAnnotationsTool.outputSchema>;
+  delete_annotation: z.output<typeof deleteAnnotationTool.outputSchema>;
+  set_target: z.output<typeof setTargetTool.outputSchema>;
+  set_site_context: z.output<typeof setSiteContextTool.outputSchema>;
 }
 
 export const TOOLS: readonly ToolDefinition[] = [
@@ -43,14 +56,21 @@ export const TOOLS: readonly ToolDefinition[] = [
   getBreakdownTool,
   getConversionsTool,
   comparePeriodsTool,
+  compareSitesTool,
   explainChangeTool,
   measureImpactTool,
+  getPacingTool,
   getFunnelTool,
   queryTool,
   listSitesTool,
   listGoalsTool,
   listCustomPropsTool,
   getRealtimeVisitorsTool,
+  addAnnotationTool,
+  listAnnotationsTool,
+  deleteAnnotationTool,
+  setTargetTool,
+  setSiteContextTool,
 ] as unknown as readonly ToolDefinition[];
 
 for (const tool of TOOLS) {

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { PlausibleRequest } from "../plausible";
 import type { Cell } from "./render";
+import type { TeamMemory } from "./team-memory";
 
 /**
  * What a tool may use. Tools describe Plausible calls as data and hand them to
@@ -14,6 +15,8 @@ export interface ToolContext {
   defaultSiteId?: string;
   /** The most characters one result may take, text and structured content together (`MAX_RESULT_CHARS`). */
   maxResultChars: number;
+  /** What the caller's scope (the team on /internal, the key elsewhere) has noted about its sites. */
+  memory: TeamMemory;
 }
 
 export interface ToolOutput<Structured> {
@@ -36,10 +39,20 @@ export interface Listing<Structured> {
   cutAlso?: (structured: Structured, shown: number) => Structured;
 }
 
+/** MCP's behaviour hints; a tool that states none reads Plausible and changes nothing. */
+export interface ToolHints {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  /** Whether the tool reaches outside this server (Plausible): team memory tools do not. */
+  openWorldHint: boolean;
+}
+
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   name: string;
   title: string;
   description: string;
+  hints?: ToolHints;
   inputSchema: Input;
   outputSchema: Output;
   run(input: z.output<Input>, context: ToolContext): Promise<ToolOutput<z.output<Output>>>;

@@ -33,5 +33,5 @@ export const CHART_RESOURCE: ResourceDefinition = {
   cacheHint: { cacheScope: "public", ttlMs: 24 * 3_600_000 },
   usesPlausible: false,
   meta: { ui: { csp: CHART_CSP, prefersBorder: true } },
-  read: async () => chartPage,
+  read: () => Promise.resolve(chartPage),
 };

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { addressGroup } from "../../src/http/client-address";
+import { addressGroup } from "../../src/shared/client-address";
 import { readAddressLimits } from "../../src/shared/config";
 import worker from "../../src/worker";
 

@@ -2,11 +2,11 @@ import { env, exports } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_FORM_BYTES } from "../../src/http/body-limit";
-import { ENDPOINTS } from "../../src/http/endpoints";
+import { ENDPOINTS } from "../../src/shared/endpoints";
 import worker from "../../src/worker";
 
 /**
- * The endpoint catalogue (src/http/endpoints.ts) drives the route table and every check before it,
+ * The endpoint catalogue (src/shared/endpoints.ts) drives the route table and every check before it,
  * so each endpoint gets the checks of its kind: the JSON-RPC check on every legacy message path,
  * the Origin check on every MCP path, and the 64 KiB body cap on every OAuth endpoint and page.
  */

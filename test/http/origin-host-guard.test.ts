@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { isLoopbackHostname } from "../../src/http/loopback";
+import { isLoopbackHostname } from "../../src/shared/loopback";
 import { withoutAgentHeaders } from "../../src/http/origin-host-guard";
 
 const BASE = "http://127.0.0.1:8787";

@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { base64url } from "jose";
 import { beforeAll, beforeEach, expect } from "vitest";
 import { readAuthConfig } from "../../src/auth/config";
-import { oauthHelpers as helpersFor } from "../../src/auth/provider";
+import { oauthHelpers as helpersFor } from "../../src/auth/internal";
 import worker from "../../src/worker";
 import { installFakePlausible, type FakePlausible } from "./fake-plausible";
 import { FakeOidcIssuer } from "./oidc-issuer";

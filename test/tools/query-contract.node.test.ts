@@ -2,11 +2,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PlausibleApiError, type PlausibleRequest, type QueryBody } from "../../src/plausible";
 import type { ToolDefinition } from "../../src/tools";
 import { comparePeriodsTool } from "../../src/tools/compare-periods";
+import { compareSitesTool } from "../../src/tools/compare-sites";
 import { explainChangeTool } from "../../src/tools/explain-change";
 import { DEFAULT_SUMMARY_METRICS, getAggregateTool } from "../../src/tools/get-aggregate";
 import { getBreakdownTool } from "../../src/tools/get-breakdown";
 import { getConversionsTool } from "../../src/tools/get-conversions";
 import { getFunnelTool } from "../../src/tools/get-funnel";
+import { getPacingTool } from "../../src/tools/get-pacing";
 import { getTimeseriesTool } from "../../src/tools/get-timeseries";
 import { listGoalsTool } from "../../src/tools/list-goals";
 import { measureImpactTool } from "../../src/tools/measure-impact";
@@ -290,6 +292,15 @@ const calls: [string, ToolDefinition, Record<string, unknown>][] = [
       property_filters: [{ property: "plan", value: "pro" }],
     },
   ],
+  // get_pacing (the "all" range, the daily history and the period's total so far)
+  ["get_pacing, defaults", getPacingTool, site],
+  ["get_pacing, events in a quarter", getPacingTool, { ...site, metric: "events", period: "2024-Q2" }],
+  // compare_sites (compare_periods' bodies per site)
+  [
+    "compare_sites, two sites and two counts",
+    compareSitesTool,
+    { metrics: ["visitors", "pageviews"], date_range: "28d", site_ids: ["example.com", "shop.example.com"] },
+  ],
 ];
 
 /** How many query bodies each call builds: one, except the tools that split a question into several queries. */
@@ -303,6 +314,9 @@ function bodiesOf(tool: ToolDefinition, args: Record<string, unknown>): number {
   // Community Edition: the "day" range for today's date, the "all" range, two per-day series and two per dimension
   if (tool === explainChangeTool) return 4 + 2 * ((args.dimensions as unknown[] | undefined)?.length ?? 5);
   if (tool === getFunnelTool) return (args.steps as unknown[]).length;
+  if (tool === getPacingTool) return 3;
+  // compare_periods' "all" range, two totals and one per-day series, per site
+  if (tool === compareSitesTool) return 4 * (args.site_ids as unknown[]).length;
   if (tool === measureImpactTool) {
     // the "all" range, then one per-day series for the counts, converters per day, bounces per day
     const asked = metrics ?? ["visitors"];

@@ -18,7 +18,7 @@ export const CHART_TOOLS = [
 ] as const satisfies readonly (keyof StructuredOutputs)[];
 export type ChartTool = (typeof CHART_TOOLS)[number];
 
-export interface LineSeries {
+interface LineSeries {
   name: string;
   /** null where a rate has no value: drawn as a gap, not a drop to zero. */
   values: (number | null)[];
@@ -50,7 +50,7 @@ export interface BarsModel extends ModelBase {
   values: (number | null)[];
 }
 
-export interface PairGroup {
+interface PairGroup {
   label: string;
   values: [number | null, number | null];
   change: number | null;

@@ -1,6 +1,6 @@
 import { SERVER_INFO } from "../shared/server-identity";
-import { escapeHtml, htmlResponse } from "../auth/consent-page";
-import { ENDPOINTS, type Endpoint } from "./endpoints";
+import { escapeHtml, htmlDocument, htmlResponse } from "./html";
+import { ENDPOINTS, type Endpoint } from "../shared/endpoints";
 
 /**
  * GET /: what this server is and how to connect to it, as a page without scripts or, for
@@ -106,6 +106,9 @@ function wantsJson(request: Request): boolean {
   return accept.includes("application/json") && !accept.includes("text/html");
 }
 
+const HOME_STYLE =
+  "body{max-width:60rem;margin:2rem auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}";
+
 function renderHomePage(facts: HomeFacts): string {
   const rows = facts.endpoints
     .map(
@@ -119,14 +122,9 @@ function renderHomePage(facts: HomeFacts): string {
         `<h3>${escapeHtml(client.client)} <small>(${escapeHtml(client.endpoint)})</small></h3>\n<pre><code>${escapeHtml(client.line)}</code></pre>`,
     )
     .join("\n");
-  return `<!doctype html>
-<html lang="en">
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Plausible MCP</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}</style>
-<main>
-<h1>Plausible MCP <small>${escapeHtml(facts.version)}</small></h1>
+  return htmlDocument(
+    "Plausible MCP",
+    `<h1>Plausible MCP <small>${escapeHtml(facts.version)}</small></h1>
 <p>${escapeHtml(facts.description)}</p>
 <p>Create a Plausible Stats API key in Plausible under <em>Account settings &gt; API keys</em>.</p>
 <h2>Endpoints</h2>
@@ -135,9 +133,9 @@ function renderHomePage(facts: HomeFacts): string {
 ${rows}
 </table>
 <h2>Connect</h2>
-${lines}
-</main>
-</html>`;
+${lines}`,
+    HOME_STYLE,
+  );
 }
 
 function publicOrigin(env: Env): string | undefined {
