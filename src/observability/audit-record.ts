@@ -24,7 +24,10 @@ export type AuditRow = {
 
 /** Oldest first; with a parameter, only the records of that email (compared case-insensitively). */
 export function auditSelectSql(byEmail: boolean): string {
-  return `SELECT at_ms, user_email, tool, site_id, query_hash FROM audit_log${byEmail ? " WHERE lower(user_email) = lower(?)" : ""} ORDER BY at_ms, id`;
+  return (
+    "SELECT at_ms, user_email, tool, site_id, query_hash FROM " +
+    `audit_log${byEmail ? " WHERE lower(user_email) = lower(?)" : ""} ORDER BY at_ms, id`
+  );
 }
 
 export function toAuditRecord(row: AuditRow): AuditRecord {

@@ -25,7 +25,7 @@ import type { ToolDefinition } from "./types";
 
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
-export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
+export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition } from "./types";
 export { TeamMemoryRefusal, type TeamMemory } from "./team-memory";
 
 /** Each tool's structured result, by tool name, as its output schema declares it. */
@@ -50,7 +50,7 @@ export interface StructuredOutputs {
   set_site_context: z.output<typeof setSiteContextTool.outputSchema>;
 }
 
-export const TOOLS: readonly ToolDefinition[] = [
+export const TOOLS = [
   getAggregateTool,
   getTimeseriesTool,
   getBreakdownTool,
@@ -71,7 +71,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   deleteAnnotationTool,
   setTargetTool,
   setSiteContextTool,
-] as unknown as readonly ToolDefinition[];
+] as const satisfies readonly ToolDefinition[];
 
 for (const tool of TOOLS) {
   memoizeJsonSchema(tool.inputSchema);
