@@ -38,13 +38,13 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
     async plausible(requests) {
       // One Durable Object round trip per call: the agent reads its name from ctx.id.name and starts
       // itself on its first RPC, so agents' getAgentByName (a start-up RPC before every call) is not needed.
-      const outcome = (await env.USAGE.getByName(name, readAgentPlacement(env)).run(
+      const outcome = (await env.USAGE.getByName(name, readAgentPlacement(env)).runAsJson(
         requests,
         apiKey,
         currentCallAttribution(),
-      )) as UsageOutcome;
+      )) as UsageOutcome<string>;
       recordPlausibleUsage(requests.length, outcome);
-      if (outcome.ok) return outcome.answers;
+      if (outcome.ok) return outcome.answers.map((answer) => JSON.parse(answer) as unknown);
       throw fromFailure(outcome.failure);
     },
   };
