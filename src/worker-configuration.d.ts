@@ -38,11 +38,12 @@ interface __BaseEnv_Env {
 	USAGE: DurableObjectNamespace<import("./worker").UsageAgent>;
 	AUTH_RATE_LIMITER: DurableObjectNamespace<import("./worker").AuthRateLimiter>;
 	SHARED_KEY_GUARD: DurableObjectNamespace<import("./worker").SharedKeyGuard>;
+	DIGESTS: DurableObjectNamespace<import("./worker").DigestStore>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./worker");
-		durableNamespaces: "PlausibleMcpSession" | "UsageAgent" | "AuthRateLimiter" | "SharedKeyGuard" | "PlausibleKeySession" | "PlausibleConnectSession";
+		durableNamespaces: "PlausibleMcpSession" | "UsageAgent" | "AuthRateLimiter" | "SharedKeyGuard" | "PlausibleKeySession" | "PlausibleConnectSession" | "DigestStore";
 	}
 	interface ProductionEnv {
 		OAUTH_KV: KVNamespace;
@@ -81,6 +82,7 @@ declare namespace Cloudflare {
 		USAGE: DurableObjectNamespace<import("./worker").UsageAgent>;
 		AUTH_RATE_LIMITER: DurableObjectNamespace<import("./worker").AuthRateLimiter>;
 		SHARED_KEY_GUARD: DurableObjectNamespace<import("./worker").SharedKeyGuard>;
+		DIGESTS: DurableObjectNamespace<import("./worker").DigestStore>;
 	}
 	interface Env extends __BaseEnv_Env {}
 }

@@ -1,5 +1,6 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { env } from "cloudflare:workers";
+import { DigestStore as DigestStoreObject } from "./agent/digest-store";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
 import { handleAdmin, isAdminConfigured } from "./admin/admin";
@@ -21,6 +22,7 @@ import {
   PlausibleMcpSession as McpSessionAgent,
 } from "./mcp/session";
 import { createSseEndpoint } from "./mcp/sse-endpoint";
+import { runDigests } from "./digest/run";
 import { sentryOptions } from "./observability/sentry-options";
 import { configurationErrorResponse, invalidSetting, readAddressLimits } from "./shared/config";
 import { sha256Hex } from "./shared/hash";
@@ -38,6 +40,7 @@ export const PlausibleConnectSession = reporting(ConnectSessionAgent);
 export const SharedKeyGuard = reporting(SharedKeyGuardObject);
 export const UsageAgent = reporting(UsageAgentObject);
 export const AuthRateLimiter = reporting(AuthRateLimiterObject);
+export const DigestStore = reporting(DigestStoreObject);
 // The instances' types, for the bindings in worker-configuration.d.ts.
 export type PlausibleMcpSession = McpSessionAgent;
 export type PlausibleKeySession = KeySessionAgent;
@@ -45,6 +48,7 @@ export type PlausibleConnectSession = ConnectSessionAgent;
 export type SharedKeyGuard = SharedKeyGuardObject;
 export type UsageAgent = UsageAgentObject;
 export type AuthRateLimiter = AuthRateLimiterObject;
+export type DigestStore = DigestStoreObject;
 
 type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 
@@ -96,6 +100,10 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
 const worker = {
   async fetch(request: Request, env: Env, ctx: ExecutionContext) {
     return withSecurityHeaders(request, applyMcpCors(request, env, await route(request, env, ctx)));
+  },
+  // The Cron Trigger of wrangler.toml: weekly digests and change alerts (src/digest).
+  async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    ctx.waitUntil(runDigests(env, controller.cron, new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<Env>;
 

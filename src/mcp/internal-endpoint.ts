@@ -38,7 +38,7 @@ export function createInternalEndpoint() {
   // 2025-era traffic never reaches the stateless server; the agents handler puts the grant's props in the auth context.
   const stateless = statelessEndpoint(INTERNAL_PATH, "reject", (env) => {
     const { sub, email } = memberOf(getMcpAuthContext()?.props);
-    return { caller: { endpoint: "internal", email }, contextFor: () => toolContextFor(env, { scope: "user", sub }) };
+    return { caller: { endpoint: "internal", email }, contextFor: () => toolContextFor(env, { scope: "user", sub, email }) };
   });
   return async (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => {
     const member = memberOf(ctx.props);

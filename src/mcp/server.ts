@@ -33,14 +33,14 @@ interface ToolRegistry {
 /** Registers one kind of offering (tools, prompts and resources) on a server of either generation. */
 export type Declaration = (server: McpServerV1 | McpServerV2, scope: ServerScope) => void;
 
-const TOOL_ANNOTATIONS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
+const READ_ONLY_HINTS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
 
 /** What a client is told about a tool, apart from its schemas. */
 function toolMetadata(tool: ToolDefinition) {
   return {
     title: tool.title,
     description: tool.description,
-    annotations: { title: tool.title, ...TOOL_ANNOTATIONS },
+    annotations: { title: tool.title, ...(tool.hints ?? READ_ONLY_HINTS) },
     _meta: chartToolMeta(tool.name),
   };
 }

@@ -96,7 +96,7 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
 
   async #contextFor(extra: MessageExtra) {
     const props = (this.props ?? {}) as Partial<IdentityProps & KeySessionProps>;
-    if (props.sub) return toolContextFor(this.env, { scope: "user", sub: props.sub });
+    if (props.sub && props.email) return toolContextFor(this.env, { scope: "user", sub: props.sub, email: props.email });
     // A bearer session sends the key with every message and it is used from there, never stored.
     const apiKey = bearerKey(extra.requestInfo?.headers);
     if (!apiKey || !props.keyHash || (await sha256Hex(apiKey)) !== props.keyHash) {

@@ -4,18 +4,27 @@ import { readAgentPlacement, readMaxResultChars } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 import { usageAgentName } from "../agent/usage-agent";
 import { fromFailure, type UsageOutcome } from "../agent/usage-outcome";
+import { storedDigestSubscriptions } from "./digest-subscriptions-store";
 
-/** Who is calling: a bearer API key (/mcp, /sse) or a signed-in user on the shared key (/internal). */
-export type Caller = { scope: "key"; apiKey: string } | { scope: "user"; sub: string };
+/** Who is calling: a bearer API key (/mcp, /sse, /connect) or a signed-in member on the shared key (/internal). */
+export type Caller = { scope: "key"; apiKey: string } | { scope: "user"; sub: string; email: string };
 
 /** The tools' view of Plausible for one caller: every request goes through that caller's usage agent. */
 export async function toolContextFor(env: Env, caller: Caller): Promise<ToolContext> {
-  const name = usageAgentName(caller.scope, await sha256Hex(caller.scope === "key" ? caller.apiKey : caller.sub));
+  const digest = await sha256Hex(caller.scope === "key" ? caller.apiKey : caller.sub);
+  const name = usageAgentName(caller.scope, digest);
   const apiKey = caller.scope === "key" ? caller.apiKey : undefined;
   const settings = env as unknown as Record<string, unknown>;
   return {
     defaultSiteId: env.PLAUSIBLE_DEFAULT_SITE_ID || undefined,
     maxResultChars: readMaxResultChars(settings),
+    subscriptions: storedDigestSubscriptions(
+      env,
+      caller.scope === "key"
+        ? { kind: "key", apiKey: caller.apiKey }
+        : { kind: "member", sub: caller.sub, email: caller.email.toLowerCase() },
+      digest,
+    ),
     async plausible(requests) {
       // One Durable Object round trip per call: the agent reads its name from ctx.id.name and starts
       // itself on its first RPC, so agents' getAgentByName (a start-up RPC before every call) is not needed.

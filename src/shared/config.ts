@@ -166,6 +166,7 @@ export function invalidSetting(env: Vars): SettingError | undefined {
     readMaxResultChars(env);
     readAddressLimits(env);
     readAgentPlacement(env);
+    readDigestConfig(env);
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     invalid = error;
@@ -177,4 +178,31 @@ export function invalidSetting(env: Vars): SettingError | undefined {
 /** The 503 every affected endpoint answers while a setting is missing or invalid: it names the setting, never its value. */
 export function configurationErrorResponse(setting: string): Response {
   return Response.json({ error: "server_error", error_description: setting }, { status: 503, headers: { "Cache-Control": "no-store" } });
+}
+
+/** Settings of the weekly digests and change alerts (src/digest). */
+export interface DigestConfig {
+  /** The server secret webhook URLs and scheduled runs' keys are sealed under (COOKIE_SECRET); absent: no subscriptions. */
+  secret?: string;
+  /** DIGEST_ALLOW_INSECURE_WEBHOOKS: http and local webhook hosts, set only by the demo and the end-to-end stack. */
+  allowInsecureWebhooks: boolean;
+  /** Tries of one delivery before it counts as failed (DIGEST_DELIVERY_ATTEMPTS). */
+  deliveryAttempts: number;
+  /** Failed deliveries in a row after which a subscription is paused (DIGEST_PAUSE_AFTER_FAILURES). */
+  pauseAfterFailures: number;
+  /** Milliseconds before the first retry, doubled for each next one (DIGEST_RETRY_BASE_MS). */
+  retryBaseMs: number;
+}
+
+export function readDigestConfig(env: Vars): DigestConfig {
+  const insecure = settingText(env, "DIGEST_ALLOW_INSECURE_WEBHOOKS");
+  if (insecure !== undefined && insecure !== "true" && insecure !== "false")
+    throw new SettingError("DIGEST_ALLOW_INSECURE_WEBHOOKS", `must be "true" or "false", got "${insecure}"`);
+  return {
+    secret: settingText(env, "COOKIE_SECRET"),
+    allowInsecureWebhooks: insecure === "true",
+    deliveryAttempts: positiveInteger(env, "DIGEST_DELIVERY_ATTEMPTS", 3),
+    pauseAfterFailures: positiveInteger(env, "DIGEST_PAUSE_AFTER_FAILURES", 3),
+    retryBaseMs: positiveInteger(env, "DIGEST_RETRY_BASE_MS", 2000, 0),
+  };
 }

@@ -12,15 +12,19 @@ import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
 export { listedJsonSchema } from "./json-schema-memo";
 import { listCustomPropsTool } from "./list-custom-props";
+import { listSubscriptionsTool } from "./list-subscriptions";
 import { listGoalsTool } from "./list-goals";
 import { listSitesTool } from "./list-sites";
 import { measureImpactTool } from "./measure-impact";
 import { queryTool } from "./query";
+import { subscribeDigestTool } from "./subscribe-digest";
 import type { ToolDefinition } from "./types";
+import { unsubscribeTool } from "./unsubscribe";
 
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
 export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
+export type { DigestSubscriptions, Subscription } from "./digest-subscriptions";
 
 /** Each tool's structured result, by tool name, as its output schema declares it. */
 export interface StructuredOutputs {
@@ -37,6 +41,9 @@ export interface StructuredOutputs {
   list_goals: z.output<typeof listGoalsTool.outputSchema>;
   list_custom_props: z.output<typeof listCustomPropsTool.outputSchema>;
   get_realtime_visitors: z.output<typeof getRealtimeVisitorsTool.outputSchema>;
+  subscribe_digest: z.output<typeof subscribeDigestTool.outputSchema>;
+  list_subscriptions: z.output<typeof listSubscriptionsTool.outputSchema>;
+  unsubscribe: z.output<typeof unsubscribeTool.outputSchema>;
 }
 
 export const TOOLS: readonly ToolDefinition[] = [
@@ -55,6 +62,9 @@ export const TOOLS: readonly ToolDefinition[] = [
   listGoalsTool,
   listCustomPropsTool,
   getRealtimeVisitorsTool,
+  subscribeDigestTool,
+  listSubscriptionsTool,
+  unsubscribeTool,
 ] as unknown as readonly ToolDefinition[];
 
 for (const tool of TOOLS) {

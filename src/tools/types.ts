@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { PlausibleRequest } from "../plausible";
+import type { DigestSubscriptions } from "./digest-subscriptions";
 import type { Cell } from "./render";
 import type { TeamMemory } from "./team-memory";
 
@@ -17,6 +18,8 @@ export interface ToolContext {
   maxResultChars: number;
   /** What the caller's scope has told the server about its sites (targets among them). */
   memory?: TeamMemory;
+  /** Where the caller's scope has digests and alerts sent; absent where the server keeps none (e.g. in-process runs). */
+  subscriptions?: DigestSubscriptions;
 }
 
 export interface ToolOutput<Structured> {
@@ -39,10 +42,20 @@ export interface Listing<Structured> {
   cutAlso?: (structured: Structured, shown: number) => Structured;
 }
 
+/** MCP's behaviour hints; a tool that states none reads Plausible and changes nothing. */
+export interface ToolHints {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  /** Whether the tool reaches outside this server (Plausible): team memory tools do not. */
+  openWorldHint: boolean;
+}
+
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   name: string;
   title: string;
   description: string;
+  hints?: ToolHints;
   inputSchema: Input;
   outputSchema: Output;
   run(input: z.output<Input>, context: ToolContext): Promise<ToolOutput<z.output<Output>>>;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { installFakePlausible, plausibleError, TEXTS, type FakePlausible } from "../support/fake-plausible";
 import { connectBearer, ORIGIN, textOf, TRANSPORTS, workerFetch } from "../support/mcp-clients";
-import { TOOL_NAMES } from "../support/tool-names";
+import { DIGEST_TOOL_HINTS, TOOL_NAMES } from "../support/tool-names";
 
 let plausible: FakePlausible;
 beforeEach(() => {
@@ -12,7 +12,7 @@ afterEach(() => plausible.restore());
 describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.example.com`]))(
   "bearer endpoint over %s",
   (transport, site) => {
-    it("lists all the tools, read-only, with input and output schemas", async () => {
+    it("lists all the tools, those reading Plausible read-only, with input and output schemas", async () => {
       const client = await connectBearer(transport, "test-key-aaaaaaaa");
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
@@ -21,7 +21,9 @@ describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.exa
         expect(tool.outputSchema).toMatchObject({ type: "object" });
         // Draft-07 validators (SDK v1 clients) read a tuple's `items: false` as "no items at all".
         expect(JSON.stringify(tool.outputSchema)).not.toContain('"items":false');
-        expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: true });
+        const digestHints = DIGEST_TOOL_HINTS[tool.name];
+        if (digestHints) expect(tool.annotations).toMatchObject(digestHints);
+        else expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: true });
       }
       await client.close();
     });

@@ -13,6 +13,16 @@ export const TOOL_NAMES = [
   "list_custom_props",
   "list_goals",
   "list_sites",
+  "list_subscriptions",
   "measure_impact",
   "query",
+  "subscribe_digest",
+  "unsubscribe",
 ];
+
+/** The digest subscription tools: they change the server's own store, so they carry hints of their own. */
+export const DIGEST_TOOL_HINTS: Record<string, { readOnlyHint: boolean; destructiveHint: boolean; openWorldHint: boolean }> = {
+  subscribe_digest: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+  list_subscriptions: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
+  unsubscribe: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+};

@@ -1,0 +1,184 @@
+import { DIGEST_INDEX_NAME, type DigestStore, type DueSubscription } from "../agent/digest-store";
+import { RateLimitedError, SharedQuotaError, CircuitOpenError } from "../agent/usage-outcome";
+import { isBlocked } from "../auth";
+import { toolContextFor, type Caller } from "../mcp/tool-context";
+import { observeToolCall } from "../observability/tool-call";
+import { PlausibleApiError } from "../plausible";
+import { readDigestConfig } from "../shared/config";
+import type { ToolContext } from "../tools";
+import { siteClock } from "../tools/dates";
+import { buildWeeklyDigest, FALSE_ALARM_STATEMENT, findChanges } from "./content";
+import { deliver } from "./delivery";
+import { alertBody, digestBody, type WebhookBody } from "./messages";
+
+/** The cron of wrangler.toml: every hour, so each site is served near 08:00 in its own timezone. */
+export const HOURLY_CRON = "0 * * * *";
+/**
+ * Sends every weekly digest at once, whatever the day: `npm run demo -- --digest-now` and the tests ask
+ * for it through wrangler dev's /__scheduled?cron=digest-now. Cloudflare only ever runs the crons of
+ * wrangler.toml, so a deployment never sees it.
+ */
+export const DIGEST_NOW_CRON = "digest-now";
+
+/** The local hour from which a site's digest (on Mondays) and its daily alert are sent. */
+const SEND_FROM_LOCAL_HOUR = 8;
+
+type Store = DurableObjectStub<DigestStore>;
+
+interface LocalTime {
+  date: string;
+  /** 1 = Monday ... 7 = Sunday. */
+  isoWeekday: number;
+  hour: number;
+  /** ISO week, e.g. "2026-W49": a digest is sent once per week. */
+  week: string;
+}
+
+export function localTime(timezone: string, instant: Date): LocalTime {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(instant);
+  const part = (type: string) => parts.find((candidate) => candidate.type === type)?.value ?? "";
+  const date = `${part("year")}-${part("month")}-${part("day")}`;
+  const day = new Date(`${date}T00:00:00Z`);
+  const isoWeekday = day.getUTCDay() === 0 ? 7 : day.getUTCDay();
+  // The ISO week's year is the year of its Thursday.
+  const thursday = new Date(day.getTime() + (4 - isoWeekday) * 86_400_000);
+  const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  const week = Math.floor((thursday.getTime() - yearStart) / 86_400_000 / 7) + 1;
+  return { date, isoWeekday, hour: Number(part("hour")), week: `${thursday.getUTCFullYear()}-W${String(week).padStart(2, "0")}` };
+}
+
+/** Runs one scheduled invocation: every scope in the index, every active subscription in it. */
+export async function runDigests(env: Env, cron: string, scheduledTime: Date): Promise<void> {
+  const scopes = await env.DIGESTS.getByName(DIGEST_INDEX_NAME).scopes();
+  for (const scope of scopes) {
+    const store = env.DIGESTS.getByName(scope) as unknown as Store;
+    for (const subscription of await store.dueSubscriptions()) {
+      await serve(env, store, subscription, scheduledTime, cron === DIGEST_NOW_CRON).catch((error: unknown) => {
+        // Names only: an error's message could quote a URL.
+        console.error(`[digest] ${subscription.id} failed: ${(error as Error).name}`);
+      });
+    }
+  }
+}
+
+/** A Plausible refusal that passes with time: the digest waits for the next hourly run, counted against nobody. */
+function waitsForNextHour(error: unknown): boolean {
+  return error instanceof RateLimitedError || error instanceof SharedQuotaError || error instanceof CircuitOpenError;
+}
+
+function callerOf(subscription: DueSubscription): Caller {
+  const runAs = subscription.runAs;
+  return runAs.kind === "member" ? { scope: "user", sub: runAs.sub, email: runAs.email } : { scope: "key", apiKey: runAs.apiKey };
+}
+
+async function serve(env: Env, store: Store, subscription: DueSubscription, now: Date, digestNow: boolean): Promise<void> {
+  const { runAs } = subscription;
+  if (runAs.kind === "member" && (await isBlocked(env.OAUTH_KV, { userId: runAs.sub, email: runAs.email }))) {
+    await store.recordDelivery(subscription.id, {
+      kind: "weekly_digest",
+      status: "skipped",
+      attempts: 0,
+      detail: "the member who subscribed is blocked; nothing is sent while they are",
+    });
+    return;
+  }
+  const context = await toolContextFor(env, callerOf(subscription));
+  // On /internal the digest's Plausible calls go to the member's audit trail, like their chat's.
+  const run = <T>(tool: string, work: () => Promise<T>) =>
+    runAs.kind === "member" ? observeToolCall({ endpoint: "internal", email: runAs.email }, tool, () => work()) : work();
+  try {
+    const clock = await run("digest_schedule", () => siteClock(context, subscription.siteId, now));
+    const local = localTime(clock.timezone ?? "UTC", now);
+    const sendingHours = local.hour >= SEND_FROM_LOCAL_HOUR;
+    if (
+      subscription.kinds.includes("weekly_digest") &&
+      (digestNow || (local.isoWeekday === 1 && sendingHours && subscription.lastDigestWeek !== local.week))
+    ) {
+      const digest = await run("weekly_digest", () => buildWeeklyDigest(context, subscription.siteId));
+      await send(env, store, subscription, "weekly_digest", digestBody(digest, subscription.format), { digestWeek: local.week });
+    }
+    const alerts = subscription.kinds.includes("change_alerts") || subscription.kinds.includes("pacing_alerts");
+    if (alerts && !digestNow && sendingHours && subscription.lastAlertDate !== local.date)
+      await alert(env, store, subscription, context, local.date, run);
+  } catch (error) {
+    if (waitsForNextHour(error)) return;
+    if (error instanceof PlausibleApiError && (error.status === 401 || error.status === 402)) {
+      await store.recordDelivery(subscription.id, {
+        kind: "weekly_digest",
+        status: "skipped",
+        attempts: 0,
+        detail: `Plausible refused the key (HTTP ${error.status}); paused: subscribe again with a valid key`,
+        pause: true,
+      });
+      return;
+    }
+    throw error;
+  }
+}
+
+async function alert(
+  env: Env,
+  store: Store,
+  subscription: DueSubscription,
+  context: ToolContext,
+  date: string,
+  run: <T>(tool: string, work: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+  const withChanges = subscription.kinds.includes("change_alerts");
+  const found = await run("change_alert", () => findChanges(context, subscription.siteId, subscription.kinds.includes("pacing_alerts")));
+  const wanted = found.filter((anomaly) => withChanges || anomaly.key.startsWith("pacing "));
+  const reported = new Set(
+    await store.alreadyReported(
+      subscription.id,
+      wanted.map((anomaly) => anomaly.key),
+    ),
+  );
+  const fresh = wanted.filter((anomaly) => !reported.has(anomaly.key));
+  if (fresh.length === 0) {
+    await store.recordDelivery(subscription.id, {
+      kind: "change_alerts",
+      status: "skipped",
+      attempts: 0,
+      detail: "nothing new",
+      alertDate: date,
+    });
+    return;
+  }
+  const body = alertBody({ siteId: subscription.siteId, anomalies: fresh, falseAlarmRate: FALSE_ALARM_STATEMENT }, subscription.format);
+  await send(env, store, subscription, "change_alerts", body, { alertDate: date, anomalies: fresh.map((anomaly) => anomaly.key) });
+}
+
+async function send(
+  env: Env,
+  store: Store,
+  subscription: DueSubscription,
+  kind: "weekly_digest" | "change_alerts",
+  body: WebhookBody,
+  settles: { digestWeek?: string; alertDate?: string; anomalies?: string[] },
+): Promise<void> {
+  const config = readDigestConfig(env as unknown as Record<string, unknown>);
+  const outcome = await deliver(subscription.webhookUrl, body, { attempts: config.deliveryAttempts, retryBaseMs: config.retryBaseMs });
+  await store.recordDelivery(subscription.id, {
+    kind,
+    status: outcome.delivered ? "delivered" : "failed",
+    attempts: outcome.attempts,
+    ...(outcome.detail ? { detail: outcome.detail } : {}),
+    ...(outcome.delivered ? settles : {}),
+  });
+  console.log(
+    JSON.stringify({
+      event: "digest_delivery",
+      subscription: subscription.id,
+      kind,
+      delivered: outcome.delivered,
+      attempts: outcome.attempts,
+    }),
+  );
+}
