@@ -1,5 +1,6 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { env } from "cloudflare:workers";
+import { MemoryStore as MemoryStoreObject } from "./agent/memory-store";
 import { DigestStore as DigestStoreObject } from "./agent/digest-store";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
@@ -40,6 +41,7 @@ export const PlausibleConnectSession = reporting(ConnectSessionAgent);
 export const SharedKeyGuard = reporting(SharedKeyGuardObject);
 export const UsageAgent = reporting(UsageAgentObject);
 export const AuthRateLimiter = reporting(AuthRateLimiterObject);
+export const MemoryStore = reporting(MemoryStoreObject);
 export const DigestStore = reporting(DigestStoreObject);
 // The instances' types, for the bindings in worker-configuration.d.ts.
 export type PlausibleMcpSession = McpSessionAgent;
@@ -48,6 +50,7 @@ export type PlausibleConnectSession = ConnectSessionAgent;
 export type SharedKeyGuard = SharedKeyGuardObject;
 export type UsageAgent = UsageAgentObject;
 export type AuthRateLimiter = AuthRateLimiterObject;
+export type MemoryStore = MemoryStoreObject;
 export type DigestStore = DigestStoreObject;
 
 type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;

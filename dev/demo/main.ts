@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { DEMO_ALLOWED_EMAIL_DOMAINS, DEFAULT_PORTS, startDemoStack, type DemoStack } from "./stack.ts";
 import { PortInUseError } from "./ports.ts";
+import { seedDemoMemory, type SeededMemory } from "./seed-memory.ts";
 
 const USAGE = `Usage: npm run demo -- [options]
   --port N              worker port (default ${DEFAULT_PORTS.worker}; 0 = any free port)
@@ -73,10 +74,19 @@ try {
   process.stderr.write(`${error instanceof PortInUseError ? "" : "The demo could not start: "}${(error as Error).message}\n`);
   process.exit(1);
 }
+let seeded: SeededMemory;
+try {
+  seeded = await seedDemoMemory(stack);
+} catch (error) {
+  process.stderr.write(`The demo could not note its annotations and targets: ${(error as Error).message}\n`);
+  await stack.stop();
+  process.exit(1);
+}
 workerReady = true;
 
 const { urls, apiKey } = stack;
 const { spike, deploy } = stack.simulator.sites.find((site) => site.domain === "example.com")!.injected;
+const example = seeded.sites.find((site) => site.domain === "example.com")!;
 process.stdout.write(`
 Plausible MCP demo is running (offline: simulated Plausible data, local sign-in).
 
@@ -104,6 +114,13 @@ Claude Code, bring-your-own-key connector (run /mcp in Claude Code, then paste $
 MCP Inspector (CLI):
   npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/list
   npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call --tool-name get_aggregate --tool-arg date_range=7d
+
+Team memory (noted on every site, for the demo key and for the team on /internal; see it on ${urls.admin}/memory):
+  "Is example.com on pace for its visitors target this month?"
+     get_pacing: on pace for ... of the target of ${example.target.value} visitors in ${example.target.period}
+  "What did the annotated deploy on example.com do to visitors of /pricing?"
+     list_annotations finds "${example.deploy.text}" on ${example.deploy.date}; measure_impact with its annotation_id
+     and page /pricing: an increase; explain_change names it next to its day
 
 Two questions to ask (the simulator planted the answers, see dev/plausible-simulator/README.md):
   "What happened on example.com in the last 7 days, and where did the extra visitors come from?"

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
 import type { ToolContext } from "../../src/tools";
 import { SyntheticQueryError } from "./synthetic.ts";
 import type { SyntheticSite } from "./synthetic.ts";
+import { inMemoryTeamMemory } from "./team-memory.ts";
 
 export interface SyntheticContextOptions {
   /**
@@ -72,6 +73,7 @@ export function syntheticContext(sites: readonly SyntheticSite[], options: Synth
 
   const context: ToolContext = {
     maxResultChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
+    memory: inMemoryTeamMemory(),
     ...(options.defaultSiteId === undefined ? {} : { defaultSiteId: options.defaultSiteId }),
     // Like the server's context, a batch fails as a whole when one of its requests fails.
     async plausible(batch) {

@@ -1,6 +1,8 @@
 import type { Block } from "../auth";
 import { escapeHtml, htmlDocument } from "../pages/html";
 import type { AuditRecord } from "../observability/audit-record";
+import type { SiteMemory } from "../agent/memory-store";
+import { ANNOTATION_KINDS, MAX_ANNOTATION_CHARS, MAX_SITE_CONTEXT_CHARS, TARGET_METRICS } from "../tools/team-memory";
 
 /** HTML for /admin and the audit downloads. Everything shown came from members or clients, so all of it is escaped. */
 
@@ -41,7 +43,7 @@ function time(ms: number | null): string {
 }
 
 function header(admin: string, csrf: string): string {
-  return `<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a> · <form class="inline" method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`;
+  return `<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a> · <a href="/admin/memory">Team memory</a> · <form class="inline" method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`;
 }
 
 /**
@@ -52,6 +54,11 @@ const NOTICES = {
   revoked:
     "<strong>Revoked and blocked</strong> the member: every grant ended, their next call gets 401, and they cannot sign in again until unblocked.",
   unblocked: "<strong>Unblocked</strong> the member: they may sign in again.",
+  annotation_added: "<strong>Added</strong> the annotation.",
+  annotation_deleted: "<strong>Deleted</strong> the annotation.",
+  target_set: "<strong>Saved</strong> the target.",
+  target_deleted: "<strong>Deleted</strong> the target.",
+  context_saved: "<strong>Saved</strong> the site context.",
 } as const;
 
 export type Notice = keyof typeof NOTICES;
@@ -165,4 +172,88 @@ export function auditCsv(records: MemberAuditRecord[]): string {
 function csvField(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** A form that posts to /admin with the session's CSRF token; `fields` is its inner HTML. */
+function adminForm(action: string, csrf: string, fields: string, button: string, label?: string): string {
+  const aria = label ? ` aria-label="${escapeHtml(label)}"` : "";
+  return `<form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">${fields}<button type="submit"${aria}>${button}</button></form>`;
+}
+
+const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+const options = (values: readonly string[]) => values.map((value) => `<option>${escapeHtml(value)}</option>`).join("");
+
+/** The team's memory (what /internal's members noted), per site, with forms to add and delete. */
+export function memoryPage(view: { admin: string; csrf: string; sites: SiteMemory[]; notice?: Notice }): string {
+  const { csrf } = view;
+  const notice = view.notice ? `<p role="status">${NOTICES[view.notice]}</p>` : "";
+  const sites = view.sites
+    .map((site) => {
+      const annotations = site.annotations
+        .map(
+          (annotation) =>
+            `<tr><td>${escapeHtml(annotation.at)}</td><td>${escapeHtml(annotation.kind)}</td><td>${escapeHtml(annotation.text)}</td><td>${escapeHtml(annotation.author ?? "")}</td><td><code>${escapeHtml(annotation.id)}</code></td>
+<td>${adminForm("/admin/memory/annotation/delete", csrf, hidden("id", annotation.id), "Delete", `Delete annotation ${annotation.id}`)}</td></tr>`,
+        )
+        .join("\n");
+      const targets = site.targets
+        .map(
+          (target) =>
+            `<tr><td>${escapeHtml(target.metric)}</td><td>${escapeHtml(target.period)}</td><td>${target.value}</td><td>${escapeHtml(target.setBy ?? "")}</td>
+<td>${adminForm(
+              "/admin/memory/target/delete",
+              csrf,
+              hidden("site_id", site.siteId) + hidden("metric", target.metric) + hidden("period", target.period),
+              "Delete",
+              `Delete target ${target.metric} ${target.period} of ${site.siteId}`,
+            )}</td></tr>`,
+        )
+        .join("\n");
+      return `<h2>${escapeHtml(site.siteId)}</h2>
+<h3>Context</h3>
+${adminForm(
+  "/admin/memory/context",
+  csrf,
+  `${hidden("site_id", site.siteId)}<textarea name="text" rows="4" cols="80" maxlength="${MAX_SITE_CONTEXT_CHARS}" aria-label="Context of ${escapeHtml(site.siteId)}">${escapeHtml(site.context ?? "")}</textarea><br>`,
+  "Save context",
+  `Save context of ${site.siteId}`,
+)}
+<h3>Annotations</h3>
+<table>
+<tr><th>When</th><th>Kind</th><th>Text</th><th>Author</th><th>Id</th><th></th></tr>
+${annotations || '<tr><td colspan="6">None.</td></tr>'}
+</table>
+<h3>Targets</h3>
+<table>
+<tr><th>Metric</th><th>Period</th><th>Value</th><th>Set by</th><th></th></tr>
+${targets || '<tr><td colspan="5">None.</td></tr>'}
+</table>`;
+    })
+    .join("\n");
+  return htmlDocument(
+    "Plausible MCP team memory",
+    `${header(view.admin, view.csrf)}
+<h1>Team memory</h1>
+${notice}<p>What members of <code>/internal</code> noted about the team's sites: annotations (deploys, campaigns, releases, outages), targets and site context. Keys on <code>/mcp</code> keep memories of their own, not shown here.</p>
+<h2>Add</h2>
+<p>${adminForm(
+      "/admin/memory/annotation",
+      csrf,
+      `<label>Site <input name="site_id" required placeholder="example.com"></label> <label>Date <input name="date" required placeholder="2026-05-14"></label> <label>Kind <select name="kind">${options(ANNOTATION_KINDS)}</select></label> <label>Text <input name="text" required maxlength="${MAX_ANNOTATION_CHARS}" size="50"></label> `,
+      "Add annotation",
+    )}</p>
+<p>${adminForm(
+      "/admin/memory/target",
+      csrf,
+      `<label>Site <input name="site_id" required placeholder="example.com"></label> <label>Metric <select name="metric">${options(TARGET_METRICS)}</select></label> <label>Period <input name="period" required placeholder="2026-05 or 2026-Q2"></label> <label>Value <input name="value" required inputmode="numeric"></label> `,
+      "Set target",
+    )}</p>
+<p>${adminForm(
+      "/admin/memory/context",
+      csrf,
+      `<label>Site <input name="site_id" required placeholder="example.com"></label><br><textarea name="text" rows="3" cols="80" maxlength="${MAX_SITE_CONTEXT_CHARS}" aria-label="Context of a new site"></textarea><br>`,
+      "Save context",
+    )}</p>
+${sites || "<p>Nothing noted yet.</p>"}`,
+  );
 }

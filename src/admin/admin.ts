@@ -2,8 +2,11 @@ import { EncryptJWT, jwtDecrypt } from "jose";
 import { sha256Hex } from "../shared/hash";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
+import { memoryStoreName, type MemoryActor, type MemoryProblem } from "../agent/memory-store";
+import type { AnnotationKind } from "../tools/team-memory";
 import { configurationErrorResponse, readAgentPlacement, readUsageConfig } from "../shared/config";
 import {
+  adminEmails,
   MIN_SECRET_LENGTH,
   OidcError,
   authorizationUrl,
@@ -15,7 +18,6 @@ import {
   listAllGrants,
   listBlocks,
   listMembers,
-  parseDomains,
   rateLimitSignIn,
   readAuthConfig,
   readCookie,
@@ -35,6 +37,7 @@ import {
   auditJsonLines,
   auditPage,
   membersPage,
+  memoryPage,
   type AuditFilter,
   type MemberAuditRecord,
   type MemberRow,
@@ -63,11 +66,6 @@ const SESSION_SECONDS = 30 * 60;
 const SIGN_IN_SECONDS = 10 * 60;
 const CALLBACK_PATH = "/admin/callback";
 const DAY_MS = 86_400_000;
-
-/** ADMIN_EMAILS, lower-cased; empty turns /admin off (404). Parsed like ALLOWED_EMAIL_DOMAINS: comma-separated, trimmed. */
-export function adminEmails(env: Env): Set<string> {
-  return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
-}
 
 /** Whether /admin can serve: administrators named, its session secret set and /internal's sign-in configured. */
 export function isAdminConfigured(env: Env): boolean {
@@ -130,6 +128,7 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       if (url.pathname === "/admin/revoke") return await revokeAndBlock(env, config, session, email);
       if (url.pathname === "/admin/unblock") return await unblock(env, session, email);
       if (url.pathname === "/admin/sign-out") return await signOut(context, session);
+      if (url.pathname.startsWith("/admin/memory/")) return await changeMemory(env, session, url.pathname, form);
       return new Response("Not found", { status: 404 });
     }
     if (request.method !== "GET") return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
@@ -138,6 +137,17 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       return await showMembers(env, config, session, isNotice(notice) ? notice : undefined);
     }
     if (url.pathname === "/admin/audit") return await showAudit(env, session, url.searchParams);
+    if (url.pathname === "/admin/memory") {
+      const notice = url.searchParams.get("notice");
+      return adminPage(
+        memoryPage({
+          admin: session.email,
+          csrf: session.csrf,
+          sites: await teamMemory(env).overview(),
+          ...(isNotice(notice) ? { notice } : {}),
+        }),
+      );
+    }
     return new Response("Not found", { status: 404 });
   } catch (error) {
     if (error instanceof OidcError) return refusalPage(error.kind === "rejected" ? 403 : 502, "Sign-in failed", error.message);
@@ -255,8 +265,51 @@ async function unblock(env: Env, session: AdminSession, member: string): Promise
   return afterAction("unblocked");
 }
 
-function afterAction(notice: Notice): Response {
-  return new Response(null, { status: 303, headers: { Location: `/admin?notice=${notice}`, "Cache-Control": "no-store" } });
+function afterAction(notice: Notice, page = "/admin"): Response {
+  return new Response(null, { status: 303, headers: { Location: `${page}?notice=${notice}`, "Cache-Control": "no-store" } });
+}
+
+/** The team's memory store, the one /internal's members read and write. */
+function teamMemory(env: Env) {
+  return env.MEMORY.getByName(memoryStoreName({ kind: "team" }));
+}
+
+/** An administrator's change to the team's memory, with the store's own checks; a refused one says what to change. */
+async function changeMemory(env: Env, session: AdminSession, pathname: string, form: FormData): Promise<Response> {
+  const field = (name: string) => String(form.get(name) ?? "").trim();
+  const actor: MemoryActor = { kind: "member", email: session.email, admin: true };
+  const store = teamMemory(env);
+  const done = (notice: Notice) => afterAction(notice, "/admin/memory");
+  const notSaved = (problem: MemoryProblem) =>
+    refusalPage(
+      400,
+      "Not saved",
+      `${"refused" in problem ? problem.refused : `${problem.argument}: ${problem.reason}`}. Go back to /admin/memory and correct it.`,
+    );
+  const siteId = field("site_id");
+  if (pathname === "/admin/memory/annotation") {
+    const kind = (field("kind") || "other") as AnnotationKind;
+    const stored = await store.addAnnotation({ siteId, at: field("date"), text: field("text"), kind }, actor);
+    return stored.ok ? done("annotation_added") : notSaved(stored.problem);
+  }
+  if (pathname === "/admin/memory/annotation/delete") {
+    const outcome = await store.deleteAnnotation(field("id"), actor);
+    return outcome.deleted ? done("annotation_deleted") : refusalPage(400, "Not deleted", "That annotation is gone. Reload /admin/memory.");
+  }
+  if (pathname === "/admin/memory/target") {
+    const value = Number(field("value").replaceAll(/[\s,_]/g, ""));
+    const stored = await store.setTarget({ siteId, metric: field("metric"), period: field("period"), value }, actor);
+    return stored.ok ? done("target_set") : notSaved(stored.problem);
+  }
+  if (pathname === "/admin/memory/target/delete") {
+    await store.deleteTarget(siteId, field("metric"), field("period"), actor);
+    return done("target_deleted");
+  }
+  if (pathname === "/admin/memory/context") {
+    const stored = await store.setSiteContext(siteId, String(form.get("text") ?? ""), actor);
+    return stored.ok ? done("context_saved") : notSaved(stored.problem);
+  }
+  return new Response("Not found", { status: 404 });
 }
 
 async function showMembers(env: Env, config: AuthConfig, session: AdminSession, notice: Notice | undefined): Promise<Response> {

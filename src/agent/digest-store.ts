@@ -52,6 +52,9 @@ export interface StoredDelivery {
   detail?: string;
 }
 
+/** The delivery records a store keeps (the newest), enough to see why a destination was paused. */
+const DELIVERIES_KEPT = 500;
+
 /** More than a team sends to; a cap keeps one scope from filling its store or the hourly run. */
 export const MAX_SUBSCRIPTIONS_PER_SCOPE = 25;
 
@@ -139,6 +142,7 @@ export class DigestStore extends DurableObject<Env> {
     const { sql } = this.ctx.storage;
     const deleted = sql.exec("DELETE FROM subscriptions WHERE id = ?", id).rowsWritten > 0;
     sql.exec("DELETE FROM sent_alerts WHERE subscription_id = ?", id);
+    sql.exec("DELETE FROM deliveries WHERE subscription_id = ?", id);
     if (sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM subscriptions").one().n === 0) {
       sql.exec("DELETE FROM scope_key");
       await this.env.DIGESTS.getByName(DIGEST_INDEX_NAME).removeScope(this.#name);
@@ -199,6 +203,7 @@ export class DigestStore extends DurableObject<Env> {
         delivery.attempts,
         delivery.detail ?? null,
       );
+      sql.exec("DELETE FROM deliveries WHERE id <= (SELECT MAX(id) FROM deliveries) - ?", DELIVERIES_KEPT);
       if (delivery.status === "failed") {
         sql.exec("UPDATE subscriptions SET failures_in_a_row = failures_in_a_row + 1 WHERE id = ?", id);
         sql.exec(

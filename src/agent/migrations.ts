@@ -2,6 +2,7 @@ import init from "../../migrations/0001_init.sql";
 import audit from "../../migrations/0002_audit.sql";
 import memberHour from "../../migrations/0003_member_hour.sql";
 import guardHour from "../../migrations/shared-key-guard/0001_hour.sql";
+import memoryInit from "../../migrations/memory-store/0001_init.sql";
 import digestInit from "../../migrations/digest-store/0001_init.sql";
 
 export interface Migration {
@@ -19,6 +20,9 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /** The same for the shared-key guard, whose storage is its own. */
 export const SHARED_KEY_GUARD_MIGRATIONS: readonly Migration[] = [{ version: 1, name: "shared-key-guard/0001_hour", sql: guardHour }];
+
+/** The same for the team memory stores (annotations, targets, site context). */
+export const MEMORY_STORE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: "memory-store/0001_init", sql: memoryInit }];
 
 /** The digest stores' (subscriptions per scope, and the index of scopes). */
 export const DIGEST_STORE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: "digest-store/0001_init", sql: digestInit }];

@@ -159,3 +159,8 @@ export function parseDomains(value: string | undefined): string[] {
     .map((domain) => domain.trim().replace(/^@/, "").toLowerCase())
     .filter(Boolean);
 }
+
+/** ADMIN_EMAILS, lower-cased; empty turns /admin off (404). Parsed like ALLOWED_EMAIL_DOMAINS: comma-separated, trimmed. */
+export function adminEmails(env: Env): Set<string> {
+  return new Set(parseDomains((env as { ADMIN_EMAILS?: string }).ADMIN_EMAILS));
+}

@@ -8,6 +8,7 @@ export { BLOCKED_MESSAGE, blockMember, isBlocked, listBlocks, unblockMember, typ
 export {
   INTERNAL_PATH,
   MIN_SECRET_LENGTH,
+  adminEmails,
   PUBLIC_URL_RULE,
   missingBinding,
   parseDomains,

@@ -6,6 +6,7 @@ import { OidcError } from "./oidc";
 /** The steps both connectors (/internal, /connect) take with an authorization request. */
 
 /** Control characters have no business in OAuth parameters or client metadata; CR/LF are header-injection attempts. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 export function redirect(location: string): Response {

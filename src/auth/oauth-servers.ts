@@ -3,7 +3,8 @@ import { checkClientRegistration } from "./client-registration";
 
 /**
  * The callbacks both connectors (/internal, /connect) build their OAuth servers with: dynamic
- * client registration checked by `checkClientRegistration`, and each error logged by its reason slug under `[connector]` (diagnostic, never a secret; the request body is never logged).
+ * client registration checked by `checkClientRegistration`, and each error logged by its reason slug
+ * under `[connector]` (diagnostic, never a secret; the request body is never logged).
  */
 export function connectorCallbacks(connector: string): Pick<OAuthProviderOptions<Env>, "clientRegistrationCallback" | "onError"> {
   return {

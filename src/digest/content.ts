@@ -41,6 +41,8 @@ export interface WeeklyDigest {
   sparkline: string;
   anomalies: Anomaly[];
   movers: Mover[];
+  /** The scope's annotations of the week (team memory), as "date kind: text". */
+  annotations: string[];
   pacing?: string;
 }
 
@@ -83,7 +85,6 @@ function anomaliesOf(explained: Explained): Anomaly[] {
 
 /** The pacing line, when the scope set a target for this month (get_pacing reads it from team memory). */
 async function pacingLine(context: ToolContext, siteId: string): Promise<{ line: string; period: string; behind: boolean } | undefined> {
-  if (!context.memory) return undefined;
   const pacing: Pacing = (await getPacingTool.run(getPacingTool.inputSchema.parse({ site_id: siteId }), context)).structured;
   if (pacing.target === null || pacing.forecast.value === null) return undefined;
   return {
@@ -116,6 +117,9 @@ export async function buildWeeklyDigest(context: ToolContext, siteId: string): P
     sparkline: sparkline(explained.days.map((day) => day.actual)),
     anomalies: anomaliesOf(explained),
     movers,
+    annotations: (explained.annotations ?? [])
+      .filter((annotation) => annotation.within === "period")
+      .map((annotation) => `${annotation.date} ${annotation.kind}: ${annotation.text}`),
     ...(pacing ? { pacing: pacing.line } : {}),
   };
 }

@@ -20,6 +20,7 @@ function digestLines(digest: WeeklyDigest): { title: string; lines: string[] } {
       "Biggest movers:",
       ...digest.movers.map((mover) => `• ${mover.dimension} ${mover.value}: ${mover.actual} (expected ${mover.expected})`),
     );
+  if (digest.annotations.length > 0) lines.push("Noted this week:", ...digest.annotations.map((annotation) => `• ${annotation}`));
   if (digest.pacing) lines.push(`Pacing: ${digest.pacing}`);
   return { title: `Weekly digest for ${digest.siteId}`, lines };
 }

@@ -9,6 +9,7 @@ import type { ToolContext } from "../tools";
 import { siteClock } from "../tools/dates";
 import { buildWeeklyDigest, FALSE_ALARM_STATEMENT, findChanges } from "./content";
 import { deliver } from "./delivery";
+import { localTime } from "./local-time";
 import { alertBody, digestBody, type WebhookBody } from "./messages";
 
 /** The cron of wrangler.toml: every hour, so each site is served near 08:00 in its own timezone. */
@@ -24,35 +25,6 @@ export const DIGEST_NOW_CRON = "digest-now";
 const SEND_FROM_LOCAL_HOUR = 8;
 
 type Store = DurableObjectStub<DigestStore>;
-
-interface LocalTime {
-  date: string;
-  /** 1 = Monday ... 7 = Sunday. */
-  isoWeekday: number;
-  hour: number;
-  /** ISO week, e.g. "2026-W49": a digest is sent once per week. */
-  week: string;
-}
-
-export function localTime(timezone: string, instant: Date): LocalTime {
-  const parts = new Intl.DateTimeFormat("en-GB", {
-    timeZone: timezone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(instant);
-  const part = (type: string) => parts.find((candidate) => candidate.type === type)?.value ?? "";
-  const date = `${part("year")}-${part("month")}-${part("day")}`;
-  const day = new Date(`${date}T00:00:00Z`);
-  const isoWeekday = day.getUTCDay() === 0 ? 7 : day.getUTCDay();
-  // The ISO week's year is the year of its Thursday.
-  const thursday = new Date(day.getTime() + (4 - isoWeekday) * 86_400_000);
-  const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
-  const week = Math.floor((thursday.getTime() - yearStart) / 86_400_000 / 7) + 1;
-  return { date, isoWeekday, hour: Number(part("hour")), week: `${thursday.getUTCFullYear()}-W${String(week).padStart(2, "0")}` };
-}
 
 /** Runs one scheduled invocation: every scope in the index, every active subscription in it. */
 export async function runDigests(env: Env, cron: string, scheduledTime: Date): Promise<void> {

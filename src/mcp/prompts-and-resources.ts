@@ -28,7 +28,7 @@ interface CompleteParams {
 
 /** The part of `McpServer` that SDK v1 and v2 share for prompts and resources (their argument types differ). */
 interface Registry {
-  registerPrompt(name: string, config: object, handler: (args: unknown) => unknown): unknown;
+  registerPrompt(name: string, config: object, handler: (args: unknown, extra: unknown) => unknown): unknown;
   registerResource(name: string, target: unknown, metadata: object, read: (...args: never[]) => unknown): unknown;
 }
 
@@ -61,10 +61,15 @@ export const registerPromptsAndResources: Declaration = (server, { caller, conte
 
   for (const prompt of PROMPTS) {
     const config = { title: prompt.title, description: prompt.description, argsSchema: v1 ? prompt.argsSchema.shape : prompt.argsSchema };
-    const get = (args: unknown) => ({
-      description: prompt.description,
-      messages: [{ role: "user" as const, content: { type: "text" as const, text: prompt.message(args as never) } }],
-    });
+    // A prompt with notes reads the caller's team memory (never Plausible) and adds what it holds.
+    const get = async (args: unknown, extra: unknown) => {
+      const message = prompt.message(args as never);
+      const notes = prompt.notes ? await prompt.notes(args as never, (await contextFor(extra)).memory) : undefined;
+      return {
+        description: prompt.description,
+        messages: [{ role: "user" as const, content: { type: "text" as const, text: notes ? `${message}\n\n${notes}` : message } }],
+      };
+    };
     registry.registerPrompt(prompt.name, config, get);
   }
 

@@ -1,5 +1,9 @@
 import { currentCallAttribution, recordPlausibleUsage } from "../observability/tool-call";
 import type { ToolContext } from "../tools";
+import type { TeamMemory } from "../tools";
+import { adminEmails } from "../auth";
+import { memoryStoreName } from "../agent/memory-store";
+import { storedTeamMemory } from "./team-memory-store";
 import { readAgentPlacement, readMaxResultChars } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 import { usageAgentName } from "../agent/usage-agent";
@@ -8,6 +12,21 @@ import { storedDigestSubscriptions } from "./digest-subscriptions-store";
 
 /** Who is calling: a bearer API key (/mcp, /sse, /connect) or a signed-in member on the shared key (/internal). */
 export type Caller = { scope: "key"; apiKey: string } | { scope: "user"; sub: string; email: string };
+
+/**
+ * The team memory a caller reads and writes: the team's on /internal, acting as the member (an
+ * administrator when ADMIN_EMAILS names them); the key's own elsewhere, found by the key's digest.
+ */
+function memoryFor(env: Env, caller: Caller, digest: string): TeamMemory {
+  if (caller.scope === "key")
+    return storedTeamMemory(env.MEMORY.getByName(memoryStoreName({ kind: "key", keyDigest: digest })), { kind: "holder" });
+  const email = caller.email.toLowerCase();
+  return storedTeamMemory(env.MEMORY.getByName(memoryStoreName({ kind: "team" })), {
+    kind: "member",
+    email,
+    admin: adminEmails(env).has(email),
+  });
+}
 
 /** The tools' view of Plausible for one caller: every request goes through that caller's usage agent. */
 export async function toolContextFor(env: Env, caller: Caller): Promise<ToolContext> {
@@ -18,6 +37,7 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
   return {
     defaultSiteId: env.PLAUSIBLE_DEFAULT_SITE_ID || undefined,
     maxResultChars: readMaxResultChars(settings),
+    memory: memoryFor(env, caller, digest),
     subscriptions: storedDigestSubscriptions(
       env,
       caller.scope === "key"

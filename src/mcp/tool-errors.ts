@@ -6,7 +6,7 @@ import {
   PlausibleUnavailableError,
   versionHint,
 } from "../plausible";
-import { ResultBudgetError, ToolInputError } from "../tools";
+import { ResultBudgetError, TeamMemoryRefusal, ToolInputError } from "../tools";
 import { CircuitOpenError, RateLimitedError, SharedQuotaError, UpstreamUnavailableError } from "../agent/usage-outcome";
 
 const HINTS: Record<number, string> = {
@@ -19,7 +19,7 @@ const HINTS: Record<number, string> = {
 
 /** Turns a failed tool call into the text a model and a person read: what went wrong and what to do next. */
 export function describeToolError(error: unknown): string {
-  if (error instanceof ToolInputError || error instanceof ResultBudgetError) return error.message;
+  if (error instanceof ToolInputError || error instanceof ResultBudgetError || error instanceof TeamMemoryRefusal) return error.message;
   if (error instanceof RateLimitedError) {
     return `${error.message} Wait ${error.retryAfterSeconds} s before the next call; answers already fetched are cached and free.`;
   }
@@ -56,6 +56,7 @@ export function isExpectedToolError(error: unknown): boolean {
     !(error instanceof Error) ||
     error instanceof ToolInputError ||
     error instanceof ResultBudgetError ||
+    error instanceof TeamMemoryRefusal ||
     error instanceof RateLimitedError ||
     error instanceof SharedQuotaError ||
     error instanceof CircuitOpenError ||

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { METRICS } from "../plausible";
+import type { TeamMemory } from "../tools";
 import { explainChangeTool } from "../tools/explain-change";
+import { TARGET_METRICS, type Annotation, type Target } from "../tools/team-memory";
 
 /**
  * Prompts a user picks from the client's menu. Each returns one user message that
@@ -14,6 +16,8 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
   /** Prompt arguments are strings on the wire; each is described for the client's form. */
   argsSchema: Args;
   message(args: z.output<Args>): string;
+  /** What the caller's team memory holds that bears on the prompt, added after the message; undefined when nothing does. */
+  notes?(args: z.output<Args>, memory: TeamMemory): Promise<string | undefined>;
 }
 
 function definePrompt<Args extends z.ZodObject>(prompt: PromptDefinition<Args>): PromptDefinition<Args> {
@@ -40,6 +44,42 @@ const day = z
 const RULES =
   "Use only numbers the tools return; if a tool fails, say which and why instead of guessing. Keep the report short: a few sentences and a small table, no preamble.";
 
+const today = () => isoDate(Date.now());
+const monthOf = (date: string) => date.slice(0, 7);
+const quarterOf = (date: string) => `${date.slice(0, 4)}-Q${Math.ceil(Number(date.slice(5, 7)) / 3)}`;
+
+/** The targets set for the month and the quarter `date` falls in, for `metrics`. */
+async function targetsAround(memory: TeamMemory, site: string, date: string, metrics: readonly string[]): Promise<Target[]> {
+  const periods = [monthOf(date), quarterOf(date)];
+  const found = await Promise.all(metrics.flatMap((metric) => periods.map((period) => memory.getTarget(site, metric, period))));
+  return found.filter((target): target is Target => target !== null);
+}
+
+/**
+ * The team's notes for a prompt: the site's context, the annotations of `days` and the targets of the
+ * period around `date`, each with how to use it; undefined when the memory holds none of them.
+ */
+async function teamNotes(memory: TeamMemory, site: string, days: [string, string], targets: Target[]): Promise<string | undefined> {
+  const [context, annotations] = await Promise.all([memory.getSiteContext(site), memory.listAnnotations(site, ...days)]);
+  const lines = [
+    ...(context ? [`Site context (what the team says about ${site}; read the numbers with it):\n${context}`] : []),
+    ...(annotations.length > 0
+      ? [
+          `Annotations ${days[0]} to ${days[1]} ` +
+            "(name the one on or just before a day that moved; measure_impact with its annotation_id tests it):",
+          ...annotations.map((annotation: Annotation) => `- ${annotation.at} ${annotation.kind}: ${annotation.text} (${annotation.id})`),
+        ]
+      : []),
+    ...(targets.length > 0
+      ? [
+          `Targets (say whether the site is on pace: get_pacing with site_id "${site}" and the metric):`,
+          ...targets.map((target) => `- ${target.metric}: ${target.value} in ${target.period}`),
+        ]
+      : []),
+  ];
+  return lines.length > 0 ? `What the team noted:\n${lines.join("\n")}` : undefined;
+}
+
 export const weeklyReportPrompt = definePrompt({
   name: "weekly_report",
   title: "Weekly report",
@@ -53,6 +93,10 @@ export const weeklyReportPrompt = definePrompt({
 4. get_conversions with site_id "${site_id}", date_range "7d".
 
 Report: the headline numbers with their % change, the best and worst day, the top pages and sources, and the goals' conversions. Flag any change beyond ±20%. ${RULES}`,
+  notes: async ({ site_id }, memory) => {
+    const now = today();
+    return teamNotes(memory, site_id, span(now, -14, 15), await targetsAround(memory, site_id, now, TARGET_METRICS));
+  },
 });
 
 export const investigateChangePrompt = definePrompt({
@@ -80,6 +124,12 @@ export const investigateChangePrompt = definePrompt({
 3. get_timeseries with site_id "${site_id}", ${series}, interval "day", metrics ["${metric}"]: the curve before and after, to see when it moved and whether it is recovering.
 
 Report: the size and start of the change, whether it is significant, the two or three segments that explain most of it (with numbers), and what to check next. If nothing stands out, say the change is within normal variation. ${RULES}`;
+  },
+  notes: async ({ site_id, metric = "visitors", date }, memory) => {
+    const start = date ?? isoDate(Date.now() - 7 * DAY_MS);
+    const days = date ? span(date, -28, 36) : span(today(), -35, 36);
+    const counted = (TARGET_METRICS as readonly string[]).includes(metric) ? [metric] : [];
+    return teamNotes(memory, site_id, days, await targetsAround(memory, site_id, start, counted));
   },
 });
 

@@ -1,6 +1,7 @@
 import { METRICS } from "../plausible";
 import type { ToolContext, ToolDefinition } from "../tools";
 import { getBreakdownTool } from "../tools/get-breakdown";
+import { listAnnotationsTool } from "../tools/list-annotations";
 import { listCustomPropsTool } from "../tools/list-custom-props";
 import { listGoalsTool } from "../tools/list-goals";
 import { listSitesTool } from "../tools/list-sites";
@@ -41,7 +42,12 @@ async function toolJson(tool: ToolDefinition, input: Record<string, unknown>, co
   return JSON.stringify(structured, null, 2);
 }
 
+/** Team memory changes whenever someone writes to it: never kept, and private to the caller's scope. */
+const TEAM_MEMORY: CacheHint = { cacheScope: "private", ttlMs: 0 };
+
 export const SITE_GOALS_TEMPLATE = "plausible://sites/{site_id}/goals";
+export const SITE_ANNOTATIONS_TEMPLATE = "plausible://sites/{site_id}/annotations";
+export const SITE_CONTEXT_TEMPLATE = "plausible://sites/{site_id}/context";
 export const SITE_CUSTOM_PROPS_TEMPLATE = "plausible://sites/{site_id}/custom-props";
 
 export const RESOURCES: readonly ResourceDefinition[] = [
@@ -77,6 +83,31 @@ export const RESOURCES: readonly ResourceDefinition[] = [
     cacheHint: PER_CALLER,
     usesPlausible: true,
     read: ({ site_id }, context) => toolJson(listCustomPropsTool, { site_id }, context),
+  },
+  {
+    name: "site-annotations",
+    title: "Annotations of a site",
+    description: "Everything the team noted happened on a site (deploys, campaigns, releases, outages), oldest first, with ids.",
+    mimeType: "application/json",
+    uri: SITE_ANNOTATIONS_TEMPLATE,
+    template: true,
+    cacheHint: TEAM_MEMORY,
+    usesPlausible: false,
+    read: ({ site_id }, context) => toolJson(listAnnotationsTool, { site_id, date_range: "all" }, context),
+  },
+  {
+    name: "site-context",
+    title: "Context of a site",
+    description: "The team's notes on a site: what each goal means, which pages matter, known seasonality. Read before analysing a site.",
+    mimeType: "text/markdown",
+    uri: SITE_CONTEXT_TEMPLATE,
+    template: true,
+    cacheHint: TEAM_MEMORY,
+    usesPlausible: false,
+    read: async ({ site_id = "" }, context) =>
+      (await (await context()).memory.getSiteContext(site_id)) ??
+      `No context has been noted for ${site_id} yet. ` +
+        "When the user explains the site (what a goal means, which pages matter), offer to save it with set_site_context.",
   },
   {
     name: "query-language",

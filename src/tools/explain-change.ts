@@ -5,7 +5,8 @@ import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, formatPValue, table } from "./render";
 import { dateRange, dimension, narrowing, noRepeats, siteId } from "./schemas";
 import { median, studentTCdf, studentTQuantile } from "./statistics";
-import { defineTool, ToolInputError } from "./types";
+import { annotationOutput, annotationRecord } from "./memory-schemas";
+import { defineTool, ToolInputError, type ToolContext } from "./types";
 
 // ---- explain_change's statistics --------------------------------------------------------------------------------
 //
@@ -184,6 +185,40 @@ function dailyByValue(answer: QueryResult): Map<string, Daily> {
   return byValue;
 }
 
+type PlacedAnnotation = ReturnType<typeof annotationRecord> & { within: "period" | "baseline" };
+
+/** The annotations in the period and the baseline, each marked with the one it falls in. */
+async function annotationsAround(
+  context: ToolContext,
+  site: string,
+  period: [string, string],
+  baseline: [string, string],
+): Promise<PlacedAnnotation[]> {
+  const within = (date: string) =>
+    date >= period[0] && date <= period[1] ? "period" : date >= baseline[0] && date <= baseline[1] ? "baseline" : null;
+  const from = period[0] < baseline[0] ? period[0] : baseline[0];
+  const to = period[1] > baseline[1] ? period[1] : baseline[1];
+  return (await context.memory.listAnnotations(site, from, to)).flatMap((annotation) => {
+    const where = within(annotation.date);
+    return where ? [{ ...annotationRecord(annotation), within: where }] : [];
+  });
+}
+
+function annotationIdsOn(annotated: readonly PlacedAnnotation[], date: string): { annotation_ids?: string[] } {
+  const ids = annotated.filter((annotation) => annotation.date === date).map((annotation) => annotation.id);
+  return ids.length > 0 ? { annotation_ids: ids } : {};
+}
+
+/** "Noted in the period: 2026-05-12 deploy: Deployed the pricing page (ann_…)", period first. */
+function annotationLines(annotated: readonly PlacedAnnotation[]): string[] {
+  return (["period", "baseline"] as const).flatMap((where) => {
+    const here = annotated.filter((annotation) => annotation.within === where);
+    if (here.length === 0) return [];
+    const listed = here.map((annotation) => `${annotation.date} ${annotation.kind}: ${annotation.text} (${annotation.id})`).join("; ");
+    return [`Noted in the ${where}: ${listed}.`];
+  });
+}
+
 /** Default baseline: the 8 weeks before the period, or four times a longer period's whole weeks (at most a year). */
 function defaultBaseline(period: [string, string]): [string, string] {
   const weeks = Math.min(52, Math.max(DEFAULT_BASELINE_WEEKS, 4 * Math.ceil(daysBetween(...period) / 7)));
@@ -198,7 +233,7 @@ export const explainChangeTool = defineTool({
   name: "explain_change",
   title: "Explain a change",
   description:
-    "What changed in a period and what drove it. Each day of the period is compared with the median of the same weekday in a baseline (default: the 8 weeks before the period) on the log scale, and flagged when it lies further out than the baseline's own days do (the cut-off keeps at least 95 % of quiet periods flag-free); the period's total is tested against earlier windows of the baseline (verdict increase, decrease, no detectable change, or not tested with the reason); per dimension (default source, channel, page, country, device) the values that account for most of the difference are ranked with their contribution (and share, when the total changed beyond its noise), and values that left their own baseline far behind on a day are listed as anomalies even when the total is quiet. Counts only (visitors, visits, pageviews, events). Relative periods resolve in the site's timezone; today (still in progress) and days before the site's first data are not scored. Makes at most 15 Plausible requests (1 Sites API lookup, 1 for today's date where the Sites API is missing, 1 for the site's first day, 2 per-day series, 2 per dimension), in one parallel batch after the lookup. Example: what happened on Thursday, and where did the extra visitors come from?",
+    "What changed in a period and what drove it. Each day of the period is compared with the median of the same weekday in a baseline (default: the 8 weeks before the period) on the log scale, and flagged when it lies further out than the baseline's own days do (the cut-off keeps at least 95 % of quiet periods flag-free); the period's total is tested against earlier windows of the baseline (verdict increase, decrease, no detectable change, or not tested with the reason); per dimension (default source, channel, page, country, device) the values that account for most of the difference are ranked with their contribution (and share, when the total changed beyond its noise), and values that left their own baseline far behind on a day are listed as anomalies even when the total is quiet. Counts only (visitors, visits, pageviews, events). Relative periods resolve in the site's timezone; today (still in progress) and days before the site's first data are not scored. Makes at most 15 Plausible requests (1 Sites API lookup, 1 for today's date where the Sites API is missing, 1 for the site's first day, 2 per-day series, 2 per dimension), in one parallel batch after the lookup. Annotations the team noted (add_annotation) in the period or the baseline are named next to their days. Example: what happened on Thursday, and where did the extra visitors come from?",
   inputSchema: z.object({
     site_id: siteId,
     metric: z.enum(COUNT_METRICS).default("visitors"),
@@ -237,6 +272,7 @@ export const explainChangeTool = defineTool({
         score: z.number().nullable(),
         flagged: z.boolean(),
         not_scored: z.string().nullable().describe("Why the day has no score (today in progress, before the site's data, no baseline)"),
+        annotation_ids: z.array(z.string()).optional().describe("The annotations noted on this day (see annotations)"),
       }),
     ),
     flag_cut_off: z.number().nullable().describe("The |score| at which a day is flagged"),
@@ -278,6 +314,10 @@ export const explainChangeTool = defineTool({
         score: z.number(),
       }),
     ),
+    annotations: z
+      .array(annotationOutput.extend({ within: z.enum(["period", "baseline"]) }))
+      .optional()
+      .describe("What the team noted happened in the period or the baseline (add_annotation); absent when nothing was noted"),
     notes: z.array(z.string()),
   }),
   async run(input, context) {
@@ -317,11 +357,14 @@ export const explainChangeTool = defineTool({
         ? { order_by: [[input.metric, "desc"]], pagination: { limit: DRIVER_ROW_LIMIT }, include: { total_rows: true } }
         : {}),
     });
-    const [siteHistory, periodAnswer, baselineAnswer, ...dimensionAnswers] = await runQueries(context, [
-      dataSpanQuery(site),
-      query(period, ["time:day"]),
-      query(baseline, ["time:day"]),
-      ...input.dimensions.flatMap((name) => [query(period, [name, "time:day"]), query(baseline, [name, "time:day"])]),
+    const [[siteHistory, periodAnswer, baselineAnswer, ...dimensionAnswers], annotated] = await Promise.all([
+      runQueries(context, [
+        dataSpanQuery(site),
+        query(period, ["time:day"]),
+        query(baseline, ["time:day"]),
+        ...input.dimensions.flatMap((name) => [query(period, [name, "time:day"]), query(baseline, [name, "time:day"])]),
+      ]),
+      annotationsAround(context, site, period, baseline),
     ]);
 
     const dataStart = dataSpanFrom(siteHistory)?.firstDay;
@@ -356,6 +399,7 @@ export const explainChangeTool = defineTool({
         score: score === null ? null : round(score, 2),
         flagged: score !== null && dayCutOff !== null && Math.abs(score) >= dayCutOff,
         not_scored: reason ?? (score === null ? "too little baseline with data for a noise scale (about 3 weeks are needed)" : null),
+        ...annotationIdsOn(annotated, date),
       };
     });
     const countedDays = days.filter((day) => leftOut(day.date) === null);
@@ -488,15 +532,31 @@ export const explainChangeTool = defineTool({
         },
         drivers,
         anomalies,
+        ...(annotated.length > 0 ? { annotations: annotated } : {}),
         notes,
       },
       text: [
         headline,
         flaggedText,
         anomalyText,
+        ...annotationLines(annotated),
         table(
-          ["date", "actual", "expected", "change %", "score"],
-          days.map((day) => [day.date, day.actual, day.expected, day.change_percent, day.score ?? day.not_scored]),
+          ["date", "actual", "expected", "change %", "score", ...(annotated.length > 0 ? ["annotated"] : [])],
+          days.map((day) => [
+            day.date,
+            day.actual,
+            day.expected,
+            day.change_percent,
+            day.score ?? day.not_scored,
+            ...(annotated.length > 0
+              ? [
+                  annotated
+                    .filter((note) => note.date === day.date)
+                    .map((note) => note.text)
+                    .join("; "),
+                ]
+              : []),
+          ]),
         ),
         "Drivers (contribution to the change):",
         table(

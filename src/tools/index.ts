@@ -1,6 +1,8 @@
 import type { z } from "zod";
+import { addAnnotationTool } from "./add-annotation";
 import { comparePeriodsTool } from "./compare-periods";
 import { compareSitesTool } from "./compare-sites";
+import { deleteAnnotationTool } from "./delete-annotation";
 import { explainChangeTool } from "./explain-change";
 import { getAggregateTool } from "./get-aggregate";
 import { getBreakdownTool } from "./get-breakdown";
@@ -12,11 +14,14 @@ import { getTimeseriesTool } from "./get-timeseries";
 import { memoizeJsonSchema } from "./json-schema-memo";
 export { listedJsonSchema } from "./json-schema-memo";
 import { listCustomPropsTool } from "./list-custom-props";
+import { listAnnotationsTool } from "./list-annotations";
 import { listSubscriptionsTool } from "./list-subscriptions";
 import { listGoalsTool } from "./list-goals";
 import { listSitesTool } from "./list-sites";
 import { measureImpactTool } from "./measure-impact";
 import { queryTool } from "./query";
+import { setSiteContextTool } from "./set-site-context";
+import { setTargetTool } from "./set-target";
 import { subscribeDigestTool } from "./subscribe-digest";
 import type { ToolDefinition } from "./types";
 import { unsubscribeTool } from "./unsubscribe";
@@ -24,6 +29,7 @@ import { unsubscribeTool } from "./unsubscribe";
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
 export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
+export { TeamMemoryRefusal, type TeamMemory } from "./team-memory";
 export type { DigestSubscriptions, Subscription } from "./digest-subscriptions";
 
 /** Each tool's structured result, by tool name, as its output schema declares it. */
@@ -41,6 +47,11 @@ export interface StructuredOutputs {
   list_goals: z.output<typeof listGoalsTool.outputSchema>;
   list_custom_props: z.output<typeof listCustomPropsTool.outputSchema>;
   get_realtime_visitors: z.output<typeof getRealtimeVisitorsTool.outputSchema>;
+  add_annotation: z.output<typeof addAnnotationTool.outputSchema>;
+  list_annotations: z.output<typeof listAnnotationsTool.outputSchema>;
+  delete_annotation: z.output<typeof deleteAnnotationTool.outputSchema>;
+  set_target: z.output<typeof setTargetTool.outputSchema>;
+  set_site_context: z.output<typeof setSiteContextTool.outputSchema>;
   subscribe_digest: z.output<typeof subscribeDigestTool.outputSchema>;
   list_subscriptions: z.output<typeof listSubscriptionsTool.outputSchema>;
   unsubscribe: z.output<typeof unsubscribeTool.outputSchema>;
@@ -62,6 +73,11 @@ export const TOOLS: readonly ToolDefinition[] = [
   listGoalsTool,
   listCustomPropsTool,
   getRealtimeVisitorsTool,
+  addAnnotationTool,
+  listAnnotationsTool,
+  deleteAnnotationTool,
+  setTargetTool,
+  setSiteContextTool,
   subscribeDigestTool,
   listSubscriptionsTool,
   unsubscribeTool,

@@ -24,6 +24,15 @@ Analysis, one call each, where the raw tools would take many calls and still mis
 - get_pacing answers "are we on track for our monthly target?": the count so far, the forecast for the month's or quarter's end with an 80 % interval, the target set with set_target and the daily rate needed.
 - compare_sites answers "which of our sites grew most this month?": every readable site's change against the period before, each tested against its own noise, a page of sites per call.
 
+Team memory, kept per team (/internal) or per API key:
+- Before analysing a site you have not seen in this conversation, read its context (resource
+  plausible://sites/{site_id}/context): what its goals mean, which pages matter, its seasonality.
+- add_annotation notes what happened on a day (deploy, campaign, release, outage); list_annotations and the resource
+  plausible://sites/{site_id}/annotations read them; explain_change names them next to their days; measure_impact takes
+  an annotation_id as its event; delete_annotation removes one.
+- set_target sets a site's goal for a count over a month ("2026-05") or a quarter ("2026-Q2"); set_site_context replaces
+  the site's notes. Write only when the user asks to note, set or save something.
+
 Dates:
 ${DATE_RULES}
 

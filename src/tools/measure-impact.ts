@@ -5,7 +5,9 @@ import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
 import { formatPValue, table } from "./render";
 import { dateRangeProblem, narrowing, noRepeats, siteId } from "./schemas";
 import { clusteredRatioTest, placeboLogRatioTest, verdict, type RateDay, type TestResult } from "./statistics";
-import { defineTool, ToolInputError } from "./types";
+import { annotationOutput, annotationRecord } from "./memory-schemas";
+import type { Annotation } from "./team-memory";
+import { defineTool, ToolInputError, type ToolContext } from "./types";
 
 const COUNT_METRICS = ["visitors", "visits", "pageviews", "events"] as const;
 const RATE_METRICS = ["conversion_rate", "bounce_rate"] as const;
@@ -219,11 +221,33 @@ function resultRow(
   };
 }
 
+/** The event's date or datetime: as given, or an annotation's of this site. */
+async function eventOf(
+  input: { event?: string | undefined; annotation_id?: string | undefined },
+  site: string,
+  context: ToolContext,
+): Promise<{ at: string; annotation?: Annotation }> {
+  if (input.event !== undefined && input.annotation_id !== undefined)
+    throw new ToolInputError("annotation_id", "give either event or annotation_id, not both");
+  if (input.event !== undefined) return { at: input.event };
+  if (input.annotation_id === undefined)
+    throw new ToolInputError("event", 'say when it happened: a date "2024-05-14", a datetime with offset, or an annotation_id');
+  const annotation = await context.memory.getAnnotation(input.annotation_id);
+  if (!annotation)
+    throw new ToolInputError("annotation_id", `there is no annotation ${input.annotation_id} here; list_annotations shows the ids`);
+  if (annotation.siteId !== site)
+    throw new ToolInputError(
+      "annotation_id",
+      `${input.annotation_id} is an annotation of ${annotation.siteId}, not ${site}; use that site_id`,
+    );
+  return { at: annotation.at, annotation };
+}
+
 export const measureImpactTool = defineTool({
   name: "measure_impact",
   title: "Measure the impact of an event",
   description:
-    "Before/after effect of a deploy, campaign or release, with a significance test. Compares equal windows on each side of `event` (default 14 days each; whole weeks, or for windows under a week the same weekdays a week earlier; clipped to complete days and to the site's first day with data; the event's own day is left out, a datetime splits at its moment). Per metric: before, after, absolute and relative change, a 95 % confidence interval, a p-value, the test used and a verdict (increase, decrease, no detectable change, or not tested with the reason). Counts (visitors, visits, pageviews, events): the log ratio of the after and before totals, tested against the same ratio at pseudo-events in the 26 weeks before (the site's own weekday pattern, day-to-day noise and carry-over). conversion_rate (needs `goal`; with `page`, converters who also viewed the page among the page's visitors) and bounce_rate (with `page`, visits that entered on the page): per-day numerators and denominators in a day-clustered ratio test. `goal` narrows only the conversion_rate numerator. Makes at most 4 Plausible requests: one for the \"all\" range (Plausible's echo gives the site's today and first day with data), then in one parallel batch a daily series of the counts over the windows and their history, converters per day for conversion_rate, visits and bounce_rate per day for bounce_rate. Example: did Tuesday's deploy change signups among visitors of /pricing?",
+    "Before/after effect of a deploy, campaign or release, with a significance test. Compares equal windows on each side of `event` (default 14 days each; whole weeks, or for windows under a week the same weekdays a week earlier; clipped to complete days and to the site's first day with data; the event's own day is left out, a datetime splits at its moment). Per metric: before, after, absolute and relative change, a 95 % confidence interval, a p-value, the test used and a verdict (increase, decrease, no detectable change, or not tested with the reason). Counts (visitors, visits, pageviews, events): the log ratio of the after and before totals, tested against the same ratio at pseudo-events in the 26 weeks before (the site's own weekday pattern, day-to-day noise and carry-over). conversion_rate (needs `goal`; with `page`, converters who also viewed the page among the page's visitors) and bounce_rate (with `page`, visits that entered on the page): per-day numerators and denominators in a day-clustered ratio test. `goal` narrows only the conversion_rate numerator. Makes at most 4 Plausible requests: one for the \"all\" range (Plausible's echo gives the site's today and first day with data), then in one parallel batch a daily series of the counts over the windows and their history, converters per day for conversion_rate, visits and bounce_rate per day for bounce_rate. Give annotation_id instead of event to take an annotation's date or datetime (list_annotations shows ids). Example: did Tuesday's deploy change signups among visitors of /pricing?",
   inputSchema: z.object({
     site_id: siteId,
     event: z
@@ -236,7 +260,18 @@ export const measureImpactTool = defineTool({
             message: `give a date "YYYY-MM-DD" (site's timezone) or a datetime with offset "YYYY-MM-DDTHH:MM:SSZ": ${problem}`,
           });
       })
-      .describe('When it happened: a date "2024-05-14" (in the site\'s timezone) or a datetime with offset "2024-05-14T15:30:00+02:00"'),
+      .optional()
+      .describe(
+        [
+          'When it happened: a date "2024-05-14" (in the site\'s timezone)',
+          'or a datetime with offset "2024-05-14T15:30:00+02:00"; or give annotation_id',
+        ].join(" "),
+      ),
+    annotation_id: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Instead of event: an annotation (list_annotations shows ids) whose date or datetime is the event"),
     window_days: z.number().int().min(1).max(90).default(14).describe("Days on each side of the event"),
     metrics: z
       .array(z.enum([...COUNT_METRICS, ...RATE_METRICS]))
@@ -249,6 +284,7 @@ export const measureImpactTool = defineTool({
   outputSchema: z.object({
     site_id: z.string(),
     event: z.string(),
+    annotation: annotationOutput.optional().describe("The annotation the event was taken from, with annotation_id"),
     window_days: z.number(),
     before: z.array(z.string()),
     after: z.array(z.string()),
@@ -271,6 +307,7 @@ export const measureImpactTool = defineTool({
   }),
   async run(input, context) {
     const site = resolveSiteId(input.site_id, context);
+    const { at, annotation } = await eventOf(input, site, context);
     const metrics = input.metrics as ImpactMetric[];
     if (metrics.includes("conversion_rate") && !input.goal)
       throw new ToolInputError("goal", 'conversion_rate needs the goal to convert on, e.g. goal: "Signup"');
@@ -281,7 +318,8 @@ export const measureImpactTool = defineTool({
       );
     const filters = buildFilters(input); // checks the shortcuts against the filters
     const span = await siteDataSpan(context, site);
-    const event = parseEvent(input.event);
+    const event = parseEvent(at);
+    const eventLabel = annotation ? `${at} (${annotation.kind}: ${annotation.text})` : at;
     const windows = windowsAround(event, input.window_days, span.today, span.firstDay, Date.now());
 
     // Counts and the conversion denominator: every visit that matches the filters (and the page), never only converters.
@@ -382,7 +420,8 @@ export const measureImpactTool = defineTool({
     return {
       structured: {
         site_id: site,
-        event: input.event,
+        event: at,
+        ...(annotation ? { annotation: annotationRecord(annotation) } : {}),
         window_days: windows.days,
         before: windows.before,
         after: windows.after,
@@ -391,7 +430,7 @@ export const measureImpactTool = defineTool({
         notes,
       },
       text: [
-        `${site}, around ${input.event}: ${windows.days} days before (${windows.before[0]} to ${windows.before[1]}) vs ${windows.days} days after (${windows.after[0]} to ${windows.after[1]})`,
+        `${site}, around ${eventLabel}: ${windows.days} days before (${windows.before[0]} to ${windows.before[1]}) vs ${windows.days} days after (${windows.after[0]} to ${windows.after[1]})`,
         table(
           ["metric", "before", "after", "change", "change %", "95% CI", "p", "verdict"],
           results.map((row) => [

@@ -43,3 +43,19 @@ export interface Target {
   period: string;
   value: number;
 }
+
+export const ANNOTATION_KINDS = ["deploy", "campaign", "release", "outage", "other"] as const satisfies readonly AnnotationKind[];
+export const MAX_ANNOTATION_CHARS = 280;
+export const MAX_SITE_CONTEXT_CHARS = 4000;
+/** The metrics a target can be set for: counts that add up over a period, so "so far" and "the period's end" mean something. */
+export const TARGET_METRICS = ["visitors", "visits", "pageviews", "events"] as const;
+/** "YYYY-MM" or "YYYY-Qn". */
+export const TARGET_PERIOD = /^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/;
+
+/**
+ * A write the caller may not make in this scope (on /internal: a target set by a member who is not an
+ * administrator). Its message says who may, and how to get it done.
+ */
+export class TeamMemoryRefusal extends Error {
+  override name = "TeamMemoryRefusal";
+}

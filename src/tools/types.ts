@@ -16,8 +16,8 @@ export interface ToolContext {
   defaultSiteId?: string;
   /** The most characters one result may take, text and structured content together (`MAX_RESULT_CHARS`). */
   maxResultChars: number;
-  /** What the caller's scope has told the server about its sites (targets among them). */
-  memory?: TeamMemory;
+  /** What the caller's scope (the team on /internal, the key elsewhere) has noted about its sites. */
+  memory: TeamMemory;
   /** Where the caller's scope has digests and alerts sent; absent where the server keeps none (e.g. in-process runs). */
   subscriptions?: DigestSubscriptions;
 }

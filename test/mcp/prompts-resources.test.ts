@@ -160,6 +160,8 @@ describe.each(ENDPOINTS.map((endpoint, index) => [endpoint, `site${index}.exampl
     ]);
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual([
+      "plausible://sites/{site_id}/annotations",
+      "plausible://sites/{site_id}/context",
       "plausible://sites/{site_id}/custom-props",
       "plausible://sites/{site_id}/goals",
     ]);

@@ -9,6 +9,7 @@ import { explainChangeTool } from "../../src/tools/explain-change";
 import { getFunnelTool } from "../../src/tools/get-funnel";
 import { measureImpactTool } from "../../src/tools/measure-impact";
 import { callTool } from "./fake-context";
+import { inMemoryTeamMemory } from "../../dev/plausible-simulator/team-memory.ts";
 
 // The analysis tools against the simulator's planted events: each must find
 // what was injected, and stay quiet where nothing was.
@@ -28,6 +29,7 @@ beforeAll(async () => {
   const client = new PlausibleClient({ baseUrl: new URL(`${sim.url}/`), apiKey: "demo-key" });
   context = {
     maxResultChars: DEFAULT_MAX_RESULT_CHARS,
+    memory: inMemoryTeamMemory(),
     async plausible(requests: PlausibleRequest[]) {
       requestCount += requests.length;
       return Promise.all(requests.map((request) => client.execute(request)));

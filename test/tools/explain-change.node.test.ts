@@ -6,6 +6,7 @@ import { addDays, datesBetween, weekday } from "../../src/tools/dates";
 import { explainChangeTool } from "../../src/tools/explain-change";
 import { ToolInputError } from "../../src/tools/types";
 import { callTool } from "./fake-context";
+import { inMemoryTeamMemory } from "../../dev/plausible-simulator/team-memory.ts";
 
 // explain_change against hand-built daily series, one per wrong answer the tool used to give
 // (issue 19): each case states what the site did and what the tool must say about it.
@@ -82,6 +83,7 @@ function fakeSite(site: FakeSite): { context: ToolContext; requests: PlausibleRe
   };
   const context: ToolContext = {
     maxResultChars: DEFAULT_MAX_RESULT_CHARS,
+    memory: inMemoryTeamMemory(),
     async plausible(batch) {
       requests.push(...batch);
       return batch.map((request) => {

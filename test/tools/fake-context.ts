@@ -1,13 +1,19 @@
 import type { PlausibleRequest, QueryBody, QueryResult } from "../../src/plausible";
 import type { z } from "zod";
 import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
-import { fitResult, type ToolContext, type ToolDefinition } from "../../src/tools";
+import { fitResult, type TeamMemory, type ToolContext, type ToolDefinition } from "../../src/tools";
+import { inMemoryTeamMemory } from "../../dev/plausible-simulator/team-memory.ts";
 
-/** A ToolContext that records every plausible([...]) call and answers each request with `answer`. */
-export function fakeContext(answer: (request: PlausibleRequest) => unknown = () => queryResult([]), defaultSiteId?: string) {
+/** A ToolContext that records every plausible([...]) call and answers each request with `answer`; its team memory is held in memory. */
+export function fakeContext(
+  answer: (request: PlausibleRequest) => unknown = () => queryResult([]),
+  defaultSiteId?: string,
+  memory: TeamMemory = inMemoryTeamMemory(),
+) {
   const calls: PlausibleRequest[][] = [];
   const context: ToolContext = {
     maxResultChars: DEFAULT_MAX_RESULT_CHARS,
+    memory,
     ...(defaultSiteId === undefined ? {} : { defaultSiteId }),
     async plausible(requests) {
       calls.push(requests);
@@ -22,6 +28,7 @@ export function failingContext(error: unknown, defaultSiteId?: string) {
   const calls: PlausibleRequest[][] = [];
   const context: ToolContext = {
     maxResultChars: DEFAULT_MAX_RESULT_CHARS,
+    memory: inMemoryTeamMemory(),
     ...(defaultSiteId === undefined ? {} : { defaultSiteId }),
     async plausible(requests) {
       calls.push(requests);

@@ -1,4 +1,4 @@
-import { OAuthError, type TokenExchangeCallbackOptions } from "@cloudflare/workers-oauth-provider";
+import { GrantType, OAuthError, type TokenExchangeCallbackOptions } from "@cloudflare/workers-oauth-provider";
 import { logRefusal } from "../../observability/structured-log";
 import { BLOCKED_MESSAGE, isBlocked, type AuthConfig, checkSignInPolicy, type IdentityProps, grantUserId } from "..";
 
@@ -42,7 +42,7 @@ export async function recheckPolicyOnRefresh(
   { grantType, props, userId, env }: TokenExchangeCallbackOptions<Env>,
   config: AuthConfig,
 ): Promise<void> {
-  if (grantType !== "refresh_token") return;
+  if (grantType !== GrantType.REFRESH_TOKEN) return;
   const identity = props as Partial<IdentityProps>;
   if (await isBlocked(env.OAUTH_KV, { userId, email: identity.email })) {
     await logRefusal("Refresh refused: an administrator blocked this member.", identity.email);
