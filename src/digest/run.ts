@@ -1,6 +1,6 @@
 import { DIGEST_INDEX_NAME, type DigestStore, type DueSubscription } from "../agent/digest-store";
 import { RateLimitedError, SharedQuotaError, CircuitOpenError } from "../agent/usage-outcome";
-import { isBlocked } from "../auth";
+import { grantUserId, isBlocked } from "../auth";
 import { toolContextFor, type Caller } from "../mcp/tool-context";
 import { observeToolCall } from "../observability/tool-call";
 import { PlausibleApiError } from "../plausible";
@@ -52,7 +52,7 @@ function callerOf(subscription: DueSubscription): Caller {
 
 async function serve(env: Env, store: Store, subscription: DueSubscription, now: Date, digestNow: boolean): Promise<void> {
   const { runAs } = subscription;
-  if (runAs.kind === "member" && (await isBlocked(env.OAUTH_KV, { userId: runAs.sub, email: runAs.email }))) {
+  if (runAs.kind === "member" && (await isBlocked(env.OAUTH_KV, { userId: grantUserId(runAs.sub), email: runAs.email }))) {
     await store.recordDelivery(subscription.id, {
       kind: "weekly_digest",
       status: "skipped",
