@@ -105,8 +105,9 @@ const worker = {
     return withSecurityHeaders(request, applyMcpCors(request, env, await route(request, env, ctx)));
   },
   // The Cron Trigger of wrangler.toml: weekly digests and change alerts (src/digest).
-  async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
-    ctx.waitUntil(runDigests(env, controller.cron, new Date(controller.scheduledTime)));
+  // Awaited, not waitUntil: the invocation lasts until every delivery and its retries are done.
+  async scheduled(controller: ScheduledController, env: Env) {
+    await runDigests(env, controller.cron, new Date(controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;
 

@@ -1,6 +1,7 @@
 import { DIGEST_INDEX_NAME, type DigestStore, type DueSubscription } from "../agent/digest-store";
 import { RateLimitedError, SharedQuotaError, CircuitOpenError } from "../agent/usage-outcome";
 import { grantUserId, isBlocked } from "../auth";
+import { checkPlausibleKey } from "../mcp/key-check";
 import { toolContextFor, type Caller } from "../mcp/tool-context";
 import { observeToolCall } from "../observability/tool-call";
 import { PlausibleApiError } from "../plausible";
@@ -15,9 +16,10 @@ import { alertBody, digestBody, type WebhookBody } from "./messages";
 /** The cron of wrangler.toml: every hour, so each site is served near 08:00 in its own timezone. */
 export const HOURLY_CRON = "0 * * * *";
 /**
- * Sends every weekly digest at once, whatever the day: `npm run demo -- --digest-now` and the tests ask
- * for it through wrangler dev's /__scheduled?cron=digest-now. Cloudflare only ever runs the crons of
- * wrangler.toml, so a deployment never sees it.
+ * Sends every weekly digest, and every change alert not sent before, at once, whatever the day and hour:
+ * `npm run demo -- --digest-now` and the end-to-end tests ask for it through wrangler dev's
+ * /__scheduled?cron=digest-now (which runs as of now: it takes no time). Cloudflare only ever runs the
+ * crons of wrangler.toml, so a deployment never sees it.
  */
 export const DIGEST_NOW_CRON = "digest-now";
 
@@ -69,30 +71,38 @@ async function serve(env: Env, store: Store, subscription: DueSubscription, now:
     const clock = await run("digest_schedule", () => siteClock(context, subscription.siteId, now));
     const local = localTime(clock.timezone ?? "UTC", now);
     const sendingHours = local.hour >= SEND_FROM_LOCAL_HOUR;
-    if (
+    const digestDue =
       subscription.kinds.includes("weekly_digest") &&
-      (digestNow || (local.isoWeekday === 1 && sendingHours && subscription.lastDigestWeek !== local.week))
-    ) {
+      (digestNow || (local.isoWeekday === 1 && sendingHours && subscription.lastDigestWeek !== local.week));
+    const alerts = subscription.kinds.includes("change_alerts") || subscription.kinds.includes("pacing_alerts");
+    const alertDue = alerts && (digestNow || (sendingHours && subscription.lastAlertDate !== local.date));
+    if (!digestDue && !alertDue) return;
+    // Answers cached from before a key was revoked must not be sent: ask Plausible with the key itself first.
+    if (runAs.kind === "key") {
+      const check = await checkPlausibleKey(runAs.apiKey, env);
+      if (!check.ok) return await pauseForRefusedKey(store, subscription);
+    }
+    if (digestDue) {
       const digest = await run("weekly_digest", () => buildWeeklyDigest(context, subscription.siteId));
       await send(env, store, subscription, "weekly_digest", digestBody(digest, subscription.format), { digestWeek: local.week });
     }
-    const alerts = subscription.kinds.includes("change_alerts") || subscription.kinds.includes("pacing_alerts");
-    if (alerts && !digestNow && sendingHours && subscription.lastAlertDate !== local.date)
-      await alert(env, store, subscription, context, local.date, run);
+    if (alertDue) await alert(env, store, subscription, context, local.date, run);
   } catch (error) {
     if (waitsForNextHour(error)) return;
-    if (error instanceof PlausibleApiError && (error.status === 401 || error.status === 402)) {
-      await store.recordDelivery(subscription.id, {
-        kind: "weekly_digest",
-        status: "skipped",
-        attempts: 0,
-        detail: `Plausible refused the key (HTTP ${error.status}); paused: subscribe again with a valid key`,
-        pause: true,
-      });
-      return;
-    }
+    if (error instanceof PlausibleApiError && (error.status === 401 || error.status === 402))
+      return await pauseForRefusedKey(store, subscription);
     throw error;
   }
+}
+
+async function pauseForRefusedKey(store: Store, subscription: DueSubscription): Promise<void> {
+  await store.recordDelivery(subscription.id, {
+    kind: "weekly_digest",
+    status: "skipped",
+    attempts: 0,
+    detail: "Plausible refused the key (revoked, or without Stats API access); paused: subscribe again with a valid key",
+    pause: true,
+  });
 }
 
 async function alert(

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker";
 import { digestStoreName } from "../../src/agent/digest-store";
@@ -43,9 +43,7 @@ function teamStore() {
 }
 
 async function runScheduled(cron: string, scheduledTime = Date.now()): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled!(createScheduledController({ cron, scheduledTime }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled!(createScheduledController({ cron, scheduledTime }), env);
 }
 
 async function callTool(key: string, name: string, args: Record<string, unknown>) {
@@ -125,7 +123,11 @@ async function runInStore(stub: DurableObjectStub): Promise<string> {
 
 describe("weekly digest", () => {
   it("a subscription made through the tool gets the digest at once on digest-now, in Slack's shape", async () => {
-    const result = await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/slack/T1/B1/secret` });
+    const result = await callTool(KEY, "subscribe_digest", {
+      site_id: "example.com",
+      webhook_url: `${SINK}/slack/T1/B1/secret`,
+      kinds: ["weekly_digest"],
+    });
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toContain("https://hooks.sink.example/…");
     expect(textOf(result)).not.toContain("secret");
@@ -168,7 +170,7 @@ describe("weekly digest", () => {
 describe("reliability", () => {
   it("retries a failing webhook, then pauses it after failed deliveries in a row, and shows it paused", async () => {
     sinkStatus = 503;
-    await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/down` });
+    await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/down`, kinds: ["weekly_digest"] });
     for (let run = 0; run < 4; run++) await runScheduled("digest-now");
     // Three tries per delivery (DIGEST_DELIVERY_ATTEMPTS), three deliveries (DIGEST_PAUSE_AFTER_FAILURES), then nothing.
     expect(received).toHaveLength(9);
@@ -183,7 +185,7 @@ describe("reliability", () => {
 
   it("does not follow a redirect, and does not retry it", async () => {
     sinkStatus = 302;
-    await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/moved` });
+    await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/moved`, kinds: ["weekly_digest"] });
     await runScheduled("digest-now");
     expect(received).toHaveLength(1);
     const [delivery] = await (await keyStore(KEY)).deliveries();
