@@ -4,9 +4,9 @@ import { MemoryStore as MemoryStoreObject } from "./agent/memory-store";
 import { DigestStore as DigestStoreObject } from "./agent/digest-store";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
-import { handleAdmin, isAdminConfigured } from "./admin/admin";
-import { AuthRateLimiter as AuthRateLimiterObject, limitAddress, readAuthConfig } from "./auth";
-import { handleConnect, readConnectConfig } from "./auth/connect";
+import { handleAdmin } from "./admin/admin";
+import { AuthRateLimiter as AuthRateLimiterObject, limitAddress } from "./auth";
+import { handleConnect } from "./auth/connect";
 import { handleInternal } from "./auth/internal";
 import { endpointFor, hasAddressCeiling, type Service } from "./shared/endpoints";
 import { serveHomePage } from "./pages/home-page";
@@ -25,7 +25,7 @@ import {
 import { createSseEndpoint } from "./mcp/sse-endpoint";
 import { runDigests } from "./digest/run";
 import { sentryOptions } from "./observability/sentry-options";
-import { configurationErrorResponse, invalidSetting, readAddressLimits } from "./shared/config";
+import { configurationErrorResponse, invalidSetting, readAddressLimits } from "./config";
 import { sha256Hex } from "./shared/hash";
 
 // Sentry's wrappers cost CPU on every request and call even when they send nothing (about a sixth
@@ -64,18 +64,10 @@ const connector: Handler = (request, env, ctx) => handleInternal(request, env, c
 const connectServices = createConnectServices();
 const connect: Handler = (request, env, ctx) => handleConnect(request, env, ctx, connectServices);
 const admin: Handler = (request, env) => handleAdmin(request, env);
-const home: Handler = async (request, env) => serveHomePage(request, env, (endpoint) => isConfigured(endpoint.serves, env));
+const home: Handler = async (request, env) => serveHomePage(request, env);
 
 /** The handler of each service in the endpoint catalogue (src/shared/endpoints.ts), which lists every path the worker answers. */
 const SERVICES: Record<Service, Handler> = { home, mcp, sse, internal: connector, connect, admin };
-
-/** Whether this deployment has the settings a service needs (shown on the home page). */
-function isConfigured(service: Service, env: Env): boolean {
-  if (service === "internal") return readAuthConfig(env).ok;
-  if (service === "connect") return readConnectConfig(env).ok;
-  if (service === "admin") return isAdminConfigured(env);
-  return true;
-}
 
 async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const refused = refuseUntrustedRequest(request, env) ?? refusePlainHttp(request, env) ?? answerBearerPreflight(request, env);
@@ -83,8 +75,7 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   const { pathname } = new URL(request.url);
   const endpoint = endpointFor(pathname);
   if (!endpoint) return new Response("Not found", { status: 404 });
-  const settings = env as unknown as Record<string, unknown>;
-  const invalid = invalidSetting(settings);
+  const invalid = invalidSetting(env);
   if (invalid) {
     console.error(`[config] ${pathname} is unavailable: ${invalid.message}`);
     return configurationErrorResponse(invalid.setting);
@@ -92,7 +83,7 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
   if (hasAddressCeiling(endpoint)) {
     // Only a bearer key in the header is a key the caller picks; /connect's keys come from grants.
     const apiKey = endpoint.auth === "bearer-key" ? bearerKey(request.headers) : undefined;
-    const overCeiling = await limitAddress(request, env, readAddressLimits(settings), apiKey && (await sha256Hex(apiKey)));
+    const overCeiling = await limitAddress(request, env, readAddressLimits(env), apiKey && (await sha256Hex(apiKey)));
     if (overCeiling) return overCeiling;
   }
   const limited = await limitRequestBody(withoutAgentHeaders(request), endpoint);

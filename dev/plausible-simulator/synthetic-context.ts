@@ -5,7 +5,7 @@
 
 import { apiErrorFromResponse } from "../../src/plausible/api-error";
 import type { PlausibleRequest, QueryBody } from "../../src/plausible";
-import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
+import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
 import type { ToolContext } from "../../src/tools";
 import { SyntheticQueryError } from "./synthetic.ts";
 import type { SyntheticSite } from "./synthetic.ts";

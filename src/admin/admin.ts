@@ -6,10 +6,17 @@ import { memoryStoreName, type MemoryActor, type MemoryProblem } from "../agent/
 import { digestStoreName } from "../agent/digest-store";
 import { DIGEST_FORMATS, DIGEST_KINDS, type DigestFormat, type DigestKind } from "../tools/digest-subscriptions";
 import type { AnnotationKind } from "../tools/team-memory";
-import { configurationErrorResponse, readAgentPlacement, readUsageConfig } from "../shared/config";
 import {
-  adminEmails,
+  configurationErrorResponse,
   MIN_SECRET_LENGTH,
+  readAdminSettings,
+  readAgentPlacement,
+  readAuthConfig,
+  readPlausibleSettings,
+  readUsageConfig,
+  type AuthConfig,
+} from "../config";
+import {
   OidcError,
   authorizationUrl,
   blockMember,
@@ -21,15 +28,12 @@ import {
   listBlocks,
   listMembers,
   rateLimitSignIn,
-  readAuthConfig,
   readCookie,
-  readRandomSecret,
   revokeUserByEmail,
   serverCookie,
   signInAnswer,
   unblockMember,
   userIdsByEmail,
-  type AuthConfig,
 } from "../auth";
 import { oauthHelpers } from "../auth/internal";
 import { htmlDocument, htmlResponse, refusalPage } from "../pages/html";
@@ -70,11 +74,6 @@ const SIGN_IN_SECONDS = 10 * 60;
 const CALLBACK_PATH = "/admin/callback";
 const DAY_MS = 86_400_000;
 
-/** Whether /admin can serve: administrators named, its session secret set and /internal's sign-in configured. */
-export function isAdminConfigured(env: Env): boolean {
-  return adminEmails(env).size > 0 && readRandomSecret(env, "ADMIN_SESSION_SECRET") !== undefined && readAuthConfig(env).ok;
-}
-
 interface AdminSession {
   email: string;
   /** The identity provider's subject: a subscription made on /admin runs as this member (their quota share and audit trail). */
@@ -102,9 +101,8 @@ interface SignInTransaction {
 }
 
 export async function handleAdmin(request: Request, env: Env): Promise<Response> {
-  const admins = adminEmails(env);
+  const { emails: admins, sessionSecret: secret } = readAdminSettings(env);
   if (admins.size === 0) return new Response("Not found", { status: 404 });
-  const secret = readRandomSecret(env, "ADMIN_SESSION_SECRET");
   if (!secret) return sessionSecretMissing();
   const result = readAuthConfig(env);
   if (!result.ok) return configurationErrorResponse(result.setting);
@@ -382,12 +380,10 @@ async function showMembers(env: Env, config: AuthConfig, session: AdminSession, 
       ),
     });
   }
-  const guard = env.SHARED_KEY_GUARD.getByName(
-    await sharedKeyGuardName((env as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY!),
-    readAgentPlacement(env as unknown as Record<string, unknown>),
-  );
+  // /admin serves only while /internal is configured, and that needs the shared key.
+  const guard = env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName(readPlausibleSettings(env).sharedApiKey!), readAgentPlacement(env));
   const usage = await guard.usage();
-  const sharedKey: SharedKeyHour = { ...usage, memberLimit: readUsageConfig(env as unknown as Record<string, unknown>).memberHourlyLimit };
+  const sharedKey: SharedKeyHour = { ...usage, memberLimit: readUsageConfig(env).memberHourlyLimit };
   const blocked = await listBlocks(env.OAUTH_KV);
   return adminPage(membersPage({ admin: session.email, csrf: session.csrf, members: rows, blocked, sharedKey, notice }));
 }
@@ -417,10 +413,7 @@ async function showAudit(env: Env, session: AdminSession, params: URLSearchParam
 
 /** The usage agent of a member, by grant user id; named after the issuer's `sub`, which the grant user id encodes. */
 async function memberAgent(env: Env, userId: string) {
-  return env.USAGE.getByName(
-    usageAgentName("user", await sha256Hex(decodeURIComponent(userId))),
-    readAgentPlacement(env as unknown as Record<string, unknown>),
-  );
+  return env.USAGE.getByName(usageAgentName("user", await sha256Hex(decodeURIComponent(userId))), readAgentPlacement(env));
 }
 
 async function clientName(oauth: ReturnType<typeof oauthHelpers>, clientId: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { readDigestConfig } from "../shared/config";
+import { readDigestConfig } from "../config";
 import { sealerFor, type Sealer } from "../shared/sealed-text";
 import { checkWebhookUrl, maskWebhookUrl } from "../shared/webhook-url";
 import type { DigestFormat, DigestKind, NewSubscription, Subscription } from "../tools/digest-subscriptions";
@@ -94,7 +94,7 @@ export class DigestStore extends DurableObject<Env> {
   }
 
   #sealer(): Sealer {
-    const { secret } = readDigestConfig(this.env as unknown as Record<string, unknown>);
+    const { secret } = readDigestConfig(this.env);
     if (!secret) throw new Error("Digest subscriptions need the COOKIE_SECRET secret (wrangler secret put COOKIE_SECRET).");
     return sealerFor(secret, "digest subscriptions");
   }
@@ -103,7 +103,7 @@ export class DigestStore extends DurableObject<Env> {
     input: NewSubscription,
     subscriber: Subscriber,
   ): Promise<{ ok: true; subscription: Subscription } | { ok: false; reason: string }> {
-    const config = readDigestConfig(this.env as unknown as Record<string, unknown>);
+    const config = readDigestConfig(this.env);
     const check = checkWebhookUrl(input.webhookUrl, { allowInsecure: config.allowInsecureWebhooks });
     if (!check.ok) return { ok: false, reason: `the webhook URL is refused: ${check.reason}` };
     const count = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM subscriptions").one().n;
@@ -189,7 +189,7 @@ export class DigestStore extends DurableObject<Env> {
    * subscription is paused once they reach DIGEST_PAUSE_AFTER_FAILURES; a delivered one resets them.
    */
   recordDelivery(id: string, delivery: DeliveryRecord): { paused: boolean } {
-    const { pauseAfterFailures } = readDigestConfig(this.env as unknown as Record<string, unknown>);
+    const { pauseAfterFailures } = readDigestConfig(this.env);
     const { sql } = this.ctx.storage;
     const now = Date.now();
     let paused = false;

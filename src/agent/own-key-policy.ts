@@ -1,7 +1,7 @@
 import type { Agent } from "agents";
 import { PlausibleConfigError, type PlausibleClientOptions } from "../plausible";
 import { sha256Hex } from "../shared/hash";
-import type { UsageConfig } from "../shared/config";
+import type { UsageConfig } from "../config";
 import { usageAgentName, type Admission, type AdmissionPolicy } from "./admission-policy";
 import { CircuitBreaker } from "./circuit-breaker";
 import { IdleExpiry } from "./idle-expiry";

@@ -3,7 +3,7 @@ import { CircuitBreaker } from "./circuit-breaker";
 import { sha256Hex } from "../shared/hash";
 import { HourlyCount } from "./hourly-count";
 import { applyMigrations, SHARED_KEY_GUARD_MIGRATIONS } from "./migrations";
-import { readUsageConfig, type UsageConfig } from "../shared/config";
+import { readUsageConfig, type UsageConfig } from "../config";
 import type { UsageFailure } from "./usage-outcome";
 
 /** What became of one Plausible call made with the shared key. */
@@ -36,7 +36,7 @@ export class SharedKeyGuard extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#config = readUsageConfig(env as unknown as Record<string, unknown>);
+    this.#config = readUsageConfig(env);
     this.#circuit = new CircuitBreaker(this.#config.circuit);
     ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, SHARED_KEY_GUARD_MIGRATIONS);

@@ -3,7 +3,7 @@ import { PlausibleConfigError, type PlausibleClientOptions, type PlausibleReques
 import { AuditLog, type MemberActivity } from "../observability/audit-log";
 import type { AuditRecord } from "../observability/audit-record";
 import type { CallAttribution } from "../observability/tool-call";
-import { readAgentPlacement, type UsageConfig } from "../shared/config";
+import { readAgentPlacement, readPlausibleSettings, type UsageConfig } from "../config";
 import type { Admission, AdmissionPolicy } from "./admission-policy";
 import { HourlyCount } from "./hourly-count";
 import type { ResultCache } from "./result-cache";
@@ -43,12 +43,12 @@ export class SharedKeyPolicy implements AdmissionPolicy {
   }
 
   async apiKey(): Promise<string> {
-    const sharedKey = (this.env as unknown as { PLAUSIBLE_API_KEY?: string }).PLAUSIBLE_API_KEY;
-    if (!sharedKey)
+    const { sharedApiKey } = readPlausibleSettings(this.env);
+    if (!sharedApiKey)
       throw new PlausibleConfigError(
         "PLAUSIBLE_API_KEY is not set on this server, so /internal cannot query Plausible. Ask the operator to set it.",
       );
-    return sharedKey;
+    return sharedApiKey;
   }
 
   admit(count: number, now: number): Admission {
@@ -180,10 +180,7 @@ export class SharedKeyPolicy implements AdmissionPolicy {
   /** The guard of the shared key, named by its digest: resolved once per instance, as the key is fixed. */
   #sharedKeyGuard() {
     this.#guard ??= this.apiKey().then(async (key) =>
-      this.env.SHARED_KEY_GUARD.getByName(
-        await sharedKeyGuardName(key),
-        readAgentPlacement(this.env as unknown as Record<string, unknown>),
-      ),
+      this.env.SHARED_KEY_GUARD.getByName(await sharedKeyGuardName(key), readAgentPlacement(this.env)),
     );
     return this.#guard;
   }

@@ -18,7 +18,7 @@ import { OwnKeyPolicy } from "./own-key-policy";
 import { ResultCache } from "./result-cache";
 import { SharedKeyPolicy } from "./shared-key-policy";
 import { TokenBucket } from "./token-bucket";
-import { readUsageConfig, type UsageConfig } from "../shared/config";
+import { readPlausibleSettings, readUsageConfig, type UsageConfig } from "../config";
 import { SharedQuotaError, toFailure, UpstreamUnavailableError, type UsageOutcome } from "./usage-outcome";
 
 export { usageAgentName, type UsageScope } from "./admission-policy";
@@ -40,7 +40,7 @@ export class UsageAgent extends Agent<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#config = readUsageConfig(env as unknown as Record<string, unknown>);
+    this.#config = readUsageConfig(env);
     ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage);
     });
@@ -67,7 +67,7 @@ export class UsageAgent extends Agent<Env> {
     let clientOptions: PlausibleClientOptions;
     let baseUrl: URL;
     try {
-      baseUrl = parsePlausibleBaseUrl(this.env.PLAUSIBLE_BASE_URL);
+      baseUrl = parsePlausibleBaseUrl(readPlausibleSettings(this.env).baseUrl);
       clientOptions = { baseUrl, apiKey: await policy.apiKey(apiKey), maxResponseBytes: this.#config.maxResponseBytes };
     } catch (error) {
       return { ok: false, failure: toFailure(error) };

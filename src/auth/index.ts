@@ -5,27 +5,13 @@
  * import the kit from here, and each connector from its own index.
  */
 export { BLOCKED_MESSAGE, blockMember, isBlocked, listBlocks, unblockMember, type Block } from "./block-list";
-export {
-  INTERNAL_PATH,
-  MIN_SECRET_LENGTH,
-  adminEmails,
-  PUBLIC_URL_RULE,
-  missingBinding,
-  parseDomains,
-  readAuthConfig,
-  readConnectorNumbers,
-  readPublicUrl,
-  readRandomSecret,
-  type AuthConfig,
-  type ConfigFailure,
-} from "./config";
 export { hmacSha256, readCookie, serverCookie } from "./cookies";
 export { checkSignInPolicy } from "./domain-policy";
 export type { IdentityProps } from "./identity";
 export { CONTROL_CHARACTERS, refuseWithoutPkce, renderError } from "./oauth-requests";
 export { connectorCallbacks, memoPerConfig } from "./oauth-servers";
 export { OidcError, authorizationUrl, createSignInSecrets, discover } from "./oidc";
-export { AuthRateLimiter, admitConnectorRequest, limitAddress, rateLimitSignIn, type SignInRateLimits } from "./rate-limiter";
+export { AuthRateLimiter, admitConnectorRequest, limitAddress, rateLimitSignIn } from "./rate-limiter";
 export { callbackUrl, signInAnswer } from "./sign-in";
 export {
   grantUserId,

@@ -1,7 +1,7 @@
 import { base64url, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
 import { isSecureOrLoopbackUrl } from "../shared/loopback";
-import type { AuthConfig } from "./config";
+import type { AuthConfig } from "../config";
 
 /**
  * OpenID Connect relying party: discovery, the authorization URL (code flow with PKCE S256 and a

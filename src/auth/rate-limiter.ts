@@ -1,18 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
+import { configurationErrorResponse, type AddressLimits, type SignInRateLimits } from "../config";
 import { clientAddressGroup } from "../shared/client-address";
 import { endpointFor } from "../shared/endpoints";
-import { configurationErrorResponse, type AddressLimits } from "../shared/config";
 import { sha256Hex } from "../shared/hash";
 
 // A token request's body is a few hundred bytes; a larger one is not read for its client_id.
 const MAX_TOKEN_BODY_BYTES = 16 * 1024;
-
-/** Requests per minute: per address on /authorize and /register; per client and per address on /token. */
-export interface SignInRateLimits {
-  signInPerAddress: number;
-  tokenPerClient: number;
-  tokenPerAddress: number;
-}
 
 /** One bucket a request is counted against: at most `limit` requests in a fixed window of `windowSeconds`. */
 export interface Charge {
@@ -77,7 +70,7 @@ export class AuthRateLimiter extends DurableObject<Env> {
 
 /** The limiter object of one purpose (a connector's sign-in, MCP traffic) for the address group of `request`. */
 async function limiterFor(request: Request, env: Env, purpose: string): Promise<DurableObjectStub<AuthRateLimiter>> {
-  const namespace = env.AUTH_RATE_LIMITER as DurableObjectNamespace<AuthRateLimiter>;
+  const namespace = env.AUTH_RATE_LIMITER;
   // The address is personal data: the object is named by a hash.
   return namespace.get(namespace.idFromName(await sha256Hex(`rate-limit:${purpose}:${clientAddressGroup(request)}`)));
 }
@@ -124,7 +117,7 @@ export async function rateLimitSignIn(
  * costs the server a usage agent and a request to Plausible. A 429 with Retry-After when over either.
  */
 export async function limitAddress(request: Request, env: Env, limits: AddressLimits, keyHash?: string): Promise<Response | undefined> {
-  if (!(env as { AUTH_RATE_LIMITER?: unknown }).AUTH_RATE_LIMITER) {
+  if (!env.AUTH_RATE_LIMITER) {
     console.error(
       `[rate-limit] ${new URL(request.url).pathname} is unavailable: AUTH_RATE_LIMITER the Durable Object binding is not configured`,
     );

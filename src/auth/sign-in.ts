@@ -1,6 +1,6 @@
 import { logRefusal } from "../observability/structured-log";
 import { refusalPage } from "../pages/html";
-import type { AuthConfig } from "./config";
+import type { AuthConfig } from "../config";
 import { checkSignInPolicy } from "./domain-policy";
 import { verifiedSignIn, type IdTokenClaims } from "./oidc";
 

@@ -5,7 +5,7 @@ import { checkPlausibleKey } from "../mcp/key-check";
 import { toolContextFor, type Caller } from "../mcp/tool-context";
 import { observeToolCall } from "../observability/tool-call";
 import { PlausibleApiError } from "../plausible";
-import { readDigestConfig } from "../shared/config";
+import { readDigestConfig } from "../config";
 import type { ToolContext } from "../tools";
 import { siteClock } from "../tools/dates";
 import { buildWeeklyDigest, FALSE_ALARM_STATEMENT, findChanges } from "./content";
@@ -145,7 +145,7 @@ async function send(
   body: WebhookBody,
   settles: { digestWeek?: string; alertDate?: string; anomalies?: string[] },
 ): Promise<void> {
-  const config = readDigestConfig(env as unknown as Record<string, unknown>);
+  const config = readDigestConfig(env);
   const outcome = await deliver(subscription.webhookUrl, body, { attempts: config.deliveryAttempts, retryBaseMs: config.retryBaseMs });
   await store.recordDelivery(subscription.id, {
     kind,

@@ -1,3 +1,4 @@
+import { readAllowedOrigins, readPublicUrl } from "../config";
 import { isMcpPath } from "../shared/endpoints";
 import { isLoopbackHostname } from "../shared/loopback";
 
@@ -7,28 +8,19 @@ import { isLoopbackHostname } from "../shared/loopback";
  * user's ambient network position; clients that are not browsers send no Origin and pass.
  */
 
-export function allowedOrigins(env: Env): Set<string> {
-  return new Set(
-    (env.MCP_ALLOWED_ORIGINS ?? "")
-      .split(",")
-      .map((origin) => origin.trim().replace(/\/$/, "").toLowerCase())
-      .filter(Boolean),
-  );
-}
-
 /** A 403 for a foreign Host (any path, once PUBLIC_URL is set) or a foreign Origin (MCP paths and their preflights). */
 export function refuseUntrustedRequest(request: Request, env: Env): Response | undefined {
   const url = new URL(request.url);
-  // Without a valid PUBLIC_URL there is no host to compare with. The connector, which needs it,
-  // answers 503 naming PUBLIC_URL (src/auth/config.ts); /mcp and /sse authenticate every request
+  // Without a valid PUBLIC_URL there is no host to compare with. The connectors, which need it,
+  // answer 503 naming PUBLIC_URL (src/config/origins.ts); /mcp and /sse authenticate every request
   // with the caller's own key and hold no ambient credential a rebinding page could borrow, so
   // they keep serving, with the Origin check below.
-  const publicUrl = parsePublicUrl(env.PUBLIC_URL);
+  const publicUrl = readPublicUrl(env);
   if (publicUrl && !isTrustedHost(request.headers.get("Host") ?? url.host, publicUrl)) {
     return forbidden("This server does not answer for this host name.");
   }
   const origin = request.headers.get("Origin");
-  if (origin !== null && isMcpPath(url.pathname) && !allowedOrigins(env).has(origin.toLowerCase())) {
+  if (origin !== null && isMcpPath(url.pathname) && !readAllowedOrigins(env).has(origin.toLowerCase())) {
     return forbidden("This origin may not call this MCP server; ask the administrator to add it to MCP_ALLOWED_ORIGINS.");
   }
   return undefined;
@@ -53,7 +45,7 @@ export function withoutAgentHeaders(request: Request): Request {
 export function applyMcpCors(request: Request, env: Env, response: Response): Response {
   if (!isMcpPath(new URL(request.url).pathname)) return response;
   const origin = request.headers.get("Origin");
-  const allowed = origin !== null && allowedOrigins(env).has(origin.toLowerCase());
+  const allowed = origin !== null && readAllowedOrigins(env).has(origin.toLowerCase());
   const current = response.headers.get("Access-Control-Allow-Origin");
   if (allowed ? current === origin : current === null) return response;
   const headers = new Headers(response.headers);
@@ -75,14 +67,6 @@ function isTrustedHost(host: string, publicUrl: URL): boolean {
   if (requested === publicUrl.host) return true;
   const hostname = hostnameOf(requested);
   return isLoopbackHostname(publicUrl.hostname) && hostname !== undefined && isLoopbackHostname(hostname);
-}
-
-function parsePublicUrl(value: string | undefined): URL | undefined {
-  try {
-    return value ? new URL(value) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function hostnameOf(host: string): string | undefined {

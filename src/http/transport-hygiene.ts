@@ -1,6 +1,6 @@
+import { readAllowedOrigins, readPublicUrl } from "../config";
 import { endpointFor } from "../shared/endpoints";
 import { isLoopbackHostname } from "../shared/loopback";
-import { allowedOrigins } from "./origin-host-guard";
 
 /** What every response says about itself: never sniffed, never cached, and over https, https only from now on. */
 const HSTS = "max-age=63072000; includeSubDomains";
@@ -12,11 +12,13 @@ const HSTS = "max-age=63072000; includeSubDomains";
  */
 export function refusePlainHttp(request: Request, env: Env): Response | undefined {
   const url = new URL(request.url);
-  if (url.protocol !== "http:" || isLoopbackHostname(url.hostname) || !(env.PUBLIC_URL ?? "").startsWith("https:")) return undefined;
+  if (url.protocol !== "http:" || isLoopbackHostname(url.hostname)) return undefined;
+  const publicUrl = readPublicUrl(env);
+  if (publicUrl?.protocol !== "https:") return undefined;
   return Response.json(
     {
       error: "invalid_request",
-      error_description: `This server only answers over https. Use ${env.PUBLIC_URL.replace(/\/$/, "")}${url.pathname} (https, not http), and treat any key or token already sent over http as exposed.`,
+      error_description: `This server only answers over https. Use ${publicUrl.origin}${url.pathname} (https, not http), and treat any key or token already sent over http as exposed.`,
     },
     { status: 400 },
   );
@@ -30,7 +32,7 @@ export function answerBearerPreflight(request: Request, env: Env): Response | un
   const { pathname } = new URL(request.url);
   const origin = request.headers.get("Origin");
   if (request.method !== "OPTIONS" || origin === null || endpointFor(pathname)?.auth !== "bearer-key") return undefined;
-  if (!allowedOrigins(env).has(origin.toLowerCase())) return undefined;
+  if (!readAllowedOrigins(env).has(origin.toLowerCase())) return undefined;
   return new Response(null, {
     status: 204,
     headers: {

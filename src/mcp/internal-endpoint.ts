@@ -1,7 +1,7 @@
 import { isLegacyRequest } from "@modelcontextprotocol/server";
 import { getMcpAuthContext } from "agents/mcp/server";
 import type { IdentityProps } from "../auth";
-import { INTERNAL_PATH } from "../auth";
+import { INTERNAL_PATH } from "../auth/internal";
 import { serveOwnedSessions } from "./owned-sessions";
 import { statelessEndpoint } from "./server";
 import { PlausibleMcpSession } from "./session";

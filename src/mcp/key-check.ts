@@ -1,13 +1,15 @@
 import type { KeyCheck } from "../auth/connect";
 import { parsePlausibleBaseUrl, PlausibleApiError, PlausibleClient, PlausibleConfigError, PlausibleUnavailableError } from "../plausible";
+import { readPlausibleSettings } from "../config";
 import { bearerKey } from "./bearer-key";
 
 const KEY_CHECK_TIMEOUT_MS = 10_000;
 
 /** One cheap request with the key (the first page of the Sites API, or the default site's realtime count on Community Edition). */
 async function askPlausible(apiKey: string, env: Env): Promise<void> {
-  const client = new PlausibleClient({ baseUrl: parsePlausibleBaseUrl(env.PLAUSIBLE_BASE_URL), apiKey, timeoutMs: KEY_CHECK_TIMEOUT_MS });
-  await client.checkKey(env.PLAUSIBLE_DEFAULT_SITE_ID || undefined);
+  const { baseUrl, defaultSiteId } = readPlausibleSettings(env);
+  const client = new PlausibleClient({ baseUrl: parsePlausibleBaseUrl(baseUrl), apiKey, timeoutMs: KEY_CHECK_TIMEOUT_MS });
+  await client.checkKey(defaultSiteId);
 }
 
 /** /connect's authorization page: a refusal carries Plausible's own text, shown on the page. */

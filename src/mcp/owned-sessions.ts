@@ -89,7 +89,7 @@ export function serveOwnedSessions(agentClass: typeof McpAgent<Env>, path: strin
     async fetch(request: Request, env: Env, ctx: ExecutionContext, owner: SessionOwner, props: object): Promise<Response> {
       const named = sessionIdsOf(request);
       for (const sessionId of named) if (!(await sessionBelongsTo(sessionId, owner))) return sessionNotFound();
-      const namespace = env[binding] as unknown as DurableObjectNamespace<PlausibleMcpSession>;
+      const namespace: DurableObjectNamespace<PlausibleMcpSession> = env[binding];
       const legacy = legacySessionNamed(request, path, transport);
       if (legacy !== undefined && !(await (await getAgentByName(namespace, `sse:${legacy}`)).isOpen())) return sessionNotFound();
       const newSessionId = await mintSessionId(owner);
@@ -103,7 +103,7 @@ export function serveOwnedSessions(agentClass: typeof McpAgent<Env>, path: strin
         passThroughOnException: () => ctx.passThroughOnException(),
         ...(named.length === 0 ? { props } : {}),
       } as ExecutionContext;
-      return sessions.fetch(request, { [binding]: owned } as unknown as Env, sessionCtx);
+      return sessions.fetch(request, { [binding]: owned }, sessionCtx);
     },
   };
 }

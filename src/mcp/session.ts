@@ -3,7 +3,7 @@ import { McpAgent } from "agents/mcp";
 import { IdleExpiry } from "../agent/idle-expiry";
 import type { IdentityProps } from "../auth";
 import type { ToolCaller } from "../observability/tool-call";
-import { readSessionIdleSeconds } from "../shared/config";
+import { readSessionIdleSeconds } from "../config";
 import { sha256Hex } from "../shared/hash";
 import { ToolInputError } from "../tools";
 import { bearerKey } from "./bearer-key";
@@ -31,7 +31,7 @@ export class PlausibleMcpSession extends McpAgent<Env, unknown, Record<string, u
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#expiry = new IdleExpiry(this, readSessionIdleSeconds(env as unknown as Record<string, unknown>), {
+    this.#expiry = new IdleExpiry(this, readSessionIdleSeconds(env), {
       read: () => ctx.storage.kv.get<number>("last_activity_ms"),
       write: (ms) => ctx.storage.kv.put("last_activity_ms", ms),
     });

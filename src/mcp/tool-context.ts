@@ -1,10 +1,9 @@
 import { currentCallAttribution, recordPlausibleUsage } from "../observability/tool-call";
 import type { ToolContext } from "../tools";
 import type { TeamMemory } from "../tools";
-import { adminEmails } from "../auth";
 import { memoryStoreName } from "../agent/memory-store";
 import { storedTeamMemory } from "./team-memory-store";
-import { readAgentPlacement, readMaxResultChars } from "../shared/config";
+import { readAdminSettings, readAgentPlacement, readMaxResultChars, readPlausibleSettings } from "../config";
 import { sha256Hex } from "../shared/hash";
 import { usageAgentName } from "../agent/usage-agent";
 import { fromFailure, type UsageOutcome } from "../agent/usage-outcome";
@@ -24,7 +23,7 @@ function memoryFor(env: Env, caller: Caller, digest: string): TeamMemory {
   return storedTeamMemory(env.MEMORY.getByName(memoryStoreName({ kind: "team" })), {
     kind: "member",
     email,
-    admin: adminEmails(env).has(email),
+    admin: readAdminSettings(env).emails.has(email),
   });
 }
 
@@ -33,10 +32,9 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
   const digest = await sha256Hex(caller.scope === "key" ? caller.apiKey : caller.sub);
   const name = usageAgentName(caller.scope, digest);
   const apiKey = caller.scope === "key" ? caller.apiKey : undefined;
-  const settings = env as unknown as Record<string, unknown>;
   return {
-    defaultSiteId: env.PLAUSIBLE_DEFAULT_SITE_ID || undefined,
-    maxResultChars: readMaxResultChars(settings),
+    defaultSiteId: readPlausibleSettings(env).defaultSiteId,
+    maxResultChars: readMaxResultChars(env),
     memory: memoryFor(env, caller, digest),
     subscriptions: storedDigestSubscriptions(
       env,
@@ -48,7 +46,7 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
     async plausible(requests) {
       // One Durable Object round trip per call: the agent reads its name from ctx.id.name and starts
       // itself on its first RPC, so agents' getAgentByName (a start-up RPC before every call) is not needed.
-      const outcome = (await env.USAGE.getByName(name, readAgentPlacement(settings)).run(
+      const outcome = (await env.USAGE.getByName(name, readAgentPlacement(env)).run(
         requests,
         apiKey,
         currentCallAttribution(),

@@ -1,13 +1,6 @@
 import type { CloudflareOptions } from "@sentry/cloudflare";
-import { SERVER_INFO } from "../shared/server-identity";
+import { readSentrySettings } from "../config";
 import { scrubBreadcrumb, scrubEvent, scrubSpan } from "./redact";
-
-/** Set with `wrangler secret put SENTRY_DSN`; without it nothing is sent anywhere. */
-interface SentrySettings {
-  SENTRY_DSN?: string;
-  SENTRY_RELEASE?: string;
-  SENTRY_ENVIRONMENT?: string;
-}
 
 /**
  * The one Sentry configuration, for the worker and every Durable Object. The SDK
@@ -16,13 +9,12 @@ interface SentrySettings {
  * explicitly for /internal is kept, and everything passes through the scrubbers.
  */
 export function sentryOptions(env: Env): CloudflareOptions {
-  const settings = env as Env & SentrySettings;
-  const dsn = settings.SENTRY_DSN?.trim() || undefined;
+  const { dsn, release, environment } = readSentrySettings(env);
   return {
     dsn,
     enabled: dsn !== undefined,
-    release: settings.SENTRY_RELEASE?.trim() || `${SERVER_INFO.name}@${SERVER_INFO.version}`,
-    environment: settings.SENTRY_ENVIRONMENT?.trim() || "development",
+    release,
+    environment,
     // Without a DSN no span is recorded at all; with one, SENTRY_TRACES_SAMPLE_RATE decides.
     ...(dsn ? {} : { tracesSampleRate: 0 }),
     dataCollection: {

@@ -1,6 +1,7 @@
+import { readPublicUrl, whatIsConfigured, type Configured } from "../config";
 import { SERVER_INFO } from "../shared/server-identity";
 import { escapeHtml, htmlDocument, htmlResponse } from "./html";
-import { ENDPOINTS, type Endpoint } from "../shared/endpoints";
+import { ENDPOINTS, type Service } from "../shared/endpoints";
 
 /**
  * GET /: what this server is and how to connect to it, as a page without scripts or, for
@@ -33,14 +34,24 @@ interface HomeFacts {
 const DESCRIPTION =
   "A remote MCP server for Plausible Analytics: ask an AI client questions about your site's traffic and get answers from your Plausible data. All tools are read-only.";
 
-/** Whether this deployment has what an endpoint needs (the route table knows each connector's settings). */
-export type IsConfigured = (endpoint: Endpoint) => boolean;
+/** The bearer-key endpoints need no setting; the connectors and /admin are on when the configuration says so. */
+function isConfigured(service: Service, configured: Configured): boolean {
+  return service === "internal" || service === "connect" || service === "admin" ? configured[service] : true;
+}
 
-function homeFacts(request: Request, env: Env, isConfigured: IsConfigured): HomeFacts {
-  const origin = publicOrigin(env) ?? new URL(request.url).origin;
+function homeFacts(request: Request, env: Env): HomeFacts {
+  const origin = (readPublicUrl(env) ?? new URL(request.url)).origin;
+  const configured = whatIsConfigured(env);
   const endpoints: EndpointInfo[] = ENDPOINTS.flatMap((endpoint) =>
     endpoint.listed
-      ? [{ path: endpoint.path, url: `${origin}${endpoint.path}`, configured: isConfigured(endpoint), ...endpoint.listed }]
+      ? [
+          {
+            path: endpoint.path,
+            url: `${origin}${endpoint.path}`,
+            configured: isConfigured(endpoint.serves, configured),
+            ...endpoint.listed,
+          },
+        ]
       : [],
   );
   const key = "<your Plausible API key>";
@@ -82,21 +93,21 @@ function homeFacts(request: Request, env: Env, isConfigured: IsConfigured): Home
     },
   ];
   // Only lines for endpoints this deployment serves.
-  const configured = new Set(endpoints.filter((endpoint) => endpoint.configured).map((endpoint) => endpoint.path));
+  const served = new Set(endpoints.filter((endpoint) => endpoint.configured).map((endpoint) => endpoint.path));
   return {
     name: SERVER_INFO.name,
     version: SERVER_INFO.version,
     description: DESCRIPTION,
     endpoints,
-    clients: clients.filter((client) => configured.has(client.endpoint)),
+    clients: clients.filter((client) => served.has(client.endpoint)),
   };
 }
 
 /** GET / (and HEAD): the page, or JSON when the client asks for it. */
-export function serveHomePage(request: Request, env: Env, isConfigured: IsConfigured): Response {
+export function serveHomePage(request: Request, env: Env): Response {
   if (request.method !== "GET" && request.method !== "HEAD")
     return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, HEAD" } });
-  const facts = homeFacts(request, env, isConfigured);
+  const facts = homeFacts(request, env);
   if (wantsJson(request)) return Response.json(facts);
   return htmlResponse(renderHomePage(facts), 200);
 }
@@ -136,12 +147,4 @@ ${rows}
 ${lines}`,
     HOME_STYLE,
   );
-}
-
-function publicOrigin(env: Env): string | undefined {
-  try {
-    return env.PUBLIC_URL ? new URL(env.PUBLIC_URL).origin : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -3,6 +3,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MEMORY_LIMITS, memoryStoreName, type MemoryActor, type MemoryScope, type MemoryStore } from "../../src/agent/memory-store";
 import { storedTeamMemory } from "../../src/mcp/team-memory-store";
+import { toolContextFor } from "../../src/mcp/tool-context";
+import { sha256Hex } from "../../src/shared/hash";
 import { TeamMemoryRefusal, ToolInputError } from "../../src/tools";
 
 // The team memory store behind the tools, through the port the tools use. Each test takes scopes of
@@ -19,6 +21,19 @@ describe("team memory store", () => {
   it("names an object by the key's digest, never the key", () => {
     expect(memoryStoreName({ kind: "key", keyDigest: "ab12" })).toBe("key-ab12");
     expect(memoryStoreName({ kind: "team" })).toBe("team");
+  });
+
+  it("gives a key's callers the store named by the key's digest, and members the team's with their email as author", async () => {
+    const apiKey = `memory-key-${crypto.randomUUID()}`;
+    const keyContext = await toolContextFor(env, { scope: "key", apiKey });
+    const { annotation } = await keyContext.memory.addAnnotation(DEPLOY);
+    const byDigest = env.MEMORY.getByName(`key-${await sha256Hex(apiKey)}`);
+    expect(await byDigest.getAnnotation(annotation.id)).toMatchObject({ text: DEPLOY.text });
+    const member = await toolContextFor(env, { scope: "user", sub: "sub-carol", email: "Carol@Example.com" });
+    const noted = await member.memory.addAnnotation({ ...DEPLOY, text: `Carol's ${crypto.randomUUID()}` });
+    expect(noted.annotation.author).toBe("carol@example.com");
+    expect(await env.MEMORY.getByName("team").getAnnotation(noted.annotation.id)).not.toBeNull();
+    expect(await member.memory.getAnnotation(annotation.id)).toBeNull();
   });
 
   it("adds, lists and deletes an annotation; identical input returns the stored one", async () => {

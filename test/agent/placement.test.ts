@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AGENT_LOCATION_HINTS, invalidSetting, readAgentPlacement } from "../../src/shared/config";
+import { AGENT_LOCATION_HINTS, invalidSetting, readAgentPlacement } from "../../src/config";
 import { sha256Hex } from "../../src/shared/hash";
 import { usageAgentName, type UsageAgent } from "../../src/agent/usage-agent";
 import type { UsageOutcome } from "../../src/agent/usage-outcome";
@@ -10,6 +10,7 @@ import type { PlausibleRequest } from "../../src/plausible";
 import worker from "../../src/worker";
 import { BASE } from "../support/harness";
 import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
+import { onlySettings } from "../support/settings";
 
 // A Durable Object lives where it is first created. Usage agents and the shared-key guard sit on the
 // path of every call to Plausible, so they are created next to Plausible, not next to the first caller.
@@ -38,17 +39,19 @@ function recording<T extends Rpc.DurableObjectBranded>(namespace: DurableObjectN
 
 describe("where usage agents and the shared-key guard are created", () => {
   it("is western Europe for Plausible Cloud, the configured hint when set, else Cloudflare's default", () => {
-    expect(readAgentPlacement({})).toEqual({ locationHint: "weur" });
-    expect(readAgentPlacement({ PLAUSIBLE_BASE_URL: CLOUD })).toEqual({ locationHint: "weur" });
-    expect(readAgentPlacement({ PLAUSIBLE_BASE_URL: `${CLOUD}/` })).toEqual({ locationHint: "weur" });
-    expect(readAgentPlacement({ PLAUSIBLE_BASE_URL: COMMUNITY })).toEqual({});
-    expect(readAgentPlacement({ PLAUSIBLE_BASE_URL: COMMUNITY, AGENT_LOCATION_HINT: " enam " })).toEqual({ locationHint: "enam" });
-    expect(readAgentPlacement({ PLAUSIBLE_BASE_URL: CLOUD, AGENT_LOCATION_HINT: "apac" })).toEqual({ locationHint: "apac" });
+    expect(readAgentPlacement(onlySettings())).toEqual({ locationHint: "weur" });
+    expect(readAgentPlacement(onlySettings({ PLAUSIBLE_BASE_URL: CLOUD }))).toEqual({ locationHint: "weur" });
+    expect(readAgentPlacement(onlySettings({ PLAUSIBLE_BASE_URL: `${CLOUD}/` }))).toEqual({ locationHint: "weur" });
+    expect(readAgentPlacement(onlySettings({ PLAUSIBLE_BASE_URL: COMMUNITY }))).toEqual({});
+    expect(readAgentPlacement(onlySettings({ PLAUSIBLE_BASE_URL: COMMUNITY, AGENT_LOCATION_HINT: " enam " }))).toEqual({
+      locationHint: "enam",
+    });
+    expect(readAgentPlacement(onlySettings({ PLAUSIBLE_BASE_URL: CLOUD, AGENT_LOCATION_HINT: "apac" }))).toEqual({ locationHint: "apac" });
   });
 
   it("an unknown hint is a 503 naming AGENT_LOCATION_HINT, and the log lists the valid hints", async () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
-    const invalid = invalidSetting({ AGENT_LOCATION_HINT: "europe" });
+    const invalid = invalidSetting(onlySettings({ AGENT_LOCATION_HINT: "europe" }));
     expect(invalid?.setting).toBe("AGENT_LOCATION_HINT");
     for (const hint of AGENT_LOCATION_HINTS) expect(invalid?.message).toContain(hint);
     for (const path of ["/mcp", "/internal"]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDomains } from "../../src/auth/config";
+import { parseDomains } from "../../src/config";
 import { GOOGLE_ISSUER, checkSignInPolicy, type IdentityClaims } from "../../src/auth/domain-policy";
 
 const OTHER_ISSUER = "https://idp.example.net";

@@ -6,7 +6,7 @@ import { buildWeeklyDigest, FALSE_ALARM_STATEMENT, findChanges, sparkline } from
 import { alertBody, digestBody } from "../../src/digest/messages";
 import { localTime } from "../../src/digest/local-time";
 import { PlausibleClient, type PlausibleRequest } from "../../src/plausible";
-import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
+import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
 import type { ToolContext } from "../../src/tools";
 
 // The digest and the alert against the simulator's planted spike: built by the chat's own tools, so

@@ -2,8 +2,9 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { addressGroup } from "../../src/shared/client-address";
-import { readAddressLimits } from "../../src/shared/config";
+import { readAddressLimits } from "../../src/config";
 import worker from "../../src/worker";
+import { onlySettings } from "../support/settings";
 
 /**
  * The per-address ceiling on the MCP endpoints anyone with a key can call (/mcp, /sse, /connect):
@@ -13,7 +14,7 @@ import worker from "../../src/worker";
 
 const BASE = new URL(env.PUBLIC_URL).origin;
 const DEFAULTS = { ADDRESS_RATE_LIMIT_PER_MINUTE: "", NEW_KEYS_PER_ADDRESS_PER_HOUR: "" };
-const { requestsPerMinute, newKeysPerHour } = readAddressLimits({});
+const { requestsPerMinute, newKeysPerHour } = readAddressLimits(onlySettings());
 
 /** A /64 of its own for each test, so counts never leak between tests. */
 function fresh64(): string {

@@ -4,11 +4,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { addressHash, sha256Hex } from "../../src/shared/hash";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { AuditLog } from "../../src/observability/audit-log";
-import { readUsageConfig } from "../../src/shared/config";
+import { readUsageConfig } from "../../src/config";
 import { auditSelectSql, toAuditRecord, type AuditRow } from "../../src/observability/audit-record";
 import { canonicalJson } from "../../src/plausible";
 import { Browser, connectedClient, useSignInFakes, openInternalSession } from "../support/harness";
 import { plausibleError } from "../support/fake-plausible";
+import { onlySettings } from "../support/settings";
 import { connectBearer } from "../support/mcp-clients";
 
 const fakes = useSignInFakes();
@@ -164,11 +165,11 @@ describe("audit trail of the shared key", () => {
   });
 
   it("reads AUDIT_RETENTION_DAYS, 90 by default, and refuses a value that is not a whole number of days", () => {
-    const days = (vars: Record<string, unknown>) => readUsageConfig(vars).auditRetentionDays;
-    expect(days({})).toBe(90);
-    expect(days({ AUDIT_RETENTION_DAYS: " 30 " })).toBe(30);
-    expect(() => days({ AUDIT_RETENTION_DAYS: "1.5" })).toThrow(/AUDIT_RETENTION_DAYS must be a whole number/);
-    expect(days(env as unknown as Record<string, unknown>)).toBe(90);
+    const days = (vars: Env) => readUsageConfig(vars).auditRetentionDays;
+    expect(days(onlySettings())).toBe(90);
+    expect(days(onlySettings({ AUDIT_RETENTION_DAYS: " 30 " }))).toBe(30);
+    expect(() => days(onlySettings({ AUDIT_RETENTION_DAYS: "1.5" }))).toThrow(/AUDIT_RETENTION_DAYS must be a whole number/);
+    expect(days(env)).toBe(90);
   });
 });
 

@@ -4,7 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { base64url } from "jose";
 import { beforeAll, beforeEach, expect } from "vitest";
-import { readAuthConfig } from "../../src/auth/config";
+import { readAuthConfig } from "../../src/config";
 import { oauthHelpers as helpersFor } from "../../src/auth/internal";
 import worker from "../../src/worker";
 import { installFakePlausible, type FakePlausible } from "./fake-plausible";

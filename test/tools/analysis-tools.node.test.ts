@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDataset } from "../../dev/plausible-simulator/dataset.ts";
 import { startSimulator, type SimulatorHandle } from "../../dev/plausible-simulator/server.ts";
-import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
+import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
 import { PlausibleClient, type PlausibleRequest } from "../../src/plausible";
 import type { ToolContext } from "../../src/tools";
 import { comparePeriodsTool } from "../../src/tools/compare-periods";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PlausibleApiError, type PlausibleRequest, type QueryBody } from "../../src/plausible";
-import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
+import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
 import type { ToolContext } from "../../src/tools";
 import { addDays, datesBetween, weekday } from "../../src/tools/dates";
 import { explainChangeTool } from "../../src/tools/explain-change";

@@ -1,6 +1,6 @@
 import type { PlausibleRequest, QueryBody, QueryResult } from "../../src/plausible";
 import type { z } from "zod";
-import { DEFAULT_MAX_RESULT_CHARS } from "../../src/shared/config";
+import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
 import { fitResult, type TeamMemory, type ToolContext, type ToolDefinition } from "../../src/tools";
 import { inMemoryTeamMemory } from "../../dev/plausible-simulator/team-memory.ts";
 

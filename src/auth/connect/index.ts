@@ -1,10 +1,11 @@
 import { admitConnectorRequest } from "..";
-import { AUTHORIZATION_SERVER_METADATA, AUTHORIZE_PATH, REGISTER_PATH, TOKEN_PATH, readConnectConfig } from "./config";
+import { readConnectConfig } from "../../config";
+import { AUTHORIZATION_SERVER_METADATA, AUTHORIZE_PATH, REGISTER_PATH, TOKEN_PATH } from "./paths";
 import { authorizeWithKey } from "./key-flow";
 import { serversFor } from "./servers";
 import type { ConnectServices } from "./services";
 
-export { CONNECT_PATH, readConnectConfig } from "./config";
+export { CONNECT_PATH } from "./paths";
 export type { ConnectProps, ConnectServices, KeyCheck } from "./services";
 
 /**

@@ -1,6 +1,6 @@
 import type { ConsentDescription } from "@cloudflare/workers-oauth-provider";
 import { escapeHtml, htmlDocument } from "../../pages/html";
-import { AUTHORIZE_PATH } from "./config";
+import { AUTHORIZE_PATH } from "./paths";
 
 /** The input the key page asks for (a fixed interface: tests and documentation name it). */
 export const API_KEY_FIELD = "plausible_api_key";

@@ -1,6 +1,7 @@
 import { OAuthAuthorizationServer, OAuthResourceServer } from "@cloudflare/workers-oauth-provider";
 import { connectorCallbacks, memoPerConfig } from "..";
-import { AUTHORIZE_PATH, REGISTER_PATH, TOKEN_PATH, type ConnectConfig } from "./config";
+import type { ConnectConfig } from "../../config";
+import { AUTHORIZE_PATH, CONNECT_PATH, REGISTER_PATH, TOKEN_PATH } from "./paths";
 import type { ConnectProps, ConnectServices } from "./services";
 
 /** A connection lasts this long without reconnecting; the key is checked again only then. */
@@ -16,13 +17,15 @@ export interface ConnectServers {
  * (PUBLIC_URL/connect), whose MCP handler is reached once the provider has validated the token.
  */
 export const serversFor = memoPerConfig((config: ConnectConfig, services: ConnectServices): ConnectServers => {
+  // The connector's issuer and protected resource are one URL: its MCP path on the deployment's origin.
+  const url = config.publicUrl.origin + CONNECT_PATH;
   const authorizationServer = new OAuthAuthorizationServer<Env>({
-    issuer: config.issuer,
+    issuer: url,
     authorizeEndpoint: AUTHORIZE_PATH,
     tokenEndpoint: TOKEN_PATH,
     clientRegistrationEndpoint: REGISTER_PATH,
-    resources: [config.resource],
-    defaultResource: config.resource,
+    resources: [url],
+    defaultResource: url,
     accessTokenTTL: config.accessTokenTtlSeconds,
     refreshTokenTTL: REFRESH_TOKEN_TTL_SECONDS,
     clientIdMetadataDocumentEnabled: config.clientIdMetadataDocuments,
@@ -32,8 +35,8 @@ export const serversFor = memoPerConfig((config: ConnectConfig, services: Connec
   });
   const resourceServer = new OAuthResourceServer<Env, ConnectProps>({
     resourceMetadata: {
-      resource: config.resource,
-      authorization_servers: [config.issuer],
+      resource: url,
+      authorization_servers: [url],
       bearer_methods_supported: ["header"],
       resource_name: "Plausible Analytics (your own API key)",
     },

@@ -4,7 +4,6 @@ import { htmlResponse, refusalPage } from "../../pages/html";
 import {
   BLOCKED_MESSAGE,
   isBlocked,
-  type AuthConfig,
   type IdentityProps,
   CONTROL_CHARACTERS,
   refuseWithoutPkce,
@@ -18,6 +17,7 @@ import {
   rememberMember,
   rememberUserEmail,
 } from "..";
+import type { AuthConfig } from "../../config";
 import { consentPage } from "./consent-page";
 import { isApprovalRemembered, rememberApproval, subjectCookie, subjectOf, subjectOnBrowser } from "./remembered-approval";
 
@@ -39,10 +39,10 @@ interface UpstreamData {
  * The provider's default handler on /internal: the consent page (GET/POST /authorize) and the
  * identity provider's callback (GET /callback). Everything else that reaches it does not exist.
  */
-export function createConsentFlow(config: AuthConfig) {
+export function createConsentFlow(config: AuthConfig, helpers: (env: Env) => OAuthHelpers) {
   return {
     async fetch(request: Request, env: Env): Promise<Response> {
-      const oauth = (env as Env & { OAUTH_PROVIDER: OAuthHelpers }).OAUTH_PROVIDER;
+      const oauth = helpers(env);
       const { pathname } = new URL(request.url);
       try {
         if (pathname === "/authorize" && request.method === "GET") return await showConsent(request, oauth, config);

@@ -1,9 +1,10 @@
-import { readAuthConfig, admitConnectorRequest } from "..";
+import { admitConnectorRequest } from "..";
+import { readAuthConfig } from "../../config";
 import type { InternalMcpHandler } from "./member-checks";
 import { providerFor } from "./provider";
 
 export type { InternalMcpHandler } from "./member-checks";
-export { oauthHelpers } from "./provider";
+export { INTERNAL_PATH, oauthHelpers } from "./provider";
 
 /**
  * The /internal connector: OAuth discovery, registration, consent and sign-in, tokens, and the

@@ -1,6 +1,7 @@
 import { GrantType, OAuthError, type TokenExchangeCallbackOptions } from "@cloudflare/workers-oauth-provider";
 import { logRefusal } from "../../observability/structured-log";
-import { BLOCKED_MESSAGE, isBlocked, type AuthConfig, checkSignInPolicy, type IdentityProps, grantUserId } from "..";
+import { BLOCKED_MESSAGE, isBlocked, checkSignInPolicy, type IdentityProps, grantUserId } from "..";
+import type { AuthConfig } from "../../config";
 
 /** The MCP handler served at /internal once a request carries a valid access token. */
 export interface InternalMcpHandler {

@@ -1,7 +1,11 @@
 import { OAuthProvider, getOAuthApi, type OAuthHelpers, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
-import { INTERNAL_PATH, type AuthConfig, connectorCallbacks, memoPerConfig } from "..";
+import { connectorCallbacks, memoPerConfig } from "..";
+import type { AuthConfig } from "../../config";
 import { createConsentFlow } from "./consent-flow";
 import { recheckPolicyOnRefresh, refusingBlockedMembers, type InternalMcpHandler } from "./member-checks";
+
+/** The MCP endpoint behind the team's connector; PUBLIC_URL + this path is its canonical resource and token audience. */
+export const INTERNAL_PATH = "/internal";
 
 /** The OAuth provider of /internal: discovery, registration, tokens, and the consent flow as its default handler. */
 export const providerFor = memoPerConfig(
@@ -18,10 +22,11 @@ export function oauthHelpers(config: AuthConfig, env: Env): OAuthHelpers {
 }
 
 function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): OAuthProviderOptions<Env> {
-  return {
+  const options: OAuthProviderOptions<Env> = {
     apiRoute: INTERNAL_PATH,
     apiHandler: refusingBlockedMembers(internalMcp, config),
-    defaultHandler: createConsentFlow(config),
+    // The consent page and the sign-in callback work with the helpers of these same options.
+    defaultHandler: createConsentFlow(config, (env) => getOAuthApi(options, env)),
     authorizeEndpoint: "/authorize",
     tokenEndpoint: "/token",
     clientRegistrationEndpoint: "/register",
@@ -29,7 +34,7 @@ function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): O
     // Fixed lifetime from sign-in: members re-authenticate (and pass the domain policy) at least this often.
     refreshTokenTTL: config.refreshTokenTtlSeconds,
     resourceMetadata: {
-      resource: config.resource,
+      resource: config.publicUrl.origin + INTERNAL_PATH,
       authorization_servers: [config.publicUrl.origin],
       bearer_methods_supported: ["header"],
       resource_name: "Plausible Analytics",
@@ -38,4 +43,5 @@ function providerOptions(config: AuthConfig, internalMcp: InternalMcpHandler): O
     tokenExchangeCallback: (options) => recheckPolicyOnRefresh(options, config),
     ...connectorCallbacks("auth"),
   };
+  return options;
 }

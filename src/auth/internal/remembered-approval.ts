@@ -1,5 +1,6 @@
 import type { AuthRequest, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
-import { type AuthConfig, hmacSha256, readCookie, serverCookie } from "..";
+import { hmacSha256, readCookie, serverCookie } from "..";
+import type { AuthConfig } from "../../config";
 
 /**
  * Remembered approvals on /internal: an approval is remembered for the person who gave it, so a

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { invalidSetting, readMaxResultChars, readUsageConfig } from "../../src/shared/config";
+import { invalidSetting, readMaxResultChars, readUsageConfig } from "../../src/config";
 import worker from "../../src/worker";
 import { BASE } from "../support/harness";
+import { onlySettings } from "../support/settings";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -20,11 +21,11 @@ function fetchWith(changes: Record<string, string>, path: string) {
 
 describe("one policy for every setting", () => {
   it("takes the default for an absent or empty value and reads a set one", () => {
-    expect(readUsageConfig({}).burst).toBe(30);
-    expect(readUsageConfig({ RATE_LIMIT_BURST: " " }).burst).toBe(30);
-    expect(readUsageConfig({ RATE_LIMIT_BURST: " 12 " }).burst).toBe(12);
-    expect(readMaxResultChars({})).toBe(100_000);
-    expect(invalidSetting(env as unknown as Record<string, unknown>)).toBeUndefined();
+    expect(readUsageConfig(onlySettings()).burst).toBe(30);
+    expect(readUsageConfig(onlySettings({ RATE_LIMIT_BURST: " " })).burst).toBe(30);
+    expect(readUsageConfig(onlySettings({ RATE_LIMIT_BURST: " 12 " })).burst).toBe(12);
+    expect(readMaxResultChars(onlySettings())).toBe(100_000);
+    expect(invalidSetting(env)).toBeUndefined();
   });
 
   it.each([
@@ -37,7 +38,7 @@ describe("one policy for every setting", () => {
   ])("a bad %s is a 503 naming it on every endpoint, before any key is used", async (setting) => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     for (const bad of ["0", "1.5", "-3", "lots"]) {
-      expect(invalidSetting({ [setting]: bad })?.setting).toBe(setting);
+      expect(invalidSetting(onlySettings({ [setting]: bad }))?.setting).toBe(setting);
       for (const path of ["/mcp", "/sse", "/internal", "/token"]) {
         const response = await fetchWith({ [setting]: bad }, path);
         expect(response.status, `${setting}=${bad} on ${path}`).toBe(503);
