@@ -5,7 +5,9 @@ import { checkPlausibleKey } from "../mcp/key-check";
 import { toolContextFor, type Caller } from "../mcp/tool-context";
 import { observeToolCall } from "../observability/tool-call";
 import { PlausibleApiError } from "../plausible";
-import { readDigestConfig } from "../config";
+import { readAgentPlacement, readDigestConfig } from "../config";
+import { usageAgentName } from "../agent/usage-agent";
+import { sha256Hex } from "../shared/hash";
 import type { ToolContext } from "../tools";
 import { siteClock } from "../tools/dates";
 import { buildWeeklyDigest, FALSE_ALARM_STATEMENT, findChanges } from "./content";
@@ -147,13 +149,20 @@ async function send(
 ): Promise<void> {
   const config = readDigestConfig(env);
   const outcome = await deliver(subscription.webhookUrl, body, { attempts: config.deliveryAttempts, retryBaseMs: config.retryBaseMs });
+  const status = outcome.delivered ? "delivered" : "failed";
   await store.recordDelivery(subscription.id, {
     kind,
-    status: outcome.delivered ? "delivered" : "failed",
+    status,
     attempts: outcome.attempts,
     ...(outcome.detail ? { detail: outcome.detail } : {}),
     ...(outcome.delivered ? settles : {}),
   });
+  // Sent as a member: in their audit trail too, next to the Plausible calls that built it.
+  const { runAs } = subscription;
+  if (runAs.kind === "member") {
+    const agent = env.USAGE.getByName(usageAgentName("user", await sha256Hex(runAs.sub)), readAgentPlacement(env));
+    await agent.recordDelivery(runAs.email, kind, subscription.siteId, status, outcome.attempts);
+  }
   console.log(
     JSON.stringify({
       event: "digest_delivery",

@@ -2,6 +2,8 @@ import { env } from "cloudflare:workers";
 import { createScheduledController } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { digestStoreName } from "../../src/agent/digest-store";
+import { usageAgentName } from "../../src/agent/usage-agent";
+import { sha256Hex } from "../../src/shared/hash";
 import worker from "../../src/worker";
 import { interceptOrigin } from "../support/fetch-boundary";
 import { BASE, Browser, useSignInFakes } from "../support/harness";
@@ -80,6 +82,16 @@ describe("/admin/digests", () => {
     await digestNow();
     expect(received.map((delivery) => delivery.path)).toEqual(["/team/T1/secret"]);
     expect(received[0]!.body.text).toContain("Weekly digest for example.com");
+    // In the administrator's audit trail, next to the Plausible calls that built it.
+    const agent = env.USAGE.getByName(usageAgentName("user", await sha256Hex(`sub-${ADMIN}`)));
+    const trail = await agent.auditRecords(0, Date.now() + 1);
+    expect(trail.filter((record) => record.tool === "weekly_digest").length).toBeGreaterThan(0);
+    expect(trail.find((record) => record.tool === "digest:weekly_digest")).toMatchObject({
+      email: ADMIN,
+      site_id: "example.com",
+      status: "delivered",
+      attempts: 1,
+    });
 
     const shown = await page(admin, "/admin/digests?notice=subscription_added");
     expect(shown).toContain("<strong>Subscribed</strong> the webhook");
