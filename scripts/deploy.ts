@@ -84,7 +84,8 @@ function problems(config: Unstable_Config): string[] {
   }
   if (publicUrl && routes.length > 0 && !routes.includes(publicUrl.host)) {
     found.push(
-      `PUBLIC_URL's host ${publicUrl.host} is not a custom-domain route (${routes.join(", ")}): every request would be refused as a foreign host.`,
+      `PUBLIC_URL's host ${publicUrl.host} is not a custom-domain route (${routes.join(", ")}): every ` +
+        "request would be refused as a foreign host.",
     );
   }
 
@@ -93,7 +94,8 @@ function problems(config: Unstable_Config): string[] {
   }
   if (value("CLIENT_ID_METADATA_DOCUMENTS") === "true" && !config.compatibility_flags.includes("global_fetch_strictly_public")) {
     found.push(
-      "CLIENT_ID_METADATA_DOCUMENTS needs the global_fetch_strictly_public compatibility flag, so a metadata URL can't reach private addresses.",
+      "CLIENT_ID_METADATA_DOCUMENTS needs the global_fetch_strictly_public compatibility flag, so a " +
+        "metadata URL can't reach private addresses.",
     );
   }
   return found;

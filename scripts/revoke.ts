@@ -41,7 +41,8 @@ try {
   if (values.unblock) console.log(result.unblocked ? `Unblocked ${email}: they may sign in again.` : `${email} was not blocked.`);
   else
     console.log(
-      `Revoked ${result.revokedGrants} grant(s) for ${email} and blocked them. Their next call to /internal gets 401; unblock with --unblock.`,
+      `Revoked ${result.revokedGrants} grant(s) for ${email} and blocked them. Their next call to ` +
+        "/internal gets 401; unblock with --unblock.",
     );
 } finally {
   await worker.dispose();

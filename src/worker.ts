@@ -58,7 +58,8 @@ type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Re
 const mcp = createMcpEndpoint();
 const sse = createSseEndpoint();
 const internal = { fetch: createInternalEndpoint() };
-// The connector: the OAuth provider answers sign-in, tokens and discovery, and passes /internal to its MCP endpoint once the token is valid.
+// The connector: the OAuth provider answers sign-in, tokens and discovery, and passes /internal to its MCP endpoint
+// once the token is valid.
 const connector: Handler = (request, env, ctx) => handleInternal(request, env, ctx, internal);
 // The bring-your-own-key connector: its own authorization server and discovery, with the key's MCP endpoint behind /connect.
 const connectServices = createConnectServices();

@@ -42,7 +42,8 @@ export function latencyChart(results: BenchResults): string {
   const height = TOP + data.length * ROW_HEIGHT + BOTTOM;
   const width = LABEL_WIDTH + PLOT_WIDTH + 130;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ` +
+      `${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">Tool call latency (ms, log scale), ${escapeXml(results.date)}</text>`,
     `<rect x="${LABEL_WIDTH}" y="28" width="12" height="10" fill="#4878d0"/><text x="${LABEL_WIDTH + 16}" y="37">p50</text>`,
@@ -64,7 +65,8 @@ export function latencyChart(results: BenchResults): string {
       `<text x="${LABEL_WIDTH - 6}" y="${y + 15}" text-anchor="end">${escapeXml(label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${Math.max(1, p95).toFixed(1)}" height="16" fill="#ee854a"/>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 3}" width="${Math.max(1, p50).toFixed(1)}" height="16" fill="#4878d0"/>`,
-      `<text x="${(LABEL_WIDTH + Math.max(p95, 1) + 4).toFixed(1)}" y="${y + 15}" fill="#444">${phase.latencyMs.p50} / ${phase.latencyMs.p95}</text>`,
+      `<text x="${(LABEL_WIDTH + Math.max(p95, 1) + 4).toFixed(1)}" y="${y + 15}" ` +
+        `fill="#444">${phase.latencyMs.p50} / ${phase.latencyMs.p95}</text>`,
     );
   });
   parts.push("</svg>");

@@ -69,7 +69,9 @@ if (values.reference) {
   const resultsFile = `results/${results.date}-side-by-side${values.label ? `-${values.label}` : ""}.json`;
   writeFileSync(join(benchDir, resultsFile), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(
-    `Reference ${results.referenceVersion} vs this server, ${rounds} rounds, ${results.durationSeconds} s; load average ${results.loadAverage.start.join(" ")} -> ${results.loadAverage.end.join(" ")}\n` +
+    `Reference ${results.referenceVersion} vs this server, ${rounds} rounds, ` +
+      `${results.durationSeconds} s; load average ${results.loadAverage.start.join(" ")} -> ` +
+      `${results.loadAverage.end.join(" ")}\n` +
       `Ratios ours ÷ reference, median (lowest–highest round):\n${ratioTable(results)}\nWrote bench/${resultsFile}.\n`,
   );
   process.exit(0);
@@ -107,8 +109,12 @@ for (const spec of runs) {
   for (const phase of phases) {
     log(
       `  ${phase.phase.padEnd(30)} p50 ${phase.latencyMs.p50} ms, p95 ${phase.latencyMs.p95} ms, ${phase.callsPerSecond} calls/s, ` +
-        `${phase.errors} errors, ${phase.plausibleRequests}/${phase.impliedRequests} Plausible requests, worker ${phase.cpuMsPerCall.worker} ms CPU/call ` +
-        `(${phase.workerCores} cores), proxy ${phase.cpuMsPerCall.proxy}, wrangler ${phase.cpuMsPerCall.wrangler}, bench ${phase.cpuMsPerCall.bench}, other load ${phase.otherCores} cores, RSS ${phase.peakWorkerRssMiB} MiB${phase.errorSamples.length ? `\n    e.g. ${phase.errorSamples[0]}` : ""}`,
+        `${phase.errors} errors, ${phase.plausibleRequests}/${phase.impliedRequests} Plausible requests, ` +
+        `worker ${phase.cpuMsPerCall.worker} ms CPU/call ` +
+        `(${phase.workerCores} cores), proxy ${phase.cpuMsPerCall.proxy}, wrangler ` +
+        `${phase.cpuMsPerCall.wrangler}, bench ${phase.cpuMsPerCall.bench}, other load ` +
+        `${phase.otherCores} cores, RSS ${phase.peakWorkerRssMiB} ` +
+        `MiB${phase.errorSamples.length ? `\n    e.g. ${phase.errorSamples[0]}` : ""}`,
     );
   }
 }

@@ -77,7 +77,7 @@ export function findStackProcesses(workerPort: number): WatchedProcess[] {
   });
 }
 
-export function cpuMs(pid: number): number {
+function cpuMs(pid: number): number {
   return readStat(pid)?.cpuMs ?? 0;
 }
 

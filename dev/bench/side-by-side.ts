@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { DAY_MS } from "../../src/shared/time.ts";
 import { startSimulator, type SimulatorHandle } from "../plausible-simulator/server.ts";
 import { DEMO_API_KEY, DEMO_SITE_ID, REPO_ROOT } from "../demo/stack.ts";
 import { freePort } from "../demo/ports.ts";
@@ -39,7 +40,6 @@ const PHASES: readonly PhaseSpec[] = [
 /** Calls before the first phase, so neither server is measured on a cold isolate. */
 const WARM_UP_CALLS = 20;
 const SITES = ["example.com", "shop.example.com", "blog.example.com"] as const;
-const DAY_MS = 86_400_000;
 const CLIENT = "SDK v1, Streamable HTTP" as const;
 
 /** A date pair no other i shares: 7 to 30 days, ending 2 days ago or earlier (historical, so cacheable). */
@@ -233,12 +233,16 @@ function ratios(raw: SideBySideRound[]): PhaseRatio[] {
 export function ratioTable(results: SideBySideResults): string {
   const span = (ratio: RatioSummary) => `${ratio.median} (${ratio.min}–${ratio.max})`;
   const lines = [
-    "| workload | p50 ours ÷ ref | p95 ours ÷ ref | calls/s ours ÷ ref | worker CPU/call ours ÷ ref | p50 ms ours / ref | calls/s ours / ref | worker CPU ms/call ours / ref | other load (cores, max) |",
+    "| workload | p50 ours ÷ ref | p95 ours ÷ ref | calls/s ours ÷ ref | worker CPU/call ours ÷ ref " +
+      "| p50 ms ours / ref | calls/s ours / ref | worker CPU ms/call ours / ref | other load (cores, " +
+      "max) |",
     "|---|---|---|---|---|---|---|---|---|",
     ...results.ratios.map(
       (row) =>
-        `| ${row.phase} | ${span(row.p50)} | ${span(row.p95)} | ${span(row.callsPerSecond)} | ${span(row.workerCpuPerCall)} | ${row.ours.p50} / ${row.reference.p50} | ` +
-        `${row.ours.callsPerSecond} / ${row.reference.callsPerSecond} | ${row.ours.workerCpuMsPerCall} / ${row.reference.workerCpuMsPerCall} | ${row.maxOtherCores} |`,
+        `| ${row.phase} | ${span(row.p50)} | ${span(row.p95)} | ${span(row.callsPerSecond)} | ` +
+        `${span(row.workerCpuPerCall)} | ${row.ours.p50} / ${row.reference.p50} | ` +
+        `${row.ours.callsPerSecond} / ${row.reference.callsPerSecond} | ${row.ours.workerCpuMsPerCall} / ` +
+        `${row.reference.workerCpuMsPerCall} | ${row.maxOtherCores} |`,
     ),
   ];
   return lines.join("\n");
@@ -269,8 +273,10 @@ export async function runSideBySide(options: {
         const result = await measureServer(server, referenceDir, simulator, scratch, round);
         for (const phase of result.phases) {
           options.log(
-            `  ${phase.phase.padEnd(24)} p50 ${phase.latencyMs.p50} ms, p95 ${phase.latencyMs.p95} ms, ${phase.callsPerSecond} calls/s, worker ${phase.cpuMsPerCall.worker} ms CPU/call, ` +
-              `${phase.errors} errors, other load ${phase.otherCores} cores${phase.errorSamples.length ? `\n    e.g. ${phase.errorSamples[0]}` : ""}`,
+            `  ${phase.phase.padEnd(24)} p50 ${phase.latencyMs.p50} ms, p95 ${phase.latencyMs.p95} ms, ` +
+              `${phase.callsPerSecond} calls/s, worker ${phase.cpuMsPerCall.worker} ms CPU/call, ` +
+              `${phase.errors} errors, other load ${phase.otherCores} ` +
+              `cores${phase.errorSamples.length ? `\n    e.g. ${phase.errorSamples[0]}` : ""}`,
           );
           if (phase.errors > 0)
             throw new Error(`${server}: ${phase.errors} calls failed in "${phase.phase}", e.g. ${phase.errorSamples[0]}`);
@@ -289,7 +295,10 @@ export async function runSideBySide(options: {
     referenceVersion,
     rounds: options.rounds,
     durationSeconds: Math.round((performance.now() - started) / 1000),
-    workload: `get_timeseries per day over a date pair no other call uses (7–30 days, 3 sites), metrics visitors, visits, pageviews; SDK v1 Streamable HTTP clients on /mcp; ${WARM_UP_CALLS} warm-up calls per server start`,
+    workload:
+      "get_timeseries per day over a date pair no other call uses (7–30 days, 3 sites), metrics " +
+      `visitors, visits, pageviews; SDK v1 Streamable HTTP clients on /mcp; ${WARM_UP_CALLS} warm-up ` +
+      "calls per server start",
     loadAverage: { start: loadStart, end: loadavg().map(round2) },
     ratios: ratios(raw),
     raw,

@@ -1,12 +1,13 @@
 // What the bench asks: a realistic mix of tool calls (each call unique when the cache must not
 // help), the 20-call agent session, and how many Plausible requests each call implies.
 
+import { DAY_MS } from "../../src/shared/time.ts";
+
 export interface ToolCall {
   name: string;
   arguments: Record<string, unknown>;
 }
 
-const DAY_MS = 86_400_000;
 const SITES = ["example.com", "shop.example.com", "blog.example.com"] as const;
 const BREAKDOWN_DIMENSIONS = ["visit:source", "event:page", "visit:country_name", "visit:device"] as const;
 

@@ -36,7 +36,8 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    "npm run calibrate -- [--runs N (default 300)] [--baseline GIT_REF] [--only TEXT (scenarios whose id contains it; prints only)] [--jobs N (processes per column, default 2)]\n",
+    "npm run calibrate -- [--runs N (default 300)] [--baseline GIT_REF] [--only TEXT (scenarios " +
+      "whose id contains it; prints only)] [--jobs N (processes per column, default 2)]\n",
   );
   process.exit(0);
 }

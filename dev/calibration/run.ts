@@ -53,7 +53,9 @@ for (const scenario of scenarios) {
   measurements.push(measurement);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stderr.write(
-    `${values.label ?? "current"} ${scenario.id}: ${measurement.positives}/${runs}${measurement.errors ? ` (${measurement.errors} errors: ${measurement.firstError})` : ""} ${seconds}s\n`,
+    `${values.label ?? "current"} ${scenario.id}: ${measurement.positives}/${runs}` +
+      `${measurement.errors ? ` (${measurement.errors} errors: ${measurement.firstError})` : ""} ` +
+      `${seconds}s\n`,
   );
 }
 writeFileSync(values.out, JSON.stringify(measurements, null, 2));

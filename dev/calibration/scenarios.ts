@@ -107,7 +107,9 @@ const NULL_SHAPES = WEEKLY.flatMap((weekly) =>
   RHOS.flatMap((rho) =>
     LEVELS.map((level) => ({
       key: `${weekly ? "weekly" : "flat"}/rho${rho}/${level}`,
-      text: `${level.toLocaleString("en-US")}/day, ${weekly ? "weekday pattern" : "no weekday pattern"}, ρ ${rho}, noise ${NULL_SIGMA * 100} %`,
+      text:
+        `${level.toLocaleString("en-US")}/day, ${weekly ? "weekday pattern" : "no weekday pattern"}, ρ ` +
+        `${rho}, noise ${NULL_SIGMA * 100} %`,
       site: (today: string) => ({ level, weekly, rho, sigma: NULL_SIGMA, firstDay: history(today) }),
     })),
   ),

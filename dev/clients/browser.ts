@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 
 /** Debian's chromium package; never a downloaded browser. CHROMIUM_PATH overrides it. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const chromiumAvailable = existsSync(CHROMIUM_PATH);
 export const MISSING_CHROMIUM =
   `The browser tests need Chromium at ${CHROMIUM_PATH} (playwright-core drives it; no browser is downloaded). ` +

@@ -128,7 +128,8 @@ Claude Code, bring-your-own-key connector (run /mcp in Claude Code, then paste $
 
 MCP Inspector (CLI):
   npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/list
-  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call --tool-name get_aggregate --tool-arg date_range=7d
+  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call \
+--tool-name get_aggregate --tool-arg date_range=7d
 
 Team memory (noted on every site, for the demo key and for the team on /internal; see it on ${urls.admin}/memory):
   "Is example.com on pace for its visitors target this month?"
@@ -148,8 +149,10 @@ Two questions to ask (the simulator planted the answers, see dev/plausible-simul
      explain_change flags ${spike.date} and ranks ${spike.source} first
   "Did the deploy on ${deploy.date} change visitors to ${deploy.page}?"
      measure_impact: an increase, significant at 95 %
-  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call --tool-name explain_change
-  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call --tool-name measure_impact --tool-arg event=${deploy.date} --tool-arg page=${deploy.page}
+  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call \
+--tool-name explain_change
+  npx @modelcontextprotocol/inspector --cli ${urls.mcp} --transport http --header "Authorization: Bearer ${apiKey}" --method tools/call \
+--tool-name measure_impact --tool-arg event=${deploy.date} --tool-arg page=${deploy.page}
 
 Press Ctrl-C to stop.
 `);

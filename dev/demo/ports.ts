@@ -21,7 +21,7 @@ export class PortInUseError extends Error {
 }
 
 /** Resolves when `port` can be bound on loopback; otherwise says who wanted it and what to do. */
-export function ensurePortFree(port: number, role: string, flag: string): Promise<void> {
+function ensurePortFree(port: number, role: string, flag: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", (error: NodeJS.ErrnoException) => {

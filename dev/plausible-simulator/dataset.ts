@@ -7,6 +7,7 @@
 // internally consistent: daily visitors add up to the visitors of the whole
 // range, and a breakdown by a visit dimension adds up to the total.
 
+import { createRandom, type Random } from "./random.ts";
 import { addDays, localDate, localMidnight } from "./time.ts";
 
 export interface Goal {
@@ -85,20 +86,6 @@ export interface DatasetOptions {
   seed: number;
   now: number;
   days?: number;
-}
-
-type Random = () => number;
-
-/** mulberry32: tiny, fast and good enough for synthetic traffic. */
-function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function pick<T>(random: Random, weighted: ReadonlyArray<readonly [T, number]>): T {

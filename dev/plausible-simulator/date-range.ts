@@ -3,7 +3,17 @@
 // months ending last month, `day`/`month`/`year` the current ones, all in the
 // site's timezone.
 
-import { addDays, addMonths, endOfMonth, isCalendarDate, isOffsetDateTime, localDate, localMidnight, startOfMonth } from "./time.ts";
+import {
+  addDays,
+  addMonths,
+  DAY_MS,
+  endOfMonth,
+  isCalendarDate,
+  isOffsetDateTime,
+  localDate,
+  localMidnight,
+  startOfMonth,
+} from "./time.ts";
 
 export interface ResolvedRange {
   /** First instant in the range. */
@@ -77,7 +87,7 @@ export function resolveDateRange(
     case "day":
       return dates(site, today, today);
     case "24h":
-      return instants(site, now - 86_400_000, now);
+      return instants(site, now - DAY_MS, now);
     case "month":
       return dates(site, startOfMonth(today), trim(endOfMonth(today)));
     case "year":

@@ -83,7 +83,7 @@ function compileLeaf(filter: Filter): Predicate {
 }
 
 /** Compiles a filter tree. Throws a SyntaxError for a regex JavaScript rejects. */
-export function compileFilter(filter: Filter): Predicate {
+function compileFilter(filter: Filter): Predicate {
   const [operator, operand] = filter;
   switch (operator) {
     case "and": {

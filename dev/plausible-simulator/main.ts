@@ -78,7 +78,12 @@ const simulator = await startSimulator({
 });
 
 process.stdout.write(
-  `${JSON.stringify({ url: simulator.url, port: simulator.port, sites: simulator.sites.map((site) => site.domain), schemaValidation: simulator.schemaValidation })}\n`,
+  `${JSON.stringify({
+    url: simulator.url,
+    port: simulator.port,
+    sites: simulator.sites.map((site) => site.domain),
+    schemaValidation: simulator.schemaValidation,
+  })}\n`,
 );
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -320,7 +320,7 @@ function average(sum: number, count: number): number {
   return count === 0 ? 0 : Math.round(sum / count);
 }
 
-export function money(value: number, currency: string): Money {
+function money(value: number, currency: string): Money {
   const rounded = Math.round(value * 100) / 100;
   const long = new Intl.NumberFormat("en-US", { style: "currency", currency }).format(rounded);
   const short = new Intl.NumberFormat("en-US", { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(

@@ -123,7 +123,7 @@ function describe(error: ErrorObject, value: unknown): string {
  * reports only the outermost alternative that failed. Keep that one and the
  * errors outside any failed alternative.
  */
-export function formatSchemaErrors(errors: ErrorObject[], body: unknown): string[] {
+function formatSchemaErrors(errors: ErrorObject[], body: unknown): string[] {
   const alternatives = errors.filter((error) => error.keyword === "oneOf" || error.keyword === "anyOf");
   const outermost = alternatives.filter(
     (error) => !alternatives.some((other) => other !== error && error.instancePath.startsWith(`${other.instancePath}/`)),

@@ -18,7 +18,7 @@ import type { SyntheticSite } from "./synthetic.ts";
 import { isSyntheticDomain, syntheticSiteFromDomain } from "./synthetic-domains.ts";
 import { ruleViolation, structuralErrors, toQueryRequest } from "./validate.ts";
 
-export type { FaultKind, FaultRule, RuntimeSettings } from "./faults.ts";
+export type { FaultRule, RuntimeSettings } from "./faults.ts";
 
 export interface SimulatorOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -200,7 +200,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const schema: QuerySchema | null = schemaPath === null ? null : loadQuerySchema(schemaPath);
   if (!schema) {
     log(
-      `plausible-simulator: no query schema${schemaPath ? ` at ${schemaPath}` : ""}; JSON schema validation is off (set PLAUSIBLE_QUERY_SCHEMA to a copy of Plausible's query-api-schema.json to turn it on).`,
+      `plausible-simulator: no query schema${schemaPath ? ` at ${schemaPath}` : ""}; JSON schema ` +
+        "validation is off (set PLAUSIBLE_QUERY_SCHEMA to a copy of Plausible's query-api-schema.json to " +
+        "turn it on).",
     );
   }
 
@@ -424,7 +426,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   function noSitesApi(request: IncomingMessage): Reply {
     const acceptsHtml = !/application\/json/.test(request.headers.accept ?? "") || /text\/html|\*\/\*/.test(request.headers.accept ?? "");
     const [status, title] = acceptsHtml ? [404, "Not Found"] : [406, "Not Acceptable"];
-    const body = `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${title} · Plausible Analytics</title></head><body><main><h1>${title}</h1><p>Oops! There was an error.</p></main></body></html>`;
+    const body =
+      `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${title} · Plausible ` +
+      `Analytics</title></head><body><main><h1>${title}</h1><p>Oops! There was an error.</p></main>` +
+      "</body></html>";
     return { status, body, contentType: "text/html; charset=utf-8" };
   }
 
@@ -447,7 +452,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       default:
         return error(
           404,
-          `Not found: ${endpoint}. The simulator serves POST /api/v2/query, GET /api/v1/sites, /api/v1/sites/goals, /api/v1/sites/custom-props, /api/v1/stats/realtime/visitors and /api/docs/query/schema.json.`,
+          `Not found: ${endpoint}. The simulator serves POST /api/v2/query, GET /api/v1/sites, ` +
+            "/api/v1/sites/goals, /api/v1/sites/custom-props, /api/v1/stats/realtime/visitors and " +
+            "/api/docs/query/schema.json.",
         );
     }
   }

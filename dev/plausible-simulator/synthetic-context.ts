@@ -25,7 +25,9 @@ export interface SyntheticContextOptions {
 const INVALID_KEY_OR_SITE =
   "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested.";
 const COMMUNITY_EDITION_PAGE =
-  '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not Acceptable · Plausible Analytics</title></head><body><main><h1>Not Acceptable</h1><p>Oops! There was an error.</p></main></body></html>';
+  '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not Acceptable · Plausible ' +
+  "Analytics</title></head><body><main><h1>Not Acceptable</h1><p>Oops! There was an error.</p>" +
+  "</main></body></html>";
 
 const failure = (status: number, text: string) => apiErrorFromResponse(status, JSON.stringify({ error: text }), new Headers());
 

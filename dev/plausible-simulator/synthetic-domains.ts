@@ -9,7 +9,7 @@ import { SyntheticSite } from "./synthetic.ts";
 import type { SyntheticEffect, SyntheticSiteOptions } from "./synthetic.ts";
 import { addDays, localDate } from "./time.ts";
 
-export const SYNTHETIC_SUFFIX = ".synthetic.test";
+const SYNTHETIC_SUFFIX = ".synthetic.test";
 
 export const isSyntheticDomain = (domain: string) => domain.endsWith(SYNTHETIC_SUFFIX);
 
@@ -103,7 +103,10 @@ export function syntheticSiteFromDomain(domain: string, now: number): SyntheticS
       }
       default:
         return {
-          error: `Unknown setting "${label}" in ${domain}; known: level-N, seed-N, days-N, weekly, flat, sigma-N, rho-N, cr-N, crwobble-N, bounce-N, bouncewobble-N, step-Npct[-Dd], drop-Npct[-Dd], spike-Nx[-Dd], tz-area-city.`,
+          error:
+            `Unknown setting "${label}" in ${domain}; known: level-N, seed-N, days-N, weekly, flat, sigma-N, ` +
+            "rho-N, cr-N, crwobble-N, bounce-N, bouncewobble-N, step-Npct[-Dd], drop-Npct[-Dd], " +
+            "spike-Nx[-Dd], tz-area-city.",
         };
     }
   }

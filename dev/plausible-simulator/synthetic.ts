@@ -14,6 +14,7 @@
 
 import type { Goal, SimEvent, Visit } from "./dataset.ts";
 import { resolveDateRange } from "./date-range.ts";
+import { createRandom, type Random } from "./random.ts";
 import type { ResolvedRange } from "./date-range.ts";
 import { compileFilters } from "./filters.ts";
 import type { Predicate } from "./filters.ts";
@@ -225,18 +226,9 @@ const CELLS_PER_DAY = CELLS.length;
 
 // --- Random numbers --------------------------------------------------------
 
-type Random = () => number;
-
-/** mulberry32 on a seed mixed with a stream number, so each part of the model has its own stream. */
-function createRandom(seed: number, stream: number): Random {
-  let state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35)) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+/** The PRNG on a seed mixed with a stream number, so each part of the model has its own stream. */
+function streamRandom(seed: number, stream: number): Random {
+  return createRandom(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35));
 }
 
 function normal(random: Random): number {
@@ -382,8 +374,8 @@ export class SyntheticSite {
     const todayFraction = (this.#now - midnight) / (localMidnight(addDays(today, 1), this.timezone) - midnight);
     const dayCount = Math.max(0, daysBetween(options.firstDay, today) + 1);
 
-    const levelRandom = createRandom(options.seed, 1);
-    const rateRandom = createRandom(options.seed, 2);
+    const levelRandom = streamRandom(options.seed, 1);
+    const rateRandom = streamRandom(options.seed, 2);
     const weekdays = weekdayFactors(options.weekly);
     const sigma = options.sigma ?? 0.05;
     const holidays = new Set(options.holidays ?? []);
@@ -430,7 +422,7 @@ export class SyntheticSite {
     let counts = this.#counts.get(index);
     if (counts) return counts;
     counts = new Int32Array(CELLS_PER_DAY);
-    const random = createRandom(this.#seed, 1000 + index);
+    const random = streamRandom(this.#seed, 1000 + index);
     const spikes = this.#spikes.filter((spike) => spike.date === date);
     const dayMean = date === this.truth.today ? day.mean * this.truth.todayFraction : day.mean;
     // Each path's share of the visits that enter on its page, on this day.

@@ -1,8 +1,10 @@
 // Calendar helpers for site-local dates. Dates are "YYYY-MM-DD" strings and
 // instants are epoch milliseconds; Intl supplies the timezone offsets so the
-// simulator needs no date library.
+// simulator needs no date library. Nothing here comes from src/: a calibration run bundles the
+// simulator with the tools of an older baseline (dev/calibration/main.ts), whose src/ may lack it.
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timezone: string): Intl.DateTimeFormat {
@@ -54,11 +56,11 @@ export function localDate(instant: number, timezone: string): string {
   return utcMsToDate(instant + offsetMinutes(timezone, instant) * 60_000);
 }
 
-export function dateToUtcMs(date: string): number {
+function dateToUtcMs(date: string): number {
   return Date.parse(`${date}T00:00:00Z`);
 }
 
-export function utcMsToDate(ms: number): string {
+function utcMsToDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 

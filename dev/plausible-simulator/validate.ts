@@ -59,7 +59,7 @@ function isFilterLeaf(filter: unknown[]): boolean {
   }
 }
 
-export function isFilterTree(filter: unknown): boolean {
+function isFilterTree(filter: unknown): boolean {
   if (!Array.isArray(filter) || filter.length < 2) return false;
   const [operator, operand] = filter;
   if (filter.length === 2) {
@@ -252,7 +252,10 @@ export function ruleViolation(query: QueryRequest, goalNames: string[]): string 
 
   const conversionMetric = query.metrics.includes("conversion_rate") || query.metrics.includes("group_conversion_rate");
   if (conversionMetric && filterLeaves.some(({ leaf, depth }) => depth > 0 && String(leaf[1]).startsWith("event:props:"))) {
-    return "Invalid filters. When `conversion_rate` or `group_conversion_rate` metrics are used, custom property filters can only be used on top level.";
+    return (
+      "Invalid filters. When `conversion_rate` or `group_conversion_rate` metrics are used, custom " +
+      "property filters can only be used on top level."
+    );
   }
 
   for (const { leaf, behavioralDepth } of filterLeaves) {
@@ -266,7 +269,10 @@ export function ruleViolation(query: QueryRequest, goalNames: string[]): string 
     if (leaf[0] !== "is" || leaf[1] !== "event:goal") continue;
     const unknown = (leaf[2] as unknown[]).find((clause) => !goalNames.includes(String(clause)));
     if (unknown !== undefined) {
-      return `Invalid filters. The goal \`${String(unknown)}\` is not configured for this site. Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals`;
+      return (
+        `Invalid filters. The goal \`${String(unknown)}\` is not configured for this site. Find out how ` +
+        "to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals"
+      );
     }
   }
 

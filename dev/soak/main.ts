@@ -30,7 +30,8 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout
-    .write(`Usage: npm run soak -- [--clients 200] [--agents 4] [--calls-per-client 4] [--repeats 2] [--rounds 2] [--pool-size 40] [--latency-ms 50] [--time-limit-s 270]
+    .write(`Usage: npm run soak -- [--clients 200] [--agents 4] [--calls-per-client 4] [--repeats 2] [--rounds 2] [--pool-size 40] \
+[--latency-ms 50] [--time-limit-s 270]
   --clients         MCP clients in all, half on /mcp and half on /internal
   --agents          API keys on /mcp and signed-in users on /internal (each one usage agent)
   --rounds          waves of all the clients, one after the other; the worker's memory peak is
@@ -192,12 +193,17 @@ async function soak(stack: DemoStack): Promise<boolean> {
       {
         check: "worker memory (RSS)",
         result: "info",
-        detail: `start ${report.startMiB.toFixed(0)} MiB, peak ${report.peakMiB.toFixed(0)} MiB (after each wave: ${peakPerRound.map((peak) => peak.toFixed(0)).join(", ")}), end ${report.endMiB.toFixed(0)} MiB`,
+        detail:
+          `start ${report.startMiB.toFixed(0)} MiB, peak ${report.peakMiB.toFixed(0)} MiB (after each ` +
+          `wave: ${peakPerRound.map((peak) => peak.toFixed(0)).join(", ")}), end ` +
+          `${report.endMiB.toFixed(0)} MiB`,
       },
       {
         check: "simulator latency",
         result: "info",
-        detail: `${LATENCY_MS} ms per request; ${ROUNDS} x ${CLIENTS} clients, ${AGENTS} keys + ${AGENTS} users, pool ${POOL_SIZE}, ${CALLS_PER_CLIENT} calls x ${REPEATS}`,
+        detail:
+          `${LATENCY_MS} ms per request; ${ROUNDS} x ${CLIENTS} clients, ${AGENTS} keys + ${AGENTS} users, ` +
+          `pool ${POOL_SIZE}, ${CALLS_PER_CLIENT} calls x ${REPEATS}`,
       },
     ])}\n`,
   );

@@ -32,7 +32,7 @@ function rssMiB(pid: number): number {
 }
 
 /** workerd processes below this one, found by walking parent ids (wrangler runs in its own process group). */
-export function ownWorkerdPids(): number[] {
+function ownWorkerdPids(): number[] {
   const pids = readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .map(Number);

@@ -1,5 +1,6 @@
 import type { Block } from "../auth";
 import { escapeHtml, htmlDocument } from "../pages/html";
+import type { MemberActivity } from "../observability/audit-log";
 import type { AuditRecord } from "../observability/audit-record";
 import type { SiteMemory } from "../agent/memory-store";
 import type { StoredDelivery } from "../agent/digest-store";
@@ -8,12 +9,8 @@ import { ANNOTATION_KINDS, MAX_ANNOTATION_CHARS, MAX_SITE_CONTEXT_CHARS, TARGET_
 
 /** HTML for /admin and the audit downloads. Everything shown came from members or clients, so all of it is escaped. */
 
-export interface MemberRow {
+export interface MemberRow extends MemberActivity {
   email: string;
-  firstUseMs: number | null;
-  lastUseMs: number | null;
-  callsThisHour: number;
-  callsToday: number;
   /** Plausible requests on the shared key this UTC hour, against the member's share. */
   sharedKeyThisHour: number;
   grants: { client: string; createdAt: number }[];
@@ -38,14 +35,29 @@ export interface AuditFilter {
 export type MemberAuditRecord = AuditRecord & { member: string };
 
 const ADMIN_STYLE =
-  "body{max-width:72rem}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}form.inline{display:inline}";
+  "body{max-width:72rem}table{border-collapse:collapse;margin:1rem 0}" +
+  "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}form.inline{display:inline}";
+
+/** An /admin page: the common document with the admin tables' style. */
+function adminDocument(title: string, main: string): string {
+  return htmlDocument(title, main, ADMIN_STYLE);
+}
 
 function time(ms: number | null): string {
   return ms === null ? "–" : new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
 function header(admin: string, csrf: string): string {
+<<<<<<< HEAD
   return `<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a> · <a href="/admin/memory">Team memory</a> · <a href="/admin/digests">Digests</a> · <form class="inline" method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`;
+=======
+  return (
+    `<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a ` +
+    `href="/admin/audit">Audit</a> · <a href="/admin/memory">Team memory</a> · <form class="inline" ` +
+    `method="post" action="/admin/sign-out"><input type="hidden" name="csrf" ` +
+    `value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`
+  );
+>>>>>>> main
 }
 
 /**
@@ -54,7 +66,8 @@ function header(admin: string, csrf: string): string {
  */
 const NOTICES = {
   revoked:
-    "<strong>Revoked and blocked</strong> the member: every grant ended, their next call gets 401, and they cannot sign in again until unblocked.",
+    "<strong>Revoked and blocked</strong> the member: every grant ended, their next call gets 401, " +
+    "and they cannot sign in again until unblocked.",
   unblocked: "<strong>Unblocked</strong> the member: they may sign in again.",
   annotation_added: "<strong>Added</strong> the annotation.",
   annotation_deleted: "<strong>Deleted</strong> the annotation.",
@@ -89,28 +102,36 @@ export function membersPage(view: {
       const grants = member.grants.length
         ? member.grants.map((grant) => `${escapeHtml(grant.client)}, since ${time(grant.createdAt * 1000)}`).join("<br>")
         : "none";
-      return `<tr><td>${escapeHtml(member.email)}</td><td>${time(member.firstUseMs)}</td><td>${time(member.lastUseMs)}</td><td>${member.callsThisHour}</td><td>${member.callsToday}</td><td>${grants}</td>
-<td><form class="inline" method="post" action="/admin/revoke"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="email" value="${escapeHtml(member.email)}"><button type="submit" aria-label="Revoke and block ${escapeHtml(member.email)}">Revoke and block</button></form></td></tr>`;
+      return `<tr><td>${escapeHtml(member.email)}</td><td>${time(member.firstUseMs)}</td><td>${time(member.lastUseMs)}</td>\
+<td>${member.callsThisHour}</td><td>${member.callsToday}</td><td>${grants}</td>
+<td><form class="inline" method="post" action="/admin/revoke"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input \
+type="hidden" name="email" value="${escapeHtml(member.email)}"><button type="submit" aria-label="Revoke and block \
+${escapeHtml(member.email)}">Revoke and block</button></form></td></tr>`;
     })
     .join("\n");
   const blocked = view.blocked
     .map(
       (block) =>
         `<tr><td>${escapeHtml(block.email)}</td><td>${escapeHtml(block.blockedBy)}</td><td>${time(block.blockedAt)}</td>
-<td><form class="inline" method="post" action="/admin/unblock"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input type="hidden" name="email" value="${escapeHtml(block.email)}"><button type="submit" aria-label="Unblock ${escapeHtml(block.email)}">Unblock</button></form></td></tr>`,
+<td><form class="inline" method="post" action="/admin/unblock"><input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><input \
+type="hidden" name="email" value="${escapeHtml(block.email)}"><button type="submit" aria-label="Unblock \
+${escapeHtml(block.email)}">Unblock</button></form></td></tr>`,
     )
     .join("\n");
   const perMember = view.members
     .filter((member) => member.sharedKeyThisHour > 0)
     .map((member) => `<tr><td>${escapeHtml(member.email)}</td><td>${member.sharedKeyThisHour} of ${sharedKey.memberLimit}</td></tr>`)
     .join("\n");
-  return htmlDocument(
+  return adminDocument(
     "Plausible MCP admin",
     `${header(view.admin, view.csrf)}
 <h1>Members</h1>
-${notice}<p>People who signed in to <code>/internal</code>. Calls are Plausible requests made on the team's shared key, from the audit trail. Revoke and block ends every connected client of the member (their next call gets 401) and keeps them from signing in again until unblocked.</p>
+${notice}<p>People who signed in to <code>/internal</code>. Calls are Plausible requests made on the team's shared key, from the audit \
+trail. Revoke and block ends every connected client of the member (their next call gets 401) and keeps them from signing in again until \
+unblocked.</p>
 <table>
-<tr><th>Email</th><th>First use</th><th>Last use</th><th>Calls this hour</th><th>Calls today</th><th>Connected clients (grants)</th><th></th></tr>
+<tr><th>Email</th><th>First use</th><th>Last use</th><th>Calls this hour</th><th>Calls today</th><th>Connected clients \
+(grants)</th><th></th></tr>
 ${rows || '<tr><td colspan="7">Nobody has signed in yet.</td></tr>'}
 </table>
 <h2>Blocked</h2>
@@ -121,14 +142,14 @@ ${blocked || '<tr><td colspan="4">Nobody is blocked.</td></tr>'}
 </table>
 <h2>The shared key this hour</h2>
 <table>
-<tr><th>Used</th><td>${sharedKey.used} of ${sharedKey.limit} requests${sharedKey.closed ? " (closed by Plausible's 429 until the hour turns)" : ""}</td></tr>
+<tr><th>Used</th><td>${sharedKey.used} of ${sharedKey.limit} \
+requests${sharedKey.closed ? " (closed by Plausible's 429 until the hour turns)" : ""}</td></tr>
 <tr><th>Circuit</th><td>${circuit}</td></tr>
 </table>
 <table>
 <tr><th>Member</th><th>Requests this hour</th></tr>
 ${perMember || '<tr><td colspan="2">No member used the key this hour.</td></tr>'}
 </table>`,
-    ADMIN_STYLE,
   );
 }
 
@@ -138,10 +159,13 @@ export function auditPage(view: { admin: string; csrf: string; filter: AuditFilt
   const rows = view.records
     .map(
       (record) =>
-        `<tr><td>${escapeHtml(record.at)}</td><td>${escapeHtml(record.member)}</td><td>${escapeHtml(record.email)}</td><td>${escapeHtml(record.tool)}</td><td>${escapeHtml(record.site_id ?? "")}</td><td><code>${escapeHtml(record.query_hash.slice(0, 16))}</code></td></tr>`,
+        `<tr><td>${escapeHtml(record.at)}</td><td>${escapeHtml(record.member)}</td>` +
+        `<td>${escapeHtml(record.email)}</td><td>${escapeHtml(record.tool)}</td>` +
+        `<td>${escapeHtml(record.site_id ?? "")}</td><td>` +
+        `<code>${escapeHtml(record.query_hash.slice(0, 16))}</code></td></tr>`,
     )
     .join("\n");
-  return htmlDocument(
+  return adminDocument(
     "Plausible MCP audit",
     `${header(view.admin, view.csrf)}
 <h1>Audit trail of the shared key</h1>
@@ -151,12 +175,13 @@ export function auditPage(view: { admin: string; csrf: string; filter: AuditFilt
 <label>Member <input type="email" name="member" value="${escapeHtml(filter.member)}" placeholder="everyone"></label>
 <button type="submit">Show</button>
 </form>
-<p>${view.records.length} record(s), UTC days ${escapeHtml(filter.from)} to ${escapeHtml(filter.to)}. Download: <a href="/admin/audit?${escapeHtml(query.toString())}&amp;format=jsonl">JSON lines</a> · <a href="/admin/audit?${escapeHtml(query.toString())}&amp;format=csv">CSV</a></p>
+<p>${view.records.length} record(s), UTC days ${escapeHtml(filter.from)} to ${escapeHtml(filter.to)}. Download: <a \
+href="/admin/audit?${escapeHtml(query.toString())}&amp;format=jsonl">JSON lines</a> · <a \
+href="/admin/audit?${escapeHtml(query.toString())}&amp;format=csv">CSV</a></p>
 <table>
 <tr><th>At</th><th>Member</th><th>By</th><th>Tool or action</th><th>Site</th><th>Query hash</th></tr>
 ${rows || '<tr><td colspan="6">No records in this range.</td></tr>'}
 </table>`,
-    ADMIN_STYLE,
   );
 }
 
@@ -181,7 +206,10 @@ function csvField(value: string): string {
 /** A form that posts to /admin with the session's CSRF token; `fields` is its inner HTML. */
 function adminForm(action: string, csrf: string, fields: string, button: string, label?: string): string {
   const aria = label ? ` aria-label="${escapeHtml(label)}"` : "";
-  return `<form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">${fields}<button type="submit"${aria}>${button}</button></form>`;
+  return (
+    `<form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" ` +
+    `value="${escapeHtml(csrf)}">${fields}<button type="submit"${aria}>${button}</button></form>`
+  );
 }
 
 const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
@@ -196,14 +224,17 @@ export function memoryPage(view: { admin: string; csrf: string; sites: SiteMemor
       const annotations = site.annotations
         .map(
           (annotation) =>
-            `<tr><td>${escapeHtml(annotation.at)}</td><td>${escapeHtml(annotation.kind)}</td><td>${escapeHtml(annotation.text)}</td><td>${escapeHtml(annotation.author ?? "")}</td><td><code>${escapeHtml(annotation.id)}</code></td>
-<td>${adminForm("/admin/memory/annotation/delete", csrf, hidden("id", annotation.id), "Delete", `Delete annotation ${annotation.id}`)}</td></tr>`,
+            `<tr><td>${escapeHtml(annotation.at)}</td><td>${escapeHtml(annotation.kind)}</td><td>${escapeHtml(annotation.text)}</td>\
+<td>${escapeHtml(annotation.author ?? "")}</td><td><code>${escapeHtml(annotation.id)}</code></td>
+<td>${adminForm("/admin/memory/annotation/delete", csrf, hidden("id", annotation.id), "Delete", `Delete annotation ${annotation.id}`)}\
+</td></tr>`,
         )
         .join("\n");
       const targets = site.targets
         .map(
           (target) =>
-            `<tr><td>${escapeHtml(target.metric)}</td><td>${escapeHtml(target.period)}</td><td>${target.value}</td><td>${escapeHtml(target.setBy ?? "")}</td>
+            `<tr><td>${escapeHtml(target.metric)}</td><td>${escapeHtml(target.period)}</td><td>${target.value}</td>\
+<td>${escapeHtml(target.setBy ?? "")}</td>
 <td>${adminForm(
               "/admin/memory/target/delete",
               csrf,
@@ -218,7 +249,9 @@ export function memoryPage(view: { admin: string; csrf: string; sites: SiteMemor
 ${adminForm(
   "/admin/memory/context",
   csrf,
-  `${hidden("site_id", site.siteId)}<textarea name="text" rows="4" cols="80" maxlength="${MAX_SITE_CONTEXT_CHARS}" aria-label="Context of ${escapeHtml(site.siteId)}">${escapeHtml(site.context ?? "")}</textarea><br>`,
+  `${hidden("site_id", site.siteId)}<textarea name="text" rows="4" cols="80" ` +
+    `maxlength="${MAX_SITE_CONTEXT_CHARS}" aria-label="Context of ${escapeHtml(site.siteId)}` +
+    `">${escapeHtml(site.context ?? "")}</textarea><br>`,
   "Save context",
   `Save context of ${site.siteId}`,
 )}
@@ -234,28 +267,37 @@ ${targets || '<tr><td colspan="5">None.</td></tr>'}
 </table>`;
     })
     .join("\n");
-  return htmlDocument(
+  return adminDocument(
     "Plausible MCP team memory",
     `${header(view.admin, view.csrf)}
 <h1>Team memory</h1>
-${notice}<p>What members of <code>/internal</code> noted about the team's sites: annotations (deploys, campaigns, releases, outages), targets and site context. Keys on <code>/mcp</code> keep memories of their own, not shown here.</p>
+${notice}<p>What members of <code>/internal</code> noted about the team's sites: annotations (deploys, campaigns, releases, outages), \
+targets and site context. Keys on <code>/mcp</code> keep memories of their own, not shown here.</p>
 <h2>Add</h2>
 <p>${adminForm(
       "/admin/memory/annotation",
       csrf,
-      `<label>Site <input name="site_id" required placeholder="example.com"></label> <label>Date <input name="date" required placeholder="2026-05-14"></label> <label>Kind <select name="kind">${options(ANNOTATION_KINDS)}</select></label> <label>Text <input name="text" required maxlength="${MAX_ANNOTATION_CHARS}" size="50"></label> `,
+      `<label>Site <input name="site_id" required placeholder="example.com"></label> <label>Date ` +
+        `<input name="date" required placeholder="2026-05-14"></label> <label>Kind <select ` +
+        `name="kind">${options(ANNOTATION_KINDS)}</select></label> <label>Text <input name="text" ` +
+        `required maxlength="${MAX_ANNOTATION_CHARS}" size="50"></label> `,
       "Add annotation",
     )}</p>
 <p>${adminForm(
       "/admin/memory/target",
       csrf,
-      `<label>Site <input name="site_id" required placeholder="example.com"></label> <label>Metric <select name="metric">${options(TARGET_METRICS)}</select></label> <label>Period <input name="period" required placeholder="2026-05 or 2026-Q2"></label> <label>Value <input name="value" required inputmode="numeric"></label> `,
+      `<label>Site <input name="site_id" required placeholder="example.com"></label> <label>Metric ` +
+        `<select name="metric">${options(TARGET_METRICS)}</select></label> <label>Period <input ` +
+        `name="period" required placeholder="2026-05 or 2026-Q2"></label> <label>Value <input ` +
+        `name="value" required inputmode="numeric"></label> `,
       "Set target",
     )}</p>
 <p>${adminForm(
       "/admin/memory/context",
       csrf,
-      `<label>Site <input name="site_id" required placeholder="example.com"></label><br><textarea name="text" rows="3" cols="80" maxlength="${MAX_SITE_CONTEXT_CHARS}" aria-label="Context of a new site"></textarea><br>`,
+      `<label>Site <input name="site_id" required placeholder="example.com"></label><br><textarea ` +
+        `name="text" rows="3" cols="80" maxlength="${MAX_SITE_CONTEXT_CHARS}" aria-label="Context of a ` +
+        `new site"></textarea><br>`,
       "Save context",
     )}</p>
 ${sites || "<p>Nothing noted yet.</p>"}`,

@@ -1,5 +1,6 @@
 import { EncryptJWT, jwtDecrypt } from "jose";
-import { sha256Hex } from "../shared/hash";
+import { randomHex, sha256Hex } from "../shared/hash";
+import { DAY_MS } from "../shared/time";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
 import { memoryStoreName, type MemoryActor, type MemoryProblem } from "../agent/memory-store";
@@ -72,7 +73,6 @@ const SIGN_IN_COOKIE = "__Host-plausible-mcp-admin-sign-in";
 const SESSION_SECONDS = 30 * 60;
 const SIGN_IN_SECONDS = 10 * 60;
 const CALLBACK_PATH = "/admin/callback";
-const DAY_MS = 86_400_000;
 
 interface AdminSession {
   email: string;
@@ -180,7 +180,8 @@ function sessionSecretMissing(): Response {
     htmlDocument(
       "Admin page not configured",
       `<h1>Admin page not configured</h1>
-<p>${reason}; it is missing or too short. Set it with <code>openssl rand -base64 32 | npx wrangler secret put ADMIN_SESSION_SECRET --env production</code> (locally: a line in <code>.dev.vars</code>), then reload this page.</p>`,
+<p>${reason}; it is missing or too short. Set it with <code>openssl rand -base64 32 | npx wrangler secret put ADMIN_SESSION_SECRET --env \
+production</code> (locally: a line in <code>.dev.vars</code>), then reload this page.</p>`,
     ),
     503,
   );
@@ -189,7 +190,7 @@ function sessionSecretMissing(): Response {
 async function startSignIn({ config, key }: AdminContext): Promise<Response> {
   const discovery = await discover(config.oidcIssuer);
   const secrets = createSignInSecrets();
-  const state = randomToken();
+  const state = randomHex(24);
   const location = await authorizationUrl(discovery, {
     clientId: config.oidcClientId,
     redirectUri: callbackUrl(config, CALLBACK_PATH),
@@ -234,7 +235,11 @@ async function finishSignIn(request: Request, { config, key }: AdminContext, adm
     await logRefusal("/admin: signed in, but not in ADMIN_EMAILS.", email);
     return notAnAdmin(email, headers);
   }
+<<<<<<< HEAD
   const session = { email, sub: answer.claims.sub, csrf: randomToken() };
+=======
+  const session = { email, csrf: randomHex(24) };
+>>>>>>> main
   headers.append("Set-Cookie", serverCookie(SESSION_COOKIE, await seal(session, key, SESSION_SECONDS), SESSION_SECONDS));
   headers.set("Location", "/admin");
   logAuthorization("granted", "/admin: administrator signed in.", email);
@@ -453,10 +458,6 @@ function sameOrigin(request: Request, config: AuthConfig): boolean {
   return origin === null || origin === config.publicUrl.origin;
 }
 
-function randomToken(): string {
-  return [...crypto.getRandomValues(new Uint8Array(24))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 async function readSession(request: Request, { kv, key }: AdminContext): Promise<AdminSession | undefined> {
   const token = await unseal<Partial<AdminSession> & { jti?: string; exp?: number }>(
     readCookie(request, SESSION_COOKIE),
@@ -485,7 +486,7 @@ async function seal(payload: object, key: Uint8Array, seconds: number): Promise<
   return new EncryptJWT({ ...payload })
     .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
     .setAudience(AUDIENCE)
-    .setJti(randomToken())
+    .setJti(randomHex(24))
     .setIssuedAt()
     .setExpirationTime(`${seconds}s`)
     .encrypt(key);

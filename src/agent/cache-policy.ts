@@ -1,6 +1,5 @@
 import type { PlausibleRequest } from "../plausible";
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from "../shared/time";
 
 /**
  * How long an answer stays fresh. Data for days before yesterday (UTC) no

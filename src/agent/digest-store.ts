@@ -117,7 +117,8 @@ export class DigestStore extends DurableObject<Env> {
     const { sql } = this.ctx.storage;
     this.ctx.storage.transactionSync(() => {
       sql.exec(
-        "INSERT INTO subscriptions (id, site_id, kinds, format, webhook_sealed, destination, created_ms, created_by_email, created_by_sub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        `INSERT INTO subscriptions (id, site_id, kinds, format, webhook_sealed, destination, created_ms, created_by_email, created_by_sub)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         input.siteId,
         JSON.stringify(input.kinds),

@@ -34,7 +34,9 @@ export class HourlyCount {
 
   store(hour: Hour): void {
     this.sql.exec(
-      `INSERT INTO ${this.table} (id, hour_start_ms, used, closed) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET hour_start_ms = excluded.hour_start_ms, used = excluded.used, closed = excluded.closed`,
+      `INSERT INTO ${this.table} (id, hour_start_ms, used, closed) VALUES (1, ?, ?, ?) ON CONFLICT ` +
+        "(id) DO UPDATE SET hour_start_ms = excluded.hour_start_ms, used = excluded.used, closed = " +
+        "excluded.closed",
       hour.startMs,
       hour.used,
       hour.closed ? 1 : 0,

@@ -27,7 +27,8 @@ export class OwnKeyPolicy implements AdmissionPolicy {
     this.#expiry = new IdleExpiry(agent, config.idleSeconds, {
       read: () => agent.sql<{ last_call_ms: number }>`SELECT last_call_ms FROM agent_activity WHERE id = 1`[0]?.last_call_ms,
       write: (ms) =>
-        void agent.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${ms}) ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`,
+        void agent.sql`INSERT INTO agent_activity (id, last_call_ms) VALUES (1, ${ms})
+          ON CONFLICT (id) DO UPDATE SET last_call_ms = excluded.last_call_ms`,
     });
   }
 

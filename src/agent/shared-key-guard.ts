@@ -80,7 +80,10 @@ export class SharedKeyGuard extends DurableObject<Env> {
     return { admitted: true };
   }
 
-  /** Feeds an admitted call's outcome back. Returns the seconds until calls go through again after an unavailable answer (0 if they still do). */
+  /**
+   * Feeds an admitted call's outcome back. Returns the seconds until calls go through again after an unavailable
+   * answer (0 if they still do).
+   */
   report(outcome: UpstreamReport): number {
     const now = Date.now();
     if (outcome === "unavailable") return this.#circuit.recordFailure(now);

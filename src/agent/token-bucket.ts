@@ -37,7 +37,8 @@ export class TokenBucket {
 
   private store(tokens: number, now: number): void {
     this.sql.exec(
-      "INSERT INTO token_bucket (id, tokens, updated_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms",
+      "INSERT INTO token_bucket (id, tokens, updated_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE " +
+        "SET tokens = excluded.tokens, updated_ms = excluded.updated_ms",
       tokens,
       now,
     );

@@ -21,7 +21,7 @@ import { TokenBucket } from "./token-bucket";
 import { readPlausibleSettings, readUsageConfig, type UsageConfig } from "../config";
 import { SharedQuotaError, toFailure, UpstreamUnavailableError, type UsageOutcome } from "./usage-outcome";
 
-export { usageAgentName, type UsageScope } from "./admission-policy";
+export { usageAgentName } from "./admission-policy";
 
 /**
  * One per API key or signed-in user: the token bucket and the result cache

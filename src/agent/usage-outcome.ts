@@ -35,15 +35,25 @@ export class SharedQuotaError extends Error {
   ) {
     super(
       {
-        member_limit: `You have used your ${hourlyLimit} Plausible requests on the team's shared key for this hour; the limit is per member, so your colleagues are not affected. Your capacity returns in ${retryAfterSeconds} s, when the hour turns (UTC).`,
-        hourly_limit: `The team's shared Plausible key has used its ${hourlyLimit} calls for this hour; capacity returns in ${retryAfterSeconds} s, when the hour turns (UTC).`,
-        plausible_limit: `Plausible refused the team's shared key for too many requests; this server stops using it until the hour turns (UTC), in ${retryAfterSeconds} s.`,
+        member_limit:
+          `You have used your ${hourlyLimit} Plausible requests on the team's shared key for this hour; ` +
+          "the limit is per member, so your colleagues are not affected. Your capacity returns in " +
+          `${retryAfterSeconds} s, when the hour turns (UTC).`,
+        hourly_limit:
+          `The team's shared Plausible key has used its ${hourlyLimit} calls for this hour; capacity ` +
+          `returns in ${retryAfterSeconds} s, when the hour turns (UTC).`,
+        plausible_limit:
+          "Plausible refused the team's shared key for too many requests; this server stops using it until " +
+          `the hour turns (UTC), in ${retryAfterSeconds} s.`,
       }[reason],
     );
   }
 }
 
-/** Plausible was unavailable after the client's retry; `retryAfterSeconds` is how long the server now waits before calling it again (0: it tries on the next call). */
+/**
+ * Plausible was unavailable after the client's retry; `retryAfterSeconds` is how long the server now waits before
+ * calling it again (0: it tries on the next call).
+ */
 export class UpstreamUnavailableError extends PlausibleUnavailableError {
   override name = "UpstreamUnavailableError";
   readonly retryAfterSeconds: number;

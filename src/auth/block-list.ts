@@ -1,3 +1,5 @@
+import { listKeys } from "../shared/kv";
+
 /**
  * Members an administrator revoked and blocked: kept out until an administrator unblocks them.
  * Revoking ends the grants a member has; the block stops the next ones (a remembered approval and a
@@ -42,15 +44,10 @@ export async function unblockMember(kv: KVNamespace, email: string): Promise<Blo
 /** Every block, by email. */
 export async function listBlocks(kv: KVNamespace): Promise<Block[]> {
   const blocks: Block[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await kv.list({ prefix: EMAIL_PREFIX, cursor });
-    for (const key of page.keys) {
-      const block = await readBlock(kv, key.name.slice(EMAIL_PREFIX.length));
-      if (block) blocks.push(block);
-    }
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
+  for (const email of await listKeys(kv, EMAIL_PREFIX)) {
+    const block = await readBlock(kv, email);
+    if (block) blocks.push(block);
+  }
   return blocks.sort((a, b) => a.email.localeCompare(b.email));
 }
 
@@ -65,7 +62,8 @@ export async function isBlocked(kv: KVNamespace, identity: { userId: string; ema
 
 /** What a blocked member is told, at sign-in, at a refresh and on /internal. */
 export const BLOCKED_MESSAGE =
-  "An administrator of this server revoked your access and blocked you from signing in again; ask them to unblock you if this is a mistake.";
+  "An administrator of this server revoked your access and blocked you from signing in again; ask " +
+  "them to unblock you if this is a mistake.";
 
 async function readBlock(kv: KVNamespace, email: string): Promise<Block | undefined> {
   const text = await kv.get(EMAIL_PREFIX + email);

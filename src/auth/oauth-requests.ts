@@ -9,7 +9,7 @@ import { OidcError } from "./oidc";
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-export function redirect(location: string): Response {
+function redirect(location: string): Response {
   return new Response(null, { status: 302, headers: { Location: location, "Cache-Control": "no-store" } });
 }
 

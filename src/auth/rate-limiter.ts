@@ -133,8 +133,13 @@ export async function limitAddress(request: Request, env: Env, limits: AddressLi
   const retry = decision.retryAfterSeconds;
   const message =
     decision.bucket === "requests"
-      ? `Too many requests from this network address: more than ${limits.requestsPerMinute} a minute (ADDRESS_RATE_LIMIT_PER_MINUTE). Retry in ${retry} seconds; if many people share this address, ask the server's operator to raise ADDRESS_RATE_LIMIT_PER_MINUTE.`
-      : `Too many different API keys from this network address: more than ${limits.newKeysPerHour} new keys within an hour (NEW_KEYS_PER_ADDRESS_PER_HOUR). Keys already used from here keep working; a new key can be used in ${retry} seconds. If many people share this address, ask the server's operator to raise NEW_KEYS_PER_ADDRESS_PER_HOUR.`;
+      ? `Too many requests from this network address: more than ${limits.requestsPerMinute} a minute ` +
+        `(ADDRESS_RATE_LIMIT_PER_MINUTE). Retry in ${retry} seconds; if many people share this address, ` +
+        "ask the server's operator to raise ADDRESS_RATE_LIMIT_PER_MINUTE."
+      : `Too many different API keys from this network address: more than ${limits.newKeysPerHour} new ` +
+        "keys within an hour (NEW_KEYS_PER_ADDRESS_PER_HOUR). Keys already used from here keep working; a " +
+        `new key can be used in ${retry} seconds. If many people share this address, ask the server's ` +
+        "operator to raise NEW_KEYS_PER_ADDRESS_PER_HOUR.";
   return Response.json(
     { jsonrpc: "2.0", error: { code: -32000, message }, id: null },
     { status: 429, headers: { "Retry-After": String(retry), "Cache-Control": "no-store" } },

@@ -1,4 +1,5 @@
 import type { GrantSummary, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+import { listKeys } from "../shared/kv";
 
 /**
  * Grants are keyed by the issuer's `sub`, but an administrator offboards a person by email. This
@@ -34,15 +35,10 @@ export async function rememberMember(kv: KVNamespace, userId: string, email: str
 
 export async function listMembers(kv: KVNamespace): Promise<MemberEntry[]> {
   const members: MemberEntry[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await kv.list({ prefix: MEMBER_PREFIX, cursor });
-    for (const key of page.keys) {
-      const email = await kv.get(key.name);
-      if (email) members.push({ userId: key.name.slice(MEMBER_PREFIX.length), email });
-    }
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
+  for (const userId of await listKeys(kv, MEMBER_PREFIX)) {
+    const email = await kv.get(MEMBER_PREFIX + userId);
+    if (email) members.push({ userId, email });
+  }
   return members.sort((a, b) => a.email.localeCompare(b.email));
 }
 
@@ -61,14 +57,7 @@ export async function listAllGrants(oauth: OAuthHelpers, userId: string): Promis
 /** The grant user ids that signed in with this email, from the offboarding index and the member list. */
 export async function userIdsByEmail(kv: KVNamespace, email: string): Promise<string[]> {
   const member = email.trim().toLowerCase();
-  const prefix = `${PREFIX}${member}:`;
-  const userIds = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await kv.list({ prefix, cursor });
-    for (const key of page.keys) userIds.add(key.name.slice(prefix.length));
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
+  const userIds = new Set(await listKeys(kv, `${PREFIX}${member}:`));
   for (const entry of await listMembers(kv)) if (entry.email === member) userIds.add(entry.userId);
   return [...userIds];
 }
@@ -77,16 +66,10 @@ export async function userIdsByEmail(kv: KVNamespace, email: string): Promise<st
 export async function revokeUserByEmail(kv: KVNamespace, oauth: OAuthHelpers, email: string): Promise<number> {
   const prefix = `${PREFIX}${email.trim().toLowerCase()}:`;
   let revoked = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await kv.list({ prefix, cursor });
-    for (const key of page.keys) {
-      const userId = key.name.slice(prefix.length);
-      revoked += await revokeAllGrants(oauth, userId);
-      await kv.delete(key.name);
-    }
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
+  for (const userId of await listKeys(kv, prefix)) {
+    revoked += await revokeAllGrants(oauth, userId);
+    await kv.delete(prefix + userId);
+  }
   return revoked;
 }
 

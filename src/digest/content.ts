@@ -73,12 +73,12 @@ function anomaliesOf(explained: Explained): Anomaly[] {
     .map((day) => ({
       key: `day ${day.date}`,
       date: day.date,
-      description: `${day.date}: ${explained.metric} ${day.actual} against ${Math.round(day.expected)} expected (${signed(day.change_percent)})`,
+      description: `${day.date}: ${explained.metric} ${day.actual} against ${expectedOf(day)} (${signed(day.change_percent)})`,
     }));
   const segments = explained.anomalies.map((anomaly) => ({
     key: `${anomaly.dimension}=${anomaly.value} ${anomaly.date}`,
     date: anomaly.date,
-    description: `${anomaly.date}: ${anomaly.dimension} "${anomaly.value}" had ${anomaly.actual} against ${Math.round(anomaly.expected)} expected`,
+    description: `${anomaly.date}: ${anomaly.dimension} "${anomaly.value}" had ${anomaly.actual} against ${expectedOf(anomaly)}`,
   }));
   return [...days, ...segments].sort((a, b) => (b.date ?? "").localeCompare(a.date ?? ""));
 }
@@ -88,7 +88,10 @@ async function pacingLine(context: ToolContext, siteId: string): Promise<{ line:
   const pacing: Pacing = (await getPacingTool.run(getPacingTool.inputSchema.parse({ site_id: siteId }), context)).structured;
   if (pacing.target === null || pacing.forecast.value === null) return undefined;
   return {
-    line: `${pacing.metric} ${pacing.period}: ${pacing.so_far} so far, forecast ${Math.round(pacing.forecast.value)} against a target of ${pacing.target} (${pacing.status})`,
+    line: [
+      `${pacing.metric} ${pacing.period}: ${pacing.so_far} so far,`,
+      `forecast ${Math.round(pacing.forecast.value)} against a target of ${pacing.target} (${pacing.status})`,
+    ].join(" "),
     period: `${pacing.metric} ${pacing.period}`,
     behind: pacing.status === "behind pace",
   };
@@ -130,6 +133,10 @@ export async function findChanges(context: ToolContext, siteId: string, withPaci
   const pacing = withPacing ? await pacingLine(context, siteId) : undefined;
   if (pacing?.behind) anomalies.push({ key: `pacing ${pacing.period}`, description: pacing.line });
   return anomalies;
+}
+
+function expectedOf(row: { expected: number }): string {
+  return `${Math.round(row.expected)} expected`;
 }
 
 function signed(percent: number | null): string {

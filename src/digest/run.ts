@@ -46,6 +46,7 @@ export async function runDigests(env: Env, cron: string, scheduledTime: Date): P
 
 /** A Plausible refusal that passes with time: the digest waits for the next hourly run, counted against nobody. */
 function waitsForNextHour(error: unknown): boolean {
+  if (error instanceof PlausibleApiError) return error.status === 429;
   return error instanceof RateLimitedError || error instanceof SharedQuotaError || error instanceof CircuitOpenError;
 }
 

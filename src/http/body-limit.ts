@@ -69,7 +69,9 @@ function formBodyTooLarge(): Response {
   return Response.json(
     {
       error: "invalid_request",
-      error_description: `Request body is over the ${MAX_FORM_BYTES}-byte (64 KiB) limit of this endpoint. Sign-in forms, token requests and client registrations are small: send only the parameters the request needs.`,
+      error_description:
+        `Request body is over the ${MAX_FORM_BYTES}-byte (64 KiB) limit of this endpoint. Sign-in forms, ` +
+        "token requests and client registrations are small: send only the parameters the request needs.",
     },
     { status: 413, headers: { "Cache-Control": "no-store" } },
   );

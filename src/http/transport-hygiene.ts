@@ -18,7 +18,9 @@ export function refusePlainHttp(request: Request, env: Env): Response | undefine
   return Response.json(
     {
       error: "invalid_request",
-      error_description: `This server only answers over https. Use ${publicUrl.origin}${url.pathname} (https, not http), and treat any key or token already sent over http as exposed.`,
+      error_description:
+        `This server only answers over https. Use ${publicUrl.origin}${url.pathname} (https, not http), ` +
+        "and treat any key or token already sent over http as exposed.",
     },
     { status: 400 },
   );

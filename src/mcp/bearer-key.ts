@@ -14,7 +14,9 @@ export function missingKeyResponse(): Response {
     {
       error: "invalid_request",
       error_description:
-        'This endpoint needs your Plausible API key as "Authorization: Bearer <key>". Create one in Plausible under Account settings > API keys, e.g. claude mcp add --transport http plausible <url>/mcp --header "Authorization: Bearer <key>".',
+        'This endpoint needs your Plausible API key as "Authorization: Bearer <key>". Create one in ' +
+        "Plausible under Account settings > API keys, e.g. claude mcp add --transport http plausible " +
+        '<url>/mcp --header "Authorization: Bearer <key>".',
     },
     { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="plausible-mcp"' } },
   );

@@ -18,7 +18,8 @@ export async function checkPlausibleKey(apiKey: string, env: Env): Promise<KeyCh
     return {
       ok: false,
       message:
-        "This does not look like a Plausible API key (letters, digits and - . _ ~ + / only). Copy it again from Plausible: Account settings > API keys.",
+        "This does not look like a Plausible API key (letters, digits and - . _ ~ + / only). Copy it " +
+        "again from Plausible: Account settings > API keys.",
     };
   }
   try {
@@ -46,7 +47,10 @@ export async function refusedKeyResponse(apiKey: string, env: Env): Promise<Resp
     return Response.json(
       {
         error: "invalid_token",
-        error_description: `Plausible refused this API key (${error.plausibleMessage}), so no session was opened. Check the key in Plausible under Account settings > API keys, or create a new one, and connect again with it.`,
+        error_description:
+          `Plausible refused this API key (${error.plausibleMessage}), so no session was opened. Check the ` +
+          "key in Plausible under Account settings > API keys, or create a new one, and connect again with " +
+          "it.",
       },
       { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="plausible-mcp", error="invalid_token"' } },
     );

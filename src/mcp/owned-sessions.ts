@@ -1,7 +1,7 @@
 import { getAgentByName } from "agents";
 import type { McpAgent } from "agents/mcp";
 import type { PlausibleMcpSession } from "./session";
-import { sha256Hex } from "../shared/hash";
+import { randomHex, sha256Hex } from "../shared/hash";
 
 /**
  * Sessions that belong to the principal that opened them.
@@ -29,12 +29,12 @@ async function tagFor(random: string, owner: SessionOwner): Promise<string> {
 
 /** A fresh session id bound to `owner`. */
 export async function mintSessionId(owner: SessionOwner): Promise<string> {
-  const random = [...crypto.getRandomValues(new Uint8Array(RANDOM_HEX / 2))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const random = randomHex(RANDOM_HEX / 2);
   return random + (await tagFor(random, owner));
 }
 
 /** Whether `sessionId` was minted for `owner`: the one owner check behind every session path. */
-export async function sessionBelongsTo(sessionId: string, owner: SessionOwner): Promise<boolean> {
+async function sessionBelongsTo(sessionId: string, owner: SessionOwner): Promise<boolean> {
   if (!SESSION_ID.test(sessionId)) return false;
   return (await tagFor(sessionId.slice(0, RANDOM_HEX), owner)) === sessionId.slice(RANDOM_HEX);
 }

@@ -113,7 +113,9 @@ export const registerPromptsAndResources: Declaration = (server, { caller, conte
     const { ref, argument, context: given } = request.params;
     const known = ref.type === "ref/prompt" ? PROMPT_NAMES.has(ref.name) : TEMPLATE_URIS.has(ref.uri);
     if (!known) {
-      const message = `Unknown ${ref.type === "ref/prompt" ? `prompt ${ref.name}` : `resource template ${ref.uri}`}: prompts/list and resources/templates/list name the known ones.`;
+      const message =
+        `Unknown ${ref.type === "ref/prompt" ? `prompt ${ref.name}` : `resource template ${ref.uri}`}: ` +
+        "prompts/list and resources/templates/list name the known ones.";
       throw v1 ? new McpError(ErrorCode.InvalidParams, message) : new ProtocolError(ProtocolErrorCode.InvalidParams, message);
     }
     if (!isCompletable(argument.name)) return { completion: { values: [] } };

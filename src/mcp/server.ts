@@ -46,28 +46,29 @@ function toolMetadata(tool: ToolDefinition) {
 }
 
 /** Every tool, answering with a result that fits the budget clients accept; a failure is a tool error saying what to do next. */
-const registerTools: Declaration = (server, { caller, contextFor }) => {
-  for (const tool of TOOLS) {
-    (server as unknown as ToolRegistry).registerTool(
-      tool.name,
-      { ...toolMetadata(tool), inputSchema: tool.inputSchema, outputSchema: tool.outputSchema },
-      ((input: unknown, extra: unknown) =>
-        observeToolCall(caller, tool.name, async (call) => {
-          try {
-            const context = await contextFor(extra);
-            const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars);
-            return { structuredContent: structured, content: [{ type: "text", text }] };
-          } catch (error) {
-            call.failed(error, isExpectedToolError(error));
-            return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
-          }
-        })) as never,
-    );
-  }
+const registerTools: Declaration = (server, scope) => {
+  for (const tool of TOOLS) registerTool(server as unknown as ToolRegistry, scope, tool);
 };
 
+function registerTool(registry: ToolRegistry, { caller, contextFor }: ServerScope, tool: ToolDefinition): void {
+  registry.registerTool(tool.name, { ...toolMetadata(tool), inputSchema: tool.inputSchema, outputSchema: tool.outputSchema }, ((
+    input: unknown,
+    extra: unknown,
+  ) =>
+    observeToolCall(caller, tool.name, async (call) => {
+      try {
+        const context = await contextFor(extra);
+        const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars);
+        return { structuredContent: structured, content: [{ type: "text", text }] };
+      } catch (error) {
+        call.failed(error, isExpectedToolError(error));
+        return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
+      }
+    })) as never);
+}
+
 /** What every server offers, in registration order. */
-export const DECLARATIONS: readonly Declaration[] = [registerTools, registerPromptsAndResources];
+const DECLARATIONS: readonly Declaration[] = [registerTools, registerPromptsAndResources];
 
 const ONE_HOUR_PUBLIC: CacheHint = { ttlMs: 3_600_000, cacheScope: "public" };
 
@@ -75,7 +76,7 @@ const ONE_HOUR_PUBLIC: CacheHint = { ttlMs: 3_600_000, cacheScope: "public" };
  * Cache hints of 2026-07-28 list results. Discovery and the tool list are the same for every caller;
  * any list that depends on the caller (sites, goals) keeps the SDK's default, `ttlMs: 0` and private.
  */
-export const CACHE_HINTS = { "server/discover": ONE_HOUR_PUBLIC, "tools/list": ONE_HOUR_PUBLIC } as const;
+const CACHE_HINTS = { "server/discover": ONE_HOUR_PUBLIC, "tools/list": ONE_HOUR_PUBLIC } as const;
 
 const SERVER_OPTIONS = { instructions: SERVER_INSTRUCTIONS } as const;
 

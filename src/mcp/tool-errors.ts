@@ -11,7 +11,9 @@ import { CircuitOpenError, RateLimitedError, SharedQuotaError, UpstreamUnavailab
 
 const HINTS: Record<number, string> = {
   400: "Change the query as Plausible's message says, then call again.",
-  401: "The API key is invalid or cannot read this site: check `site_id` (list_sites shows the readable sites) or ask the user for a key with access.",
+  401:
+    "The API key is invalid or cannot read this site: check `site_id` (list_sites shows the readable " +
+    "sites) or ask the user for a key with access.",
   402: "The Plausible plan has no Stats API access, or the site is locked. The site owner has to resolve this in Plausible.",
   404: "Plausible has no such resource for this site: check `site_id`.",
   429: "Plausible's own rate limit for this key is reached; wait before asking again.",
@@ -42,7 +44,10 @@ export function describeToolError(error: unknown): string {
       wait > 0
         ? `After repeated failures the server will wait ${wait} s before calling Plausible again; ask again after that.`
         : "The server will try Plausible again on the next call; if it keeps failing, the server pauses its calls for a short while.";
-    return `Plausible is unavailable (${error.reason}${error.status ? ` ${error.status}` : ""}) after a retry. ${next} This is not a problem with the question.`;
+    return (
+      `Plausible is unavailable (${error.reason}${error.status ? ` ${error.status}` : ""}) after a ` +
+      `retry. ${next} This is not a problem with the question.`
+    );
   }
   if (error instanceof PlausibleResponseError)
     return `Plausible's answer could not be used: ${error.message}. Try a narrower query (a shorter period or a smaller limit).`;

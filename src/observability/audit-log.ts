@@ -1,8 +1,7 @@
 import { sha256Hex } from "../shared/hash";
+import { DAY_MS } from "../shared/time";
 import { canonicalJson, type PlausibleRequest } from "../plausible";
 import { toAuditRecord, type AuditRecord, type AuditRow } from "./audit-record";
-
-const DAY_MS = 86_400_000;
 
 /** A member's use of the shared key as their audit records show it (admin actions excluded). */
 export interface MemberActivity {
@@ -77,7 +76,8 @@ export class AuditLog {
     const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
     const row = this.sql
       .exec<{ first_ms: number | null; last_ms: number | null; hour: number; today: number }>(
-        "SELECT MIN(at_ms) AS first_ms, MAX(at_ms) AS last_ms, COUNT(CASE WHEN at_ms >= ? THEN 1 END) AS hour, COUNT(CASE WHEN at_ms >= ? THEN 1 END) AS today FROM audit_log WHERE query_hash != ''",
+        "SELECT MIN(at_ms) AS first_ms, MAX(at_ms) AS last_ms, COUNT(CASE WHEN at_ms >= ? THEN 1 END) AS " +
+          "hour, COUNT(CASE WHEN at_ms >= ? THEN 1 END) AS today FROM audit_log WHERE query_hash != ''",
         hourStart,
         dayStart,
       )

@@ -60,7 +60,7 @@ const QUERY_STRING = /([A-Za-z0-9\-._~%/:\]]+)\?[^\s"'<>#]+/g;
 // 64 hex digits: an MCP session id (also inside a session object's name, "sse:<id>") or a key's digest.
 const SESSION_ID_OR_DIGEST = /\b[0-9a-f]{64}\b/gi;
 
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   const normalized = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
   const last = key.split(".").at(-1) ?? key;
   return SECRET_KEYS.has(normalized(last)) || SECRET_KEYS.has(normalized(key));

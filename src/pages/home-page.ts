@@ -32,7 +32,8 @@ interface HomeFacts {
 }
 
 const DESCRIPTION =
-  "A remote MCP server for Plausible Analytics: ask an AI client questions about your site's traffic and get answers from your Plausible data. All tools are read-only.";
+  "A remote MCP server for Plausible Analytics: ask an AI client questions about your site's " +
+  "traffic and get answers from your Plausible data. All tools are read-only.";
 
 /** The bearer-key endpoints need no setting; the connectors and /admin are on when the configuration says so. */
 function isConfigured(service: Service, configured: Configured): boolean {
@@ -79,7 +80,9 @@ function homeFacts(request: Request, env: Env): HomeFacts {
     {
       client: "MCP Inspector",
       endpoint: "/mcp",
-      line: `npx @modelcontextprotocol/inspector --cli ${origin}/mcp --transport http --header "Authorization: Bearer ${key}" --method tools/list`,
+      line:
+        `npx @modelcontextprotocol/inspector --cli ${origin}/mcp --transport http --header ` +
+        `"Authorization: Bearer ${key}" --method tools/list`,
     },
     {
       client: "Claude.ai, Claude Desktop, Cowork (team)",
@@ -118,19 +121,24 @@ function wantsJson(request: Request): boolean {
 }
 
 const HOME_STYLE =
-  "body{max-width:60rem;margin:2rem auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}";
+  "body{max-width:60rem;margin:2rem auto}table{border-collapse:collapse}" +
+  "td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}" +
+  "pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}";
 
 function renderHomePage(facts: HomeFacts): string {
   const rows = facts.endpoints
     .map(
       (endpoint) =>
-        `<tr><td><code>${escapeHtml(endpoint.url)}</code></td><td>${endpoint.configured ? "yes" : "not on this deployment"}</td><td>${escapeHtml(endpoint.who)}</td><td>${escapeHtml(endpoint.authentication)}</td></tr>`,
+        `<tr><td><code>${escapeHtml(endpoint.url)}</code></td>` +
+        `<td>${endpoint.configured ? "yes" : "not on this deployment"}</td><td>${escapeHtml(endpoint.who)}` +
+        `</td><td>${escapeHtml(endpoint.authentication)}</td></tr>`,
     )
     .join("\n");
   const lines = facts.clients
     .map(
       (client) =>
-        `<h3>${escapeHtml(client.client)} <small>(${escapeHtml(client.endpoint)})</small></h3>\n<pre><code>${escapeHtml(client.line)}</code></pre>`,
+        `<h3>${escapeHtml(client.client)} ` +
+        `<small>(${escapeHtml(client.endpoint)})</small></h3>\n<pre><code>${escapeHtml(client.line)}</code></pre>`,
     )
     .join("\n");
   return htmlDocument(

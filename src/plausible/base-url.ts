@@ -27,7 +27,8 @@ export function parsePlausibleBaseUrl(raw: string | undefined): URL {
   if (url.protocol === "http:") {
     if (!isLoopbackHost(url.hostname)) {
       throw new PlausibleConfigError(
-        `The Plausible base URL uses http for ${url.hostname}; the API key would travel unencrypted. Use https, or http only for localhost/127.0.0.1/[::1].`,
+        `The Plausible base URL uses http for ${url.hostname}; the API key would travel unencrypted. Use ` +
+          "https, or http only for localhost/127.0.0.1/[::1].",
       );
     }
   } else if (url.protocol !== "https:") {

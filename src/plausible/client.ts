@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PlausibleApiError, PlausibleResponseError } from "./errors";
+import { isSitesApiMissing, PlausibleResponseError } from "./errors";
 import { customPropsPageShape, goalsPageShape, queryResultShape, realtimeVisitorsShape, sitesPageShape } from "./response-shapes";
 import { type ApiCall, callPlausible, type TransportConfig } from "./transport";
 import type { Goal, PlausibleRequest, QueryBody, QueryResult, Site } from "./types";
@@ -79,8 +79,7 @@ export class PlausibleClient {
     try {
       await callPlausible(this.#config, { method: "GET", path: "api/v1/sites", params: { limit: "1" } });
     } catch (error) {
-      const noSitesApi = error instanceof PlausibleApiError && (error.status === 404 || error.status === 406);
-      if (!noSitesApi) throw error;
+      if (!isSitesApiMissing(error)) throw error;
       if (fallbackSiteId) await this.realtimeVisitors(fallbackSiteId);
     }
   }
@@ -129,7 +128,9 @@ export class PlausibleClient {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? "" : ` at ${issue.path.join(".")}`;
     throw new PlausibleResponseError(
-      `Plausible's answer to ${call.method} /${call.path} has an unexpected shape${where}: ${issue?.message ?? "invalid"}. Check that the Plausible base URL points at a Plausible server of a supported version.`,
+      `Plausible's answer to ${call.method} /${call.path} has an unexpected shape${where}: ` +
+        `${issue?.message ?? "invalid"}. Check that the Plausible base URL points at a Plausible server ` +
+        "of a supported version.",
     );
   }
 }

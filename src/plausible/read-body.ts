@@ -19,6 +19,7 @@ export async function readBodyWithinLimit(response: Response, maxBytes: number):
 
 function tooLarge(what: string, maxBytes: number): PlausibleResponseError {
   return new PlausibleResponseError(
-    `Plausible's response ${what}, over the ${maxBytes}-byte limit. Ask for less: add a pagination limit, fewer dimensions or a shorter date range.`,
+    `Plausible's response ${what}, over the ${maxBytes}-byte limit. Ask for less: add a pagination ` +
+      "limit, fewer dimensions or a shorter date range.",
   );
 }

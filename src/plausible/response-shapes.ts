@@ -6,7 +6,7 @@ import { z } from "zod";
 
 // Dimension values are strings, except visit:city's, which are integer GeoName
 // ids (e.g. 5391959); a value Plausible could not determine may be null.
-export const dimensionValueShape = z.union([z.string(), z.number(), z.null()]);
+const dimensionValueShape = z.union([z.string(), z.number(), z.null()]);
 
 export const queryResultShape = z.object({
   results: z.array(z.object({ metrics: z.array(z.unknown()), dimensions: z.array(dimensionValueShape) })),

@@ -89,7 +89,9 @@ async function attempt(config: TransportConfig, call: ApiCall, url: URL): Promis
     return { value: JSON.parse(text) };
   } catch {
     throw new PlausibleResponseError(
-      `Plausible's answer to ${call.method} /${call.path} is not valid JSON (it starts: ${snippet(text) || "(empty body)"}). Check that the Plausible base URL points at a Plausible server.`,
+      `Plausible's answer to ${call.method} /${call.path} is not valid JSON (it starts: ` +
+        `${snippet(text) || "(empty body)"}). Check that the Plausible base URL points at a Plausible ` +
+        "server.",
     );
   }
 }
@@ -105,12 +107,14 @@ function unavailable(config: TransportConfig, failure: Failure): PlausibleUnavai
   switch (failure.reason) {
     case "timeout":
       return new PlausibleUnavailableError(
-        `Plausible at ${where} did not answer within ${config.timeoutMs} ms, twice. It may be overloaded: try again shortly, or ask for less data (shorter date range, fewer dimensions).`,
+        `Plausible at ${where} did not answer within ${config.timeoutMs} ms, twice. It may be ` +
+          "overloaded: try again shortly, or ask for less data (shorter date range, fewer dimensions).",
         { reason: "timeout" },
       );
     case "network":
       return new PlausibleUnavailableError(
-        `Could not reach Plausible at ${where}, twice (${failure.detail}). Check the Plausible base URL and that the server is up, then try again.`,
+        `Could not reach Plausible at ${where}, twice (${failure.detail}). Check the Plausible base URL ` +
+          "and that the server is up, then try again.",
         { reason: "network" },
       );
     case "server_error":
@@ -126,7 +130,9 @@ function redirectError(config: TransportConfig, response: Response): PlausibleRe
   const target = location === null ? "" : ` to ${snippet(redact(location, config.apiKey))}`;
   const status = response.status === 0 ? "" : ` (status ${response.status})`;
   return new PlausibleResponseError(
-    `Plausible answered with a redirect${target}${status}. Redirects are not followed, so the API key only goes to ${config.baseUrl.origin}; set the Plausible base URL to the final address (check https and www).`,
+    `Plausible answered with a redirect${target}${status}. Redirects are not followed, so the API ` +
+      `key only goes to ${config.baseUrl.origin}; set the Plausible base URL to the final address ` +
+      "(check https and www).",
   );
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { METRICS } from "../plausible";
 import type { TeamMemory } from "../tools";
+import { addDays, dateIn } from "../tools/dates";
 import { explainChangeTool } from "../tools/explain-change";
 import { TARGET_METRICS, type Annotation, type Target } from "../tools/team-memory";
 
@@ -20,16 +21,16 @@ export interface PromptDefinition<Args extends z.ZodObject = z.ZodObject> {
   notes?(args: z.output<Args>, memory: TeamMemory): Promise<string | undefined>;
 }
 
-function definePrompt<Args extends z.ZodObject>(prompt: PromptDefinition<Args>): PromptDefinition<Args> {
-  return prompt;
+/** A prompt as this module writes it: the description in short lines, as the tools write theirs. */
+type PromptSource<Args extends z.ZodObject> = Omit<PromptDefinition<Args>, "description"> & { description: readonly string[] };
+
+function definePrompt<Args extends z.ZodObject>(prompt: PromptSource<Args>): PromptDefinition<Args> {
+  return { ...prompt, description: prompt.description.join(" ") };
 }
 
-const DAY_MS = 86_400_000;
-const isoDate = (time: number) => new Date(time).toISOString().slice(0, 10);
 /** The inclusive date pair of `days` days starting `offset` days after `date`. */
 function span(date: string, offset: number, days: number): [string, string] {
-  const start = Date.parse(`${date}T00:00:00Z`) + offset * DAY_MS;
-  return [isoDate(start), isoDate(start + (days - 1) * DAY_MS)];
+  return [addDays(date, offset), addDays(date, offset + days - 1)];
 }
 const pair = ([from, to]: [string, string]) => `["${from}", "${to}"]`;
 
@@ -37,14 +38,12 @@ const siteId = z.string().min(1).describe("The site's domain, e.g. example.com")
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
-  .refine(
-    (text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && isoDate(Date.parse(`${text}T00:00:00Z`)) === text,
-    "a real calendar date",
-  );
+  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && addDays(text, 0) === text, "a real calendar date");
 const RULES =
-  "Use only numbers the tools return; if a tool fails, say which and why instead of guessing. Keep the report short: a few sentences and a small table, no preamble.";
+  "Use only numbers the tools return; if a tool fails, say which and why instead of guessing. Keep " +
+  "the report short: a few sentences and a small table, no preamble.";
 
-const today = () => isoDate(Date.now());
+const today = () => dateIn("UTC", new Date());
 const monthOf = (date: string) => date.slice(0, 7);
 const quarterOf = (date: string) => `${date.slice(0, 4)}-Q${Math.ceil(Number(date.slice(5, 7)) / 3)}`;
 
@@ -83,16 +82,18 @@ async function teamNotes(memory: TeamMemory, site: string, days: [string, string
 export const weeklyReportPrompt = definePrompt({
   name: "weekly_report",
   title: "Weekly report",
-  description: "A report of the last 7 full days against the 7 before: traffic, the daily curve, top pages and sources, goals.",
+  description: ["A report of the last 7 full days against the 7 before: traffic, the daily curve, top pages and sources, goals."],
   argsSchema: z.object({ site_id: siteId }),
   message: ({ site_id }) => `Write a weekly traffic report for ${site_id}.
 
-1. compare_periods with site_id "${site_id}", current "7d" (previous is the 7 days before), metrics ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration"].
+1. compare_periods with site_id "${site_id}", current "7d" (previous is the 7 days before), metrics ["visitors", "visits", "pageviews", \
+"bounce_rate", "visit_duration"].
 2. get_timeseries with site_id "${site_id}", date_range "7d", interval "day", metrics ["visitors", "pageviews"].
 3. get_breakdown with site_id "${site_id}", date_range "7d", dimension "event:page", limit 10; then the same with dimension "visit:source".
 4. get_conversions with site_id "${site_id}", date_range "7d".
 
-Report: the headline numbers with their % change, the best and worst day, the top pages and sources, and the goals' conversions. Flag any change beyond ±20%. ${RULES}`,
+Report: the headline numbers with their % change, the best and worst day, the top pages and sources, and the goals' conversions. Flag \
+any change beyond ±20%. ${RULES}`,
   notes: async ({ site_id }, memory) => {
     const now = today();
     return teamNotes(memory, site_id, span(now, -14, 15), await targetsAround(memory, site_id, now, TARGET_METRICS));
@@ -102,8 +103,10 @@ Report: the headline numbers with their % change, the best and worst day, the to
 export const investigateChangePrompt = definePrompt({
   name: "investigate_change",
   title: "Investigate a change",
-  description:
-    "Find out why a metric moved: which days were unusual, whether it is more than noise, and which sources, pages, countries or devices drove it.",
+  description: [
+    "Find out why a metric moved: which days were unusual, whether it is more than noise,",
+    "and which sources, pages, countries or devices drove it.",
+  ],
   argsSchema: z.object({
     site_id: siteId,
     metric: z.enum(METRICS).optional().describe("The metric that changed, e.g. visitors (default) or bounce_rate"),
@@ -119,25 +122,32 @@ export const investigateChangePrompt = definePrompt({
     const explained = explainChangeTool.inputSchema.shape.metric.safeParse(metric).success ? metric : "visitors";
     return `Investigate why ${metric} changed on ${site_id}${date ? ` from ${date}` : " recently"}.
 
-1. explain_change with site_id "${site_id}", metric "${explained}", period ${period}: the days that were unusual against the same weekdays of the 8 weeks before, whether the total moved beyond its noise, the sources, channels, pages, countries and devices that account for the change, and any of their values that jumped on its own (anomalies).
-2. compare_periods with site_id "${site_id}", ${periods}, metrics ["${metric}", "visitors"]: whether the change exceeds day-to-day noise (its p-value and significant flag).
-3. get_timeseries with site_id "${site_id}", ${series}, interval "day", metrics ["${metric}"]: the curve before and after, to see when it moved and whether it is recovering.
+1. explain_change with site_id "${site_id}", metric "${explained}", period ${period}: the days that were unusual against the same \
+weekdays of the 8 weeks before, whether the total moved beyond its noise, the sources, channels, pages, countries and devices that \
+account for the change, and any of their values that jumped on its own (anomalies).
+2. compare_periods with site_id "${site_id}", ${periods}, metrics ["${metric}", "visitors"]: whether the change exceeds day-to-day noise \
+(its p-value and significant flag).
+3. get_timeseries with site_id "${site_id}", ${series}, interval "day", metrics ["${metric}"]: the curve before and after, to see when \
+it moved and whether it is recovering.
 
-Report: the size and start of the change, whether it is significant, the two or three segments that explain most of it (with numbers), and what to check next. If nothing stands out, say the change is within normal variation. ${RULES}`;
+Report: the size and start of the change, whether it is significant, the two or three segments that explain most of it (with numbers), \
+and what to check next. If nothing stands out, say the change is within normal variation. ${RULES}`;
   },
   notes: async ({ site_id, metric = "visitors", date }, memory) => {
-    const start = date ?? isoDate(Date.now() - 7 * DAY_MS);
+    const start = date ?? addDays(today(), -7);
     const days = date ? span(date, -28, 36) : span(today(), -35, 36);
     const counted = (TARGET_METRICS as readonly string[]).includes(metric) ? [metric] : [];
     return teamNotes(memory, site_id, days, await targetsAround(memory, site_id, start, counted));
   },
 });
 
-export const launchReviewPrompt = definePrompt({
+const launchReviewPrompt = definePrompt({
   name: "launch_review",
   title: "Launch review",
-  description:
-    "How a launch or release day did: the two weeks after it against the two weeks before, whether the change is real, where the visitors came from and whether they converted.",
+  description: [
+    "How a launch or release day did: the two weeks after it against the two weeks before,",
+    "whether the change is real, where the visitors came from and whether they converted.",
+  ],
   argsSchema: z.object({
     site_id: siteId,
     date: day.describe("The launch day, YYYY-MM-DD"),
@@ -149,19 +159,23 @@ export const launchReviewPrompt = definePrompt({
     const scope = page ? `, page "${page}"` : "";
     return `Review the launch on ${date} for ${site_id}${page ? ` (page ${page})` : ""}.
 
-1. measure_impact with site_id "${site_id}"${scope}, event "${date}", window_days 14, metrics ["visitors", "pageviews", "bounce_rate"]: the change with its confidence interval and verdict.
-2. get_timeseries with site_id "${site_id}"${scope}, date_range ${pair([before[0], after[1]])}, interval "day", metrics ["visitors"]: the spike, and whether traffic stayed above the level before.
-3. get_breakdown with site_id "${site_id}"${scope}, date_range ${pair(after)}, dimension "visit:source", limit 10; and dimension "visit:referrer", limit 10.
+1. measure_impact with site_id "${site_id}"${scope}, event "${date}", window_days 14, metrics ["visitors", "pageviews", "bounce_rate"]: \
+the change with its confidence interval and verdict.
+2. get_timeseries with site_id "${site_id}"${scope}, date_range ${pair([before[0], after[1]])}, interval "day", metrics ["visitors"]: \
+the spike, and whether traffic stayed above the level before.
+3. get_breakdown with site_id "${site_id}"${scope}, date_range ${pair(after)}, dimension "visit:source", limit 10; and dimension \
+"visit:referrer", limit 10.
 4. get_conversions with site_id "${site_id}"${scope}, date_range ${pair(after)}, and the same for ${pair(before)}.
 
-Report: the lift (absolute and %) and whether it is a detectable change, how long it lasted, the sources that brought it, and whether it converted. Days after today have no data yet: say so rather than reading them as a drop. ${RULES}`;
+Report: the lift (absolute and %) and whether it is a detectable change, how long it lasted, the sources that brought it, and whether it \
+converted. Days after today have no data yet: say so rather than reading them as a drop. ${RULES}`;
   },
 });
 
-export const conversionReviewPrompt = definePrompt({
+const conversionReviewPrompt = definePrompt({
   name: "conversion_review",
   title: "Conversion review",
-  description: "How a goal (or every goal) converts: the rate over time, by source and by page, against the previous period.",
+  description: ["How a goal (or every goal) converts: the rate over time, by source and by page, against the previous period."],
   argsSchema: z.object({
     site_id: siteId,
     goal: z.string().min(1).optional().describe('The goal\'s name, e.g. "Signup"; omit to review every goal'),
@@ -173,19 +187,22 @@ export const conversionReviewPrompt = definePrompt({
     const topGoal = goal ? scope : ", goal set to the goal with the most conversions";
     return `Review ${goal ? `the conversions of the goal "${goal}"` : "the goals' conversions"} on ${site_id} over the last 28 days.
 
-1. list_goals with site_id "${site_id}"${goal ? " to confirm the goal's exact name (use it as written there)" : " for the configured goals"}.
+1. list_goals with site_id \
+"${site_id}"${goal ? " to confirm the goal's exact name (use it as written there)" : " for the configured goals"}.
 2. get_conversions with site_id "${site_id}"${scope}, date_range "28d".
 3. compare_periods with site_id "${site_id}"${eachGoal}, current "28d", metrics ["visitors", "conversion_rate"].
-4. get_breakdown with site_id "${site_id}"${topGoal}, date_range "28d", dimension "visit:source", metrics ["visitors", "conversion_rate"], limit 10.
+4. get_breakdown with site_id "${site_id}"${topGoal}, date_range "28d", dimension "visit:source", metrics ["visitors", \
+"conversion_rate"], limit 10.
 5. get_conversions with site_id "${site_id}"${scope}, date_range "28d", per_page true, limit 10.
 
-Report: the conversion rate and converting visitors with their change, the sources and pages that convert best and worst, and one suggestion. ${RULES}`;
+Report: the conversion rate and converting visitors with their change, the sources and pages that convert best and worst, and one \
+suggestion. ${RULES}`;
   },
 });
 
-export const PROMPTS: readonly PromptDefinition[] = [
+export const PROMPTS = [
   weeklyReportPrompt,
   investigateChangePrompt,
   launchReviewPrompt,
   conversionReviewPrompt,
-] as unknown as readonly PromptDefinition[];
+] as const satisfies readonly PromptDefinition[];

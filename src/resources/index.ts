@@ -1,3 +1,4 @@
+import type { CacheHint } from "@modelcontextprotocol/server";
 import { METRICS } from "../plausible";
 import type { ToolContext, ToolDefinition } from "../tools";
 import { getBreakdownTool } from "../tools/get-breakdown";
@@ -6,12 +7,6 @@ import { listCustomPropsTool } from "../tools/list-custom-props";
 import { listGoalsTool } from "../tools/list-goals";
 import { listSitesTool } from "../tools/list-sites";
 import { QUERY_LANGUAGE_REFERENCE } from "./query-language";
-
-/** How long a client may keep a read (2026-07-28 cache hints): per-caller data is private, the reference is public. */
-export interface CacheHint {
-  cacheScope: "private" | "public";
-  ttlMs: number;
-}
 
 /** The Plausible view of the caller, fetched only by the reads and completions that need it. */
 export type ContextSource = () => Promise<ToolContext>;
@@ -24,6 +19,7 @@ export interface ResourceDefinition {
   /** A fixed URI, or an RFC 6570 template whose variables `read` receives. */
   uri: string;
   template: boolean;
+  /** How long a client may keep a read (2026-07-28 cache hints): per-caller data is private, the reference is public. */
   cacheHint: CacheHint;
   /** Whether reading asks Plausible, so it is counted, logged and audited like a tool call. */
   usesPlausible: boolean;
@@ -45,10 +41,10 @@ async function toolJson(tool: ToolDefinition, input: Record<string, unknown>, co
 /** Team memory changes whenever someone writes to it: never kept, and private to the caller's scope. */
 const TEAM_MEMORY: CacheHint = { cacheScope: "private", ttlMs: 0 };
 
-export const SITE_GOALS_TEMPLATE = "plausible://sites/{site_id}/goals";
-export const SITE_ANNOTATIONS_TEMPLATE = "plausible://sites/{site_id}/annotations";
-export const SITE_CONTEXT_TEMPLATE = "plausible://sites/{site_id}/context";
-export const SITE_CUSTOM_PROPS_TEMPLATE = "plausible://sites/{site_id}/custom-props";
+const SITE_GOALS_TEMPLATE = "plausible://sites/{site_id}/goals";
+const SITE_ANNOTATIONS_TEMPLATE = "plausible://sites/{site_id}/annotations";
+const SITE_CONTEXT_TEMPLATE = "plausible://sites/{site_id}/context";
+const SITE_CUSTOM_PROPS_TEMPLATE = "plausible://sites/{site_id}/custom-props";
 
 export const RESOURCES: readonly ResourceDefinition[] = [
   {

@@ -23,7 +23,8 @@ ${METRIC_RULES}
 ${DIMENSION_RULES}
 
 ## Date ranges
-Named: ${list(NAMED_DATE_RANGES)}, and any \`Nd\` or \`Nmo\`; or a pair of dates \`["YYYY-MM-DD", "YYYY-MM-DD"]\`, or of datetimes with offsets (\`2024-05-07T00:00:00+02:00\`).
+Named: ${list(NAMED_DATE_RANGES)}, and any \`Nd\` or \`Nmo\`; or a pair of dates \`["YYYY-MM-DD", "YYYY-MM-DD"]\`, or of datetimes with \
+offsets (\`2024-05-07T00:00:00+02:00\`).
 
 ${DATE_RULES}
 

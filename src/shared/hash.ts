@@ -1,7 +1,16 @@
+/** Lower-case hex of `bytes`: the one spelling of digests, MACs and random ids. */
+export function hex(bytes: ArrayBuffer | Uint8Array): string {
+  return [...new Uint8Array(bytes)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** `byteCount` random bytes as hex (twice as many characters). */
+export function randomHex(byteCount: number): string {
+  return hex(crypto.getRandomValues(new Uint8Array(byteCount)));
+}
+
 /** Hex SHA-256: how keys and user ids become names without being revealed. */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
 
 /**

@@ -12,7 +12,7 @@ export const addAnnotationTool = defineTool({
     "Notes what happened on a day (a deploy, a campaign, a release, an outage) so later analyses read the numbers against it.",
     "explain_change names annotations next to the days they fall on; measure_impact takes an annotation_id as its event.",
     "Adding the same annotation again returns the one already stored.",
-  ].join(" "),
+  ],
   hints: MEMORY_WRITE_HINTS,
   inputSchema: z.object({
     site_id: siteId,

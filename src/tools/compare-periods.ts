@@ -14,7 +14,7 @@ import {
 } from "./dates";
 import { DEFAULT_SUMMARY_METRICS } from "./get-aggregate";
 import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
-import { describeRange, formatPValue, table } from "./render";
+import { describeRange, formatPValue, round, table } from "./render";
 import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { clusteredRatioTest, placeboLogRatioTest, verdict, welchTTest, type RateDay, type TestResult } from "./statistics";
 import { defineTool, ToolInputError } from "./types";
@@ -55,7 +55,8 @@ function completePeriod(name: string, range: string | [string, string], span: Da
   if (!complete) {
     throw new ToolInputError(
       name,
-      `${describeRange(range)} holds no complete day yet (today, ${span.today}, is not over); compare complete days, e.g. "7d" or a date pair`,
+      `${describeRange(range)} holds no complete day yet (today, ${span.today}, is not over); compare ` +
+        `complete days, e.g. "7d" or a date pair`,
     );
   }
   if (complete[1] !== resolved[1])
@@ -99,7 +100,11 @@ function weekdayMixNote(current: [string, string] | undefined, previous: [string
   const now = weekendShare(current);
   const before = weekendShare(previous);
   if (now.weekend * before.days === before.weekend * now.days) return undefined;
-  return `The periods differ in weekday mix (${now.weekend} of ${now.days} days are weekend days now, ${before.weekend} of ${before.days} before); counts are compared after removing the site's weekday pattern, rates and averages are not.`;
+  return (
+    `The periods differ in weekday mix (${now.weekend} of ${now.days} days are weekend days now, ` +
+    `${before.weekend} of ${before.days} before); counts are compared after removing the site's ` +
+    "weekday pattern, rates and averages are not."
+  );
 }
 
 function change(now: MetricValue, before: MetricValue): { absolute: number | null; percent: number | null } {
@@ -167,8 +172,6 @@ interface Significance {
   reason?: string;
 }
 
-const round = (value: number) => Math.round(value * 100) / 100;
-
 function significanceOf(test: TestResult | undefined, reason: string | undefined, interval: (bound: number) => number): Significance {
   if (!test || reason)
     return {
@@ -182,7 +185,7 @@ function significanceOf(test: TestResult | undefined, reason: string | undefined
   return {
     test: test.test,
     p_value: Math.round(test.pValue * 10000) / 10000,
-    ci95_daily_mean_difference: test.ci95.map((bound) => round(interval(bound))),
+    ci95_daily_mean_difference: test.ci95.map((bound) => round(interval(bound), 2)),
     significant: test.pValue < 0.05,
     verdict: verdict(test),
   };
@@ -191,8 +194,25 @@ function significanceOf(test: TestResult | undefined, reason: string | undefined
 export const comparePeriodsTool = defineTool({
   name: "compare_periods",
   title: "Compare two periods",
-  description:
-    "Compare metrics between two periods with absolute and % change, optionally narrowed to a page, goal or filter. Give `current` and `previous`; when `previous` is omitted and `current` is a date pair or \"Nd\" (resolved in the site's timezone), the period of equal length just before it is used. Periods are tested over complete days with data: today and the days before the site's first day with data are left out, with a note (\"month\" and \"year\" end yesterday). Each metric with daily values gets a significance test with a verdict (increase, decrease, no detectable change, or not tested with the reason): counts (visitors, visits, pageviews, events) by the log ratio of the periods' daily means with the site's weekday pattern removed, against the same ratio with both periods moved back through the 26 weeks before them (so the site's own noise and carry-over set the scale); conversion_rate (converters and visitors per day) and bounce_rate (bounces and visits per day) by a day-clustered ratio test; visit_duration and revenue by Welch's t-test on daily values. Makes at most 6 Plausible requests: one for the \"all\" range (its echo gives the site's today and first day with data), then in one parallel batch 2 totals, a daily series over both periods and their history, visitors per day without the goal for conversion_rate, and visits and bounce_rate per day for bounce_rate with `page` (its base is entries on the page). Example: did traffic to /pricing change in the week after Tuesday's deploy versus the week before?",
+  description: [
+    "Compare metrics between two periods with absolute and % change, optionally narrowed to a page, goal or filter.",
+    "Give `current` and `previous`; when `previous` is omitted",
+    'and `current` is a date pair or "Nd" (resolved in the site\'s timezone),',
+    "the period of equal length just before it is used.",
+    "Periods are tested over complete days with data:",
+    'today and the days before the site\'s first day with data are left out, with a note ("month" and "year" end yesterday).',
+    "Each metric with daily values gets a significance test with a verdict (increase, decrease, no detectable change,",
+    "or not tested with the reason): counts (visitors, visits, pageviews,",
+    "events) by the log ratio of the periods' daily means with the site's weekday pattern removed,",
+    "against the same ratio with both periods moved back through the 26 weeks before them (so the site's own noise and",
+    "carry-over set the scale); conversion_rate (converters and visitors per day) and bounce_rate (bounces",
+    "and visits per day) by a day-clustered ratio test; visit_duration and revenue by Welch's t-test on daily values.",
+    'Makes at most 6 Plausible requests: one for the "all" range (its echo gives the site\'s today and first day with',
+    "data), then in one parallel batch 2 totals, a daily series over both periods and their history,",
+    "visitors per day without the goal for conversion_rate,",
+    "and visits and bounce_rate per day for bounce_rate with `page` (its base is entries on the page).",
+    "Example: did traffic to /pricing change in the week after Tuesday's deploy versus the week before?",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     current: dateRange.describe('The period of interest, e.g. ["2024-05-07", "2024-05-13"] or "7d"'),
@@ -224,7 +244,8 @@ export const comparePeriodsTool = defineTool({
     if (!input.previous && !isDatePair(input.current) && !isDays(input.current)) {
       throw new ToolInputError(
         "previous",
-        `cannot infer the period before "${describeRange(input.current)}": give \`previous\` explicitly, or use a date pair or "Nd" for \`current\``,
+        `cannot infer the period before "${describeRange(input.current)}": give \`previous\` explicitly, ` +
+          `or use a date pair or "Nd" for \`current\``,
       );
     }
     const filters = buildFilters(input);
@@ -293,7 +314,8 @@ export const comparePeriodsTool = defineTool({
           const test = countTest(daily, seriesStart!, currentDates, previousDates);
           const reason = test
             ? undefined
-            : `the test learns the site's usual variation from about ${MINIMUM_DEGREES} period lengths of history before both periods; the site's data start on ${span.firstDay}`;
+            : `the test learns the site's usual variation from about ${MINIMUM_DEGREES} period lengths of ` +
+              `history before both periods; the site's data start on ${span.firstDay}`;
           return [name, significanceOf(test, reason, (bound) => previousMean * (Math.exp(bound) - 1))];
         }
         if (RATES.has(name)) {
@@ -336,7 +358,9 @@ export const comparePeriodsTool = defineTool({
     if (mix) notes.push(mix);
     if (bothDated && daysBetween(...bothDated[0]) !== daysBetween(...bothDated[1]))
       notes.push(
-        `The periods differ in length (${daysBetween(...bothDated[0])} and ${daysBetween(...bothDated[1])} days): the totals differ by that too; the tests compare daily levels.`,
+        `The periods differ in length (${daysBetween(...bothDated[0])} and ` +
+          `${daysBetween(...bothDated[1])} days): the totals differ by that too; the tests compare daily ` +
+          "levels.",
       );
     if (span.note) notes.push(span.note);
     return {

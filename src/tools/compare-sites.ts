@@ -1,9 +1,8 @@
 import { z } from "zod";
-import type { Site } from "../plausible";
+import { isSitesApiMissing, type Site } from "../plausible";
 import { comparePeriodsTool } from "./compare-periods";
 import { describeRange, formatPValue, table, type Cell } from "./render";
 import { dateRange, dateRangeOutput, metricList, metricValue } from "./schemas";
-import { isSitesApiMissing } from "./sites-api";
 import { defineTool, ToolInputError, type ToolContext } from "./types";
 
 /** Sites compared per call: each costs compare_periods' requests (4 for counts, at most 6). */
@@ -105,7 +104,7 @@ export const compareSitesTool = defineTool({
     `so at most ${1 + 6 * SITES_PER_PAGE} per call; the answer states the count.`,
     "Community Edition has no Sites API: give `site_ids` there.",
     "Example: which of our sites gained the most visitors in the last 28 days?",
-  ].join(" "),
+  ],
   inputSchema: z.object({
     metrics: metricList
       .max(MAX_METRICS, `at most ${MAX_METRICS} metrics: ask again for others`)

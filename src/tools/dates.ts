@@ -1,4 +1,5 @@
 import type { QueryBody, QueryResult, Site } from "../plausible";
+import { DAY_MS } from "../shared/time";
 import type { ToolContext } from "./types";
 
 /**
@@ -7,8 +8,6 @@ import type { ToolContext } from "./types";
  * shift a period (baselines, before/after windows) resolve it the same way, so
  * their explicit dates cover the days Plausible would.
  */
-
-const DAY_MS = 86_400_000;
 
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
@@ -75,7 +74,9 @@ export async function siteClock(context: ToolContext, siteId: string, now = new 
   return {
     timezone: "UTC",
     today: dateIn("UTC", now),
-    note: `Relative dates were resolved in UTC because ${reason} and Plausible did not echo its dates; give explicit dates in the site's timezone if the site is elsewhere.`,
+    note:
+      `Relative dates were resolved in UTC because ${reason} and Plausible did not echo its dates; ` +
+      "give explicit dates in the site's timezone if the site is elsewhere.",
   };
 }
 
@@ -121,7 +122,9 @@ export async function siteDataSpan(context: ToolContext, siteId: string, now = n
     dataSpanFrom(answer) ?? {
       firstDay: "0000-01-01",
       today: dateIn("UTC", now),
-      note: "Plausible did not echo the dates it covers, so today is UTC's and days before the site's data are not recognised; give explicit dates in the site's timezone.",
+      note:
+        "Plausible did not echo the dates it covers, so today is UTC's and days before the site's data " +
+        "are not recognised; give explicit dates in the site's timezone.",
     }
   );
 }

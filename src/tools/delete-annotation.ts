@@ -8,7 +8,7 @@ export const deleteAnnotationTool = defineTool({
   description: [
     "Deletes an annotation by its id (list_annotations shows ids).",
     "On the team connector only the member who added it, or an administrator, may delete it.",
-  ].join(" "),
+  ],
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   inputSchema: z.object({ id: z.string().min(1).describe("The annotation's id, e.g. ann_0123456789abcdef") }),
   outputSchema: z.object({ id: z.string(), deleted: z.boolean() }),

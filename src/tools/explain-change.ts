@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { QueryBody, QueryResult } from "../plausible";
 import { addDays, dataSpanFrom, dataSpanQuery, datesBetween, daysBetween, resolveRange, siteClock, weekday } from "./dates";
 import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
-import { describeRange, formatPValue, table } from "./render";
+import { describeRange, formatPValue, round, table } from "./render";
 import { dateRange, dimension, narrowing, noRepeats, siteId } from "./schemas";
 import { median, studentTCdf, studentTQuantile } from "./statistics";
 import { annotationOutput, annotationRecord } from "./memory-schemas";
@@ -137,7 +137,8 @@ function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; act
   }
   if (placebos.length < 2)
     return notTested(
-      `the baseline holds ${placebos.length} earlier window${placebos.length === 1 ? "" : "s"} like the period (at least 2 are needed, 8 or more is better); give a longer baseline`,
+      `the baseline holds ${placebos.length} earlier window${placebos.length === 1 ? "" : "s"} like ` +
+        "the period (at least 2 are needed, 8 or more is better); give a longer baseline",
       placebos.length,
     );
   // The placebo windows' deviations are taken around medians they are part of, while the period is new to the
@@ -225,27 +226,43 @@ function defaultBaseline(period: [string, string]): [string, string] {
   return [addDays(period[0], -7 * weeks), addDays(period[0], -1)];
 }
 
-const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-const percent = (actual: number, expected: number) => (expected === 0 ? null : round(((actual - expected) / expected) * 100));
+const percent = (actual: number, expected: number) => (expected === 0 ? null : round(((actual - expected) / expected) * 100, 1));
 const signed = (value: number | null) => (value === null ? "–" : `${value >= 0 ? "+" : ""}${value}`);
 
 export const explainChangeTool = defineTool({
   name: "explain_change",
   title: "Explain a change",
-  description:
-    "What changed in a period and what drove it. Each day of the period is compared with the median of the same weekday in a baseline (default: the 8 weeks before the period) on the log scale, and flagged when it lies further out than the baseline's own days do (the cut-off keeps at least 95 % of quiet periods flag-free); the period's total is tested against earlier windows of the baseline (verdict increase, decrease, no detectable change, or not tested with the reason); per dimension (default source, channel, page, country, device) the values that account for most of the difference are ranked with their contribution (and share, when the total changed beyond its noise), and values that left their own baseline far behind on a day are listed as anomalies even when the total is quiet. Counts only (visitors, visits, pageviews, events). Relative periods resolve in the site's timezone; today (still in progress) and days before the site's first data are not scored. Makes at most 15 Plausible requests (1 Sites API lookup, 1 for today's date where the Sites API is missing, 1 for the site's first day, 2 per-day series, 2 per dimension), in one parallel batch after the lookup. Annotations the team noted (add_annotation) in the period or the baseline are named next to their days. Example: what happened on Thursday, and where did the extra visitors come from?",
+  description: [
+    "What changed in a period and what drove it.",
+    "Each day of the period is compared with the median of the same weekday in a baseline (default: the 8 weeks before the",
+    "period) on the log scale, and flagged when it lies further out than the baseline's own days do (the cut-off keeps at",
+    "least 95 % of quiet periods flag-free); the period's total is tested against earlier windows of the baseline (verdict",
+    "increase, decrease, no detectable change, or not tested with the reason); per dimension (default source, channel,",
+    "page, country, device) the values that account for most of the difference are ranked with their contribution (and",
+    "share, when the total changed beyond its noise),",
+    "and values that left their own baseline far behind on a day are listed as anomalies even when the total is quiet.",
+    "Counts only (visitors, visits, pageviews, events).",
+    "Relative periods resolve in the site's timezone;",
+    "today (still in progress) and days before the site's first data are not scored.",
+    "Makes at most 15 Plausible requests (1 Sites API lookup, 1 for today's date where the Sites API is missing,",
+    "1 for the site's first day, 2 per-day series, 2 per dimension), in one parallel batch after the lookup.",
+    "Annotations the team noted (add_annotation) in the period or the baseline are named next to their days.",
+    "Example: what happened on Thursday, and where did the extra visitors come from?",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     metric: z.enum(COUNT_METRICS).default("visitors"),
     period: dateRange
       .default("7d")
       .describe(
-        'The period to explain: "7d" (default: the last 7 full days), a date pair, or any range the other tools take except "all" and "24h"',
+        'The period to explain: "7d" (default: the last 7 full days), a date pair, or any range the ' +
+          'other tools take except "all" and "24h"',
       ),
     baseline: dateRange
       .optional()
       .describe(
-        "What normal looks like; default the 8 weeks before the period (four times a longer period, in whole weeks). It must hold every weekday the period holds, ideally 3 or more of each",
+        "What normal looks like; default the 8 weeks before the period (four times a longer period, in " +
+          "whole weeks). It must hold every weekday the period holds, ideally 3 or more of each",
       ),
     dimensions: z
       .array(dimension)
@@ -343,7 +360,9 @@ export const explainChangeTool = defineTool({
     if (missing.length > 0)
       throw new ToolInputError(
         "baseline",
-        `${baseline[0]} to ${baseline[1]} has no ${missing.map((day) => WEEKDAY_NAMES[day]).join(", ")}, which the period has: each day is compared with the same weekday; give a baseline of whole weeks (e.g. the 8 weeks before the period) or leave it out`,
+        `${baseline[0]} to ${baseline[1]} has no ${missing.map((day) => WEEKDAY_NAMES[day]).join(", ")}, ` +
+          "which the period has: each day is compared with the same weekday; give a baseline of whole weeks " +
+          "(e.g. the 8 weeks before the period) or leave it out",
       );
 
     const filters = buildFilters(input);
@@ -394,7 +413,7 @@ export const explainChangeTool = defineTool({
       return {
         date,
         actual,
-        expected: Number.isNaN(expected) ? 0 : round(expected),
+        expected: Number.isNaN(expected) ? 0 : round(expected, 1),
         change_percent: Number.isNaN(expected) || reason !== null ? null : percent(actual, expected),
         score: score === null ? null : round(score, 2),
         flagged: score !== null && dayCutOff !== null && Math.abs(score) >= dayCutOff,
@@ -404,8 +423,11 @@ export const explainChangeTool = defineTool({
     });
     const countedDays = days.filter((day) => leftOut(day.date) === null);
     const actualTotal = countedDays.reduce((sum, day) => sum + day.actual, 0);
-    const expectedTotal = round(countedDays.reduce((sum, day) => sum + day.expected, 0));
-    const totalChange = round(actualTotal - expectedTotal);
+    const expectedTotal = round(
+      countedDays.reduce((sum, day) => sum + day.expected, 0),
+      1,
+    );
+    const totalChange = round(actualTotal - expectedTotal, 1);
     const totalTest = testTotal(totalBaseline, countedDays);
     const changed = totalTest.verdict === "increase" || totalTest.verdict === "decrease";
 
@@ -430,7 +452,7 @@ export const explainChangeTool = defineTool({
           expected += day.expected;
           if (day.score !== null)
             anomalyCandidates.push({
-              anomaly: { dimension: name, value, date, actual: count, expected: round(day.expected), score: day.score },
+              anomaly: { dimension: name, value, date, actual: count, expected: round(day.expected, 1), score: day.score },
               history,
             });
         }
@@ -438,9 +460,9 @@ export const explainChangeTool = defineTool({
         return {
           value,
           actual,
-          expected: round(expected),
-          contribution: round(contribution),
-          share_of_change: changed && totalChange !== 0 ? round((contribution / totalChange) * 100) : null,
+          expected: round(expected, 1),
+          contribution: round(contribution, 1),
+          share_of_change: changed && totalChange !== 0 ? round((contribution / totalChange) * 100, 1) : null,
         };
       });
       // Rank by contribution in the direction of the change: the values that explain it come first.
@@ -456,9 +478,9 @@ export const explainChangeTool = defineTool({
         dimension: name,
         values: listed,
         other: {
-          actual: round(actualTotal - listedActual),
-          expected: round(expectedTotal - listedExpected),
-          contribution: round(totalChange - (listedActual - listedExpected)),
+          actual: round(actualTotal - listedActual, 1),
+          expected: round(expectedTotal - listedExpected, 1),
+          contribution: round(totalChange - (listedActual - listedExpected), 1),
         },
         truncated,
       };
@@ -481,14 +503,21 @@ export const explainChangeTool = defineTool({
     const skipped = days.filter((day) => leftOut(day.date) !== null);
     const truncated = drivers.filter((driver) => driver.truncated).map((driver) => driver.dimension);
     const notes = [
-      `Expected values are the median of the same weekday in ${baseline[0]} to ${baseline[1]} (log scale); a day is flagged when its score (its log deviation over the baseline's leave-one-out noise, Poisson noise as a floor) reaches ±${dayCutOff === null ? "–" : round(dayCutOff, 2)}, a cut-off that leaves at least ${Math.round((1 - FALSE_ALARM) * 100)} % of quiet periods without a flag.`,
+      `Expected values are the median of the same weekday in ${baseline[0]} to ${baseline[1]} (log ` +
+        "scale); a day is flagged when its score (its log deviation over the baseline's leave-one-out " +
+        `noise, Poisson noise as a floor) reaches ±${dayCutOff === null ? "–" : round(dayCutOff, 2)}, a ` +
+        `cut-off that leaves at least ${Math.round((1 - FALSE_ALARM) * 100)} % of quiet periods without a ` +
+        "flag.",
       totalTest.verdict === "not tested"
         ? `The total is not tested: ${totalTest.reason}.`
-        : `The total is tested against ${totalTest.placebo_windows} earlier windows of the baseline with the same weekdays (p ${formatPValue(totalTest.p_value)}).`,
+        : `The total is tested against ${totalTest.placebo_windows} earlier windows of the baseline with ` +
+          `the same weekdays (p ${formatPValue(totalTest.p_value)}).`,
       ...(changed
         ? []
         : ["Shares of the change are withheld: the total change is within the baseline's noise, so its split among values is noise too."]),
-      "Totals and contributions are sums of daily values: a visitor who came on two days counts twice. For each dimension, other is the total minus the listed values (for event dimensions such as pages, values overlap and other can be negative).",
+      "Totals and contributions are sums of daily values: a visitor who came on two days counts twice. " +
+        "For each dimension, other is the total minus the listed values (for event dimensions such as " +
+        "pages, values overlap and other can be negative).",
       ...(skipped.length > 0
         ? [`Left out of the total, drivers and anomalies: ${skipped.map((day) => `${day.date} (${day.not_scored})`).join(", ")}.`]
         : []),
@@ -497,15 +526,21 @@ export const explainChangeTool = defineTool({
         : []),
       ...(truncated.length > 0
         ? [
-            `Plausible returned only the first ${DRIVER_ROW_LIMIT} value-days for ${truncated.join(", ")}: the values beyond are in other; narrow the question (a filter, or a shorter baseline) for a full split.`,
+            `Plausible returned only the first ${DRIVER_ROW_LIMIT} value-days for ${truncated.join(", ")}: ` +
+              "the values beyond are in other; narrow the question (a filter, or a shorter baseline) for a full " +
+              "split.",
           ]
         : []),
-      `Anomalies are value-days whose score against their own baseline reaches ±${typicalAnomalyCutOff === null ? "–" : round(typicalAnomalyCutOff, 2)} or more (the cut-off is set over all ${anomalyTests} value-days tested, so at least 95 % of quiet periods show none).`,
+      "Anomalies are value-days whose score against their own baseline reaches " +
+        `±${typicalAnomalyCutOff === null ? "–" : round(typicalAnomalyCutOff, 2)} or more (the cut-off is ` +
+        `set over all ${anomalyTests} value-days tested, so at least 95 % of quiet periods show none).`,
       ...(clock.note ? [clock.note] : []),
     ];
     const flagged = days.filter((day) => day.flagged);
     const verdictText = totalTest.verdict === "not tested" ? "not tested" : `${totalTest.verdict}, p ${formatPValue(totalTest.p_value)}`;
-    const headline = `${site}: ${input.metric} ${period[0]} to ${period[1]}: ${actualTotal} vs ${expectedTotal} expected (${signed(percent(actualTotal, expectedTotal))} %; ${verdictText}).`;
+    const headline =
+      `${site}: ${input.metric} ${period[0]} to ${period[1]}: ${actualTotal} vs ${expectedTotal} ` +
+      `expected (${signed(percent(actualTotal, expectedTotal))} %; ${verdictText}).`;
     const flaggedText =
       flagged.length === 0
         ? "No day stands out from its weekday baseline."
@@ -513,7 +548,13 @@ export const explainChangeTool = defineTool({
     const anomalyText =
       anomalies.length === 0
         ? "No value of the dimensions stands out from its own baseline."
-        : `Anomalies: ${anomalies.map((anomaly) => `${anomaly.dimension} ${anomaly.value} on ${anomaly.date}: ${anomaly.actual} vs ${anomaly.expected} expected (score ${anomaly.score})`).join("; ")}.`;
+        : `Anomalies: ${anomalies
+            .map(
+              (anomaly) =>
+                `${anomaly.dimension} ${anomaly.value} on ${anomaly.date}: ${anomaly.actual} vs ` +
+                `${anomaly.expected} expected (score ${anomaly.score})`,
+            )
+            .join("; ")}.`;
     return {
       structured: {
         site_id: site,

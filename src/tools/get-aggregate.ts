@@ -9,8 +9,11 @@ export const DEFAULT_SUMMARY_METRICS = ["visitors", "visits", "pageviews", "boun
 export const getAggregateTool = defineTool({
   name: "get_aggregate",
   title: "Totals for a period",
-  description:
-    "Totals for one period: visitors, visits, pageviews, bounce rate, visit duration and any other metric, optionally narrowed to a page, a goal, a custom property or any filter. Example: how many visitors did /pricing get last week?",
+  description: [
+    "Totals for one period: visitors, visits, pageviews, bounce rate, visit duration and any other metric,",
+    "optionally narrowed to a page, a goal, a custom property or any filter.",
+    "Example: how many visitors did /pricing get last week?",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     date_range: dateRange.default("28d"),

@@ -19,15 +19,19 @@ import { defineTool, ToolInputError } from "./types";
 export const getBreakdownTool = defineTool({
   name: "get_breakdown",
   title: "Top values of a dimension",
-  description:
-    "Rank the values of one dimension by a metric: top pages, sources, channels, UTM campaigns, countries, devices, browsers, entry or exit pages, goals, or a custom property (give its bare name, e.g. plan). Example: top sources of visitors to /pricing this month.",
+  description: [
+    "Rank the values of one dimension by a metric: top pages, sources, channels, UTM campaigns, countries, devices,",
+    "browsers, entry or exit pages, goals, or a custom property (give its bare name, e.g. plan).",
+    "Example: top sources of visitors to /pricing this month.",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     dimension: z
       .string()
       .min(1)
       .describe(
-        "e.g. event:page, visit:source, visit:channel, visit:country_name, visit:device, event:goal, or a custom property: event:props:plan or just plan",
+        "e.g. event:page, visit:source, visit:channel, visit:country_name, visit:device, event:goal, or " +
+          "a custom property: event:props:plan or just plan",
       ),
     date_range: dateRange.default("28d"),
     metrics: metricList.default(["visitors"]),
@@ -68,7 +72,9 @@ export const getBreakdownTool = defineTool({
     const rows = answer!.results.map((row) => ({ value: row.dimensions[0] ?? null, metrics: metricRecord(input.metrics, row.metrics) }));
     return {
       structured: { site_id: site, date_range: input.date_range, ...queryEcho(answer, filters), dimension: breakdownBy, rows },
-      text: `${site}, ${describeRange(input.date_range)}, by ${breakdownBy}${breakdownBy === "visit:city" ? " (GeoName ids; visit:city_name gives names)" : ""}`,
+      text:
+        `${site}, ${describeRange(input.date_range)}, by ` +
+        `${breakdownBy}${breakdownBy === "visit:city" ? " (GeoName ids; visit:city_name gives names)" : ""}`,
       listing: {
         key: "rows",
         headers: [breakdownBy, ...input.metrics],

@@ -9,8 +9,11 @@ const METRICS = ["visitors", "events", "conversion_rate"] as const;
 export const getConversionsTool = defineTool({
   name: "get_conversions",
   title: "Goal conversions",
-  description:
-    "Goal conversions: for each goal (or one goal), the converting visitors, the events and the conversion rate (% of all visitors), optionally split per page. Example: signup conversion rate on /blog pages this month.",
+  description: [
+    "Goal conversions: for each goal (or one goal), the converting visitors,",
+    "the events and the conversion rate (% of all visitors), optionally split per page.",
+    "Example: signup conversion rate on /blog pages this month.",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     date_range: dateRange.default("28d"),

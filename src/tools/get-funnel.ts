@@ -6,7 +6,8 @@ import { dateRange, dateRangeOutput, filters, propertyFilters, queryEchoOutput, 
 import { defineTool } from "./types";
 
 const ORDER_NOTE =
-  "Plausible has no funnel query: step k counts the visitors whose visits did steps 1 to k (has_done filters), in any order within the visit; the order of the steps is not enforced.";
+  "Plausible has no funnel query: step k counts the visitors whose visits did steps 1 to k " +
+  "(has_done filters), in any order within the visit; the order of the steps is not enforced.";
 
 /** A step as a behavioural condition: a path (with * wildcards) is a pageview, anything else a goal name. */
 function stepFilter(step: string): Filter {
@@ -23,7 +24,12 @@ function stepFilter(step: string): Filter {
 export const getFunnelTool = defineTool({
   name: "get_funnel",
   title: "Funnel",
-  description: `Visitors per funnel step, the conversion from the previous step and from the first, and the biggest drop. Each step is a page path ("/pricing"), a wildcard path ("/blog/*", "/docs/**") or a goal name ("Signup"). ${ORDER_NOTE} Makes one Plausible request per step (2 to 8), all in parallel. Example: where do people drop out between the landing page and signup?`,
+  description: [
+    "Visitors per funnel step, the conversion from the previous step and from the first, and the biggest drop.",
+    'Each step is a page path ("/pricing"), a wildcard path ("/blog/*", "/docs/**") or a goal name ("Signup").',
+    `${ORDER_NOTE} Makes one Plausible request per step (2 to 8), all in parallel.`,
+    "Example: where do people drop out between the landing page and signup?",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     steps: z.array(z.string().min(1)).min(2).max(8).describe('2 to 8 steps, e.g. ["/", "/pricing", "/signup", "Signup"]'),
@@ -78,7 +84,9 @@ export const getFunnelTool = defineTool({
     return {
       structured: { site_id: site, date_range: input.date_range, ...echo, steps, biggest_drop: biggest, note: ORDER_NOTE },
       text: [
-        `${site}, ${describeRange(echo.date_range_resolved ?? input.date_range)}: biggest drop ${biggest.from} → ${biggest.to} (${biggest.lost_visitors} visitors, ${biggest.lost_percent ?? "–"} %)`,
+        `${site}, ${describeRange(echo.date_range_resolved ?? input.date_range)}: biggest drop ` +
+          `${biggest.from} → ${biggest.to} (${biggest.lost_visitors} visitors, ` +
+          `${biggest.lost_percent ?? "–"} %)`,
         table(
           ["step", "visitors", "from previous %", "from first %"],
           steps.map((step) => [step.step, step.visitors, step.from_previous_percent, step.from_first_percent]),

@@ -81,7 +81,7 @@ export const getPacingTool = defineTool({
     'Makes at most 3 Plausible requests: the "all" range (its echo gives the site\'s today and first day with data),',
     "then in one parallel batch the daily series of the history and the period's total so far.",
     "Example: are we on pace for 120,000 visitors this month?",
-  ].join(" "),
+  ],
   inputSchema: z.object({
     site_id: siteId,
     metric: z.string().default("visitors").describe("A count: visitors, visits, pageviews or events (default visitors)"),

@@ -6,7 +6,7 @@ import { defineTool } from "./types";
 export const getRealtimeVisitorsTool = defineTool({
   name: "get_realtime_visitors",
   title: "Visitors right now",
-  description: "The number of people on the site now (visitors in the last 5 minutes). Never cached.",
+  description: ["The number of people on the site now (visitors in the last 5 minutes).", "Never cached."],
   inputSchema: z.object({ site_id: siteId }),
   outputSchema: z.object({ site_id: z.string(), visitors: z.number() }),
   async run(input, context) {

@@ -10,8 +10,11 @@ const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
 export const getTimeseriesTool = defineTool({
   name: "get_timeseries",
   title: "Metrics over time",
-  description:
-    "Metrics per hour, day, week or month across a period, with empty buckets filled with zero so every bucket up to now appears (month and year end today). Example: daily visitors to /pricing around Tuesday's deploy.",
+  description: [
+    "Metrics per hour, day, week or month across a period,",
+    "with empty buckets filled with zero so every bucket up to now appears (month and year end today).",
+    "Example: daily visitors to /pricing around Tuesday's deploy.",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     date_range: dateRange.default("28d"),

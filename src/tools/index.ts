@@ -28,7 +28,7 @@ import { unsubscribeTool } from "./unsubscribe";
 
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
-export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition, type ToolOutput } from "./types";
+export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition } from "./types";
 export { TeamMemoryRefusal, type TeamMemory } from "./team-memory";
 export type { DigestSubscriptions, Subscription } from "./digest-subscriptions";
 
@@ -57,7 +57,7 @@ export interface StructuredOutputs {
   unsubscribe: z.output<typeof unsubscribeTool.outputSchema>;
 }
 
-export const TOOLS: readonly ToolDefinition[] = [
+export const TOOLS = [
   getAggregateTool,
   getTimeseriesTool,
   getBreakdownTool,
@@ -78,10 +78,14 @@ export const TOOLS: readonly ToolDefinition[] = [
   deleteAnnotationTool,
   setTargetTool,
   setSiteContextTool,
+<<<<<<< HEAD
   subscribeDigestTool,
   listSubscriptionsTool,
   unsubscribeTool,
 ] as unknown as readonly ToolDefinition[];
+=======
+] as const satisfies readonly ToolDefinition[];
+>>>>>>> main
 
 for (const tool of TOOLS) {
   memoizeJsonSchema(tool.inputSchema);

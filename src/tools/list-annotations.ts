@@ -22,7 +22,7 @@ export const listAnnotationsTool = defineTool({
   description: [
     "The annotations of a site in a period, oldest first: what the team noted happened (deploys, campaigns, releases, outages).",
     "Read them before explaining a change in that period.",
-  ].join(" "),
+  ],
   hints: MEMORY_READ_HINTS,
   inputSchema: z.object({ site_id: siteId, date_range: dateRange }),
   outputSchema: z.object({

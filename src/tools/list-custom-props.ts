@@ -1,14 +1,16 @@
 import { z } from "zod";
+import { isSitesApiMissing } from "../plausible";
 import { resolveSiteId } from "./query-parts";
 import { siteId, truncation } from "./schemas";
-import { isSitesApiMissing } from "./sites-api";
 import { defineTool } from "./types";
 
 export const listCustomPropsTool = defineTool({
   name: "list_custom_props",
   title: "List custom properties",
-  description:
-    "The custom properties configured for a site. Break down or filter by one with event:props:<name> (or its bare name in property_filters and get_breakdown).",
+  description: [
+    "The custom properties configured for a site.",
+    "Break down or filter by one with event:props:<name> (or its bare name in property_filters and get_breakdown).",
+  ],
   inputSchema: z.object({ site_id: siteId }),
   outputSchema: z.object({
     site_id: z.string(),
@@ -34,7 +36,8 @@ export const listCustomPropsTool = defineTool({
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;
       const note =
-        "This Plausible instance has no Sites API, and the Stats API cannot list property names. Ask the user which property they mean, then use get_breakdown with dimension event:props:<name>.";
+        "This Plausible instance has no Sites API, and the Stats API cannot list property names. Ask the " +
+        "user which property they mean, then use get_breakdown with dimension event:props:<name>.";
       return { structured: { site_id: site, properties: [], source: "unavailable" as const, note }, text: note };
     }
   },

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import type { Goal, QueryResult } from "../plausible";
+import { isSitesApiMissing, type Goal, type QueryResult } from "../plausible";
 import { resolveSiteId } from "./query-parts";
 import { siteId, truncation } from "./schemas";
-import { isSitesApiMissing } from "./sites-api";
 import { defineTool } from "./types";
 
 const FALLBACK_RANGE = "12mo";
@@ -16,8 +15,10 @@ function goalTarget(goal: { event_name: string | null; page_path: string | null;
 export const listGoalsTool = defineTool({
   name: "list_goals",
   title: "List goals",
-  description:
-    "The goals configured for a site (custom events, pageview goals and scroll-depth goals), by the names to use in `goal` arguments and event:goal filters.",
+  description: [
+    "The goals configured for a site (custom events, pageview goals and scroll-depth goals),",
+    "by the names to use in `goal` arguments and event:goal filters.",
+  ],
   inputSchema: z.object({ site_id: siteId }),
   outputSchema: z.object({
     site_id: z.string(),
@@ -63,7 +64,9 @@ export const listGoalsTool = defineTool({
         { kind: "query", body: { site_id: site, metrics: ["visitors"], date_range: FALLBACK_RANGE, dimensions: ["event:goal"] } },
       ])) as [QueryResult];
       const goals = answer.results.map((row) => ({ name: String(row.dimensions[0]) }));
-      const note = `This Plausible instance has no Sites API, so these are the goals with conversions in the last ${FALLBACK_RANGE}; goals without conversions are not shown.`;
+      const note =
+        "This Plausible instance has no Sites API, so these are the goals with conversions in the last " +
+        `${FALLBACK_RANGE}; goals without conversions are not shown.`;
       return {
         structured: { site_id: site, goals, source: "conversions_breakdown" as const, note },
         text: note,

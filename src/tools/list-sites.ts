@@ -1,7 +1,6 @@
 import { z } from "zod";
-import type { Site } from "../plausible";
+import { isSitesApiMissing, type Site } from "../plausible";
 import { truncation } from "./schemas";
-import { isSitesApiMissing } from "./sites-api";
 import { defineTool } from "./types";
 
 const NARROW = "ask the user for the site's domain and use it as site_id directly";
@@ -9,8 +8,10 @@ const NARROW = "ask the user for the site's domain and use it as site_id directl
 export const listSitesTool = defineTool({
   name: "list_sites",
   title: "List sites",
-  description:
-    "The sites (domains) this server's Plausible key can read, with their timezones. Use a domain as `site_id` in the other tools.",
+  description: [
+    "The sites (domains) this server's Plausible key can read, with their timezones.",
+    "Use a domain as `site_id` in the other tools.",
+  ],
   inputSchema: z.object({}),
   outputSchema: z.object({
     sites: z.array(z.object({ domain: z.string(), timezone: z.string().optional() })),
@@ -35,8 +36,10 @@ export const listSitesTool = defineTool({
     } catch (error) {
       if (!isSitesApiMissing(error)) throw error;
       const note = context.defaultSiteId
-        ? "This Plausible instance has no Sites API (Community Edition or a plan without it), so only the server's default site is listed. Other sites can still be queried by domain."
-        : "This Plausible instance has no Sites API (Community Edition or a plan without it) and the server has no default site: ask the user for the site's domain.";
+        ? "This Plausible instance has no Sites API (Community Edition or a plan without it), so only the " +
+          "server's default site is listed. Other sites can still be queried by domain."
+        : "This Plausible instance has no Sites API (Community Edition or a plan without it) and the " +
+          "server has no default site: ask the user for the site's domain.";
       const sites = context.defaultSiteId ? [{ domain: context.defaultSiteId }] : [];
       return {
         structured: { sites, source: "default_site" as const, note },

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { Filter, QueryBody, QueryResult } from "../plausible";
+import { DAY_MS } from "../shared/time";
 import { addDays, daysBetween, siteDataSpan } from "./dates";
 import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
-import { formatPValue, table } from "./render";
+import { formatPValue, round, table } from "./render";
 import { dateRangeProblem, narrowing, noRepeats, siteId } from "./schemas";
 import { clusteredRatioTest, placeboLogRatioTest, verdict, type RateDay, type TestResult } from "./statistics";
 import { annotationOutput, annotationRecord } from "./memory-schemas";
@@ -14,7 +15,6 @@ const RATE_METRICS = ["conversion_rate", "bounce_rate"] as const;
 type ImpactMetric = (typeof COUNT_METRICS)[number] | (typeof RATE_METRICS)[number];
 const isCount = (metric: ImpactMetric): metric is (typeof COUNT_METRICS)[number] => (COUNT_METRICS as readonly string[]).includes(metric);
 
-const DAY_MS = 86_400_000;
 /** Days of history before the windows whose pseudo-events give the counts' null scale (26 weeks). */
 const HISTORY_DAYS = 182;
 /**
@@ -27,7 +27,6 @@ const BOUNCE_ROUNDING_VARIANCE = (2 * 0.005 ** 2) / 3;
 const MINIMUM_DEGREES = 3;
 
 const utcSeconds = (time: number) => new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
-const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 const offsets = (first: number, last: number) => Array.from({ length: Math.max(0, last - first + 1) }, (_, index) => first + index);
 
@@ -83,7 +82,8 @@ function windowsAround(event: Event, requestedDays: number, today: string, first
   if (availableAfter < 1)
     throw new ToolInputError(
       "event",
-      `there is no full day of data after ${event.isDate ? event.date : utcSeconds(event.moment)} yet (today is ${today} in the site's timezone); try again later`,
+      `there is no full day of data after ${event.isDate ? event.date : utcSeconds(event.moment)} yet ` +
+        `(today is ${today} in the site's timezone); try again later`,
     );
   // Whole blocks before the event that lie on or after the site's first day with data.
   const availableBefore = Math.max(0, daysBetween(firstDay, event.date) - 1);
@@ -115,13 +115,16 @@ function windowsAround(event: Event, requestedDays: number, today: string, first
   } else {
     days = Math.min(days, availableBefore);
     beforeBlocks = offsets(-days, -1);
-    untestable = `the site's data start on ${firstDay}, ${availableBefore} day(s) before the event: too few to compare the same weekdays, so the change shown mixes in the weekday pattern`;
+    untestable =
+      `the site's data start on ${firstDay}, ${availableBefore} day(s) before the event: too few to ` +
+      "compare the same weekdays, so the change shown mixes in the weekday pattern";
   }
   const afterBlocks = offsets(gap, gap + days - 1);
   if (event.isDate) notes.push(`The event's own day (${event.date}) is left out of both windows.`);
   else
     notes.push(
-      "The windows split at the event's moment; daily values are 24-hour blocks of hourly counts, so a visitor active in two hours counts twice.",
+      "The windows split at the event's moment; daily values are 24-hour blocks of hourly counts, so a " +
+        "visitor active in two hours counts twice.",
     );
   const historyStart = Math.max(beforeBlocks[0]! - HISTORY_DAYS, -availableBefore);
   if (historyStart > beforeBlocks[0]! - HISTORY_DAYS)
@@ -175,7 +178,9 @@ function countTest(values: Map<number, number>, windows: Windows, firstDay: stri
   if (shifts.length >= MINIMUM_DEGREES * windows.days) return { reason: "there is no traffic in the windows or their history to test" };
   const needed = MINIMUM_DEGREES * windows.days + lastAfter - windows.beforeBlocks[0]!;
   return {
-    reason: `the site's data start on ${firstDay}: the test learns the site's usual variation from at least ${needed} days of data before the event`,
+    reason:
+      `the site's data start on ${firstDay}: the test learns the site's usual variation from at least ` +
+      `${needed} days of data before the event`,
   };
 }
 
@@ -209,11 +214,11 @@ function resultRow(
   const interval = (bound: number) => (isCount(metric) ? before * (Math.exp(bound) - 1) : bound * scale);
   return {
     metric,
-    before: round(before),
-    after: round(after),
-    change: round(after - before),
+    before: round(before, 2),
+    after: round(after, 2),
+    change: round(after - before, 2),
     change_percent: before === 0 ? null : round(((after - before) / before) * 100, 1),
-    ci95: test && !reason ? [round(interval(test.ci95[0])), round(interval(test.ci95[1]))] : [],
+    ci95: test && !reason ? [round(interval(test.ci95[0]), 2), round(interval(test.ci95[1]), 2)] : [],
     p_value: test && !reason ? round(test.pValue, 4) : null,
     test: test && !reason ? test.test : "not tested",
     verdict: reason ? "not tested" : verdict(test),
@@ -246,8 +251,27 @@ async function eventOf(
 export const measureImpactTool = defineTool({
   name: "measure_impact",
   title: "Measure the impact of an event",
-  description:
-    "Before/after effect of a deploy, campaign or release, with a significance test. Compares equal windows on each side of `event` (default 14 days each; whole weeks, or for windows under a week the same weekdays a week earlier; clipped to complete days and to the site's first day with data; the event's own day is left out, a datetime splits at its moment). Per metric: before, after, absolute and relative change, a 95 % confidence interval, a p-value, the test used and a verdict (increase, decrease, no detectable change, or not tested with the reason). Counts (visitors, visits, pageviews, events): the log ratio of the after and before totals, tested against the same ratio at pseudo-events in the 26 weeks before (the site's own weekday pattern, day-to-day noise and carry-over). conversion_rate (needs `goal`; with `page`, converters who also viewed the page among the page's visitors) and bounce_rate (with `page`, visits that entered on the page): per-day numerators and denominators in a day-clustered ratio test. `goal` narrows only the conversion_rate numerator. Makes at most 4 Plausible requests: one for the \"all\" range (Plausible's echo gives the site's today and first day with data), then in one parallel batch a daily series of the counts over the windows and their history, converters per day for conversion_rate, visits and bounce_rate per day for bounce_rate. Give annotation_id instead of event to take an annotation's date or datetime (list_annotations shows ids). Example: did Tuesday's deploy change signups among visitors of /pricing?",
+  description: [
+    "Before/after effect of a deploy, campaign or release, with a significance test.",
+    "Compares equal windows on each side of `event` (default 14 days each; whole weeks,",
+    "or for windows under a week the same weekdays a week earlier;",
+    "clipped to complete days and to the site's first day with data;",
+    "the event's own day is left out, a datetime splits at its moment).",
+    "Per metric: before, after, absolute and relative change, a 95 % confidence interval, a p-value,",
+    "the test used and a verdict (increase, decrease, no detectable change, or not tested with the reason).",
+    "Counts (visitors, visits, pageviews, events): the log ratio of the after and before totals,",
+    "tested against the same ratio at pseudo-events in the 26 weeks before (the site's own weekday pattern,",
+    "day-to-day noise and carry-over).",
+    "conversion_rate (needs `goal`; with `page`, converters who also viewed the page among the page's visitors)",
+    "and bounce_rate (with `page`, visits that entered on the page): per-day numerators",
+    "and denominators in a day-clustered ratio test.",
+    "`goal` narrows only the conversion_rate numerator.",
+    "Makes at most 4 Plausible requests: one for the \"all\" range (Plausible's echo gives the site's today and first day",
+    "with data), then in one parallel batch a daily series of the counts over the windows and their history,",
+    "converters per day for conversion_rate, visits and bounce_rate per day for bounce_rate.",
+    "Give annotation_id instead of event to take an annotation's date or datetime (list_annotations shows ids).",
+    "Example: did Tuesday's deploy change signups among visitors of /pricing?",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     event: z
@@ -314,7 +338,8 @@ export const measureImpactTool = defineTool({
     if (input.goal && !metrics.includes("conversion_rate"))
       throw new ToolInputError(
         "goal",
-        'narrows only conversion_rate (the converters); add "conversion_rate" to metrics, or count goal completions with filters: [["is", "event:goal", ["<goal>"]]]',
+        'narrows only conversion_rate (the converters); add "conversion_rate" to metrics, or count goal ' +
+          'completions with filters: [["is", "event:goal", ["<goal>"]]]',
       );
     const filters = buildFilters(input); // checks the shortcuts against the filters
     const span = await siteDataSpan(context, site);
@@ -400,13 +425,16 @@ export const measureImpactTool = defineTool({
       ...windows.notes,
       ...(metrics.some(isCount) && !windows.untestable
         ? [
-            `Counts are tested against the same before/after ratio at pseudo-events in up to ${HISTORY_DAYS} days before the windows, so the site's usual weekly pattern, noise and carry-over from day to day are not read as an effect.`,
+            `Counts are tested against the same before/after ratio at pseudo-events in up to ${HISTORY_DAYS} ` +
+              "days before the windows, so the site's usual weekly pattern, noise and carry-over from day to " +
+              "day are not read as an effect.",
           ]
         : []),
       ...(metrics.every(isCount) ? [] : ["Rates are in %, their change and 95 % CI in percentage points; each day is one cluster."]),
       ...(input.page && metrics.includes("conversion_rate")
         ? [
-            `conversion_rate with page: visitors who viewed ${input.page} and did ${input.goal} in a visit with that page view (Plausible does not check the order), among the page's visitors.`,
+            `conversion_rate with page: visitors who viewed ${input.page} and did ${input.goal} in a visit ` +
+              "with that page view (Plausible does not check the order), among the page's visitors.",
           ]
         : []),
       ...(input.page && metrics.includes("bounce_rate")
@@ -430,7 +458,9 @@ export const measureImpactTool = defineTool({
         notes,
       },
       text: [
-        `${site}, around ${eventLabel}: ${windows.days} days before (${windows.before[0]} to ${windows.before[1]}) vs ${windows.days} days after (${windows.after[0]} to ${windows.after[1]})`,
+        `${site}, around ${eventLabel}: ${windows.days} days before (${windows.before[0]} to ` +
+          `${windows.before[1]}) vs ${windows.days} days after (${windows.after[0]} to ${windows.after[1]}` +
+          ")",
         table(
           ["metric", "before", "after", "change", "change %", "95% CI", "p", "verdict"],
           results.map((row) => [

@@ -9,7 +9,8 @@ export function resolveSiteId(siteId: string | undefined, context: ToolContext):
   if (!resolved) {
     throw new ToolInputError(
       "site_id",
-      "no site was given and this server has no default site. Ask the user which site they mean (list_sites shows the sites this key can read).",
+      "no site was given and this server has no default site. Ask the user which site they mean " +
+        "(list_sites shows the sites this key can read).",
     );
   }
   return resolved;
@@ -41,7 +42,8 @@ export function propertyDimension(property: string, argument: string): string {
   if (builtIn) {
     throw new ToolInputError(
       argument,
-      `"${property}" is ambiguous: write "${builtIn}" for the built-in dimension, or "event:props:${property}" for a custom property of that name`,
+      `"${property}" is ambiguous: write "${builtIn}" for the built-in dimension, or ` +
+        `"event:props:${property}" for a custom property of that name`,
     );
   }
   return `event:props:${property}`;

@@ -50,8 +50,11 @@ function labelsUpToShownRows(
 export const queryTool = defineTool({
   name: "query",
   title: "Query (Plausible v2)",
-  description:
-    "Run any Plausible Stats API v2 query: metrics, date_range, dimensions, filters (full tree with and/or/not/has_done/has_not_done, matches, case_sensitive), order_by, include and pagination. Use it when the simpler tools do not cover the question.",
+  description: [
+    "Run any Plausible Stats API v2 query: metrics, date_range, dimensions,",
+    "filters (full tree with and/or/not/has_done/has_not_done, matches, case_sensitive), order_by, include and pagination.",
+    "Use it when the simpler tools do not cover the question.",
+  ],
   inputSchema: z.object({
     site_id: siteId,
     metrics: metricList.describe("Metrics to compute, each at most once"),

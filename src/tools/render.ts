@@ -5,18 +5,23 @@ import { ResultBudgetError, type ToolOutput } from "./types";
 /** One table cell: a metric or a dimension value. */
 export type Cell = MetricValue | DimensionValue | undefined;
 
+/** `value` rounded to `digits` decimals: how tools report estimates and scores. */
+export function round(value: number, digits: number): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}
+
 /** Renders a value the way a person reads it: revenue by its short form, fractions trimmed. */
-export function formatValue(value: Cell): string {
+function formatValue(value: Cell): string {
   if (value === null || value === undefined) return "–";
   if (typeof value === "object") return value.short;
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100);
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(round(value, 2));
   return value.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
 /** A p-value as a reader takes it: three decimals, and "< 0.001" rather than a rounded 0. */
 export function formatPValue(p: number | null): string {
   if (p === null) return "–";
-  return p < 0.001 ? "< 0.001" : String(Math.round(p * 1000) / 1000);
+  return p < 0.001 ? "< 0.001" : String(round(p, 3));
 }
 
 /** A compact pipe table: what a model reads most cheaply. */
@@ -41,7 +46,8 @@ function rowsTable(headers: readonly string[], rows: readonly (readonly Cell[])[
   if (rows.length <= TEXT_ROWS) return table(headers, rows);
   const head = table(headers, rows.slice(0, EDGE_ROWS));
   const tail = table(headers, rows.slice(-EDGE_ROWS)).split("\n").slice(2).join("\n");
-  const gap = `| … rows ${EDGE_ROWS + 1} to ${rows.length - EDGE_ROWS} are left out here; the structured content has all ${rows.length} … |`;
+  const omitted = `rows ${EDGE_ROWS + 1} to ${rows.length - EDGE_ROWS}`;
+  const gap = `| … ${omitted} are left out here; the structured content has all ${rows.length} … |`;
   return `${head}\n${gap}\n${tail}\n${summary(headers, rows)}`;
 }
 
@@ -83,7 +89,8 @@ export function fitResult<Structured extends object>(
     const size = resultSize(output);
     if (size <= maxChars) return { structured: output.structured, text: output.text };
     throw new ResultBudgetError(
-      `This answer takes ${size} characters, more than this server's limit of ${maxChars} per result (MAX_RESULT_CHARS). Ask for fewer metrics or a narrower question.`,
+      `This answer takes ${size} characters, more than this server's limit of ${maxChars} per result ` +
+        "(MAX_RESULT_CHARS). Ask for fewer metrics or a narrower question.",
     );
   }
 
@@ -104,7 +111,9 @@ export function fitResult<Structured extends object>(
       text: lines(
         output.text,
         shown > 0 ? rowsTable(listing.headers, listing.cells.slice(0, shown)) : "",
-        `Only the first ${shown} of ${rows.length} rows fit in one answer (this server's limit is ${maxChars} characters per result); the other ${rows.length - shown} were left out. To see them, narrow the question: ${listing.narrow}.`,
+        `Only the first ${shown} of ${rows.length} rows fit in one answer (this server's limit is ` +
+          `${maxChars} characters per result); the other ${rows.length - shown} were left out. To see them, ` +
+          `narrow the question: ${listing.narrow}.`,
       ),
     };
   };
@@ -115,7 +124,9 @@ export function fitResult<Structured extends object>(
   const emptySize = resultSize(empty);
   if (emptySize > maxChars) {
     throw new ResultBudgetError(
-      `Even without its ${rows.length} rows this answer takes ${emptySize} characters, more than this server's limit of ${maxChars} per result (MAX_RESULT_CHARS). Narrow the question: ${listing.narrow}.`,
+      `Even without its ${rows.length} rows this answer takes ${emptySize} characters, more than this ` +
+        `server's limit of ${maxChars} per result (MAX_RESULT_CHARS). Narrow the question: ` +
+        `${listing.narrow}.`,
     );
   }
 

@@ -31,7 +31,9 @@ export function isDimension(name: string): boolean {
 }
 
 const DIMENSION_HINT =
-  "use event:page, event:name, event:hostname, event:goal, event:props:<name>, visit:<source|channel|referrer|utm_*|device|browser|os|country|region|city|*_name|entry_page|exit_page|...> or time, time:hour, time:day, time:week, time:month";
+  "use event:page, event:name, event:hostname, event:goal, event:props:<name>, " +
+  "visit:<source|channel|referrer|utm_*|device|browser|os|country|region|city|*_name|entry_page|exit_page|...> " +
+  "or time, time:hour, time:day, time:week, time:month";
 
 export const dimension = z
   .string()
@@ -74,14 +76,20 @@ export function dateRangeProblem(range: string | readonly string[]): string | un
     if (days) return Number(days[1]) >= 1 && Number(days[1]) <= 5000 ? undefined : `"${range}": Nd takes 1 to 5000 days`;
     const months = /^(\d+)mo$/.exec(range);
     if (months) return Number(months[1]) >= 1 && Number(months[1]) <= 100 ? undefined : `"${range}": Nmo takes 1 to 100 months`;
-    return `"${range}" is not a date range: use one of ${NAMED_RANGES.join(", ")}, "Nd" (last N full days, ending yesterday), "Nmo" (last N full months), or ["YYYY-MM-DD", "YYYY-MM-DD"]`;
+    return (
+      `"${range}" is not a date range: use one of ${NAMED_RANGES.join(", ")}, "Nd" (last N full days, ` +
+      `ending yesterday), "Nmo" (last N full months), or ["YYYY-MM-DD", "YYYY-MM-DD"]`
+    );
   }
   const [from, to] = range;
   if (range.length !== 2 || from === undefined || to === undefined) return "give exactly two dates: [start, end]";
   const bothDates = isCalendarDate(from) && isCalendarDate(to);
   const bothDatetimes = isDatetimeWithOffset(from) && isDatetimeWithOffset(to);
   if (!bothDates && !bothDatetimes) {
-    return 'use two dates ["2024-01-01", "2024-01-31"] or two datetimes with offsets ["2024-01-01T00:00:00Z", "2024-01-01T12:00:00+02:00"]; do not mix them';
+    return (
+      'use two dates ["2024-01-01", "2024-01-31"] or two datetimes with offsets ' +
+      '["2024-01-01T00:00:00Z", "2024-01-01T12:00:00+02:00"]; do not mix them'
+    );
   }
   if (Date.parse(from) > Date.parse(to)) return `the start ${from} is after the end ${to}`;
   return undefined;
@@ -101,7 +109,9 @@ export const dateRange = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
   .describe(
-    'Period: "day" (today), "24h", "7d"/"28d"/"30d"/"91d" or any "Nd" (last N full days, ending yesterday), "month"/"year" (current, to date), "6mo"/"12mo"/"Nmo" (last N full months), "all", or an inclusive ["YYYY-MM-DD", "YYYY-MM-DD"] pair in the site\'s timezone.',
+    'Period: "day" (today), "24h", "7d"/"28d"/"30d"/"91d" or any "Nd" (last N full days, ending ' +
+      'yesterday), "month"/"year" (current, to date), "6mo"/"12mo"/"Nmo" (last N full months), "all", ' +
+      'or an inclusive ["YYYY-MM-DD", "YYYY-MM-DD"] pair in the site\'s timezone.',
   );
 
 export const siteId = z
@@ -135,7 +145,7 @@ const leafFilter = z.tuple([leafOperator, filterDimension, clauses, modifiers.op
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 export type FilterInput = z.output<typeof leafFilter> | ["and" | "or", FilterInput[]] | ["not" | "has_done" | "has_not_done", FilterInput];
-export const filter: z.ZodType<FilterInput> = z.lazy(() =>
+const filter: z.ZodType<FilterInput> = z.lazy(() =>
   z.union([
     leafFilter,
     z.tuple([z.enum(["and", "or"]), z.array(filter).min(1)]),
@@ -147,7 +157,11 @@ export const filters = z
   .array(filter)
   .optional()
   .describe(
-    'Plausible v2 filters, ANDed: ["is", "event:page", ["/pricing"]], ["contains", "visit:source", ["google"], {"case_sensitive": false}], ["matches", "event:page", ["^/blog/"]], ["or", [f1, f2]], ["not", f], ["has_done", ["is", "event:goal", ["Signup"]]]. Operators: is, is_not, contains, contains_not, matches, matches_not (re2, no case_sensitive modifier; use (?i)). event:goal takes only is and contains.',
+    'Plausible v2 filters, ANDed: ["is", "event:page", ["/pricing"]], ["contains", "visit:source", ' +
+      '["google"], {"case_sensitive": false}], ["matches", "event:page", ["^/blog/"]], ["or", [f1, ' +
+      'f2]], ["not", f], ["has_done", ["is", "event:goal", ["Signup"]]]. Operators: is, is_not, ' +
+      "contains, contains_not, matches, matches_not (re2, no case_sensitive modifier; use (?i)). " +
+      "event:goal takes only is and contains.",
   );
 
 export const propertyFilters = z
@@ -157,7 +171,8 @@ export const propertyFilters = z
         .string()
         .min(1)
         .describe(
-          "A built-in dimension such as visit:country or event:page, or a bare custom property name such as plan (meaning event:props:plan)",
+          "A built-in dimension such as visit:country or event:page, or a bare custom property name such " +
+            "as plan (meaning event:props:plan)",
         ),
       operator: z.enum(["is", "is_not", "contains", "contains_not"]).default("is"),
       value: z.union([z.string(), z.array(z.string()).min(1)]).describe("One value or a list (any of them matches)"),
@@ -166,16 +181,12 @@ export const propertyFilters = z
   .optional()
   .describe("Shortcut filters on built-in dimensions or custom properties, ANDed with each other and with `filters`.");
 
-export const page = z
+const page = z
   .string()
   .min(1)
   .optional()
   .describe('Only this page path, e.g. "/pricing" (same as the filter ["is", "event:page", [page]])');
-export const goal = z
-  .string()
-  .min(1)
-  .optional()
-  .describe('Only this goal, e.g. "Signup" (same as the filter ["is", "event:goal", [goal]])');
+const goal = z.string().min(1).optional().describe('Only this goal, e.g. "Signup" (same as the filter ["is", "event:goal", [goal]])');
 
 /** The narrowing arguments most tools share. */
 export const narrowing = { filters, property_filters: propertyFilters, page, goal };

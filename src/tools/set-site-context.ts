@@ -11,7 +11,7 @@ export const setSiteContextTool = defineTool({
   description: [
     "Replaces the short notes that explain a site to whoever analyses it: what each goal means, which pages matter, known seasonality.",
     "Read them back from the resource plausible://sites/{site_id}/context. An empty text clears them.",
-  ].join(" "),
+  ],
   hints: MEMORY_WRITE_HINTS,
   inputSchema: z.object({
     site_id: siteId,

@@ -11,7 +11,7 @@ export const setTargetTool = defineTool({
     "Sets the goal for a site's metric over a month or a quarter, e.g. 120000 visitors in 2026-05, replacing any earlier one.",
     "get_pacing then says whether the site is on track.",
     "On the team connector only administrators set targets.",
-  ].join(" "),
+  ],
   hints: MEMORY_WRITE_HINTS,
   inputSchema: z.object({
     site_id: siteId,

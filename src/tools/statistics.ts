@@ -18,12 +18,12 @@ export function scaledMad(values: readonly number[]): number {
   return 1.4826 * median(values.map((value) => Math.abs(value - center)));
 }
 
-export function mean(values: readonly number[]): number {
+function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 /** Sample variance (n - 1 in the denominator). */
-export function variance(values: readonly number[]): number {
+function variance(values: readonly number[]): number {
   const center = mean(values);
   return values.reduce((sum, value) => sum + (value - center) ** 2, 0) / (values.length - 1);
 }

@@ -55,7 +55,10 @@ export const subscribeDigestTool = defineTool({
     const subscription = toStructured(outcome.subscription);
     return {
       structured: { subscription },
-      text: `Subscribed ${subscription.destination} to ${subscription.kinds.join(", ")} for ${site} (${subscription.format}); id ${subscription.id}.`,
+      text: [
+        `Subscribed ${subscription.destination} to ${subscription.kinds.join(", ")} for ${site}`,
+        `(${subscription.format}); id ${subscription.id}.`,
+      ].join(" "),
     };
   },
 });

@@ -54,6 +54,7 @@ export interface ToolHints {
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   name: string;
   title: string;
+  /** What the model reads to choose the tool and its arguments. */
   description: string;
   hints?: ToolHints;
   inputSchema: Input;
@@ -61,11 +62,16 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   run(input: z.output<Input>, context: ToolContext): Promise<ToolOutput<z.output<Output>>>;
 }
 
-/** Declares a tool with its input type inferred from its schema. */
+/** A tool as its module writes it: the description in short lines, one sentence or clause each. */
+type ToolSource<Input extends z.ZodObject, Output extends z.ZodObject> = Omit<ToolDefinition<Input, Output>, "description"> & {
+  description: readonly string[];
+};
+
+/** Declares a tool with its input type inferred from its schema; its description lines are joined into one text. */
 export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
-  tool: ToolDefinition<Input, Output>,
+  tool: ToolSource<Input, Output>,
 ): ToolDefinition<Input, Output> {
-  return tool;
+  return { ...tool, description: tool.description.join(" ") };
 }
 
 /**

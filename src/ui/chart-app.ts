@@ -6,7 +6,7 @@ import chartPage from "./chart/chart.generated.html?raw";
 
 /** The MCP Apps extension (`io.modelcontextprotocol/ui`), advertised in the server's capabilities. */
 export const UI_EXTENSION_ID = "io.modelcontextprotocol/ui";
-export const CHART_URI = "ui://plausible/chart.html";
+const CHART_URI = "ui://plausible/chart.html";
 
 /** The tools whose results the chart draws; the rest have nothing to plot. */
 const CHART_TOOLS: ReadonlySet<string> = new Set(CHART_TOOL_NAMES);
@@ -21,7 +21,7 @@ export function chartToolMeta(toolName: string): Record<string, unknown> | undef
 }
 
 /** What the chart may load: nothing from the network (an empty allowlist is the strictest policy hosts apply). */
-export const CHART_CSP = { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] };
+const CHART_CSP = { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] };
 
 export const CHART_RESOURCE: ResourceDefinition = {
   name: "chart",

@@ -199,7 +199,7 @@ describe("/admin access", () => {
 });
 
 describe("/admin members and revocation", () => {
-  it("shows a member who used /internal; Revoke and block ends their open session (401) and is audited with the admin's email", async () => {
+  it("shows a member who used /internal; Revoke and block ends their open session (401), audited with the admin's email", async () => {
     const member = await activeMember("member-sub-1", "ada@example.com");
     const admin = await signedInAdmin();
     const page = await (await admin.fetch(`${BASE}/admin`)).text();

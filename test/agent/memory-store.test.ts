@@ -132,7 +132,8 @@ describe("team memory store", () => {
     await runInDurableObject(stub, (_instance: MemoryStore, state) => {
       for (let row = 0; row < MEMORY_LIMITS.annotations; row += 1)
         state.storage.sql.exec(
-          "INSERT INTO annotations (id, site_id, at, day, text, kind, author, created_ms) VALUES (?, 'example.com', '2026-01-01', '2026-01-01', ?, 'other', NULL, 0)",
+          "INSERT INTO annotations (id, site_id, at, day, text, kind, author, created_ms) VALUES (?, " +
+            "'example.com', '2026-01-01', '2026-01-01', ?, 'other', NULL, 0)",
           `ann_${row}`,
           `note ${row}`,
         );

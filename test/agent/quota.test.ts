@@ -68,7 +68,8 @@ async function setMemberUsed(stub: Awaited<ReturnType<typeof freshUserAgent>>, u
   await runInDurableObject(stub, (_agent, state) => {
     const hourStart = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     state.storage.sql.exec(
-      "INSERT INTO member_hour (id, hour_start_ms, used, closed) VALUES (1, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET hour_start_ms = excluded.hour_start_ms, used = excluded.used",
+      "INSERT INTO member_hour (id, hour_start_ms, used, closed) VALUES (1, ?, ?, 0) ON CONFLICT (id) " +
+        "DO UPDATE SET hour_start_ms = excluded.hour_start_ms, used = excluded.used",
       hourStart,
       used,
     );
@@ -113,7 +114,8 @@ describe("shared-key quota guard", () => {
     expect(failure.retryAfterSeconds).toBeLessThanOrEqual(3600);
     const text = errorText(refused[0]);
     expect(text).toContain(
-      `The team's shared Plausible key has used its ${LIMIT} calls for this hour; capacity returns in ${failure.retryAfterSeconds} s, when the hour turns (UTC).`,
+      `The team's shared Plausible key has used its ${LIMIT} calls for this hour; capacity returns in ` +
+        `${failure.retryAfterSeconds} s, when the hour turns (UTC).`,
     );
   });
 
@@ -197,7 +199,7 @@ describe("shared-key quota guard", () => {
 });
 
 describe("each member's share of the shared key", () => {
-  it("stops one member's burst at PLAUSIBLE_USER_HOURLY_LIMIT, saying the limit is per member, while another member still gets through", async () => {
+  it("stops one member's burst at PLAUSIBLE_USER_HOURLY_LIMIT, saying it is per member, while another member gets through", async () => {
     const heavy = await freshUserAgent();
     await setMemberUsed(heavy, MEMBER_LIMIT - 2);
     const outcomes = (await Promise.all(

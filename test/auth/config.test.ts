@@ -63,17 +63,21 @@ describe("incomplete configuration", () => {
     ["PUBLIC_URL", ""],
   ];
   for (const [setting, value] of MISSING) {
-    it(`answers 503 naming ${setting}${value ? " (too short)" : ""} on every connector endpoint, logs it, and keeps /mcp and /sse working`, async () => {
-      const log = vi.spyOn(console, "error").mockImplementation(() => {});
-      const fetchWorker = workerWith({ [setting]: value });
-      for (const [method, path] of AFFECTED) {
-        const response = await fetchWorker(`${BASE}${path}`, { method });
-        expect(response.status, path).toBe(503);
-        expect(await response.json()).toEqual({ error: "server_error", error_description: setting });
-      }
-      expect(log).toHaveBeenCalledWith(expect.stringContaining(setting));
-      await bearerEndpointsServe(fetchWorker);
-    });
+    it(
+      `answers 503 naming ${setting}${value ? " (too short)" : ""} on every connector endpoint, logs ` +
+        "it, and keeps /mcp and /sse working",
+      async () => {
+        const log = vi.spyOn(console, "error").mockImplementation(() => {});
+        const fetchWorker = workerWith({ [setting]: value });
+        for (const [method, path] of AFFECTED) {
+          const response = await fetchWorker(`${BASE}${path}`, { method });
+          expect(response.status, path).toBe(503);
+          expect(await response.json()).toEqual({ error: "server_error", error_description: setting });
+        }
+        expect(log).toHaveBeenCalledWith(expect.stringContaining(setting));
+        await bearerEndpointsServe(fetchWorker);
+      },
+    );
   }
 
   it("treats an empty secret like a missing one", async () => {

@@ -4,6 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/shared/hash";
 import { TEXTS } from "../support/fake-plausible";
 import { connectBearer, textOf } from "../support/mcp-clients";
 import {
@@ -247,7 +248,7 @@ describe("/connect tool calls", () => {
   it("removes the key with the grant when the client revokes its token (RFC 7009)", async () => {
     const { browser, client, tokens } = await connectWithKey(GOOD_KEY);
     const session = await openConnectSession(browser, tokens.access_token);
-    const grantsOfKey = async () => (await env.OAUTH_KV.list({ prefix: `grant:key-${await keyDigest(GOOD_KEY)}-` })).keys.length;
+    const grantsOfKey = async () => (await env.OAUTH_KV.list({ prefix: `grant:key-${await sha256Hex(GOOD_KEY)}-` })).keys.length;
     const before = await grantsOfKey();
     const revoked = await browser.fetch(`${CONNECT}/token`, {
       method: "POST",
@@ -266,7 +267,7 @@ describe("/connect grants of one key", () => {
     const shared = await registerConnectClient(new Browser());
     const first = await connectWithKey(GOOD_KEY, shared);
     const second = await connectWithKey(GOOD_KEY, shared);
-    const grants = (await env.OAUTH_KV.list({ prefix: `grant:key-${await keyDigest(GOOD_KEY)}-` })).keys.map((key) => key.name);
+    const grants = (await env.OAUTH_KV.list({ prefix: `grant:key-${await sha256Hex(GOOD_KEY)}-` })).keys.map((key) => key.name);
     // Each grant has a user id of its own: the key's digest and a random part.
     const userIds = new Set(grants.map((name) => name.split(":")[1]));
     expect(userIds.size).toBe(grants.length);
@@ -277,8 +278,3 @@ describe("/connect grants of one key", () => {
     }
   });
 });
-
-async function keyDigest(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}

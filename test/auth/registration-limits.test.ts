@@ -31,11 +31,15 @@ describe.each(["/register", "/connect/register"])("registration on %s", (path) =
     }
   });
 
-  it(`refuses more than ${MAX_REDIRECT_URIS} redirect URIs, or one over ${MAX_REDIRECT_URI_CHARS} characters, with invalid_redirect_uri`, async () => {
-    const uris = (count: number) => Array.from({ length: count }, (_, i) => `${CLIENT_REDIRECT}/${i}`);
-    expect((await register(path, { redirect_uris: uris(MAX_REDIRECT_URIS) })).status).toBe(201);
-    expect((await errorOf(await register(path, { redirect_uris: uris(MAX_REDIRECT_URIS + 1) }))).error).toBe("invalid_redirect_uri");
-    const long = `${CLIENT_REDIRECT}/${"a".repeat(MAX_REDIRECT_URI_CHARS)}`;
-    expect((await errorOf(await register(path, { redirect_uris: [long] }))).error).toBe("invalid_redirect_uri");
-  });
+  it(
+    `refuses more than ${MAX_REDIRECT_URIS} redirect URIs, or one over ${MAX_REDIRECT_URI_CHARS} ` +
+      "characters, with invalid_redirect_uri",
+    async () => {
+      const uris = (count: number) => Array.from({ length: count }, (_, i) => `${CLIENT_REDIRECT}/${i}`);
+      expect((await register(path, { redirect_uris: uris(MAX_REDIRECT_URIS) })).status).toBe(201);
+      expect((await errorOf(await register(path, { redirect_uris: uris(MAX_REDIRECT_URIS + 1) }))).error).toBe("invalid_redirect_uri");
+      const long = `${CLIENT_REDIRECT}/${"a".repeat(MAX_REDIRECT_URI_CHARS)}`;
+      expect((await errorOf(await register(path, { redirect_uris: [long] }))).error).toBe("invalid_redirect_uri");
+    },
+  );
 });

@@ -87,7 +87,9 @@ describe("the domain policy in the sign-in flow", () => {
       {
         event: "authorization",
         decision: "refused",
-        reason: `The email address ${await addressHash("eve.outsider@evilexample.com")} is not in an allowed domain (example.com, example.org).`,
+        reason:
+          `The email address ${await addressHash("eve.outsider@evilexample.com")} is not in an allowed ` +
+          "domain (example.com, example.org).",
         user_hash: await addressHash("eve.outsider@evilexample.com"),
       },
       expect.objectContaining({ user_hash: await addressHash("unverified@example.com") }),

@@ -203,6 +203,22 @@ describe("reliability", () => {
     expect(delivery).toMatchObject({ status: "skipped", attempts: 0, detail: expect.stringContaining("Plausible refused the key") });
   });
 
+  it("waits for the next hour when Plausible's quota is used up, counting no failure", async () => {
+    // A site of its own: the usage agent's cache holds example.com's answers from the tests before.
+    await callTool(KEY, "subscribe_digest", { site_id: "quota.example.com", webhook_url: `${SINK}/later`, kinds: ["weekly_digest"] });
+    plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(429, TEXTS.rateLimited) : undefined));
+    await runScheduled("digest-now");
+    expect(received).toEqual([]);
+    expect(await (await keyStore(KEY)).deliveries()).toEqual([]);
+    expect((await (await keyStore(KEY)).list())[0]).toMatchObject({ failuresInARow: 0 });
+    expect((await (await keyStore(KEY)).list())[0]!.pausedAt).toBeUndefined();
+
+    plausible.restore();
+    plausible = installFakePlausible();
+    await runScheduled("digest-now");
+    expect(received.map((delivery) => delivery.body.text)).toEqual([expect.stringContaining("Weekly digest for quota.example.com")]);
+  });
+
   it("sends nothing for a team subscription whose member is blocked", async () => {
     const made = await teamStore().subscribe(
       { siteId: "example.com", webhookUrl: `${SINK}/team`, kinds: ["weekly_digest"], format: "slack" },

@@ -64,7 +64,7 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
   }
 
   describe("/admin", () => {
-    it("the admin sees a member who used /internal, revokes and blocks them (next call 401, no new sign-in), unblocks, signs out", async () => {
+    it("the admin sees a member of /internal, revokes and blocks them (next call 401, no new sign-in), unblocks, signs out", async () => {
       // The member signs in to /internal and uses a tool.
       stack.issuer.signInAs(MEMBER);
       const provider = new RecordingOAuthProvider(loopback.redirectUrl, "Member's client");
@@ -161,51 +161,55 @@ describe.runIf(chromiumAvailable)("the team's admin page and the bring-your-own-
   });
 
   describe("/connect", () => {
-    it("refuses a wrong key on the page with Plausible's text, then connects the pasted key: tools run on it, and no file of the local KV holds it", async () => {
-      const provider = new RecordingOAuthProvider(loopback.redirectUrl, "Bring-your-own-key client");
-      const { authorizationUrl, transport } = await beginAuthorization(stack.urls.connect, provider);
-      expect(authorizationUrl.href.startsWith(`${stack.urls.connect}/authorize`)).toBe(true);
+    it(
+      "refuses a wrong key on the page with Plausible's text, then connects the pasted key: tools run " +
+        "on it, and no file of the local KV holds it",
+      async () => {
+        const provider = new RecordingOAuthProvider(loopback.redirectUrl, "Bring-your-own-key client");
+        const { authorizationUrl, transport } = await beginAuthorization(stack.urls.connect, provider);
+        expect(authorizationUrl.href.startsWith(`${stack.urls.connect}/authorize`)).toBe(true);
 
-      const page = await newPage();
-      await page.goto(authorizationUrl.href);
-      await page.locator('input[name="plausible_api_key"]').fill("not-a-valid-key-000000");
-      const [refused] = await Promise.all([
-        page.waitForResponse((response) => response.request().method() === "POST"),
-        page.getByRole("button", { name: "Connect" }).click(),
-      ]);
-      expect(refused.status()).toBe(400);
-      await page.waitForLoadState();
-      expect(await page.getByRole("alert").textContent()).toMatch(/Invalid API key\./);
+        const page = await newPage();
+        await page.goto(authorizationUrl.href);
+        await page.locator('input[name="plausible_api_key"]').fill("not-a-valid-key-000000");
+        const [refused] = await Promise.all([
+          page.waitForResponse((response) => response.request().method() === "POST"),
+          page.getByRole("button", { name: "Connect" }).click(),
+        ]);
+        expect(refused.status()).toBe(400);
+        await page.waitForLoadState();
+        expect(await page.getByRole("alert").textContent()).toMatch(/Invalid API key\./);
 
-      const hits = loopback.hits.length;
-      await page.locator('input[name="plausible_api_key"]').fill(CONNECT_KEY);
-      await Promise.all([
-        page.waitForURL((target) => target.href.startsWith(loopback.redirectUrl)),
-        page.getByRole("button", { name: "Connect" }).click(),
-      ]);
-      expect(loopback.hits).toHaveLength(hits + 1);
-      await transport.finishAuth(await codeFromLoopback());
+        const hits = loopback.hits.length;
+        await page.locator('input[name="plausible_api_key"]').fill(CONNECT_KEY);
+        await Promise.all([
+          page.waitForURL((target) => target.href.startsWith(loopback.redirectUrl)),
+          page.getByRole("button", { name: "Connect" }).click(),
+        ]);
+        expect(loopback.hits).toHaveLength(hits + 1);
+        await transport.finishAuth(await codeFromLoopback());
 
-      const before = (await simulatorStats()).byKey[CONNECT_KEY] ?? 0;
-      const client = await connectWithOAuth("SDK v1, Streamable HTTP", stack.urls.connect, provider);
-      try {
-        expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
-        const answer = await callOk<{ metrics: Record<string, number> }>(client, "get_aggregate", {
-          date_range: "7d",
-          metrics: ["visitors"],
-        });
-        expect(answer.metrics.visitors).toBeGreaterThan(0);
-      } finally {
-        await client.close();
-      }
-      expect((await simulatorStats()).byKey[CONNECT_KEY]).toBeGreaterThan(before);
+        const before = (await simulatorStats()).byKey[CONNECT_KEY] ?? 0;
+        const client = await connectWithOAuth("SDK v1, Streamable HTTP", stack.urls.connect, provider);
+        try {
+          expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
+          const answer = await callOk<{ metrics: Record<string, number> }>(client, "get_aggregate", {
+            date_range: "7d",
+            metrics: ["visitors"],
+          });
+          expect(answer.metrics.visitors).toBeGreaterThan(0);
+        } finally {
+          await client.close();
+        }
+        expect((await simulatorStats()).byKey[CONNECT_KEY]).toBeGreaterThan(before);
 
-      // wrangler dev's KV (keys in SQLite, values in blob files): the grant is there, the key is not.
-      const files = filesUnder(join(stack.persistTo, "v3", "kv"));
-      const contents = files.map((file) => readFileSync(file));
-      expect(contents.some((content) => content.includes("grant:key-"))).toBe(true);
-      for (const [index, content] of contents.entries()) expect(content.includes(CONNECT_KEY), files[index]).toBe(false);
-    });
+        // wrangler dev's KV (keys in SQLite, values in blob files): the grant is there, the key is not.
+        const files = filesUnder(join(stack.persistTo, "v3", "kv"));
+        const contents = files.map((file) => readFileSync(file));
+        expect(contents.some((content) => content.includes("grant:key-"))).toBe(true);
+        for (const [index, content] of contents.entries()) expect(content.includes(CONNECT_KEY), files[index]).toBe(false);
+      },
+    );
   });
 });
 

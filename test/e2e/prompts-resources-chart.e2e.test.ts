@@ -13,7 +13,8 @@ const CHART_URI = "ui://plausible/chart.html";
 const requireBrowser = process.env.CI === "true";
 // The policy MCP Apps hosts apply when a resource's _meta.ui.csp allows no domains.
 const HOST_CSP =
-  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; connect-src 'none'";
+  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data:; media-src 'self' data:; connect-src 'none'";
 
 // The functions given to page.evaluate run in the browser; the project compiles without the DOM library.
 declare const document: any;
@@ -245,38 +246,44 @@ describe.runIf(chromiumAvailable)("the chart app in Chromium, as an MCP Apps hos
     }
   });
 
-  it("draws the analysis tools: a bar per funnel step, before/after bars per impact metric, actual and expected days with the unusual ones shaded", async () => {
-    const funnel = await call("get_funnel", { site_id: "example.com", steps: ["/", "/pricing", "Signup"], date_range: "28d" });
-    const shownFunnel = await showInHost("get_funnel", funnel, "light");
-    expect(await shownFunnel.frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => rect.getAttribute("data-label")))).toEqual([
-      "/",
-      "/pricing",
-      "Signup",
-    ]);
-    await shownFunnel.page.context().close();
+  it(
+    "draws the analysis tools: a bar per funnel step, before/after bars per impact metric, actual " +
+      "and expected days with the unusual ones shaded",
+    async () => {
+      const funnel = await call("get_funnel", { site_id: "example.com", steps: ["/", "/pricing", "Signup"], date_range: "28d" });
+      const shownFunnel = await showInHost("get_funnel", funnel, "light");
+      expect(await shownFunnel.frame.$$eval("#chart rect.bar", (rects) => rects.map((rect) => rect.getAttribute("data-label")))).toEqual([
+        "/",
+        "/pricing",
+        "Signup",
+      ]);
+      await shownFunnel.page.context().close();
 
-    const impact = await call("measure_impact", {
-      site_id: "example.com",
-      event: "2026-11-16",
-      window_days: 7,
-      metrics: ["visitors", "pageviews"],
-    });
-    const shownImpact = await showInHost("measure_impact", impact, "light");
-    expect(await shownImpact.frame.$$eval("#chart rect.bar", (rects) => rects.length)).toBe(4);
-    await shownImpact.page.context().close();
+      const impact = await call("measure_impact", {
+        site_id: "example.com",
+        event: "2026-11-16",
+        window_days: 7,
+        metrics: ["visitors", "pageviews"],
+      });
+      const shownImpact = await showInHost("measure_impact", impact, "light");
+      expect(await shownImpact.frame.$$eval("#chart rect.bar", (rects) => rects.length)).toBe(4);
+      await shownImpact.page.context().close();
 
-    const explained = await call("explain_change", { site_id: "example.com", period: "14d" });
-    const days = explained.structuredContent.days as { date: string; flagged: boolean }[];
-    const shown = await showInHost("explain_change", explained, "dark");
-    expect(await shown.frame.$$eval('#chart g.points[data-series="actual"] circle.point', (circles) => circles.length)).toBe(days.length);
-    expect(await shown.frame.$$eval('#chart g.points[data-series="expected"] circle.point', (circles) => circles.length)).toBe(days.length);
-    expect(await shown.frame.$$eval("#chart rect.flag", (rects) => rects.map((rect) => rect.getAttribute("data-flagged")))).toEqual(
-      days.filter((day) => day.flagged).map((day) => day.date),
-    );
-    expect(shown.problems).toEqual([]);
-    await shown.page.locator("iframe").screenshot({ path: resolve(OUTPUT_DIR, "chart-explain-change-dark.png") });
-    await shown.page.context().close();
-  });
+      const explained = await call("explain_change", { site_id: "example.com", period: "14d" });
+      const days = explained.structuredContent.days as { date: string; flagged: boolean }[];
+      const shown = await showInHost("explain_change", explained, "dark");
+      expect(await shown.frame.$$eval('#chart g.points[data-series="actual"] circle.point', (circles) => circles.length)).toBe(days.length);
+      expect(await shown.frame.$$eval('#chart g.points[data-series="expected"] circle.point', (circles) => circles.length)).toBe(
+        days.length,
+      );
+      expect(await shown.frame.$$eval("#chart rect.flag", (rects) => rects.map((rect) => rect.getAttribute("data-flagged")))).toEqual(
+        days.filter((day) => day.flagged).map((day) => day.date),
+      );
+      expect(shown.problems).toEqual([]);
+      await shown.page.locator("iframe").screenshot({ path: resolve(OUTPUT_DIR, "chart-explain-change-dark.png") });
+      await shown.page.context().close();
+    },
+  );
 
   it("draws page paths and names as text, never as markup", async () => {
     // Page paths, goal names and property values are whatever visitors and site owners sent.

@@ -108,7 +108,7 @@ describe("team memory end to end", () => {
     expect((await listMay(mine)).annotations).toEqual([]);
   });
 
-  it("on /internal, members share the team's annotations; only the author or an administrator deletes, only administrators set targets", async () => {
+  it("on /internal, members share annotations; only the author or an administrator deletes, only administrators set targets", async () => {
     const alice = await member(ALICE);
     const bob = await member(BOB);
     const admin = await member(DEFAULT_DEMO_USER);
@@ -144,7 +144,7 @@ describe("team memory end to end", () => {
     expect((await listMay(alice)).annotations).toEqual([]);
   });
 
-  it("the demo notes a deploy and a visitors target on every site, in the key's memory and the team's, once however often it runs", async () => {
+  it("the demo notes a deploy and a visitors target per site, in the key's and the team's memory, once however often it runs", async () => {
     await seedDemoMemory(stack);
     const seeded = await seedDemoMemory(stack);
     const example = seeded.sites.find((site) => site.domain === DEMO_SITE_ID)!;

@@ -39,41 +39,51 @@ describe("the per-address ceiling on MCP traffic", () => {
     expect(newKeysPerHour).toBeGreaterThanOrEqual(30);
   });
 
-  it(`answers the request after ADDRESS_RATE_LIMIT_PER_MINUTE (default ${requestsPerMinute}) in a minute from one address with 429 and Retry-After`, async () => {
-    const address = `${fresh64()}::1`;
-    for (let i = 0; i < requestsPerMinute; i++) {
-      const response = await send("/mcp", address);
-      expect(response.status, `request ${i + 1}`).not.toBe(429);
-    }
-    const limited = await send("/mcp", address);
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
-    expect(await messageOf(limited)).toMatch(
-      /^Too many requests from this network address.*ADDRESS_RATE_LIMIT_PER_MINUTE.*Retry in \d+ seconds/,
-    );
-    // One ceiling for the endpoints anyone with a key can call; /internal's members are not under it.
-    for (const path of ["/sse", "/sse/message?sessionId=x", "/connect", "/connect/message?sessionId=x"]) {
-      expect((await send(path, address)).status, path).toBe(429);
-    }
-    expect((await send("/internal", address)).status).toBe(401);
-    expect((await send("/mcp", `${fresh64()}::1`)).status).not.toBe(429);
-  });
+  it(
+    `answers the request after ADDRESS_RATE_LIMIT_PER_MINUTE (default ${requestsPerMinute}) in a ` +
+      "minute from one address with 429 and Retry-After",
+    async () => {
+      const address = `${fresh64()}::1`;
+      for (let i = 0; i < requestsPerMinute; i++) {
+        const response = await send("/mcp", address);
+        expect(response.status, `request ${i + 1}`).not.toBe(429);
+      }
+      const limited = await send("/mcp", address);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+      expect(await messageOf(limited)).toMatch(
+        /^Too many requests from this network address.*ADDRESS_RATE_LIMIT_PER_MINUTE.*Retry in \d+ seconds/,
+      );
+      // One ceiling for the endpoints anyone with a key can call; /internal's members are not under it.
+      for (const path of ["/sse", "/sse/message?sessionId=x", "/connect", "/connect/message?sessionId=x"]) {
+        expect((await send(path, address)).status, path).toBe(429);
+      }
+      expect((await send("/internal", address)).status).toBe(401);
+      expect((await send("/mcp", `${fresh64()}::1`)).status).not.toBe(429);
+    },
+  );
 
-  it(`answers a key never used from this address with 429 once NEW_KEYS_PER_ADDRESS_PER_HOUR (default ${newKeysPerHour}) new keys came within the hour; known keys go on`, async () => {
-    const address = `${fresh64()}::1`;
-    const prefix = crypto.randomUUID();
-    for (let i = 0; i < newKeysPerHour; i++) {
-      // A known key costs nothing more: each is sent twice.
-      expect((await send("/mcp", address, { key: `${prefix}-${i}` })).status, `key ${i + 1}`).not.toBe(429);
-      expect((await send("/mcp", address, { key: `${prefix}-${i}` })).status, `key ${i + 1} again`).not.toBe(429);
-    }
-    const limited = await send("/sse", address, { key: `${prefix}-new` });
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
-    expect(await messageOf(limited)).toMatch(/different API keys.*NEW_KEYS_PER_ADDRESS_PER_HOUR.*Keys already used from here keep working/);
-    expect((await send("/mcp", address, { key: `${prefix}-0` })).status).not.toBe(429);
-    expect((await send("/mcp", `${fresh64()}::1`, { key: `${prefix}-new` })).status).not.toBe(429);
-  });
+  it(
+    "answers a key never used from this address with 429 once NEW_KEYS_PER_ADDRESS_PER_HOUR (default " +
+      `${newKeysPerHour}) new keys came within the hour; known keys go on`,
+    async () => {
+      const address = `${fresh64()}::1`;
+      const prefix = crypto.randomUUID();
+      for (let i = 0; i < newKeysPerHour; i++) {
+        // A known key costs nothing more: each is sent twice.
+        expect((await send("/mcp", address, { key: `${prefix}-${i}` })).status, `key ${i + 1}`).not.toBe(429);
+        expect((await send("/mcp", address, { key: `${prefix}-${i}` })).status, `key ${i + 1} again`).not.toBe(429);
+      }
+      const limited = await send("/sse", address, { key: `${prefix}-new` });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+      expect(await messageOf(limited)).toMatch(
+        /different API keys.*NEW_KEYS_PER_ADDRESS_PER_HOUR.*Keys already used from here keep working/,
+      );
+      expect((await send("/mcp", address, { key: `${prefix}-0` })).status).not.toBe(429);
+      expect((await send("/mcp", `${fresh64()}::1`, { key: `${prefix}-new` })).status).not.toBe(429);
+    },
+  );
 });
 
 describe("IPv6 addresses are grouped by /64 in every per-address bucket", () => {

@@ -48,7 +48,7 @@ describe("home page", () => {
     for (const secret of SECRETS) expect(JSON.stringify(facts).toLowerCase()).not.toContain(secret.toLowerCase());
   });
 
-  it("says /internal and /admin are not configured when the sign-in settings are incomplete, and lists /admin once ADMIN_EMAILS is set", async () => {
+  it("says /internal and /admin are not configured while sign-in is incomplete; lists /admin once ADMIN_EMAILS is set", async () => {
     const incomplete = await new Browser({ OIDC_CLIENT_SECRET: "" } as never).fetch(`${BASE}/`, {
       headers: { Accept: "application/json" },
     });

@@ -96,7 +96,7 @@ describe("audit trail of the shared key", () => {
     expect(await auditOf("key", "test-key-bbbbbbbb")).toEqual([]);
   });
 
-  it("schedules the prune for when a member's first record passes AUDIT_RETENTION_DAYS, so it runs even if they never call again", async () => {
+  it("schedules the prune for when a member's first record passes AUDIT_RETENTION_DAYS, so it runs if they never call again", async () => {
     const member = { sub: "audit-prune-member", email: "ada@example.com" };
     const client = await memberSession(member);
     const before = Date.now();

@@ -208,7 +208,7 @@ describe("Sentry on the bring-your-own-key connector (/connect)", () => {
 });
 
 describe("Sentry on the attributed connector (/internal)", () => {
-  it("names the member by email and records tool inputs, while no token, code, state, cookie or secret of the whole flow is sent", async () => {
+  it("names the member by email and records tool inputs; no token, code, state, cookie or secret of the whole flow is sent", async () => {
     issuer.user = MEMBER;
     const browser = new Browser();
     const client = await register(browser);

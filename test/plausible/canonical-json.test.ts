@@ -14,7 +14,8 @@ describe("canonicalJson", () => {
 
     expect(canonicalJson(a)).toBe(canonicalJson(b));
     expect(canonicalJson(a)).toBe(
-      '{"body":{"date_range":"7d","include":{"imports":false,"total_rows":true},"metrics":["visitors"],"site_id":"example.com"},"kind":"query"}',
+      '{"body":{"date_range":"7d","include":{"imports":false,"total_rows":true},' +
+        '"metrics":["visitors"],"site_id":"example.com"},"kind":"query"}',
     );
   });
 

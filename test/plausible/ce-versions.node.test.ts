@@ -29,14 +29,16 @@ describe("Community Edition versions", () => {
     '#/date_range: Invalid date range "7d"',
     "Metric `time_on_page` can only be queried with event:page filters or dimensions.",
     "Metric `scroll_depth` can only be queried with event:page filters or dimensions.",
-    "Invalid filters. The goal `Signup` is not configured for this site. Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals",
+    "Invalid filters. The goal `Signup` is not configured for this site. Find out how to configure " +
+      "goals here: https://plausible.io/docs/stats-api#filtering-by-goals",
   ])("does not blame the version for %s", (message) => {
     expect(featureRefusedIn(message)).toBeUndefined();
   });
 
   it("names the version and the alternative", () => {
     expect(versionHint(featureRefusedIn('#/date_range: Invalid date range "24h"')!)).toBe(
-      'Plausible Cloud has date range "24h"; Community Edition does not yet (3.2 refuses it). Use instead: "day" (today so far), or a pair of datetimes with offsets covering the last 24 hours.',
+      'Plausible Cloud has date range "24h"; Community Edition does not yet (3.2 refuses it). Use ' +
+        'instead: "day" (today so far), or a pair of datetimes with offsets covering the last 24 hours.',
     );
     expect(versionHint(featureRefusedIn('#/metrics/1: Invalid metric "time_on_page"')!)).toContain(
       "needs Plausible Community Edition 3.0 or newer",

@@ -128,7 +128,8 @@ const invalid: [string, unknown][] = [
 // without it these tests are skipped and the title says why.
 const title =
   schema === undefined
-    ? `QueryBody values against Plausible's query schema (SKIPPED: ${QUERY_SCHEMA_PATH} is absent; it is Plausible's reference data kept outside the repo in ../shared/plausible)`
+    ? `QueryBody values against Plausible's query schema (SKIPPED: ${QUERY_SCHEMA_PATH} is absent; it ` +
+      "is Plausible's reference data kept outside the repo in ../shared/plausible)"
     : "QueryBody values against Plausible's query schema";
 
 describe.skipIf(schema === undefined)(title, () => {

@@ -56,7 +56,8 @@ const plausibleErrors: [number, string][] = [
   [400, "Event metric(s) `events` cannot be queried along with session dimension(s) `visit:exit_page`"],
   [
     400,
-    "Invalid filters. The goal `Signup` is not configured for this site. Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals",
+    "Invalid filters. The goal `Signup` is not configured for this site. Find out how to configure " +
+      "goals here: https://plausible.io/docs/stats-api#filtering-by-goals",
   ],
   [400, "Invalid visit:country filter, visit:country needs to be a valid 2-letter country code."],
   [400, '#/metrics/1: Invalid metric "baa"\n#/date_range: Invalid date range "bad_period"'],
@@ -67,11 +68,13 @@ const plausibleErrors: [number, string][] = [
   // The two 402 texts are from Plausible's auth plug (not in API-NOTES).
   [
     402,
-    "The account that owns this API key does not have access to Stats API. Please make sure you're using the API key of a subscriber account and that the subscription plan includes Stats API",
+    "The account that owns this API key does not have access to Stats API. Please make sure you're " +
+      "using the API key of a subscriber account and that the subscription plan includes Stats API",
   ],
   [
     402,
-    "This Plausible site is locked due to missing active subscription. In order to access it, the site owner should subscribe to a suitable plan",
+    "This Plausible site is locked due to missing active subscription. In order to access it, the " +
+      "site owner should subscribe to a suitable plan",
   ],
   [404, "Site could not be found"],
   [429, "Too many API requests. Your API key is limited to 600 requests per hour. Please contact us to request more capacity."],

@@ -8,7 +8,7 @@ import { interceptOrigin } from "./fetch-boundary";
  * Plausible's shapes, status codes and exact error texts, records what it was
  * asked, and lets every other request (to the worker itself) through.
  */
-export const PLAUSIBLE_ORIGIN = new URL(env.PLAUSIBLE_BASE_URL).origin;
+const PLAUSIBLE_ORIGIN = new URL(env.PLAUSIBLE_BASE_URL).origin;
 
 export interface RecordedRequest {
   method: string;
@@ -27,7 +27,8 @@ export const TEXTS = {
   rateLimited: "Too many API requests. The limit is 600 per hour. Please contact us to request more capacity.",
   rateLimitedOlder: "Too many API requests. Your API key is limited to 600 requests per hour. Please contact us to request more capacity.",
   paymentRequired:
-    "The account that owns this API key does not have access to Stats API. Please make sure you're using the API key of a subscriber account and that the subscription is active",
+    "The account that owns this API key does not have access to Stats API. Please make sure you're " +
+    "using the API key of a subscriber account and that the subscription is active",
 };
 
 export function plausibleError(status: number, error: string): Response {
@@ -41,7 +42,9 @@ export function plausibleError(status: number, error: string): Response {
 export function communityEditionSitesApi(request: RecordedRequest): Response | undefined {
   if (!request.path.startsWith("/api/v1/sites")) return undefined;
   return new Response(
-    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not Acceptable · Plausible Analytics</title></head><body><main><h1>Not Acceptable</h1><p>Oops! There was an error.</p></main></body></html>',
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not Acceptable · Plausible ' +
+      "Analytics</title></head><body><main><h1>Not Acceptable</h1><p>Oops! There was an error.</p>" +
+      "</main></body></html>",
     { status: 406, headers: { "content-type": "text/html; charset=utf-8" } },
   );
 }
@@ -74,7 +77,7 @@ export interface FakePlausible {
 }
 
 // The bearer keys the tests use, and the shared key that vitest.config.ts gives /internal.
-export const VALID_KEYS = new Set(["test-key-aaaaaaaa", "test-key-bbbbbbbb", "test-plausible-api-key"]);
+const VALID_KEYS = new Set(["test-key-aaaaaaaa", "test-key-bbbbbbbb", "test-plausible-api-key"]);
 
 export function installFakePlausible(): FakePlausible {
   const requests: RecordedRequest[] = [];

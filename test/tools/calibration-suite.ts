@@ -17,7 +17,9 @@ export function describeCalibration(tool: CalibratedTool, now: Date): void {
   afterAll(() => {
     const lines = measured.map(
       (result) =>
-        `${result.id}: ${result.positives}/${result.runs} = ${percent(result.rate)} [${percent(result.ci95[0])}, ${percent(result.ci95[1])}], band ${result.band.map(percent).join("–")}, not tested ${result.notTested}`,
+        `${result.id}: ${result.positives}/${result.runs} = ${percent(result.rate)} ` +
+        `[${percent(result.ci95[0])}, ${percent(result.ci95[1])}], band ` +
+        `${result.band.map(percent).join("–")}, not tested ${result.notTested}`,
     );
     if (lines.length > 0) console.log(`${tool} calibration (95 % Wilson intervals):\n${lines.join("\n")}`);
   });

@@ -337,7 +337,8 @@ function communityEdition() {
 const schema = loadQuerySchema();
 const title =
   schema === undefined
-    ? `tool query bodies against Plausible's query schema (SKIPPED: ${QUERY_SCHEMA_PATH} is absent; it is Plausible's reference data kept outside the repo in ../shared/plausible)`
+    ? `tool query bodies against Plausible's query schema (SKIPPED: ${QUERY_SCHEMA_PATH} is absent; it ` +
+      "is Plausible's reference data kept outside the repo in ../shared/plausible)"
     : "tool query bodies against Plausible's query schema";
 
 describe.skipIf(schema === undefined)(title, () => {

@@ -101,7 +101,9 @@ describe.each(listings)("result budget: %s", (_name, tool, args, key) => {
     expect(structured).toMatchObject({ truncated: true, rows_shown: shown, rows_available: 300 });
     expect(shown).toBeGreaterThan(250);
     expect(text).toContain(
-      `Only the first ${shown} of 300 rows fit in one answer (this server's limit is ${budget} characters per result); the other ${300 - shown} were left out. To see them, narrow the question:`,
+      `Only the first ${shown} of 300 rows fit in one answer (this server's limit is ${budget} ` +
+        `characters per result); the other ${300 - shown} were left out. To see them, narrow the ` +
+        "question:",
     );
   });
 

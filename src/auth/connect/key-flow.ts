@@ -1,7 +1,7 @@
 import type { AuthRequest, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import { logAuthorization } from "../../observability/structured-log";
 import { htmlResponse, refusalPage } from "../../pages/html";
-import { sha256Hex } from "../../shared/hash";
+import { randomHex, sha256Hex } from "../../shared/hash";
 import { refuseWithoutPkce, renderError } from "..";
 import { API_KEY_FIELD, keyPage } from "./key-page";
 import type { ConnectProps, ConnectServices, KeyCheck } from "./services";
@@ -76,6 +76,5 @@ async function submitKey(request: Request, env: Env, oauth: OAuthHelpers, servic
  * The digest prefix finds every grant of a key; a grant user id must not contain ":", and the key itself is never a name.
  */
 async function connectGrantUserId(apiKey: string): Promise<string> {
-  const random = [...crypto.getRandomValues(new Uint8Array(8))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `key-${await sha256Hex(apiKey)}-${random}`;
+  return `key-${await sha256Hex(apiKey)}-${randomHex(8)}`;
 }

@@ -21,7 +21,8 @@ export function keyPage(details: ConsentDescription, handle: string, refusal?: s
     `Connect ${name} to Plausible Analytics`,
     `<h1>Connect ${name} to your Plausible Analytics</h1>
 <p>${origin} Access will be sent to <strong>${escapeHtml(details.redirectHost)}</strong>.</p>
-${loopback}<p>Paste a Plausible Stats API key (Plausible: <em>Account settings &gt; API keys</em>). ${name} will read your sites' statistics with it; nothing is changed.
+${loopback}<p>Paste a Plausible Stats API key (Plausible: <em>Account settings &gt; API keys</em>). ${name} will read your sites' \
+statistics with it; nothing is changed.
 The key is checked with Plausible once, then kept only inside this connection, encrypted; disconnecting the app deletes it.</p>
 ${error}<form method="post" action="${AUTHORIZE_PATH}">
 <input type="hidden" name="handle" value="${escapeHtml(handle)}">

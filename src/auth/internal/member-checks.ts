@@ -23,7 +23,9 @@ export function refusingBlockedMembers(internalMcp: InternalMcpHandler, config: 
           {
             status: 401,
             headers: {
-              "WWW-Authenticate": `Bearer realm="OAuth", error="invalid_token", resource_metadata="${config.publicUrl.origin}/.well-known/oauth-protected-resource/internal"`,
+              "WWW-Authenticate":
+                `Bearer realm="OAuth", error="invalid_token", resource_metadata="${config.publicUrl.origin}` +
+                `/.well-known/oauth-protected-resource/internal"`,
               "Cache-Control": "no-store",
             },
           },

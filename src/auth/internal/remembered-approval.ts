@@ -1,6 +1,7 @@
 import type { AuthRequest, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import { hmacSha256, readCookie, serverCookie } from "..";
 import type { AuthConfig } from "../../config";
+import { hex } from "../../shared/hash";
 
 /**
  * Remembered approvals on /internal: an approval is remembered for the person who gave it, so a
@@ -79,8 +80,4 @@ function consentSecret(config: AuthConfig): Promise<string> {
     consentSecrets.set(config.cookieSecret, secret);
   }
   return secret;
-}
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

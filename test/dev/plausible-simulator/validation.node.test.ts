@@ -51,7 +51,8 @@ const RULES: Array<[string, Record<string, unknown>, string]> = [
   [
     "goal filter on an unconfigured goal",
     { metrics: ["visitors"], filters: [["is", "event:goal", ["Newsletter Signup"]]] },
-    "Invalid filters. The goal `Newsletter Signup` is not configured for this site. Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals",
+    "Invalid filters. The goal `Newsletter Signup` is not configured for this site. Find out how to " +
+      "configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals",
   ],
   [
     "country filter with a 3-letter code",

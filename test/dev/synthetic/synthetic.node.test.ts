@@ -7,7 +7,7 @@ import { SyntheticQueryError, SyntheticSite } from "../../../dev/plausible-simul
 import type { SyntheticSiteOptions } from "../../../dev/plausible-simulator/synthetic.ts";
 import { syntheticContext } from "../../../dev/plausible-simulator/synthetic-context.ts";
 import { PlausibleApiError } from "../../../src/plausible";
-import { TOOLS } from "../../../src/tools";
+import { TOOLS, type ToolDefinition } from "../../../src/tools";
 import { callTool } from "../../tools/fake-context";
 
 const NOW = "2026-06-15T12:00:00Z"; // a Monday, noon UTC
@@ -317,7 +317,7 @@ describe("planted effects", () => {
 });
 
 describe("syntheticContext", () => {
-  const tool = (name: string) => TOOLS.find((candidate) => candidate.name === name)!;
+  const tool = (name: string): ToolDefinition => TOOLS.find((candidate) => candidate.name === name)!;
 
   it("runs a tool in-process and records its requests and batches", async () => {
     const synthetic = syntheticContext([site()]);

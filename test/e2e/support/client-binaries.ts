@@ -58,7 +58,11 @@ export function claudeCode(): ClientBinary {
     missing: runs
       ? undefined
       : `The Claude Code tests need the claude binary of the @anthropic-ai/claude-code package (a devDependency), ` +
-        `installed by its install script for this platform${version ? ` (\`claude --version\` answered: ${(version.stderr || version.stdout || String(version.error)).trim().slice(0, 200)})` : ""}. ${INSTALL}`,
+        `installed by its install script for this platform${
+          version
+            ? ` (\`claude --version\` answered: ${(version.stderr || version.stdout || String(version.error)).trim().slice(0, 200)})`
+            : ""
+        }. ${INSTALL}`,
   };
 }
 
