@@ -48,16 +48,13 @@ function time(ms: number | null): string {
 }
 
 function header(admin: string, csrf: string): string {
-<<<<<<< HEAD
-  return `<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a href="/admin/audit">Audit</a> · <a href="/admin/memory">Team memory</a> · <a href="/admin/digests">Digests</a> · <form class="inline" method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`;
-=======
   return (
     `<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a ` +
-    `href="/admin/audit">Audit</a> · <a href="/admin/memory">Team memory</a> · <form class="inline" ` +
+    `href="/admin/audit">Audit</a> · <a href="/admin/memory">Team memory</a> · <a href="/admin/digests">Digests</a> · ` +
+    `<form class="inline" ` +
     `method="post" action="/admin/sign-out"><input type="hidden" name="csrf" ` +
     `value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`
   );
->>>>>>> main
 }
 
 /**

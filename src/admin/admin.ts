@@ -235,11 +235,7 @@ async function finishSignIn(request: Request, { config, key }: AdminContext, adm
     await logRefusal("/admin: signed in, but not in ADMIN_EMAILS.", email);
     return notAnAdmin(email, headers);
   }
-<<<<<<< HEAD
-  const session = { email, sub: answer.claims.sub, csrf: randomToken() };
-=======
-  const session = { email, csrf: randomHex(24) };
->>>>>>> main
+  const session = { email, sub: answer.claims.sub, csrf: randomHex(24) };
   headers.append("Set-Cookie", serverCookie(SESSION_COOKIE, await seal(session, key, SESSION_SECONDS), SESSION_SECONDS));
   headers.set("Location", "/admin");
   logAuthorization("granted", "/admin: administrator signed in.", email);

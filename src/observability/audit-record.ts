@@ -27,22 +27,16 @@ export type AuditRow = {
   attempts: number | null;
 };
 
-<<<<<<< HEAD
 /**
  * Oldest first; with a parameter, only the records of that email (compared case-insensitively).
  * `withDeliveries`: the table has migration 0004's columns (an agent not started since has not).
  */
 export function auditSelectSql(byEmail: boolean, withDeliveries = true): string {
   const delivery = withDeliveries ? "status, attempts" : "NULL AS status, NULL AS attempts";
-  return `SELECT at_ms, user_email, tool, site_id, query_hash, ${delivery} FROM audit_log${byEmail ? " WHERE lower(user_email) = lower(?)" : ""} ORDER BY at_ms, id`;
-=======
-/** Oldest first; with a parameter, only the records of that email (compared case-insensitively). */
-export function auditSelectSql(byEmail: boolean): string {
   return (
-    "SELECT at_ms, user_email, tool, site_id, query_hash FROM " +
+    `SELECT at_ms, user_email, tool, site_id, query_hash, ${delivery} FROM ` +
     `audit_log${byEmail ? " WHERE lower(user_email) = lower(?)" : ""} ORDER BY at_ms, id`
   );
->>>>>>> main
 }
 
 export function toAuditRecord(row: AuditRow): AuditRecord {

@@ -78,14 +78,10 @@ export const TOOLS = [
   deleteAnnotationTool,
   setTargetTool,
   setSiteContextTool,
-<<<<<<< HEAD
   subscribeDigestTool,
   listSubscriptionsTool,
   unsubscribeTool,
-] as unknown as readonly ToolDefinition[];
-=======
 ] as const satisfies readonly ToolDefinition[];
->>>>>>> main
 
 for (const tool of TOOLS) {
   memoizeJsonSchema(tool.inputSchema);

@@ -8,7 +8,7 @@ export const listSubscriptionsTool = defineTool({
   description: [
     "The webhooks that get this scope's weekly digests and change alerts, with their ids (for unsubscribe).",
     "Destinations are shown as scheme and host only; a paused one stopped after failed deliveries.",
-  ].join(" "),
+  ],
   hints: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   inputSchema: z.object({}),
   outputSchema: z.object({ subscriptions: z.array(subscriptionSchema) }),

@@ -30,7 +30,7 @@ export const subscribeDigestTool = defineTool({
     "The webhook must be https on a public host (Slack or Google Chat incoming webhook, or any JSON endpoint).",
     "The URL is stored encrypted and shown back only as scheme and host.",
     "Subscriptions belong to the team on the team connector and to the API key's holder elsewhere.",
-  ].join(" "),
+  ],
   hints: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   inputSchema: z.object({
     site_id: siteId,

@@ -5,7 +5,7 @@ import { defineTool, ToolInputError } from "./types";
 export const unsubscribeTool = defineTool({
   name: "unsubscribe",
   title: "Unsubscribe a webhook",
-  description: ["Stops a subscription's digests and alerts and deletes it, by its id (list_subscriptions shows ids)."].join(" "),
+  description: ["Stops a subscription's digests and alerts and deletes it, by its id (list_subscriptions shows ids)."],
   hints: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   inputSchema: z.object({ id: z.string().min(1).describe("The subscription's id, e.g. sub_0123456789abcdef") }),
   outputSchema: z.object({ id: z.string(), deleted: z.boolean() }),
