@@ -56,7 +56,7 @@ export interface StoredDelivery {
 const DELIVERIES_KEPT = 500;
 
 /** More than a team sends to; a cap keeps one scope from filling its store or the hourly run. */
-export const MAX_SUBSCRIPTIONS_PER_SCOPE = 25;
+const MAX_SUBSCRIPTIONS_PER_SCOPE = 25;
 
 type SubscriptionRow = {
   id: string;

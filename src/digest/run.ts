@@ -15,15 +15,13 @@ import { deliver } from "./delivery";
 import { localTime } from "./local-time";
 import { alertBody, digestBody, type WebhookBody } from "./messages";
 
-/** The cron of wrangler.toml: every hour, so each site is served near 08:00 in its own timezone. */
-export const HOURLY_CRON = "0 * * * *";
 /**
  * Sends every weekly digest, and every change alert not sent before, at once, whatever the day and hour:
  * `npm run demo -- --digest-now` and the end-to-end tests ask for it through wrangler dev's
  * /__scheduled?cron=digest-now (which runs as of now: it takes no time). Cloudflare only ever runs the
  * crons of wrangler.toml, so a deployment never sees it.
  */
-export const DIGEST_NOW_CRON = "digest-now";
+const DIGEST_NOW_CRON = "digest-now";
 
 /** The local hour from which a site's digest (on Mondays) and its daily alert are sent. */
 const SEND_FROM_LOCAL_HOUR = 8;

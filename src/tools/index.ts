@@ -30,7 +30,6 @@ export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
 export { ResultBudgetError, ToolInputError, type ToolContext, type ToolDefinition } from "./types";
 export { TeamMemoryRefusal, type TeamMemory } from "./team-memory";
-export type { DigestSubscriptions, Subscription } from "./digest-subscriptions";
 
 /** Each tool's structured result, by tool name, as its output schema declares it. */
 export interface StructuredOutputs {
