@@ -31,11 +31,15 @@ type Store = DurableObjectStub<DigestStore>;
 /** Runs one scheduled invocation: every scope in the index, every active subscription in it. */
 export async function runDigests(env: Env, cron: string, scheduledTime: Date): Promise<void> {
   const scopes = await env.DIGESTS.getByName(DIGEST_INDEX_NAME).scopes();
+  // One scope or subscription failing never stops the others; names only in the log: a message could quote a URL.
   for (const scope of scopes) {
     const store = env.DIGESTS.getByName(scope) as unknown as Store;
-    for (const subscription of await store.dueSubscriptions()) {
+    const due = await store.dueSubscriptions().catch((error: unknown) => {
+      console.error(`[digest] a scope's subscriptions could not be read: ${(error as Error).name}`);
+      return [];
+    });
+    for (const subscription of due) {
       await serve(env, store, subscription, scheduledTime, cron === DIGEST_NOW_CRON).catch((error: unknown) => {
-        // Names only: an error's message could quote a URL.
         console.error(`[digest] ${subscription.id} failed: ${(error as Error).name}`);
       });
     }
