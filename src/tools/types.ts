@@ -1,7 +1,6 @@
 import type { z } from "zod";
-import type { PlausibleRequest } from "../plausible";
+import type { DimensionValue, PlausibleRequest } from "../plausible";
 import type { DigestSubscriptions } from "./digest-subscriptions";
-import type { Cell } from "./render";
 import type { TeamMemory } from "./team-memory";
 
 /**
@@ -21,6 +20,12 @@ export interface ToolContext {
   /** Where the caller's scope has digests and alerts sent; absent where the server keeps none (e.g. in-process runs). */
   subscriptions?: DigestSubscriptions;
 }
+
+/** A metric's value in a result row: a number, null when Plausible has none, or a revenue amount. */
+export type MetricValue = number | null | { value: number | null; currency: string; short: string; long: string };
+
+/** One table cell: a metric or a dimension value. */
+export type Cell = MetricValue | DimensionValue | undefined;
 
 export interface ToolOutput<Structured> {
   structured: Structured;
