@@ -31,7 +31,10 @@ async function visitorsTarget(stack: DemoStack, domain: string, daysInMonth: num
   return Math.max(step, Math.round(monthly / step) * step);
 }
 
-/** Signs in to /admin as the demo user (the local issuer signs in without a form): the session cookie and the CSRF token of the page at `path`. */
+/**
+ * Signs in to /admin as the demo user (the local issuer signs in without a form): the session cookie and the CSRF
+ * token of the page at `path`.
+ */
 export async function adminSession(stack: DemoStack, path = "/memory"): Promise<{ cookie: string; csrf: string }> {
   const cookies = new Map<string, string>();
   const header = () => [...cookies].map(([name, value]) => `${name}=${value}`).join("; ");

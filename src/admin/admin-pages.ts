@@ -311,36 +311,56 @@ export function digestsPage(view: {
 }): string {
   const { csrf } = view;
   const notice = view.notice ? `<p role="status">${NOTICES[view.notice]}</p>` : "";
+  const utc = (iso: string) => `${escapeHtml(iso.slice(0, 16).replace("T", " "))} UTC`;
+  const state = (row: Subscription) =>
+    (row.pausedAt ? `<strong>paused</strong> since ${utc(row.pausedAt)}` : "active") +
+    (row.failuresInARow > 0 ? ` (${row.failuresInARow} failed in a row)` : "");
   const rows = view.subscriptions
-    .map(
-      (row) =>
-        `<tr><td>${escapeHtml(row.siteId)}</td><td>${escapeHtml(row.kinds.join(", "))}</td><td>${escapeHtml(row.format)}</td><td>${escapeHtml(row.destination)}</td><td>${escapeHtml(row.createdBy ?? "")}</td>
-<td>${row.pausedAt ? `<strong>paused</strong> since ${escapeHtml(row.pausedAt.slice(0, 16).replace("T", " "))} UTC` : "active"}${row.failuresInARow > 0 ? ` (${row.failuresInARow} failed in a row)` : ""}</td><td><code>${escapeHtml(row.id)}</code></td>
-<td>${adminForm("/admin/digests/delete", csrf, hidden("id", row.id), "Delete", `Delete subscription ${row.id}`)}</td></tr>`,
+    .map((row) =>
+      tableRow([
+        escapeHtml(row.siteId),
+        escapeHtml(row.kinds.join(", ")),
+        escapeHtml(row.format),
+        escapeHtml(row.destination),
+        escapeHtml(row.createdBy ?? ""),
+        state(row),
+        `<code>${escapeHtml(row.id)}</code>`,
+        adminForm("/admin/digests/delete", csrf, hidden("id", row.id), "Delete", `Delete subscription ${row.id}`),
+      ]),
     )
     .join("\n");
   const deliveries = view.deliveries
-    .map(
-      (row) =>
-        `<tr><td>${escapeHtml(row.at.slice(0, 16).replace("T", " "))} UTC</td><td><code>${escapeHtml(row.subscriptionId)}</code></td><td>${escapeHtml(row.kind)}</td><td>${escapeHtml(row.status)}</td><td>${row.attempts}</td><td>${escapeHtml(row.detail ?? "")}</td></tr>`,
+    .map((row) =>
+      tableRow([
+        utc(row.at),
+        `<code>${escapeHtml(row.subscriptionId)}</code>`,
+        escapeHtml(row.kind),
+        escapeHtml(row.status),
+        String(row.attempts),
+        escapeHtml(row.detail ?? ""),
+      ]),
     )
     .join("\n");
-  const kinds = DIGEST_KINDS.map(
-    (kind) =>
-      `<label><input type="checkbox" name="kinds" value="${kind}"${kind === "pacing_alerts" ? "" : " checked"}> ${kind.replace("_", " ")}</label>`,
-  ).join(" ");
+  const kinds = DIGEST_KINDS.map((kind) => {
+    const checked = kind === "pacing_alerts" ? "" : " checked";
+    return `<label><input type="checkbox" name="kinds" value="${kind}"${checked}> ${kind.replace("_", " ")}</label>`;
+  }).join(" ");
+  const fields = [
+    '<label>Site <input name="site_id" required placeholder="example.com"></label>',
+    '<label>Webhook <input name="webhook_url" type="url" required size="50" placeholder="https://hooks.slack.com/services/…"></label>',
+    kinds,
+    `<label>Format <select name="format">${options(DIGEST_FORMATS)}</select></label> `,
+  ].join(" ");
   return htmlDocument(
     "Plausible MCP digests",
     `${header(view.admin, view.csrf)}
 <h1>Digests and alerts</h1>
-${notice}<p>Webhooks that get the team's weekly digest (Mondays from 08:00 in the site's timezone) and change alerts (daily, at most one per site). A subscription is sent as the member who made it, and stops while they are blocked; one whose deliveries kept failing is paused: delete it and subscribe again. Keys on <code>/mcp</code> keep subscriptions of their own, not shown here.</p>
+${notice}<p>Webhooks that get the team's weekly digest (Mondays from 08:00 in the site's timezone) and change alerts
+(daily, at most one per site). A subscription is sent as the member who made it, and stops while they are blocked; one
+whose deliveries kept failing is paused: delete it and subscribe again. Keys on <code>/mcp</code> keep subscriptions of
+their own, not shown here.</p>
 <h2>Add</h2>
-<p>${adminForm(
-      "/admin/digests/subscribe",
-      csrf,
-      `<label>Site <input name="site_id" required placeholder="example.com"></label> <label>Webhook <input name="webhook_url" type="url" required size="50" placeholder="https://hooks.slack.com/services/…"></label> ${kinds} <label>Format <select name="format">${options(DIGEST_FORMATS)}</select></label> `,
-      "Subscribe",
-    )}</p>
+<p>${adminForm("/admin/digests/subscribe", csrf, fields, "Subscribe")}</p>
 <h2>Subscriptions</h2>
 <table>
 <tr><th>Site</th><th>Sends</th><th>Format</th><th>To</th><th>Made by</th><th>State</th><th>Id</th><th></th></tr>
@@ -352,4 +372,9 @@ ${rows || '<tr><td colspan="8">None.</td></tr>'}
 ${deliveries || '<tr><td colspan="6">None yet.</td></tr>'}
 </table>`,
   );
+}
+
+/** One table row of cells already escaped. */
+function tableRow(cells: string[]): string {
+  return `<tr>${cells.map((cell) => `<td>${cell}</td>`).join("")}</tr>`;
 }

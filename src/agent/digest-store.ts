@@ -82,7 +82,7 @@ type SubscriptionRow = {
 export class DigestStore extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
+    void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, DIGEST_STORE_MIGRATIONS);
     });
   }

@@ -1,4 +1,4 @@
-import { digestStoreName, type DigestStore, type Subscriber } from "../agent/digest-store";
+import { digestStoreName, type Subscriber } from "../agent/digest-store";
 import type { DigestSubscriptions } from "../tools/digest-subscriptions";
 
 /**
@@ -7,9 +7,7 @@ import type { DigestSubscriptions } from "../tools/digest-subscriptions";
  * scheduled runs, which query Plausible with it).
  */
 export function storedDigestSubscriptions(env: Env, subscriber: Subscriber, keyDigest: string): DigestSubscriptions {
-  const store = env.DIGESTS.getByName(
-    digestStoreName(subscriber.kind === "member" ? { kind: "team" } : { kind: "key", keyDigest }),
-  ) as unknown as DurableObjectStub<DigestStore>;
+  const store = env.DIGESTS.getByName(digestStoreName(subscriber.kind === "member" ? { kind: "team" } : { kind: "key", keyDigest }));
   return {
     subscribe: (subscription) => store.subscribe(subscription, subscriber),
     list: () => store.list(),

@@ -62,7 +62,8 @@ export class AuditLog {
   between(fromMs: number, toMs: number): AuditRecord[] {
     return this.sql
       .exec<AuditRow>(
-        "SELECT at_ms, user_email, tool, site_id, query_hash, status, attempts FROM audit_log WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id",
+        "SELECT at_ms, user_email, tool, site_id, query_hash, status, attempts FROM audit_log " +
+          "WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id",
         fromMs,
         toMs,
       )
