@@ -131,6 +131,11 @@ export class UsageAgent extends Agent<Env> {
     await this.#memberPolicy().recordAdminAction(adminEmail, action);
   }
 
+  /** A webhook delivery (digest or alert) of this member's subscription, written to the member's audit trail. */
+  async recordDelivery(email: string, kind: string, siteId: string, status: string, attempts: number): Promise<void> {
+    await this.#memberPolicy().recordDelivery(email, kind, siteId, status, attempts);
+  }
+
   /** Scheduled after activity on a key agent: removes it once it has been idle long enough, else checks again later. */
   async expireIfIdle(): Promise<void> {
     const policy = this.#policy;
