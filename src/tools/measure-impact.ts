@@ -4,7 +4,7 @@ import { DAY_MS } from "../shared/time";
 import { addDays, daysBetween, siteDataSpan } from "./dates";
 import { buildFilters, resolveSiteId, runQueries } from "./query-parts";
 import { formatPValue, round, table } from "./render";
-import { dateRangeProblem, narrowing, noRepeats, siteId } from "./schemas";
+import { dateOrDatetime, narrowing, noRepeats, siteId } from "./schemas";
 import { clusteredRatioTest, placeboLogRatioTest, verdict, type RateDay, type TestResult } from "./statistics";
 import { annotationOutput, annotationRecord } from "./memory-schemas";
 import type { Annotation } from "./team-memory";
@@ -274,16 +274,7 @@ export const measureImpactTool = defineTool({
   ],
   inputSchema: z.object({
     site_id: siteId,
-    event: z
-      .string()
-      .superRefine((value, ctx) => {
-        const problem = dateRangeProblem([value, value]);
-        if (problem)
-          ctx.addIssue({
-            code: "custom",
-            message: `give a date "YYYY-MM-DD" (site's timezone) or a datetime with offset "YYYY-MM-DDTHH:MM:SSZ": ${problem}`,
-          });
-      })
+    event: dateOrDatetime
       .optional()
       .describe(
         [

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dateRangeProblem } from "./schemas";
+import { dateOrDatetime } from "./schemas";
 import { ANNOTATION_KINDS, TARGET_METRICS, TARGET_PERIOD, type Annotation } from "./team-memory";
 import type { ToolHints } from "./types";
 
@@ -8,17 +8,9 @@ export const MEMORY_WRITE_HINTS: ToolHints = { readOnlyHint: false, destructiveH
 export const MEMORY_READ_HINTS: ToolHints = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
 /** When something happened: a date in the site's timezone, or a datetime with its offset. */
-export const annotationDate = z
-  .string()
-  .superRefine((value, ctx) => {
-    const problem = dateRangeProblem([value, value]);
-    if (problem)
-      ctx.addIssue({
-        code: "custom",
-        message: `give a date "YYYY-MM-DD" (site's timezone) or a datetime with offset "YYYY-MM-DDTHH:MM:SSZ": ${problem}`,
-      });
-  })
-  .describe('When it happened: a date "2026-05-14" (site\'s timezone) or a datetime with offset "2026-05-14T15:30:00+02:00"');
+export const annotationDate = dateOrDatetime.describe(
+  'When it happened: a date "2026-05-14" (site\'s timezone) or a datetime with offset "2026-05-14T15:30:00+02:00"',
+);
 
 export const annotationKind = z.enum(ANNOTATION_KINDS);
 export const targetMetric = z.enum(TARGET_METRICS);

@@ -69,7 +69,7 @@ function isDatetimeWithOffset(text: string): boolean {
 }
 
 /** Says what is wrong with a date range, or nothing when Plausible would accept it. */
-export function dateRangeProblem(range: string | readonly string[]): string | undefined {
+function dateRangeProblem(range: string | readonly string[]): string | undefined {
   if (typeof range === "string") {
     if (NAMED_RANGES.includes(range)) return undefined;
     const days = /^(\d+)d$/.exec(range);
@@ -113,6 +113,16 @@ export const dateRange = z
       'yesterday), "month"/"year" (current, to date), "6mo"/"12mo"/"Nmo" (last N full months), "all", ' +
       'or an inclusive ["YYYY-MM-DD", "YYYY-MM-DD"] pair in the site\'s timezone.',
   );
+
+/** One moment: a date in the site's timezone, or a datetime with its offset (callers add their own description). */
+export const dateOrDatetime = z.string().superRefine((value, ctx) => {
+  const problem = dateRangeProblem([value, value]);
+  if (problem)
+    ctx.addIssue({
+      code: "custom",
+      message: `give a date "YYYY-MM-DD" (site's timezone) or a datetime with offset "YYYY-MM-DDTHH:MM:SSZ": ${problem}`,
+    });
+});
 
 export const siteId = z
   .string()

@@ -7,6 +7,7 @@ import { sha256Hex } from "../../src/shared/hash";
 import worker from "../../src/worker";
 import { interceptOrigin } from "../support/fetch-boundary";
 import { BASE, Browser, useSignInFakes } from "../support/harness";
+import { csrfOf, postForm, signInToAdmin } from "../support/admin-session";
 
 /** /admin/digests: administrators see, add and delete the team's digest subscriptions, paused ones marked. */
 
@@ -35,26 +36,9 @@ afterEach(async () => {
 const team = () => env.DIGESTS.getByName(digestStoreName({ kind: "team" }));
 
 async function signedInAdmin(): Promise<Browser> {
-  const browser = new Browser(SETTINGS);
-  fakes.issuer.user = { sub: `sub-${ADMIN}`, email: ADMIN, name: ADMIN, email_verified: true };
-  const start = await browser.fetch(`${BASE}/admin/digests`);
-  const callback = await browser.fetch(fakes.issuer.signIn(start.headers.get("Location")!));
+  const { browser, callback } = await signInToAdmin(fakes, new Browser(SETTINGS), ADMIN, "/admin/digests");
   expect(callback.status).toBe(302);
   return browser;
-}
-
-function csrfOf(html: string): string {
-  const match = /name="csrf" value="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error("no csrf token on the page");
-  return match[1];
-}
-
-function post(browser: Browser, path: string, form: [string, string][], headers: Record<string, string> = {}) {
-  return browser.fetch(`${BASE}${path}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, ...headers },
-    body: new URLSearchParams(form).toString(),
-  });
 }
 
 const page = async (browser: Browser, path = "/admin/digests") => (await browser.fetch(`${BASE}${path}`)).text();
@@ -75,7 +59,7 @@ describe("/admin/digests", () => {
   it("adds a team subscription sent as the administrator, shows it masked with its deliveries, and deletes it", async () => {
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
-    const added = await post(admin, "/admin/digests/subscribe", subscription(csrf));
+    const added = await postForm(admin, "/admin/digests/subscribe", subscription(csrf));
     expect(added.status).toBe(303);
     expect(added.headers.get("Location")).toBe("/admin/digests?notice=subscription_added");
 
@@ -103,7 +87,7 @@ describe("/admin/digests", () => {
     const [stored] = await team().list();
     expect(
       (
-        await post(admin, "/admin/digests/delete", [
+        await postForm(admin, "/admin/digests/delete", [
           ["csrf", csrf],
           ["id", stored!.id],
         ])
@@ -116,7 +100,7 @@ describe("/admin/digests", () => {
     sinkStatus = 500;
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
-    await post(admin, "/admin/digests/subscribe", subscription(csrf));
+    await postForm(admin, "/admin/digests/subscribe", subscription(csrf));
     for (let run = 0; run < 3; run++) await digestNow();
     expect(await page(admin)).toMatch(/<strong>paused<\/strong> since .* UTC \(3 failed in a row\)/);
   });
@@ -124,7 +108,7 @@ describe("/admin/digests", () => {
   it("says why a webhook is refused", async () => {
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
-    const refused = await post(admin, "/admin/digests/subscribe", subscription(csrf, "https://192.168.1.10/hook"));
+    const refused = await postForm(admin, "/admin/digests/subscribe", subscription(csrf, "https://192.168.1.10/hook"));
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain("the webhook URL is refused: 192.168.1.10 is in 192.168.0.0/16");
     expect(await team().list()).toEqual([]);
@@ -133,9 +117,9 @@ describe("/admin/digests", () => {
   it("refuses a change without the session's CSRF token, from another origin, or signed out", async () => {
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
-    expect((await post(admin, "/admin/digests/subscribe", subscription("0".repeat(48)))).status).toBe(403);
-    expect((await post(admin, "/admin/digests/subscribe", subscription(csrf), { Origin: "https://evil.test" })).status).toBe(403);
-    expect((await post(new Browser(SETTINGS), "/admin/digests/subscribe", subscription(csrf))).status).toBe(403);
+    expect((await postForm(admin, "/admin/digests/subscribe", subscription("0".repeat(48)))).status).toBe(403);
+    expect((await postForm(admin, "/admin/digests/subscribe", subscription(csrf), { Origin: "https://evil.test" })).status).toBe(403);
+    expect((await postForm(new Browser(SETTINGS), "/admin/digests/subscribe", subscription(csrf))).status).toBe(403);
     expect(await team().list()).toEqual([]);
   });
 });

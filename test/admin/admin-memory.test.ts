@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { memoryStoreName } from "../../src/agent/memory-store";
 import { BASE, Browser, useSignInFakes } from "../support/harness";
+import { csrfOf, postForm, signInToAdmin } from "../support/admin-session";
 
 /** /admin/memory: administrators see and change the team's annotations, targets and site context. */
 
@@ -13,26 +14,9 @@ const fakes = useSignInFakes();
 afterEach(() => fakes.plausible.restore());
 
 async function signedInAdmin(): Promise<Browser> {
-  const browser = new Browser(SETTINGS);
-  fakes.issuer.user = { sub: `sub-${ADMIN}`, email: ADMIN, name: ADMIN, email_verified: true };
-  const start = await browser.fetch(`${BASE}/admin/memory`);
-  const callback = await browser.fetch(fakes.issuer.signIn(start.headers.get("Location")!));
+  const { browser, callback } = await signInToAdmin(fakes, new Browser(SETTINGS), ADMIN, "/admin/memory");
   expect(callback.status).toBe(302);
   return browser;
-}
-
-function csrfOf(html: string): string {
-  const match = /name="csrf" value="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error("no csrf token on the page");
-  return match[1];
-}
-
-function post(browser: Browser, path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
-  return browser.fetch(`${BASE}${path}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, ...headers },
-    body: new URLSearchParams(form).toString(),
-  });
 }
 
 const page = async (browser: Browser, path = "/admin/memory") => (await browser.fetch(`${BASE}${path}`)).text();
@@ -42,7 +26,7 @@ describe("/admin/memory", () => {
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
 
-    const added = await post(admin, "/admin/memory/annotation", {
+    const added = await postForm(admin, "/admin/memory/annotation", {
       csrf,
       site_id: SITE,
       date: "2026-05-12",
@@ -52,9 +36,10 @@ describe("/admin/memory", () => {
     expect(added.status).toBe(303);
     expect(added.headers.get("Location")).toBe("/admin/memory?notice=annotation_added");
     expect(
-      (await post(admin, "/admin/memory/target", { csrf, site_id: SITE, metric: "visitors", period: "2026-05", value: "120,000" })).status,
+      (await postForm(admin, "/admin/memory/target", { csrf, site_id: SITE, metric: "visitors", period: "2026-05", value: "120,000" }))
+        .status,
     ).toBe(303);
-    expect((await post(admin, "/admin/memory/context", { csrf, site_id: SITE, text: "Signup = a completed trial form." })).status).toBe(
+    expect((await postForm(admin, "/admin/memory/context", { csrf, site_id: SITE, text: "Signup = a completed trial form." })).status).toBe(
       303,
     );
 
@@ -70,18 +55,18 @@ describe("/admin/memory", () => {
     expect(annotation).toMatchObject({ text: "New <pricing> page", author: ADMIN });
     expect(await team.getTarget(SITE, "visitors", "2026-05")).toMatchObject({ value: 120000 });
 
-    expect((await post(admin, "/admin/memory/annotation/delete", { csrf, id: annotation!.id })).status).toBe(303);
+    expect((await postForm(admin, "/admin/memory/annotation/delete", { csrf, id: annotation!.id })).status).toBe(303);
     expect(await team.getAnnotation(annotation!.id)).toBeNull();
-    expect((await post(admin, "/admin/memory/target/delete", { csrf, site_id: SITE, metric: "visitors", period: "2026-05" })).status).toBe(
-      303,
-    );
+    expect(
+      (await postForm(admin, "/admin/memory/target/delete", { csrf, site_id: SITE, metric: "visitors", period: "2026-05" })).status,
+    ).toBe(303);
     expect(await team.getTarget(SITE, "visitors", "2026-05")).toBeNull();
   });
 
   it("says what to correct when the store refuses a value", async () => {
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
-    const refused = await post(admin, "/admin/memory/target", { csrf, site_id: SITE, metric: "visitors", period: "May", value: "10" });
+    const refused = await postForm(admin, "/admin/memory/target", { csrf, site_id: SITE, metric: "visitors", period: "May", value: "10" });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain("period: &#34;May&#34;: give a month &#34;2026-05&#34; or a quarter &#34;2026-Q2&#34;");
   });
@@ -90,9 +75,9 @@ describe("/admin/memory", () => {
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
     const note = { site_id: SITE, date: "2026-05-13", kind: "other", text: "Forged" };
-    expect((await post(admin, "/admin/memory/annotation", { ...note, csrf: "0".repeat(48) })).status).toBe(403);
-    expect((await post(admin, "/admin/memory/annotation", { ...note, csrf }, { Origin: "https://evil.test" })).status).toBe(403);
-    expect((await post(new Browser(SETTINGS), "/admin/memory/annotation", { ...note, csrf })).status).toBe(403);
+    expect((await postForm(admin, "/admin/memory/annotation", { ...note, csrf: "0".repeat(48) })).status).toBe(403);
+    expect((await postForm(admin, "/admin/memory/annotation", { ...note, csrf }, { Origin: "https://evil.test" })).status).toBe(403);
+    expect((await postForm(new Browser(SETTINGS), "/admin/memory/annotation", { ...note, csrf })).status).toBe(403);
     const team = env.MEMORY.getByName(memoryStoreName({ kind: "team" }));
     expect(await team.listAnnotations(SITE, "2026-05-13", "2026-05-13")).toEqual([]);
   });

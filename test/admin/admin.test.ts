@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { EncryptJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
+import { csrfOf, postForm, signInToAdmin as signInAs } from "../support/admin-session";
 import {
   BASE,
   Browser,
@@ -24,11 +25,9 @@ afterEach(() => fakes.plausible.restore());
 
 /** Opens /admin signed out, follows the redirect to the fakes.issuer as `email`, and returns the callback's answer. */
 async function signInToAdmin(email: string, browser = new Browser(SETTINGS)) {
-  fakes.issuer.user = { sub: `sub-${email}`, email, name: email, email_verified: true };
-  const start = await browser.fetch(`${BASE}/admin`);
-  expect(start.status).toBe(302);
-  const callback = await browser.fetch(fakes.issuer.signIn(start.headers.get("Location")!));
-  return { browser, start, callback };
+  const signIn = await signInAs(fakes, browser, email);
+  expect(signIn.start.status).toBe(302);
+  return signIn;
 }
 
 async function signedInAdmin(): Promise<Browser> {
@@ -72,18 +71,8 @@ function withSessionCookie(token: string): Browser {
 
 const now = () => Math.floor(Date.now() / 1000);
 
-function csrfOf(html: string): string {
-  const match = /name="csrf" value="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error("no csrf token on the page");
-  return match[1];
-}
-
 function postRevoke(browser: Browser, form: Record<string, string>, headers: Record<string, string> = {}, path = "/admin/revoke") {
-  return browser.fetch(`${BASE}${path}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE, ...headers },
-    body: new URLSearchParams(form).toString(),
-  });
+  return postForm(browser, path, form, headers);
 }
 
 describe("/admin access", () => {
