@@ -30,7 +30,7 @@ import { sha256Hex } from "./shared/hash";
 // of a tool call's worker CPU in the bench), so they are applied only when SENTRY_DSN is set.
 const sentryOn = sentryOptions(env).enabled;
 const reporting = <T extends new (...args: never[]) => unknown>(durableObject: T): T =>
-  sentryOn ? (instrumentDurableObjectWithSentry(sentryOptions, durableObject as never) as T) : durableObject;
+  sentryOn ? instrumentDurableObjectWithSentry(sentryOptions, durableObject as never) : durableObject;
 
 // Every Durable Object reports to Sentry with the worker's options and scrubbing.
 export const PlausibleMcpSession = reporting(McpSessionAgent);

@@ -86,7 +86,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     await waitUntilAnswering(url + ready.path, ready.status, exited, options.readyTimeoutMs ?? 90_000);
   } catch (error) {
     await stop();
-    throw new Error(`wrangler dev did not start: ${(error as Error).message}\n--- last output ---\n${tail.join("\n")}`);
+    throw new Error(`wrangler dev did not start: ${(error as Error).message}\n--- last output ---\n${tail.join("\n")}`, { cause: error });
   }
   return { url, stop };
 }

@@ -20,7 +20,7 @@ import { compileFilters } from "./filters.ts";
 import type { Predicate } from "./filters.ts";
 import { defaultOrderBy, percentOf, queryAnswer, sortRows } from "./query.ts";
 import { inspectElixir } from "./schema.ts";
-import { addDays, daysBetween, isCalendarDate, localDate, localMidnight, startOfMonth, startOfWeek, toIsoInZone } from "./time.ts";
+import { addDays, daysBetween, isCalendarDate, localDate, localMidnight, startOfMonth, startOfWeek } from "./time.ts";
 import { isTimeDimension, leaves, ruleViolation, structuralErrors, toQueryRequest } from "./validate.ts";
 import type { Filter, Metric, QueryRequest } from "./validate.ts";
 

@@ -38,7 +38,7 @@ export class SharedKeyGuard extends DurableObject<Env> {
     super(ctx, env);
     this.#config = readUsageConfig(env);
     this.#circuit = new CircuitBreaker(this.#config.circuit);
-    ctx.blockConcurrencyWhile(async () => {
+    void ctx.blockConcurrencyWhile(async () => {
       applyMigrations(ctx.storage, SHARED_KEY_GUARD_MIGRATIONS);
     });
     this.#hours = new HourlyCount(ctx.storage.sql, "shared_key_hour");

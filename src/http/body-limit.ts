@@ -28,7 +28,7 @@ export async function limitRequestBody(request: Request, endpoint: Endpoint): Pr
     await request.body.cancel();
     return tooLarge();
   }
-  const body = await readBounded(request.body, limit);
+  const body = await readBounded(request.body as ReadableStream<Uint8Array>, limit);
   if (body === undefined) return tooLarge();
 
   const { pathname } = new URL(request.url);

@@ -1,11 +1,6 @@
 import { McpServer as McpServerV1, ResourceTemplate as ResourceTemplateV1 } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CompleteRequestSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import {
-  ProtocolError,
-  ProtocolErrorCode,
-  ResourceTemplate as ResourceTemplateV2,
-  type McpServer as McpServerV2,
-} from "@modelcontextprotocol/server";
+import { ProtocolError, ProtocolErrorCode, ResourceTemplate as ResourceTemplateV2 } from "@modelcontextprotocol/server";
 import { observeToolCall } from "../observability/tool-call";
 import { PROMPTS } from "../prompts";
 import {
@@ -17,7 +12,7 @@ import {
   type ResourceDefinition,
 } from "../resources";
 import { CHART_RESOURCE, UI_EXTENSION_ID } from "../ui/chart-app";
-import type { Declaration } from "./server";
+import type { Declaration } from "./declaration";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
 interface CompleteParams {
@@ -55,6 +50,7 @@ export const registerPromptsAndResources: Declaration = (server, { caller, conte
             return await run();
           } catch (error) {
             call.failed(error, isExpectedToolError(error));
+            // eslint-disable-next-line preserve-caught-error -- the client is told what to do next; call.failed reported the original
             throw new Error(describeToolError(error));
           }
         });
@@ -126,6 +122,6 @@ export const registerPromptsAndResources: Declaration = (server, { caller, conte
     return { completion };
   };
   server.server.registerCapabilities({ completions: {}, extensions: { [UI_EXTENSION_ID]: {} } });
-  if (v1) server.server.setRequestHandler(CompleteRequestSchema, complete as never);
+  if (v1) server.server.setRequestHandler(CompleteRequestSchema, complete);
   else server.server.setRequestHandler("completion/complete", complete as never);
 };

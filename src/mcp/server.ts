@@ -4,10 +4,11 @@ import { McpServer as McpServerV2, type CacheHint, type McpServerFactory } from 
 import { createMcpHandler } from "agents/mcp/server";
 import { instrumentMcpServer } from "../observability/mcp-telemetry";
 import { sentryOptions } from "../observability/sentry-options";
-import { observeToolCall, type ToolCaller } from "../observability/tool-call";
-import { fitResult, listedJsonSchema, SERVER_INSTRUCTIONS, TOOLS, type ToolContext, type ToolDefinition } from "../tools";
+import { observeToolCall } from "../observability/tool-call";
+import { fitResult, listedJsonSchema, SERVER_INSTRUCTIONS, TOOLS, type ToolDefinition } from "../tools";
 import { SERVER_INFO } from "../shared/server-identity";
 import { chartToolMeta } from "../ui/chart-app";
+import type { Declaration, ServerScope } from "./declaration";
 import { registerPromptsAndResources } from "./prompts-and-resources";
 import { describeToolError, isExpectedToolError } from "./tool-errors";
 
@@ -18,20 +19,10 @@ import { describeToolError, isExpectedToolError } from "./tool-errors";
  * resource is one more entry there, and every endpoint and protocol revision then serves it.
  */
 
-/** Whom one server answers: the caller it logs and reports for, and the tools' view of Plausible per message. */
-export interface ServerScope {
-  caller: ToolCaller;
-  /** `extra` is the SDK's per-message context (request headers among it). */
-  contextFor(extra: unknown): ToolContext | Promise<ToolContext>;
-}
-
 /** The part of `McpServer.registerTool` that SDK v1 and v2 share. */
 interface ToolRegistry {
   registerTool(name: string, config: Record<string, unknown>, handler: (input: never, extra: never) => unknown): unknown;
 }
-
-/** Registers one kind of offering (tools, prompts and resources) on a server of either generation. */
-export type Declaration = (server: McpServerV1 | McpServerV2, scope: ServerScope) => void;
 
 const READ_ONLY_HINTS = { readOnlyHint: true, openWorldHint: true, destructiveHint: false, idempotentHint: true } as const;
 
@@ -47,24 +38,25 @@ function toolMetadata(tool: ToolDefinition) {
 
 /** Every tool, answering with a result that fits the budget clients accept; a failure is a tool error saying what to do next. */
 const registerTools: Declaration = (server, scope) => {
-  for (const tool of TOOLS) registerTool(server as unknown as ToolRegistry, scope, tool);
+  for (const tool of TOOLS) registerTool(server, scope, tool);
 };
 
 function registerTool(registry: ToolRegistry, { caller, contextFor }: ServerScope, tool: ToolDefinition): void {
-  registry.registerTool(tool.name, { ...toolMetadata(tool), inputSchema: tool.inputSchema, outputSchema: tool.outputSchema }, ((
-    input: unknown,
-    extra: unknown,
-  ) =>
-    observeToolCall(caller, tool.name, async (call) => {
-      try {
-        const context = await contextFor(extra);
-        const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars);
-        return { structuredContent: structured, content: [{ type: "text", text }] };
-      } catch (error) {
-        call.failed(error, isExpectedToolError(error));
-        return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
-      }
-    })) as never);
+  registry.registerTool(
+    tool.name,
+    { ...toolMetadata(tool), inputSchema: tool.inputSchema, outputSchema: tool.outputSchema },
+    (input: unknown, extra: unknown) =>
+      observeToolCall(caller, tool.name, async (call) => {
+        try {
+          const context = await contextFor(extra);
+          const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars);
+          return { structuredContent: structured, content: [{ type: "text", text }] };
+        } catch (error) {
+          call.failed(error, isExpectedToolError(error));
+          return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
+        }
+      }),
+  );
 }
 
 /** What every server offers, in registration order. */

@@ -102,7 +102,7 @@ function dropAnonymousAttributes(attributes: Record<string, unknown> | undefined
 function attributeValue(attributes: Record<string, unknown> | undefined, name: string): unknown {
   const raw = attributes?.[name];
   // Serialized attributes are { value, type }; in-memory ones are plain values.
-  return raw !== null && typeof raw === "object" && "value" in raw ? (raw as { value: unknown }).value : raw;
+  return raw !== null && typeof raw === "object" && "value" in raw ? raw.value : raw;
 }
 
 interface ScrubbableEvent {

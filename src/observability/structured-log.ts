@@ -32,7 +32,7 @@ export interface AuthorizationLine {
  * `wrangler dev` prints it as is. Free text is redacted like Sentry data.
  */
 export function logLine(line: ToolCallLine | AuthorizationLine): void {
-  const text = JSON.stringify(line, (key, value) => (typeof value === "string" && key !== "user" ? redactString(value) : value));
+  const text = JSON.stringify(line, (key, value: unknown) => (typeof value === "string" && key !== "user" ? redactString(value) : value));
   if (line.event === "tool_call" && line.outcome === "failed") console.error(text);
   else console.log(text);
 }

@@ -12,7 +12,7 @@ export async function readBodyWithinLimit(response: Response, maxBytes: number):
   }
   if (response.body === null) return "";
 
-  const body = await readBounded(response.body, maxBytes);
+  const body = await readBounded(response.body as ReadableStream<Uint8Array>, maxBytes);
   if (body === undefined) throw tooLarge(`ran past ${maxBytes} bytes`, maxBytes);
   return new TextDecoder().decode(body);
 }

@@ -13,11 +13,11 @@ import {
   type DataSpan,
 } from "./dates";
 import { DEFAULT_SUMMARY_METRICS } from "./get-aggregate";
-import { buildFilters, metricRecord, resolveSiteId, runQueries, type MetricValue } from "./query-parts";
+import { buildFilters, metricRecord, resolveSiteId, runQueries } from "./query-parts";
 import { describeRange, formatPValue, round, table } from "./render";
 import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, siteId } from "./schemas";
 import { clusteredRatioTest, placeboLogRatioTest, verdict, welchTTest, type RateDay, type TestResult } from "./statistics";
-import { defineTool, ToolInputError } from "./types";
+import { defineTool, ToolInputError, type MetricValue } from "./types";
 const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
 const RATES = new Set<string>(["conversion_rate", "bounce_rate"]);
 /** Averages and sums with a value per day, tested with Welch's t-test on their daily values. */
@@ -32,7 +32,7 @@ const MINIMUM_DEGREES = 3;
 const BOUNCE_ROUNDING_VARIANCE = (2 * 0.005 ** 2) / 3;
 
 const isDays = (range: string | readonly string[]) => typeof range === "string" && /^\d+d$/.test(range);
-const isDatePair = (range: string | readonly string[]) => Array.isArray(range) && /^\d{4}-\d{2}-\d{2}$/.test(range[0] ?? "");
+const isDatePair = (range: string | readonly string[]) => typeof range !== "string" && /^\d{4}-\d{2}-\d{2}$/.test(range[0] ?? "");
 
 /** A period as sent to Plausible, and the complete days with data it covers (none for "24h" and datetime pairs). */
 interface Period {
@@ -256,7 +256,6 @@ export const comparePeriodsTool = defineTool({
     const previous = completePeriod("previous", previousRange, span, notes);
 
     const tested = input.metrics.filter(isTestable);
-    const testedRates = tested.filter((name) => RATES.has(name));
     const bothDated = current.dates && previous.dates ? ([current.dates, previous.dates] as const) : undefined;
     const earliest = bothDated && (bothDated[0][0] < bothDated[1][0] ? bothDated[0][0] : bothDated[1][0]);
     const latest = bothDated && (bothDated[0][1] > bothDated[1][1] ? bothDated[0][1] : bothDated[1][1]);

@@ -1,16 +1,16 @@
 import { z } from "zod";
 import { isSitesApiMissing, type Site } from "../plausible";
 import { comparePeriodsTool } from "./compare-periods";
-import { describeRange, formatPValue, table, type Cell } from "./render";
+import { describeRange, formatPValue, table } from "./render";
 import { dateRange, dateRangeOutput, metricList, metricValue } from "./schemas";
-import { defineTool, ToolInputError, type ToolContext } from "./types";
+import { defineTool, ToolInputError, type Cell, type ToolContext } from "./types";
 
 /** Sites compared per call: each costs compare_periods' requests (4 for counts, at most 6). */
 export const SITES_PER_PAGE = 4;
 const MAX_METRICS = 3;
 
 const isComparable = (range: string | readonly string[]) =>
-  (typeof range === "string" && /^\d+d$/.test(range)) || (Array.isArray(range) && /^\d{4}-\d{2}-\d{2}$/.test(range[0] ?? ""));
+  (typeof range === "string" && /^\d+d$/.test(range)) || (typeof range !== "string" && /^\d{4}-\d{2}-\d{2}$/.test(range[0] ?? ""));
 
 const verdicts = z.enum(["increase", "decrease", "no detectable change", "not tested"]);
 

@@ -133,7 +133,7 @@ function testTotal(baseline: WeekdayBaseline, days: readonly { date: string; act
   for (let shift = -53; shift <= 53; shift++) {
     if (shift === 0) continue;
     const window = days.map((day) => baseline.heldOut.get(addDays(day.date, shift * stride)));
-    if (window.every((entry) => entry !== undefined)) placebos.push(logRatio(window as { actual: number; expected: number }[]));
+    if (window.every((entry) => entry !== undefined)) placebos.push(logRatio(window));
   }
   if (placebos.length < 2)
     return notTested(
@@ -441,7 +441,7 @@ export const explainChangeTool = defineTool({
       const actualByValue = dailyByValue(periodAnswerOf);
       const baselineByValue = dailyByValue(baselineAnswerOf);
       const values = [...new Set([...actualByValue.keys(), ...baselineByValue.keys()])].map((value) => {
-        const history = weekdayBaseline(baselineByValue.get(value) ?? new Map(), baselineDates);
+        const history = weekdayBaseline(baselineByValue.get(value) ?? new Map<string, number>(), baselineDates);
         const actualDays = actualByValue.get(value);
         let actual = 0;
         let expected = 0;

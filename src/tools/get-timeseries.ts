@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { buildFilters, metricRecord, queryEcho, resolveSiteId, type MetricValue } from "./query-parts";
+import { buildFilters, metricRecord, queryEcho, resolveSiteId } from "./query-parts";
 import { describeRange } from "./render";
 import { fetchSeries } from "./series";
 import { dateRange, dateRangeOutput, metricList, metricValues, narrowing, queryEchoOutput, siteId, truncation } from "./schemas";
-import { defineTool } from "./types";
+import { defineTool, type MetricValue } from "./types";
 
 const COUNTS = new Set<string>(["visitors", "visits", "pageviews", "events"]);
 

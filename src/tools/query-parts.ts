@@ -1,7 +1,7 @@
 import type { Filter, QueryBody, QueryResult } from "../plausible";
 import { resolvedDates } from "./dates";
 import { isFilterableDimension, type FilterInput } from "./schemas";
-import { ToolInputError, type ToolContext } from "./types";
+import { ToolInputError, type MetricValue, type ToolContext } from "./types";
 
 /** The site a call is about: the one given, else the server's default, else a tool error telling the model to ask. */
 export function resolveSiteId(siteId: string | undefined, context: ToolContext): string {
@@ -56,8 +56,8 @@ export function propertyDimension(property: string, argument: string): string {
  */
 function dimensionsIn(filter: FilterInput): string[] {
   const [operator, operand] = filter;
-  if (operator === "and" || operator === "or") return (operand as FilterInput[]).flatMap(dimensionsIn);
-  if (operator === "not") return dimensionsIn(operand as FilterInput);
+  if (operator === "and" || operator === "or") return operand.flatMap(dimensionsIn);
+  if (operator === "not") return dimensionsIn(operand);
   if (operator === "has_done" || operator === "has_not_done") return [];
   return [operand as string];
 }
@@ -104,5 +104,3 @@ export function queryEcho(
 export function metricRecord<M extends string>(metrics: readonly M[], values: readonly unknown[]): Record<M, MetricValue> {
   return Object.fromEntries(metrics.map((name, index) => [name, (values[index] ?? null) as MetricValue])) as Record<M, MetricValue>;
 }
-
-export type MetricValue = number | null | { value: number | null; currency: string; short: string; long: string };

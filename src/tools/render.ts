@@ -1,9 +1,4 @@
-import type { DimensionValue } from "../plausible";
-import type { MetricValue } from "./query-parts";
-import { ResultBudgetError, type ToolOutput } from "./types";
-
-/** One table cell: a metric or a dimension value. */
-export type Cell = MetricValue | DimensionValue | undefined;
+import { ResultBudgetError, type Cell, type ToolOutput } from "./types";
 
 /** `value` rounded to `digits` decimals: how tools report estimates and scores. */
 export function round(value: number, digits: number): number {

@@ -1,6 +1,5 @@
 import type { z } from "zod";
-import type { PlausibleRequest } from "../plausible";
-import type { Cell } from "./render";
+import type { DimensionValue, PlausibleRequest } from "../plausible";
 import type { TeamMemory } from "./team-memory";
 
 /**
@@ -18,6 +17,12 @@ export interface ToolContext {
   /** What the caller's scope (the team on /internal, the key elsewhere) has noted about its sites. */
   memory: TeamMemory;
 }
+
+/** A metric's value in a result row: a number, null when Plausible has none, or a revenue amount. */
+export type MetricValue = number | null | { value: number | null; currency: string; short: string; long: string };
+
+/** One table cell: a metric or a dimension value. */
+export type Cell = MetricValue | DimensionValue | undefined;
 
 export interface ToolOutput<Structured> {
   structured: Structured;

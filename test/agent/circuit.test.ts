@@ -17,7 +17,7 @@ let down = false;
 beforeEach(() => {
   plausible = installFakePlausible();
   down = false;
-  plausible.use((request) => (down ? new Response("bad gateway", { status: 502 }) : undefined));
+  plausible.use(() => (down ? new Response("bad gateway", { status: 502 }) : undefined));
 });
 afterEach(() => {
   plausible.restore();

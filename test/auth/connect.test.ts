@@ -10,12 +10,10 @@ import { connectBearer, textOf } from "../support/mcp-clients";
 import {
   BASE,
   Browser,
-  CLIENT_REDIRECT,
   CONNECT,
   authorizePage,
   callInternal,
   connectedClient,
-  connectToken,
   connectWithKey,
   handleOf,
   registerConnectClient,
@@ -23,8 +21,6 @@ import {
   useSignInFakes,
   pkce,
   withToken,
-  type RegisteredClient,
-  type TokenResponse,
 } from "../support/harness";
 
 /** /connect: bring your own Plausible key through OAuth (the authorization page asks for it). */

@@ -323,7 +323,7 @@ export function submitKey(browser: Browser, handle: string, apiKey: string, deci
   });
 }
 
-export function connectToken(browser: Browser, params: Record<string, string>): Promise<Response> {
+function connectToken(browser: Browser, params: Record<string, string>): Promise<Response> {
   return browser.fetch(`${CONNECT}/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },

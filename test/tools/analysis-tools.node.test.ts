@@ -20,7 +20,6 @@ const injected = (domain: string) => createDataset({ seed: SEED, now: NOW }).sit
 
 let sim: SimulatorHandle;
 let context: ToolContext;
-let requestCount = 0;
 
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -31,7 +30,6 @@ beforeAll(async () => {
     maxResultChars: DEFAULT_MAX_RESULT_CHARS,
     memory: inMemoryTeamMemory(),
     async plausible(requests: PlausibleRequest[]) {
-      requestCount += requests.length;
       return Promise.all(requests.map((request) => client.execute(request)));
     },
   };
