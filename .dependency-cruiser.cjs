@@ -14,6 +14,8 @@ const MAY_IMPORT = {
   admin: ["auth", "pages", "agent", "tools", "observability", "http", "config", "shared"],
   auth: ["pages", "observability", "http", "config", "shared"],
   pages: ["http", "config", "shared"],
+  // The Cron Trigger (scheduled events): digests and alerts, built with the tools in the tool context of src/mcp.
+  digest: ["mcp", "auth", ...SURFACES_BELOW, ...FOUNDATION],
   // Capabilities the surfaces use.
   // The agents store what the tools' ports (team memory) describe.
   agent: ["tools", "observability", ...FOUNDATION],

@@ -27,6 +27,8 @@ const LOCAL_BINDINGS = {
   // (test/http/address-ceiling.test.ts) restore the defaults.
   ADDRESS_RATE_LIMIT_PER_MINUTE: "1000000",
   NEW_KEYS_PER_ADDRESS_PER_HOUR: "1000000",
+  // Webhook retries back off from 1 ms, so the digest tests do not sleep.
+  DIGEST_RETRY_BASE_MS: "1",
 };
 
 function workersProject(

@@ -42,7 +42,10 @@ for (const file of readdirSync(agentsDir).filter((name) => name.endsWith(".sqlit
   try {
     const hasAudit = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get();
     if (!hasAudit) continue;
-    const rows = db.prepare(auditSelectSql(email !== undefined)).all(...(email === undefined ? [] : [email])) as unknown as AuditRow[];
+    const withDeliveries = db.prepare("SELECT 1 FROM pragma_table_info('audit_log') WHERE name = 'status'").get() !== undefined;
+    const rows = db
+      .prepare(auditSelectSql(email !== undefined, withDeliveries))
+      .all(...(email === undefined ? [] : [email])) as unknown as AuditRow[];
     records.push(...rows.map(toAuditRecord));
   } finally {
     db.close();

@@ -1,6 +1,7 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { env } from "cloudflare:workers";
 import { MemoryStore as MemoryStoreObject } from "./agent/memory-store";
+import { DigestStore as DigestStoreObject } from "./agent/digest-store";
 import { SharedKeyGuard as SharedKeyGuardObject } from "./agent/shared-key-guard";
 import { UsageAgent as UsageAgentObject } from "./agent/usage-agent";
 import { handleAdmin } from "./admin/admin";
@@ -22,6 +23,7 @@ import {
   PlausibleMcpSession as McpSessionAgent,
 } from "./mcp/session";
 import { createSseEndpoint } from "./mcp/sse-endpoint";
+import { runDigests } from "./digest/run";
 import { sentryOptions } from "./observability/sentry-options";
 import { configurationErrorResponse, invalidSetting, readAddressLimits } from "./config";
 import { sha256Hex } from "./shared/hash";
@@ -40,6 +42,7 @@ export const SharedKeyGuard = reporting(SharedKeyGuardObject);
 export const UsageAgent = reporting(UsageAgentObject);
 export const AuthRateLimiter = reporting(AuthRateLimiterObject);
 export const MemoryStore = reporting(MemoryStoreObject);
+export const DigestStore = reporting(DigestStoreObject);
 // The instances' types, for the bindings in worker-configuration.d.ts.
 export type PlausibleMcpSession = McpSessionAgent;
 export type PlausibleKeySession = KeySessionAgent;
@@ -48,6 +51,7 @@ export type SharedKeyGuard = SharedKeyGuardObject;
 export type UsageAgent = UsageAgentObject;
 export type AuthRateLimiter = AuthRateLimiterObject;
 export type MemoryStore = MemoryStoreObject;
+export type DigestStore = DigestStoreObject;
 
 type Handler = (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 
@@ -91,6 +95,11 @@ async function route(request: Request, env: Env, ctx: ExecutionContext): Promise
 const worker = {
   async fetch(request: Request, env: Env, ctx: ExecutionContext) {
     return withSecurityHeaders(request, applyMcpCors(request, env, await route(request, env, ctx)));
+  },
+  // The Cron Trigger of wrangler.toml: weekly digests and change alerts (src/digest).
+  // Awaited, not waitUntil: the invocation lasts until every delivery and its retries are done.
+  async scheduled(controller: ScheduledController, env: Env) {
+    await runDigests(env, controller.cron, new Date(controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;
 

@@ -11,7 +11,7 @@ import { chromiumAvailable, MISSING_CHROMIUM } from "./internal-sign-in.ts";
 import { latencyChart } from "./chart.ts";
 import { replaceResultsSection, resultsSection, type BenchResults } from "./report.ts";
 import { BENCH_VARS, RUNS, runLoad, runScenarios, stopRunningStacks, type RunResult } from "./runs.ts";
-import { ratioTable, runSideBySide } from "./side-by-side.ts";
+import { PHASES, ratioTable, runSideBySide } from "./side-by-side.ts";
 
 const USAGE = `Usage: npm run bench -- [options]
   --runs ID,ID   only these runs (default: all): ${RUNS.map((run) => run.id).join(", ")}
@@ -21,6 +21,7 @@ const USAGE = `Usage: npm run bench -- [options]
                  (getsentry/plausible-mcp, its npm dependencies installed), alternating rounds; writes
                  bench/results/<date>-side-by-side[-NAME].json and prints the ratios
   --rounds N     rounds of the side-by-side (default 3; each round starts both servers once)
+                 with --reference, --runs takes its phases: ${PHASES.map((phase) => phase.slug).join(", ")}
   --help
 Set BENCH_VERBOSE=1 to see wrangler's and the worker's output.`;
 
@@ -62,6 +63,7 @@ if (values.reference) {
   const results = await runSideBySide({
     referenceDir: values.reference,
     rounds,
+    ...(values.runs ? { phases: values.runs.split(",").map((slug) => slug.trim()) } : {}),
     label: values.label ?? null,
     log: (line) => process.stderr.write(`${line}\n`),
   });

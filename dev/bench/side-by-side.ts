@@ -19,9 +19,15 @@ import type { ToolCall } from "./workload.ts";
 
 export type Server = "reference" | "ours";
 
+/** Which calls a phase sends: short daily series (small answers) or ~1,000-day daily series (long answers). */
+type Workload = "small" | "large";
+
 /** One measured workload: its calls are new to the server's cache (uncached) or the previous phase's again (cached). */
 interface PhaseSpec {
   id: string;
+  /** What `--runs` selects it by. */
+  slug: string;
+  workload: Workload;
   latencyMs: number;
   concurrency: number;
   calls: number;
@@ -29,33 +35,40 @@ interface PhaseSpec {
   repeat?: boolean;
 }
 
-const PHASES: readonly PhaseSpec[] = [
-  { id: "uncached, 0 ms, c=1", latencyMs: 0, concurrency: 1, calls: 100 },
-  { id: "cached, 0 ms, c=1", latencyMs: 0, concurrency: 1, calls: 100, repeat: true },
-  { id: "uncached, 0 ms, c=16", latencyMs: 0, concurrency: 16, calls: 320 },
-  { id: "cached, 0 ms, c=16", latencyMs: 0, concurrency: 16, calls: 320, repeat: true },
-  { id: "uncached, 100 ms, c=1", latencyMs: 100, concurrency: 1, calls: 30 },
-  { id: "uncached, 100 ms, c=16", latencyMs: 100, concurrency: 16, calls: 160 },
+export const PHASES: readonly PhaseSpec[] = [
+  { id: "uncached, 0 ms, c=1", slug: "small-0ms-c1", workload: "small", latencyMs: 0, concurrency: 1, calls: 100 },
+  { id: "cached, 0 ms, c=1", slug: "small-cached-c1", workload: "small", latencyMs: 0, concurrency: 1, calls: 100, repeat: true },
+  { id: "uncached, 0 ms, c=16", slug: "small-0ms-c16", workload: "small", latencyMs: 0, concurrency: 16, calls: 320 },
+  { id: "cached, 0 ms, c=16", slug: "small-cached-c16", workload: "small", latencyMs: 0, concurrency: 16, calls: 320, repeat: true },
+  { id: "uncached, 100 ms, c=1", slug: "small-100ms-c1", workload: "small", latencyMs: 100, concurrency: 1, calls: 30 },
+  { id: "uncached, 100 ms, c=16", slug: "small-100ms-c16", workload: "small", latencyMs: 100, concurrency: 16, calls: 160 },
+  // About 60 KB per answer: the default 8 MiB cache holds the c=1 phase's answers for the cached phase.
+  { id: "large, uncached, 0 ms, c=1", slug: "large-0ms-c1", workload: "large", latencyMs: 0, concurrency: 1, calls: 40 },
+  { id: "large, cached, 0 ms, c=1", slug: "large-cached-c1", workload: "large", latencyMs: 0, concurrency: 1, calls: 40, repeat: true },
+  { id: "large, uncached, 0 ms, c=16", slug: "large-0ms-c16", workload: "large", latencyMs: 0, concurrency: 16, calls: 160 },
 ];
 /** Calls before the first phase, so neither server is measured on a cold isolate. */
 const WARM_UP_CALLS = 20;
 const SITES = ["example.com", "shop.example.com", "blog.example.com"] as const;
 const CLIENT = "SDK v1, Streamable HTTP" as const;
 
-/** A date pair no other i shares: 7 to 30 days, ending 2 days ago or earlier (historical, so cacheable). */
-function datePair(i: number): [string, string] {
+/**
+ * A date pair no other i of the same workload shares, ending 2 days ago or earlier (historical, so
+ * cacheable): 7 to 30 days (small), or 990 to 1,013 days, about three years (large).
+ */
+function datePair(workload: Workload, i: number): [string, string] {
   const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
-  const length = 7 + (i % 24);
+  const length = (workload === "small" ? 7 : 990) + (i % 24);
   const end = 2 + Math.floor(i / 24);
   const day = (daysAgo: number) => new Date(today - daysAgo * DAY_MS).toISOString().slice(0, 10);
   return [day(end + length - 1), day(end)];
 }
 
 /** `get_timeseries` per day, the same question in each server's spelling (the reference takes "from,to" and `granularity`). */
-function timeseriesCall(server: Server, i: number): ToolCall {
+function timeseriesCall(server: Server, workload: Workload, i: number): ToolCall {
   const site_id = SITES[i % SITES.length];
   const metrics = ["visitors", "visits", "pageviews"];
-  const range = datePair(i);
+  const range = datePair(workload, i);
   return server === "ours"
     ? { name: "get_timeseries", arguments: { site_id, date_range: range, interval: "day", metrics } }
     : { name: "get_timeseries", arguments: { site_id, date_range: range.join(","), granularity: "day", metrics } };
@@ -175,6 +188,7 @@ async function measureServer(
   simulator: SimulatorHandle,
   scratch: string,
   roundNumber: number,
+  phaseSpecs: readonly PhaseSpec[],
 ): Promise<SideBySideRound> {
   const loadAverageBefore = loadavg()[0]!;
   const wrangler = await startServer(server, referenceDir, simulator, scratch);
@@ -182,16 +196,17 @@ async function measureServer(
   try {
     const processes = findStackProcesses(wrangler.port);
     const context = { simulator, processes };
-    const maxConcurrency = Math.max(...PHASES.map((phase) => phase.concurrency));
+    const maxConcurrency = Math.max(...phaseSpecs.map((phase) => phase.concurrency));
     for (let i = 0; i < maxConcurrency; i += 1) clients.push(await connectWithKey(CLIENT, `${wrangler.url}/mcp`, DEMO_API_KEY));
-    let next = 0;
-    const fresh = (count: number) => Array.from({ length: count }, () => timeseriesCall(server, next++));
-    await measurePhase(context, "warm-up", clients.slice(0, 1), fresh(WARM_UP_CALLS));
+    const next: Record<Workload, number> = { small: 0, large: 0 };
+    const fresh = (workload: Workload, count: number) =>
+      Array.from({ length: count }, () => timeseriesCall(server, workload, next[workload]++));
+    await measurePhase(context, "warm-up", clients.slice(0, 1), fresh("small", WARM_UP_CALLS));
     const phases: PhaseResult[] = [];
     let previous: ToolCall[] = [];
-    for (const spec of PHASES) {
+    for (const spec of phaseSpecs) {
       simulator.setFaults({ latencyMs: spec.latencyMs });
-      const calls = spec.repeat ? previous : fresh(spec.calls);
+      const calls = spec.repeat ? previous : fresh(spec.workload, spec.calls);
       phases.push(await measurePhase(context, spec.id, clients.slice(0, spec.concurrency), calls));
       previous = calls;
     }
@@ -203,9 +218,9 @@ async function measureServer(
   }
 }
 
-function ratios(raw: SideBySideRound[]): PhaseRatio[] {
+function ratios(raw: SideBySideRound[], phaseSpecs: readonly PhaseSpec[]): PhaseRatio[] {
   const rounds = [...new Set(raw.map((entry) => entry.round))];
-  return PHASES.map((spec, index) => {
+  return phaseSpecs.map((spec, index) => {
     const pairs = rounds.map((round) => {
       const of = (server: Server) => raw.find((entry) => entry.round === round && entry.server === server)!.phases[index]!;
       return { ours: of("ours"), reference: of("reference") };
@@ -251,9 +266,16 @@ export function ratioTable(results: SideBySideResults): string {
 export async function runSideBySide(options: {
   referenceDir: string;
   rounds: number;
+  /** Phase slugs to measure (default: all); a cached phase brings the uncached one before it. */
+  phases?: readonly string[];
   label: string | null;
   log: (line: string) => void;
 }): Promise<SideBySideResults> {
+  const wanted = options.phases;
+  const phaseSpecs = wanted
+    ? PHASES.filter((spec, index) => wanted.includes(spec.slug) || (PHASES[index + 1]?.repeat && wanted.includes(PHASES[index + 1]!.slug)))
+    : PHASES;
+  if (phaseSpecs.length === 0) throw new Error(`--runs selects no phase; the phases are ${PHASES.map((spec) => spec.slug).join(", ")}.`);
   const referenceDir = resolve(options.referenceDir);
   if (!existsSync(join(referenceDir, "wrangler.toml")) || !existsSync(join(referenceDir, "node_modules"))) {
     throw new Error(
@@ -270,7 +292,7 @@ export async function runSideBySide(options: {
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const server of ["reference", "ours"] as const) {
         options.log(`round ${round}/${options.rounds}: ${server} (load average ${loadavg()[0]!.toFixed(2)})`);
-        const result = await measureServer(server, referenceDir, simulator, scratch, round);
+        const result = await measureServer(server, referenceDir, simulator, scratch, round, phaseSpecs);
         for (const phase of result.phases) {
           options.log(
             `  ${phase.phase.padEnd(24)} p50 ${phase.latencyMs.p50} ms, p95 ${phase.latencyMs.p95} ms, ` +
@@ -296,11 +318,11 @@ export async function runSideBySide(options: {
     rounds: options.rounds,
     durationSeconds: Math.round((performance.now() - started) / 1000),
     workload:
-      "get_timeseries per day over a date pair no other call uses (7–30 days, 3 sites), metrics " +
-      `visitors, visits, pageviews; SDK v1 Streamable HTTP clients on /mcp; ${WARM_UP_CALLS} warm-up ` +
+      "get_timeseries per day over a date pair no other call uses (small: 7–30 days; large: 990–1,013 days; 3 sites), " +
+      `metrics visitors, visits, pageviews; SDK v1 Streamable HTTP clients on /mcp; ${WARM_UP_CALLS} warm-up ` +
       "calls per server start",
     loadAverage: { start: loadStart, end: loadavg().map(round2) },
-    ratios: ratios(raw),
+    ratios: ratios(raw, phaseSpecs),
     raw,
   };
 }

@@ -4,12 +4,15 @@
 import { parseArgs } from "node:util";
 import { DEMO_ALLOWED_EMAIL_DOMAINS, DEFAULT_PORTS, startDemoStack, type DemoStack } from "./stack.ts";
 import { PortInUseError } from "./ports.ts";
+import { describeDelivery, subscribeDemoDigest } from "./digest.ts";
 import { seedDemoMemory, type SeededMemory } from "./seed-memory.ts";
 
 const USAGE = `Usage: npm run demo -- [options]
   --port N              worker port (default ${DEFAULT_PORTS.worker}; 0 = any free port)
   --simulator-port N    Plausible simulator port (default ${DEFAULT_PORTS.simulator})
   --issuer-port N       OpenID Connect issuer port (default ${DEFAULT_PORTS.issuer})
+  --sink-port N         local webhook sink port, for digests and alerts (default ${DEFAULT_PORTS.sink})
+  --digest-now          send example.com's weekly digest to the sink at once (dev and demo only)
   --email ADDRESS       who signs in on /internal (default $DEMO_EMAIL or demo@example.com)
   --name NAME           that user's display name (default "Demo User")
   --allowed-domains D   ALLOWED_EMAIL_DOMAINS (default $ALLOWED_EMAIL_DOMAINS or ${DEMO_ALLOWED_EMAIL_DOMAINS})
@@ -23,6 +26,8 @@ const { values } = parseArgs({
     port: { type: "string" },
     "simulator-port": { type: "string" },
     "issuer-port": { type: "string" },
+    "sink-port": { type: "string" },
+    "digest-now": { type: "boolean" },
     email: { type: "string" },
     name: { type: "string" },
     "allowed-domains": { type: "string" },
@@ -60,6 +65,7 @@ try {
       worker: port("port", values.port, DEFAULT_PORTS.worker),
       simulator: port("simulator-port", values["simulator-port"], DEFAULT_PORTS.simulator),
       issuer: port("issuer-port", values["issuer-port"], DEFAULT_PORTS.issuer),
+      sink: port("sink-port", values["sink-port"], DEFAULT_PORTS.sink),
     },
     persistTo: values["persist-to"],
     simulator: { communityEdition: values["community-edition"] ?? false },
@@ -69,6 +75,7 @@ try {
     onWorkerOutput: (line) => {
       if (workerReady && !values.quiet) process.stderr.write(`[worker] ${line}\n`);
     },
+    onSinkDelivery: (delivery) => process.stdout.write(describeDelivery(delivery)),
   });
 } catch (error) {
   process.stderr.write(`${error instanceof PortInUseError ? "" : "The demo could not start: "}${(error as Error).message}\n`);
@@ -79,6 +86,14 @@ try {
   seeded = await seedDemoMemory(stack);
 } catch (error) {
   process.stderr.write(`The demo could not note its annotations and targets: ${(error as Error).message}\n`);
+  await stack.stop();
+  process.exit(1);
+}
+let digestSubscription: string;
+try {
+  digestSubscription = await subscribeDemoDigest(stack);
+} catch (error) {
+  process.stderr.write(`The demo could not subscribe its digest: ${(error as Error).message}\n`);
   await stack.stop();
   process.exit(1);
 }
@@ -123,6 +138,12 @@ Team memory (noted on every site, for the demo key and for the team on /internal
      list_annotations finds "${example.deploy.text}" on ${example.deploy.date}; measure_impact with its annotation_id
      and page /pricing: an increase; explain_change names it next to its day
 
+Digests and alerts (subscription ${digestSubscription} of the demo key; the sink prints what it receives):
+  example.com's weekly digest goes to ${urls.sink}/demo on Mondays from 08:00 (Europe/Berlin), change alerts daily.
+  npm run demo -- --digest-now                       sends the digest at once
+  curl "${urls.worker}/__scheduled?cron=digest-now"   the same, while the demo runs
+  Subscriptions of the team on /internal: ${urls.admin}/digests
+
 Two questions to ask (the simulator planted the answers, see dev/plausible-simulator/README.md):
   "What happened on example.com in the last 7 days, and where did the extra visitors come from?"
      explain_change flags ${spike.date} and ranks ${spike.source} first
@@ -135,6 +156,8 @@ Two questions to ask (the simulator planted the answers, see dev/plausible-simul
 
 Press Ctrl-C to stop.
 `);
+
+if (values["digest-now"]) await stack.runScheduled("digest-now");
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -31,11 +31,14 @@ async function visitorsTarget(stack: DemoStack, domain: string, daysInMonth: num
   return Math.max(step, Math.round(monthly / step) * step);
 }
 
-/** Signs in to /admin as the demo user (the local issuer signs in without a form): the session cookie and the page's CSRF token. */
-async function adminSession(stack: DemoStack): Promise<{ cookie: string; csrf: string }> {
+/**
+ * Signs in to /admin as the demo user (the local issuer signs in without a form): the session cookie and the CSRF
+ * token of the page at `path`.
+ */
+export async function adminSession(stack: DemoStack, path = "/memory"): Promise<{ cookie: string; csrf: string }> {
   const cookies = new Map<string, string>();
   const header = () => [...cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-  let url = `${stack.urls.admin}/memory`;
+  let url = `${stack.urls.admin}${path}`;
   for (let step = 0; step < 10; step += 1) {
     const response = await fetch(url, { headers: { Cookie: header() }, redirect: "manual" });
     for (const line of response.headers.getSetCookie()) {
@@ -52,8 +55,8 @@ async function adminSession(stack: DemoStack): Promise<{ cookie: string; csrf: s
     const page = await response.text();
     const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
     if (response.status !== 200 || !csrf) throw new Error(`/admin answered ${response.status} while signing in the demo user`);
-    if (!url.endsWith("/admin/memory")) {
-      url = `${stack.urls.admin}/memory`;
+    if (!url.endsWith(`/admin${path}`)) {
+      url = `${stack.urls.admin}${path}`;
       continue;
     }
     return { cookie: header(), csrf };

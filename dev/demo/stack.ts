@@ -7,13 +7,14 @@ import { fileURLToPath } from "node:url";
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from "../plausible-simulator/server.ts";
 import { DEFAULT_DEMO_USER, startLocalIssuer, type DemoUser, type LocalIssuer } from "../oidc/issuer.ts";
 import { claimPort, freePort, isPortCollision } from "./ports.ts";
+import { startWebhookSink, type SinkDelivery, type WebhookSink } from "./webhook-sink.ts";
 import { startWranglerDev, type WranglerDev } from "./wrangler-dev.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const DEMO_API_KEY = "demo-key";
 export const DEMO_SITE_ID = "example.com";
 export const DEMO_ALLOWED_EMAIL_DOMAINS = "example.com";
-export const DEFAULT_PORTS = { worker: 8787, simulator: 8788, issuer: 8789 } as const;
+export const DEFAULT_PORTS = { worker: 8787, simulator: 8788, issuer: 8789, sink: 8790 } as const;
 
 export interface DemoStackOptions {
   /** Fixed ports (refused with a clear message when taken) or 0 for free ones; default 0. */
@@ -28,6 +29,8 @@ export interface DemoStackOptions {
   vars?: Record<string, string>;
   /** wrangler's and the worker's output, line by line. */
   onWorkerOutput?: (line: string) => void;
+  /** Every webhook delivery the local sink receives (digests and alerts). */
+  onSinkDelivery?: (delivery: SinkDelivery) => void;
 }
 
 export interface DemoStackUrls {
@@ -44,6 +47,8 @@ export interface DemoStackUrls {
   admin: string;
   simulator: string;
   issuer: string;
+  /** The local webhook sink that digests and alerts can be sent to (http: allowed by DIGEST_ALLOW_INSECURE_WEBHOOKS). */
+  sink: string;
 }
 
 export interface DemoStack {
@@ -53,6 +58,9 @@ export interface DemoStack {
   persistTo: string;
   simulator: SimulatorHandle;
   issuer: LocalIssuer;
+  sink: WebhookSink;
+  /** Runs the Cron Trigger now (wrangler dev's /__scheduled) with this cron; resolves when it is done. */
+  runScheduled(cron: string): Promise<void>;
   /** Stops wrangler dev and starts it again on the same port and persisted state. */
   restartWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -64,6 +72,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const fixedWorkerPort = await claimPort(ports.worker ?? 0, "worker", "--port");
   const simulatorPort = await claimPort(ports.simulator ?? 0, "Plausible simulator", "--simulator-port");
   const issuerPort = await claimPort(ports.issuer ?? 0, "OpenID Connect issuer", "--issuer-port");
+  const sinkPort = await claimPort(ports.sink ?? 0, "webhook sink", "--sink-port");
   const persistTo = resolve(REPO_ROOT, options.persistTo ?? ".wrangler/demo-state");
 
   const running: Array<() => Promise<void>> = [];
@@ -75,6 +84,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     running.push(() => simulator.close());
     const issuer = await startLocalIssuer({ port: issuerPort, user: options.user ?? DEFAULT_DEMO_USER });
     running.push(() => issuer.close());
+    const sink = await startWebhookSink({ port: sinkPort, onDelivery: options.onSinkDelivery });
+    running.push(() => sink.close());
 
     const vars: Record<string, string> = {
       PLAUSIBLE_BASE_URL: simulator.url,
@@ -91,6 +102,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       PLAUSIBLE_API_KEY: DEMO_API_KEY,
       // The demo user administers the demo: /admin lists, audits and revokes members.
       ADMIN_EMAILS: (options.user ?? DEFAULT_DEMO_USER).email,
+      // Local only: digests may go to the http sink on 127.0.0.1. Never set on a deployment.
+      DIGEST_ALLOW_INSECURE_WEBHOOKS: "true",
       ...options.vars,
     };
     const startWorker = async (port: number) =>
@@ -99,6 +112,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         port,
         inspectorPort: await freePort(),
         persistTo,
+        testScheduled: true,
         vars: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...vars },
         onOutput: options.onWorkerOutput,
       });
@@ -130,11 +144,18 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         admin: `${worker}/admin`,
         simulator: simulator.url,
         issuer: issuer.url,
+        sink: sink.url,
       },
       apiKey: DEMO_API_KEY,
       persistTo,
       simulator,
       issuer,
+      sink,
+      async runScheduled(cron) {
+        const response = await fetch(`${worker}/__scheduled?${new URLSearchParams({ cron })}`);
+        await response.body?.cancel();
+        if (!response.ok) throw new Error(`wrangler dev's /__scheduled answered ${response.status}`);
+      },
       async restartWorker() {
         await wrangler.stop();
         wrangler = await startWorker(workerPort);

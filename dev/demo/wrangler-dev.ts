@@ -21,6 +21,8 @@ export interface WranglerDevOptions {
   vars: Record<string, string>;
   /** Every line wrangler and the worker print (stdout and stderr). */
   onOutput?: (line: string) => void;
+  /** Serves /__scheduled?cron=...&time=..., which runs the worker's scheduled handler (the Cron Trigger). */
+  testScheduled?: boolean;
   /** How long to wait for the first answer; wrangler bundles the worker first. */
   readyTimeoutMs?: number;
 }
@@ -49,6 +51,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     "--persist-to",
     options.persistTo,
     "--show-interactive-dev-session=false",
+    ...(options.testScheduled ? ["--test-scheduled"] : []),
     ...(options.config ? ["--config", options.config] : []),
     ...Object.entries(options.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];

@@ -83,6 +83,8 @@ export interface SimulatorHandle {
   setFaults(patch: Partial<RuntimeSettings>): void;
   /** Clears counters, rate-limit windows and runtime settings back to the start options. */
   reset(): void;
+  /** Revokes an API key: from now on Plausible answers it 401, as it does a key deleted in its settings. */
+  revokeKey(key: string): void;
   close(): Promise<void>;
 }
 
@@ -533,6 +535,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     sites: dataset.sites.map(({ domain, timezone, injected }) => ({ domain, timezone, injected })),
     setFaults,
     reset,
+    revokeKey(key) {
+      delete keys[key];
+    },
     close: () =>
       new Promise<void>((closed, fail) => {
         server.close((failure) => (failure ? fail(failure) : closed()));

@@ -3,6 +3,8 @@ import { escapeHtml, htmlDocument } from "../pages/html";
 import type { MemberActivity } from "../observability/audit-log";
 import type { AuditRecord } from "../observability/audit-record";
 import type { SiteMemory } from "../agent/memory-store";
+import type { StoredDelivery } from "../agent/digest-store";
+import { DIGEST_FORMATS, DIGEST_KINDS, type Subscription } from "../tools/digest-subscriptions";
 import { ANNOTATION_KINDS, MAX_ANNOTATION_CHARS, MAX_SITE_CONTEXT_CHARS, TARGET_METRICS } from "../tools/team-memory";
 
 /** HTML for /admin and the audit downloads. Everything shown came from members or clients, so all of it is escaped. */
@@ -48,7 +50,8 @@ function time(ms: number | null): string {
 function header(admin: string, csrf: string): string {
   return (
     `<p>Signed in as <strong>${escapeHtml(admin)}</strong> · <a href="/admin">Members</a> · <a ` +
-    `href="/admin/audit">Audit</a> · <a href="/admin/memory">Team memory</a> · <form class="inline" ` +
+    `href="/admin/audit">Audit</a> · <a href="/admin/memory">Team memory</a> · <a href="/admin/digests">Digests</a> · ` +
+    `<form class="inline" ` +
     `method="post" action="/admin/sign-out"><input type="hidden" name="csrf" ` +
     `value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></p>`
   );
@@ -68,6 +71,8 @@ const NOTICES = {
   target_set: "<strong>Saved</strong> the target.",
   target_deleted: "<strong>Deleted</strong> the target.",
   context_saved: "<strong>Saved</strong> the site context.",
+  subscription_added: "<strong>Subscribed</strong> the webhook: it gets what was ticked, from the next hourly run on.",
+  subscription_deleted: "<strong>Deleted</strong> the subscription: nothing more is sent to it.",
 } as const;
 
 export type Notice = keyof typeof NOTICES;
@@ -294,4 +299,82 @@ targets and site context. Keys on <code>/mcp</code> keep memories of their own, 
     )}</p>
 ${sites || "<p>Nothing noted yet.</p>"}`,
   );
+}
+
+/** The team's digest subscriptions (webhooks shown as scheme and host only), paused ones marked, with the latest deliveries. */
+export function digestsPage(view: {
+  admin: string;
+  csrf: string;
+  subscriptions: Subscription[];
+  deliveries: StoredDelivery[];
+  notice?: Notice;
+}): string {
+  const { csrf } = view;
+  const notice = view.notice ? `<p role="status">${NOTICES[view.notice]}</p>` : "";
+  const utc = (iso: string) => `${escapeHtml(iso.slice(0, 16).replace("T", " "))} UTC`;
+  const state = (row: Subscription) =>
+    (row.pausedAt ? `<strong>paused</strong> since ${utc(row.pausedAt)}` : "active") +
+    (row.failuresInARow > 0 ? ` (${row.failuresInARow} failed in a row)` : "");
+  const rows = view.subscriptions
+    .map((row) =>
+      tableRow([
+        escapeHtml(row.siteId),
+        escapeHtml(row.kinds.join(", ")),
+        escapeHtml(row.format),
+        escapeHtml(row.destination),
+        escapeHtml(row.createdBy ?? ""),
+        state(row),
+        `<code>${escapeHtml(row.id)}</code>`,
+        adminForm("/admin/digests/delete", csrf, hidden("id", row.id), "Delete", `Delete subscription ${row.id}`),
+      ]),
+    )
+    .join("\n");
+  const deliveries = view.deliveries
+    .map((row) =>
+      tableRow([
+        utc(row.at),
+        `<code>${escapeHtml(row.subscriptionId)}</code>`,
+        escapeHtml(row.kind),
+        escapeHtml(row.status),
+        String(row.attempts),
+        escapeHtml(row.detail ?? ""),
+      ]),
+    )
+    .join("\n");
+  const kinds = DIGEST_KINDS.map((kind) => {
+    const checked = kind === "pacing_alerts" ? "" : " checked";
+    return `<label><input type="checkbox" name="kinds" value="${kind}"${checked}> ${kind.replace("_", " ")}</label>`;
+  }).join(" ");
+  const fields = [
+    '<label>Site <input name="site_id" required placeholder="example.com"></label>',
+    '<label>Webhook <input name="webhook_url" type="url" required size="50" placeholder="https://hooks.slack.com/services/…"></label>',
+    kinds,
+    `<label>Format <select name="format">${options(DIGEST_FORMATS)}</select></label> `,
+  ].join(" ");
+  return htmlDocument(
+    "Plausible MCP digests",
+    `${header(view.admin, view.csrf)}
+<h1>Digests and alerts</h1>
+${notice}<p>Webhooks that get the team's weekly digest (Mondays from 08:00 in the site's timezone) and change alerts
+(daily, at most one per site). A subscription is sent as the member who made it, and stops while they are blocked; one
+whose deliveries kept failing is paused: delete it and subscribe again. Keys on <code>/mcp</code> keep subscriptions of
+their own, not shown here.</p>
+<h2>Add</h2>
+<p>${adminForm("/admin/digests/subscribe", csrf, fields, "Subscribe")}</p>
+<h2>Subscriptions</h2>
+<table>
+<tr><th>Site</th><th>Sends</th><th>Format</th><th>To</th><th>Made by</th><th>State</th><th>Id</th><th></th></tr>
+${rows || '<tr><td colspan="8">None.</td></tr>'}
+</table>
+<h2>Latest deliveries</h2>
+<table>
+<tr><th>When</th><th>Subscription</th><th>What</th><th>Status</th><th>Tries</th><th>Detail</th></tr>
+${deliveries || '<tr><td colspan="6">None yet.</td></tr>'}
+</table>`,
+  );
+}
+
+/** One table row of cells already escaped. */
+function tableRow(cells: string[]): string {
+  return `<tr>${cells.map((cell) => `<td>${cell}</td>`).join("")}</tr>`;
 }

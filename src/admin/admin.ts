@@ -4,6 +4,8 @@ import { DAY_MS } from "../shared/time";
 import { sharedKeyGuardName } from "../agent/shared-key-guard";
 import { usageAgentName } from "../agent/usage-agent";
 import { memoryStoreName, type MemoryActor, type MemoryProblem } from "../agent/memory-store";
+import { digestStoreName } from "../agent/digest-store";
+import { DIGEST_FORMATS, DIGEST_KINDS, type DigestFormat, type DigestKind } from "../tools/digest-subscriptions";
 import type { AnnotationKind } from "../tools/team-memory";
 import {
   configurationErrorResponse,
@@ -43,6 +45,7 @@ import {
   auditPage,
   membersPage,
   memoryPage,
+  digestsPage,
   type AuditFilter,
   type MemberAuditRecord,
   type MemberRow,
@@ -73,6 +76,8 @@ const CALLBACK_PATH = "/admin/callback";
 
 interface AdminSession {
   email: string;
+  /** The identity provider's subject: a subscription made on /admin runs as this member (their quota share and audit trail). */
+  sub?: string;
   /** Sent back by every form: a cross-site form cannot know it. */
   csrf: string;
   /** The token's `jti`, listed in KV once the administrator signs out. */
@@ -127,6 +132,7 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
       if (url.pathname === "/admin/unblock") return await unblock(env, session, email);
       if (url.pathname === "/admin/sign-out") return await signOut(context, session);
       if (url.pathname.startsWith("/admin/memory/")) return await changeMemory(env, session, url.pathname, form);
+      if (url.pathname.startsWith("/admin/digests/")) return await changeDigests(env, session, url.pathname, form);
       return new Response("Not found", { status: 404 });
     }
     if (request.method !== "GET") return new Response("Method not allowed", { status: 405, headers: { Allow: "GET, POST" } });
@@ -142,6 +148,19 @@ export async function handleAdmin(request: Request, env: Env): Promise<Response>
           admin: session.email,
           csrf: session.csrf,
           sites: await teamMemory(env).overview(),
+          ...(isNotice(notice) ? { notice } : {}),
+        }),
+      );
+    }
+    if (url.pathname === "/admin/digests") {
+      const notice = url.searchParams.get("notice");
+      const store = teamDigests(env);
+      return adminPage(
+        digestsPage({
+          admin: session.email,
+          csrf: session.csrf,
+          subscriptions: await store.list(),
+          deliveries: await store.deliveries(20),
           ...(isNotice(notice) ? { notice } : {}),
         }),
       );
@@ -216,7 +235,7 @@ async function finishSignIn(request: Request, { config, key }: AdminContext, adm
     await logRefusal("/admin: signed in, but not in ADMIN_EMAILS.", email);
     return notAnAdmin(email, headers);
   }
-  const session = { email, csrf: randomHex(24) };
+  const session = { email, sub: answer.claims.sub, csrf: randomHex(24) };
   headers.append("Set-Cookie", serverCookie(SESSION_COOKIE, await seal(session, key, SESSION_SECONDS), SESSION_SECONDS));
   headers.set("Location", "/admin");
   logAuthorization("granted", "/admin: administrator signed in.", email);
@@ -307,6 +326,43 @@ async function changeMemory(env: Env, session: AdminSession, pathname: string, f
   if (pathname === "/admin/memory/context") {
     const stored = await store.setSiteContext(siteId, String(form.get("text") ?? ""), actor);
     return stored.ok ? done("context_saved") : notSaved(stored.problem);
+  }
+  return new Response("Not found", { status: 404 });
+}
+
+/** The team's digest subscriptions, the ones /internal's members make with subscribe_digest. */
+function teamDigests(env: Env) {
+  return env.DIGESTS.getByName(digestStoreName({ kind: "team" }));
+}
+
+/** An administrator adds a team subscription (sent as them: their quota share, their audit trail) or deletes one. */
+async function changeDigests(env: Env, session: AdminSession, pathname: string, form: FormData): Promise<Response> {
+  const store = teamDigests(env);
+  if (pathname === "/admin/digests/subscribe") {
+    if (!session.sub)
+      return refusalPage(403, "Sign in again", "This session predates subscriptions on /admin. Sign out, sign in again and retry.");
+    const kinds = form
+      .getAll("kinds")
+      .map(String)
+      .filter((kind): kind is DigestKind => (DIGEST_KINDS as readonly string[]).includes(kind));
+    const format = String(form.get("format") ?? "");
+    if (kinds.length === 0) return refusalPage(400, "Not saved", "Tick at least one of weekly digest, change alerts or pacing alerts.");
+    if (!(DIGEST_FORMATS as readonly string[]).includes(format))
+      return refusalPage(400, "Not saved", `Choose a format: ${DIGEST_FORMATS.join(", ")}.`);
+    const siteId = String(form.get("site_id") ?? "").trim();
+    if (!siteId) return refusalPage(400, "Not saved", "Name the site (its domain as registered in Plausible).");
+    const outcome = await store.subscribe(
+      { siteId, webhookUrl: String(form.get("webhook_url") ?? "").trim(), kinds, format: format as DigestFormat },
+      { kind: "member", sub: session.sub, email: session.email },
+    );
+    if (!outcome.ok) return refusalPage(400, "Not saved", `${outcome.reason}. Go back to /admin/digests and correct it.`);
+    return afterAction("subscription_added", "/admin/digests");
+  }
+  if (pathname === "/admin/digests/delete") {
+    const deleted = await store.unsubscribe(String(form.get("id") ?? ""));
+    return deleted
+      ? afterAction("subscription_deleted", "/admin/digests")
+      : refusalPage(400, "Not deleted", "That subscription is gone. Reload /admin/digests.");
   }
   return new Response("Not found", { status: 404 });
 }
@@ -406,7 +462,13 @@ async function readSession(request: Request, { kv, key }: AdminContext): Promise
   );
   if (!token || typeof token.email !== "string" || typeof token.csrf !== "string" || !token.jti || !token.exp) return undefined;
   if ((await kv.get(await signedOutKey(token.jti))) !== null) return undefined;
-  return { email: token.email, csrf: token.csrf, id: token.jti, expiresAt: token.exp };
+  return {
+    email: token.email,
+    ...(typeof token.sub === "string" ? { sub: token.sub } : {}),
+    csrf: token.csrf,
+    id: token.jti,
+    expiresAt: token.exp,
+  };
 }
 
 /** The KV key that marks a session as signed out; named by a hash, so the list never holds a usable session id. */

@@ -1,8 +1,10 @@
 import init from "../../migrations/0001_init.sql";
 import audit from "../../migrations/0002_audit.sql";
 import memberHour from "../../migrations/0003_member_hour.sql";
+import deliveryAudit from "../../migrations/0004_delivery_audit.sql";
 import guardHour from "../../migrations/shared-key-guard/0001_hour.sql";
 import memoryInit from "../../migrations/memory-store/0001_init.sql";
+import digestInit from "../../migrations/digest-store/0001_init.sql";
 
 export interface Migration {
   version: number;
@@ -15,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init", sql: init },
   { version: 2, name: "0002_audit", sql: audit },
   { version: 3, name: "0003_member_hour", sql: memberHour },
+  { version: 4, name: "0004_delivery_audit", sql: deliveryAudit },
 ];
 
 /** The same for the shared-key guard, whose storage is its own. */
@@ -22,6 +25,9 @@ export const SHARED_KEY_GUARD_MIGRATIONS: readonly Migration[] = [{ version: 1, 
 
 /** The same for the team memory stores (annotations, targets, site context). */
 export const MEMORY_STORE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: "memory-store/0001_init", sql: memoryInit }];
+
+/** The digest stores' (subscriptions per scope, and the index of scopes). */
+export const DIGEST_STORE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: "digest-store/0001_init", sql: digestInit }];
 
 /**
  * Brings the storage up to the newest schema, each migration in its own

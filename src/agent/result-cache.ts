@@ -27,6 +27,12 @@ export class ResultCache {
   ) {}
 
   get(key: string, now = Date.now()): unknown {
+    const body = this.getJson(key, now);
+    return body === undefined ? undefined : JSON.parse(body);
+  }
+
+  /** The answer as the JSON text it is kept as, or undefined when there is none or it expired. */
+  getJson(key: string, now = Date.now()): string | undefined {
     const row = this.sql
       .exec<{ body: string; expires_ms: number }>("SELECT body, expires_ms FROM result_cache WHERE cache_key = ?", key)
       .toArray()[0];
@@ -35,12 +41,16 @@ export class ResultCache {
       this.#forget(this.sql.exec<{ bytes: number }>("DELETE FROM result_cache WHERE cache_key = ? RETURNING bytes", key).toArray());
       return undefined;
     }
-    return JSON.parse(row.body);
+    return row.body;
   }
 
   set(key: string, value: unknown, ttlSeconds: number, now = Date.now()): void {
+    this.setJson(key, JSON.stringify(value), ttlSeconds, now);
+  }
+
+  /** Keeps an answer given as its JSON text. */
+  setJson(key: string, body: string, ttlSeconds: number, now = Date.now()): void {
     if (ttlSeconds <= 0) return;
-    const body = JSON.stringify(value);
     const bytes = new TextEncoder().encode(body).byteLength;
     if (bytes > MAX_ENTRY_BYTES || bytes > this.limits.maxBytes) return;
     const totals = this.size();

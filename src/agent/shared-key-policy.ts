@@ -121,6 +121,12 @@ export class SharedKeyPolicy implements AdmissionPolicy {
     await this.#scheduleAuditPrune();
   }
 
+  /** A webhook delivery of this member's subscription, written to their audit trail. */
+  async recordDelivery(email: string, kind: string, siteId: string, status: string, attempts: number): Promise<void> {
+    this.#audit.recordDelivery(email, kind, siteId, status, attempts);
+    await this.#scheduleAuditPrune();
+  }
+
   /** The audit prune's schedule callback: see `UsageAgent.pruneAudit`. */
   async pruneAudit(): Promise<void> {
     const now = Date.now();

@@ -34,8 +34,8 @@ export class UsageAgent extends Agent<Env> {
   readonly #config: UsageConfig;
   readonly #bucket: TokenBucket;
   readonly #cache: ResultCache;
-  /** Identical requests in flight share one Plausible call. */
-  readonly #inflight = new Map<string, Promise<unknown>>();
+  /** Identical requests in flight share one Plausible call; its answer as JSON text. */
+  readonly #inflight = new Map<string, Promise<string>>();
   #chosenPolicy?: OwnKeyPolicy | SharedKeyPolicy;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -63,6 +63,15 @@ export class UsageAgent extends Agent<Env> {
    * A refusal (bucket, member share, circuit, shared quota) costs no Plausible call.
    */
   async run(requests: PlausibleRequest[], apiKey?: string, call?: CallAttribution): Promise<UsageOutcome> {
+    const outcome = await this.runAsJson(requests, apiKey, call);
+    return outcome.ok ? { ...outcome, answers: outcome.answers.map((answer) => JSON.parse(answer) as unknown) } : outcome;
+  }
+
+  /**
+   * `run`, with each answer as the JSON text the cache keeps: what the worker asks for, as a string
+   * crosses the RPC for a fraction of what cloning a parsed answer costs (a long series is thousands of objects).
+   */
+  async runAsJson(requests: PlausibleRequest[], apiKey?: string, call?: CallAttribution): Promise<UsageOutcome<string>> {
     const policy: AdmissionPolicy = this.#policy;
     let clientOptions: PlausibleClientOptions;
     let baseUrl: URL;
@@ -76,11 +85,11 @@ export class UsageAgent extends Agent<Env> {
 
     // From here to the admission decision nothing awaits, so concurrent calls can't race the bucket.
     const now = Date.now();
-    const answers: Promise<unknown>[] = [];
+    const answers: Promise<string>[] = [];
     const toFetch: number[] = [];
     let cacheHits = 0;
     keys.forEach((key, index) => {
-      const cached = this.#cache.get(key, now);
+      const cached = this.#cache.getJson(key, now);
       const inflight = this.#inflight.get(key);
       if (cached !== undefined) {
         cacheHits += 1;
@@ -104,7 +113,7 @@ export class UsageAgent extends Agent<Env> {
     const upstreamMs = cacheHits < requests.length ? Date.now() - now : 0;
     const failed = settled.find((result) => result.status === "rejected");
     if (failed) return { ok: false, failure: toFailure(failed.reason), upstreamMs };
-    return { ok: true, answers: settled.map((result) => (result as PromiseFulfilledResult<unknown>).value), cacheHits, upstreamMs };
+    return { ok: true, answers: settled.map((result) => (result as PromiseFulfilledResult<string>).value), cacheHits, upstreamMs };
   }
 
   /** For /admin: this member's use of the shared key (user agents only). */
@@ -120,6 +129,11 @@ export class UsageAgent extends Agent<Env> {
   /** For /admin: an administrator's action on this member, written to the member's audit trail. */
   async recordAdminAction(adminEmail: string, action: string): Promise<void> {
     await this.#memberPolicy().recordAdminAction(adminEmail, action);
+  }
+
+  /** A webhook delivery (digest or alert) of this member's subscription, written to the member's audit trail. */
+  async recordDelivery(email: string, kind: string, siteId: string, status: string, attempts: number): Promise<void> {
+    await this.#memberPolicy().recordDelivery(email, kind, siteId, status, attempts);
   }
 
   /** Scheduled after activity on a key agent: removes it once it has been idle long enough, else checks again later. */
@@ -159,23 +173,23 @@ export class UsageAgent extends Agent<Env> {
     request: PlausibleRequest,
     key: string,
     call?: CallAttribution,
-  ): Promise<unknown> {
+  ): Promise<string> {
     const policy = this.#policy;
     const answer = admission
       .then(async () => {
         await policy.beforeSend(request, call);
         const client = new PlausibleClient(policy.clientOptions(options));
-        let value: unknown;
+        let answer: string;
         try {
-          value = await client.execute(request);
+          answer = JSON.stringify(await client.execute(request));
         } catch (error) {
           throw await this.#afterFailure(error);
         }
         await policy.report("answered");
         // Only a successful answer is cached: a refusal or failure is asked again next time.
-        this.#cache.set(key, value, cacheTtlSeconds(request, this.#config.cacheTtlSeconds));
+        this.#cache.setJson(key, answer, cacheTtlSeconds(request, this.#config.cacheTtlSeconds));
         await policy.cached();
-        return value;
+        return answer;
       })
       .finally(() => this.#inflight.delete(key));
     this.#inflight.set(key, answer);

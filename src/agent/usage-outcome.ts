@@ -76,10 +76,12 @@ export type UsageFailure =
   | { kind: "response"; message: string }
   | { kind: "config"; message: string };
 
-/** `upstreamMs`: how long the answers not in the cache took (0 when all were cached). */
-/** `upstreamMs`: how long the call waited on Plausible (absent when it was refused before asking). */
-export type UsageOutcome =
-  { ok: true; answers: unknown[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure; upstreamMs?: number };
+/**
+ * `upstreamMs`: how long the call waited on Plausible (0 when all answers were cached, absent when it was
+ * refused before asking). `Answer`: parsed answers, or their JSON text.
+ */
+export type UsageOutcome<Answer = unknown> =
+  { ok: true; answers: Answer[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure; upstreamMs?: number };
 
 export function toFailure(error: unknown): UsageFailure {
   if (error instanceof RateLimitedError) return { kind: "rate_limited", retryAfterSeconds: error.retryAfterSeconds, scope: error.scope };

@@ -1,5 +1,6 @@
 import { readAdminSettings } from "./admin";
 import { readAuthConfig, readConnectConfig } from "./connectors";
+import { readDigestConfig } from "./digests";
 import { readAddressLimits, readMaxResultChars, readSessionIdleSeconds, readUsageConfig } from "./limits";
 import { readAgentPlacement } from "./placement";
 import { SettingError } from "./settings";
@@ -17,6 +18,7 @@ export function invalidSetting(env: Env): SettingError | undefined {
     readMaxResultChars(env);
     readAddressLimits(env);
     readAgentPlacement(env);
+    readDigestConfig(env);
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     invalid = error;

@@ -6,6 +6,7 @@
 export { readAdminSettings } from "./admin";
 export { readAuthConfig, readConnectConfig, type AuthConfig, type ConnectConfig, type SignInRateLimits } from "./connectors";
 export { invalidSetting, whatIsConfigured, type Configured } from "./deployment";
+export { readDigestConfig } from "./digests";
 export {
   DEFAULT_MAX_RESULT_CHARS,
   readAddressLimits,

@@ -38,24 +38,26 @@ function toolMetadata(tool: ToolDefinition) {
 
 /** Every tool, answering with a result that fits the budget clients accept; a failure is a tool error saying what to do next. */
 const registerTools: Declaration = (server, scope) => {
-  for (const tool of TOOLS) registerTool(server, scope, tool);
+  // SDK v1 re-parses every result with the output schema (a few ms of worker CPU on a long series) and uses
+  // the schema for nothing else here: its tools/list is ours (listToolsInMcpDialect), which lists it. The
+  // tools' tests parse every result with the schema, strictly, instead.
+  const validatesOutput = !(server instanceof McpServerV1);
+  for (const tool of TOOLS) registerTool(server, scope, tool, validatesOutput);
 };
 
-function registerTool(registry: ToolRegistry, { caller, contextFor }: ServerScope, tool: ToolDefinition): void {
-  registry.registerTool(
-    tool.name,
-    { ...toolMetadata(tool), inputSchema: tool.inputSchema, outputSchema: tool.outputSchema },
-    (input: unknown, extra: unknown) =>
-      observeToolCall(caller, tool.name, async (call) => {
-        try {
-          const context = await contextFor(extra);
-          const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars);
-          return { structuredContent: structured, content: [{ type: "text", text }] };
-        } catch (error) {
-          call.failed(error, isExpectedToolError(error));
-          return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
-        }
-      }),
+function registerTool(registry: ToolRegistry, { caller, contextFor }: ServerScope, tool: ToolDefinition, validatesOutput: boolean): void {
+  const schemas = { inputSchema: tool.inputSchema, ...(validatesOutput ? { outputSchema: tool.outputSchema } : {}) };
+  registry.registerTool(tool.name, { ...toolMetadata(tool), ...schemas }, (input: unknown, extra: unknown) =>
+    observeToolCall(caller, tool.name, async (call) => {
+      try {
+        const context = await contextFor(extra);
+        const { structured, text } = fitResult(await tool.run(input as never, context), context.maxResultChars);
+        return { structuredContent: structured, content: [{ type: "text", text }] };
+      } catch (error) {
+        call.failed(error, isExpectedToolError(error));
+        return { isError: true, content: [{ type: "text", text: describeToolError(error) }] };
+      }
+    }),
   );
 }
 

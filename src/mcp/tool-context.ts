@@ -7,6 +7,7 @@ import { readAdminSettings, readAgentPlacement, readMaxResultChars, readPlausibl
 import { sha256Hex } from "../shared/hash";
 import { usageAgentName } from "../agent/usage-agent";
 import { fromFailure, type UsageOutcome } from "../agent/usage-outcome";
+import { storedDigestSubscriptions } from "./digest-subscriptions-store";
 
 /** Who is calling: a bearer API key (/mcp, /sse, /connect) or a signed-in member on the shared key (/internal). */
 export type Caller = { scope: "key"; apiKey: string } | { scope: "user"; sub: string; email: string };
@@ -35,16 +36,23 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
     defaultSiteId: readPlausibleSettings(env).defaultSiteId,
     maxResultChars: readMaxResultChars(env),
     memory: memoryFor(env, caller, digest),
+    subscriptions: storedDigestSubscriptions(
+      env,
+      caller.scope === "key"
+        ? { kind: "key", apiKey: caller.apiKey }
+        : { kind: "member", sub: caller.sub, email: caller.email.toLowerCase() },
+      digest,
+    ),
     async plausible(requests) {
       // One Durable Object round trip per call: the agent reads its name from ctx.id.name and starts
       // itself on its first RPC, so agents' getAgentByName (a start-up RPC before every call) is not needed.
-      const outcome = (await env.USAGE.getByName(name, readAgentPlacement(env)).run(
+      const outcome = (await env.USAGE.getByName(name, readAgentPlacement(env)).runAsJson(
         requests,
         apiKey,
         currentCallAttribution(),
-      )) as UsageOutcome;
+      )) as UsageOutcome<string>;
       recordPlausibleUsage(requests.length, outcome);
-      if (outcome.ok) return outcome.answers;
+      if (outcome.ok) return outcome.answers.map((answer) => JSON.parse(answer) as unknown);
       throw fromFailure(outcome.failure);
     },
   };

@@ -45,11 +45,25 @@ export class AuditLog {
     );
   }
 
+  /** A digest or alert sent to a webhook as this member (their subscription), with how it ended and after how many tries. */
+  recordDelivery(email: string, kind: string, siteId: string, status: string, attempts: number, now = Date.now()): void {
+    this.sql.exec(
+      "INSERT INTO audit_log (at_ms, user_email, tool, site_id, query_hash, status, attempts) VALUES (?, ?, ?, ?, '', ?, ?)",
+      now,
+      email,
+      `digest:${kind}`,
+      siteId,
+      status,
+      attempts,
+    );
+  }
+
   /** The records from `fromMs` (inclusive) to `toMs` (exclusive), oldest first. */
   between(fromMs: number, toMs: number): AuditRecord[] {
     return this.sql
       .exec<AuditRow>(
-        "SELECT at_ms, user_email, tool, site_id, query_hash FROM audit_log WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id",
+        "SELECT at_ms, user_email, tool, site_id, query_hash, status, attempts FROM audit_log " +
+          "WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id",
         fromMs,
         toMs,
       )

@@ -15,13 +15,16 @@ import { memoizeJsonSchema } from "./json-schema-memo";
 export { listedJsonSchema } from "./json-schema-memo";
 import { listCustomPropsTool } from "./list-custom-props";
 import { listAnnotationsTool } from "./list-annotations";
+import { listSubscriptionsTool } from "./list-subscriptions";
 import { listGoalsTool } from "./list-goals";
 import { listSitesTool } from "./list-sites";
 import { measureImpactTool } from "./measure-impact";
 import { queryTool } from "./query";
 import { setSiteContextTool } from "./set-site-context";
 import { setTargetTool } from "./set-target";
+import { subscribeDigestTool } from "./subscribe-digest";
 import type { ToolDefinition } from "./types";
+import { unsubscribeTool } from "./unsubscribe";
 
 export { SERVER_INSTRUCTIONS } from "./instructions";
 export { fitResult } from "./render";
@@ -48,6 +51,9 @@ export interface StructuredOutputs {
   delete_annotation: z.output<typeof deleteAnnotationTool.outputSchema>;
   set_target: z.output<typeof setTargetTool.outputSchema>;
   set_site_context: z.output<typeof setSiteContextTool.outputSchema>;
+  subscribe_digest: z.output<typeof subscribeDigestTool.outputSchema>;
+  list_subscriptions: z.output<typeof listSubscriptionsTool.outputSchema>;
+  unsubscribe: z.output<typeof unsubscribeTool.outputSchema>;
 }
 
 export const TOOLS = [
@@ -71,6 +77,9 @@ export const TOOLS = [
   deleteAnnotationTool,
   setTargetTool,
   setSiteContextTool,
+  subscribeDigestTool,
+  listSubscriptionsTool,
+  unsubscribeTool,
 ] as const satisfies readonly ToolDefinition[];
 
 for (const tool of TOOLS) {

@@ -102,5 +102,8 @@ export function queryEcho(
 
 /** Pairs a result row's metric values with their names. */
 export function metricRecord<M extends string>(metrics: readonly M[], values: readonly unknown[]): Record<M, MetricValue> {
-  return Object.fromEntries(metrics.map((name, index) => [name, (values[index] ?? null) as MetricValue])) as Record<M, MetricValue>;
+  // A plain loop: this runs once per row of a series, where entries arrays and fromEntries cost more than the rest of the row.
+  const record = {} as Record<M, MetricValue>;
+  for (let index = 0; index < metrics.length; index += 1) record[metrics[index]!] = (values[index] ?? null) as MetricValue;
+  return record;
 }

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { DimensionValue, PlausibleRequest } from "../plausible";
+import type { DigestSubscriptions } from "./digest-subscriptions";
 import type { TeamMemory } from "./team-memory";
 
 /**
@@ -16,6 +17,8 @@ export interface ToolContext {
   maxResultChars: number;
   /** What the caller's scope (the team on /internal, the key elsewhere) has noted about its sites. */
   memory: TeamMemory;
+  /** Where the caller's scope has digests and alerts sent; absent where the server keeps none (e.g. in-process runs). */
+  subscriptions?: DigestSubscriptions;
 }
 
 /** A metric's value in a result row: a number, null when Plausible has none, or a revenue amount. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { installFakePlausible, plausibleError, TEXTS, type FakePlausible } from "../support/fake-plausible";
 import { connectBearer, ORIGIN, textOf, TRANSPORTS, workerFetch } from "../support/mcp-clients";
-import { MEMORY_TOOL_HINTS, TOOL_NAMES } from "../support/tool-names";
+import { DIGEST_TOOL_HINTS, MEMORY_TOOL_HINTS, TOOL_NAMES } from "../support/tool-names";
 
 let plausible: FakePlausible;
 beforeEach(() => {
@@ -22,7 +22,9 @@ describe.each(TRANSPORTS.map((transport, index) => [transport, `site${index}.exa
         // Draft-07 validators (SDK v1 clients) read a tuple's `items: false` as "no items at all".
         expect(JSON.stringify(tool.outputSchema)).not.toContain('"items":false');
         const memoryHints = MEMORY_TOOL_HINTS[tool.name];
+        const digestHints = DIGEST_TOOL_HINTS[tool.name];
         if (memoryHints) expect(tool.annotations).toMatchObject({ ...memoryHints, openWorldHint: false });
+        else if (digestHints) expect(tool.annotations).toMatchObject(digestHints);
         else expect(tool.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: true });
       }
       await client.close();

@@ -16,10 +16,13 @@ export const TOOL_NAMES = [
   "list_custom_props",
   "list_goals",
   "list_sites",
+  "list_subscriptions",
   "measure_impact",
   "query",
   "set_site_context",
   "set_target",
+  "subscribe_digest",
+  "unsubscribe",
 ];
 
 /** The team memory tools: they write to (or read) the server's own store, never Plausible, so they carry hints of their own. */
@@ -29,4 +32,11 @@ export const MEMORY_TOOL_HINTS: Record<string, { readOnlyHint: boolean; destruct
   delete_annotation: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   set_target: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   set_site_context: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+};
+
+/** The digest subscription tools: they change the server's own store, so they carry hints of their own. */
+export const DIGEST_TOOL_HINTS: Record<string, { readOnlyHint: boolean; destructiveHint: boolean; openWorldHint: boolean }> = {
+  subscribe_digest: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+  list_subscriptions: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
+  unsubscribe: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
 };
