@@ -38,16 +38,15 @@ function toolMetadata(tool: ToolDefinition) {
 
 /** Every tool, answering with a result that fits the budget clients accept; a failure is a tool error saying what to do next. */
 const registerTools: Declaration = (server, scope) => {
-  // SDK v1 re-parses every result with the output schema (a few ms of worker CPU on a long series) and uses
-  // the schema for nothing else here: its tools/list is ours (listToolsInMcpDialect), which lists it. The
-  // tools' tests parse every result with the schema, strictly, instead.
-  const validatesOutput = !(server instanceof McpServerV1);
-  for (const tool of TOOLS) registerTool(server, scope, tool, validatesOutput);
+  for (const tool of TOOLS) registerTool(server, scope, tool);
+  listToolsWithOutputSchemas(server);
 };
 
-function registerTool(registry: ToolRegistry, { caller, contextFor }: ServerScope, tool: ToolDefinition, validatesOutput: boolean): void {
-  const schemas = { inputSchema: tool.inputSchema, ...(validatesOutput ? { outputSchema: tool.outputSchema } : {}) };
-  registry.registerTool(tool.name, { ...toolMetadata(tool), ...schemas }, (input: unknown, extra: unknown) =>
+// Registered without their output schemas: both SDKs would re-parse every result with them (on a 1,000-row
+// series the largest part of a call's own CPU) and use them for nothing else here, since tools/list is ours
+// (listToolsWithOutputSchemas), which lists them. The tools' tests parse every result with the schema, strictly.
+function registerTool(registry: ToolRegistry, { caller, contextFor }: ServerScope, tool: ToolDefinition): void {
+  registry.registerTool(tool.name, { ...toolMetadata(tool), inputSchema: tool.inputSchema }, (input: unknown, extra: unknown) =>
     observeToolCall(caller, tool.name, async (call) => {
       try {
         const context = await contextFor(extra);
@@ -87,22 +86,34 @@ export function buildMcpServer<G extends SdkGeneration>(generation: G, env: Env,
   // Without SENTRY_DSN Sentry records nothing, and wrapping would still cost CPU on every request.
   const instrumented = sentryOptions(env).enabled ? instrumentMcpServer(server, scope.caller.endpoint) : server;
   for (const declare of DECLARATIONS) declare(instrumented, scope);
-  if (server instanceof McpServerV1) listToolsInMcpDialect(server);
   return instrumented;
 }
 
-/**
- * SDK v1 lists draft-07 schemas of its own making, converted on every tools/list; sessions list the
- * same JSON Schema 2020-12 (MCP's default dialect) as SDK v2 does, converted once per isolate.
- */
-function listToolsInMcpDialect(server: McpServerV1): void {
-  const tools = TOOLS.map((tool) => ({
+type ListedTool = ReturnType<typeof listedTool>;
+let listedTools: ListedTool[] | undefined;
+
+/** A tool as tools/list shows it, in SDK v2's order of fields, so /mcp lists exactly what SDK v2 would. */
+function listedTool(tool: ToolDefinition) {
+  const { title, description, annotations, _meta } = toolMetadata(tool);
+  return {
     name: tool.name,
-    ...toolMetadata(tool),
-    inputSchema: listedJsonSchema(tool.inputSchema, "input"),
+    title,
+    description,
+    inputSchema: { type: "object" as const, ...listedJsonSchema(tool.inputSchema, "input") },
+    annotations,
+    _meta,
     outputSchema: listedJsonSchema(tool.outputSchema, "output"),
-  }));
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+  };
+}
+
+/**
+ * tools/list with every tool's input and output schemas in JSON Schema 2020-12 (MCP's default dialect,
+ * which SDK v1 would not list), built once per isolate, on the first tools/list.
+ */
+function listToolsWithOutputSchemas(server: McpServerV1 | McpServerV2): void {
+  const list = () => ({ tools: (listedTools ??= TOOLS.map(listedTool)) });
+  if (server instanceof McpServerV1) server.server.setRequestHandler(ListToolsRequestSchema, list);
+  else server.server.setRequestHandler("tools/list", list);
 }
 
 /**
