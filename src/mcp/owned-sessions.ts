@@ -89,21 +89,39 @@ export function serveOwnedSessions(agentClass: typeof McpAgent<Env>, path: strin
     async fetch(request: Request, env: Env, ctx: ExecutionContext, owner: SessionOwner, props: object): Promise<Response> {
       const named = sessionIdsOf(request);
       for (const sessionId of named) if (!(await sessionBelongsTo(sessionId, owner))) return sessionNotFound();
-      const namespace: DurableObjectNamespace<PlausibleMcpSession> = env[binding];
-      const legacy = legacySessionNamed(request, path, transport);
-      if (legacy !== undefined && !(await (await getAgentByName(namespace, `sse:${legacy}`)).isOpen())) return sessionNotFound();
-      const newSessionId = await mintSessionId(owner);
-      const owned = {
-        newUniqueId: () => ({ toString: () => newSessionId }),
-        idFromName: (name: string) => namespace.idFromName(name),
-        get: (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) => namespace.get(id, options),
-      };
-      const sessionCtx = {
-        waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise),
-        passThroughOnException: () => ctx.passThroughOnException(),
-        ...(named.length === 0 ? { props } : {}),
-      } as ExecutionContext;
-      return sessions.fetch(request, { [binding]: owned }, sessionCtx);
+      if (named.length === 0) return serve(request, env, ctx, owner, props);
+      try {
+        const namespace: DurableObjectNamespace<PlausibleMcpSession> = env[binding];
+        const legacy = legacySessionNamed(request, path, transport);
+        if (legacy !== undefined && !(await (await getAgentByName(namespace, `sse:${legacy}`)).isOpen())) return sessionNotFound();
+        return await serve(request, env, ctx, owner);
+      } catch (error) {
+        // The object of an id that names no open session deletes itself; a request reaching it meanwhile is
+        // refused by the runtime. That session is gone, which is what 404 says.
+        if (isResetObject(error)) return sessionNotFound();
+        throw error;
+      }
     },
   };
+
+  /** Hands the request to the library with ids minted for `owner`; `props` only when it names no session. */
+  async function serve(request: Request, env: Env, ctx: ExecutionContext, owner: SessionOwner, props?: object): Promise<Response> {
+    const namespace: DurableObjectNamespace<PlausibleMcpSession> = env[binding];
+    const newSessionId = await mintSessionId(owner);
+    const owned = {
+      newUniqueId: () => ({ toString: () => newSessionId }),
+      idFromName: (name: string) => namespace.idFromName(name),
+      get: (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) => namespace.get(id, options),
+    };
+    const sessionCtx = {
+      waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise),
+      passThroughOnException: () => ctx.passThroughOnException(),
+      ...(props ? { props } : {}),
+    } as ExecutionContext;
+    return sessions.fetch(request, { [binding]: owned }, sessionCtx);
+  }
+}
+
+function isResetObject(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { durableObjectReset?: unknown }).durableObjectReset === true;
 }

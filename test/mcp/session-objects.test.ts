@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
-import { mintSessionId, type SessionOwner } from "../../src/mcp/owned-sessions";
-import type { PlausibleMcpSession } from "../../src/mcp/session";
+import { mintSessionId, serveOwnedSessions, type SessionOwner } from "../../src/mcp/owned-sessions";
+import { PlausibleMcpSession } from "../../src/mcp/session";
 import { sha256Hex } from "../../src/shared/hash";
 import { BASE, Browser, connectedClient, connectWithKey, useSignInFakes } from "../support/harness";
 import { retryWhileDestroying } from "../support/durable-objects";
@@ -160,6 +160,32 @@ describe("requests naming a session that is not open", () => {
     const answered = await statuses(namingRequests(grace, "/internal", sessionId));
     expect(await sessionObjects()).toBe(before);
     expect(answered).toEqual([404, 404, 404, 404, 404]);
+  });
+});
+
+describe("a session object destroyed while a request to it is under way", () => {
+  // The object of an id that names no open session deletes itself; a second request to it at that moment
+  // is refused by the runtime with "destroyed" (durableObjectReset). The session is gone either way.
+  const destroyed = () => Promise.reject(Object.assign(new Error("destroyed"), { durableObjectReset: true, remote: true }));
+  const resetting = new Proxy({}, { get: (_target, property) => (property === "then" ? undefined : destroyed) });
+  const namespace = {
+    idFromName: (name: string) => env.MCP_SESSION.idFromName(name),
+    idFromString: (id: string) => env.MCP_SESSION.idFromString(id),
+    newUniqueId: () => env.MCP_SESSION.newUniqueId(),
+    get: () => resetting,
+    getByName: () => resetting,
+  };
+  const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined } as unknown as ExecutionContext;
+  const sessions = serveOwnedSessions(PlausibleMcpSession, "/internal", "MCP_SESSION", "auto");
+
+  it("answers 404 Session not found, on the Streamable HTTP and legacy paths", async () => {
+    const owner: SessionOwner = "user:objects-reset";
+    const sessionId = await mintSessionId(owner);
+    const call: Call = (path, init = {}) =>
+      sessions.fetch(new Request(`${BASE}${path}`, init), { ...env, MCP_SESSION: namespace } as unknown as Env, ctx, owner, {});
+    const answers = await Promise.all(namingRequests(call, "/internal", sessionId).map((answer) => answer.catch((error: Error) => error)));
+    const statuses = answers.map((answer) => (answer instanceof Response ? answer.status : answer.message));
+    expect(statuses).toEqual([404, 404, 404, 404, 404]);
   });
 });
 
