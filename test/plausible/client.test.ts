@@ -120,6 +120,26 @@ describe("PlausibleClient.query", () => {
     expect((error as Error).message).toMatch(/POST \/api\/v2\/query has an unexpected shape at results/);
   });
 
+  it.each([
+    ["a row without metrics", { dimensions: [] }, "results.1"],
+    ["a dimension that is an object", { metrics: [1], dimensions: [{ id: 1 }] }, "results.1"],
+    ["a row that is not an object", "2024-01-02", "results.1"],
+  ])("refuses a query result with %s, naming the row", async (_, badRow, where) => {
+    const { client } = fakePlausible(() => json({ results: [{ metrics: [1], dimensions: ["2024-01-01"] }, badRow], meta: {}, query: {} }));
+
+    const error = await client.query(queryBody).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PlausibleResponseError);
+    expect((error as Error).message).toContain(`has an unexpected shape at ${where}: expected a row with a metrics array`);
+  });
+
+  it("accepts every kind of dimension value Plausible sends: strings, city ids and nulls", async () => {
+    const answer = { results: [{ metrics: [3, 0.5], dimensions: ["/", 5391959, null] }], meta: {}, query: {} };
+    const { client } = fakePlausible(() => json(answer));
+
+    await expect(client.query(queryBody)).resolves.toEqual(answer);
+  });
+
   it("uses the global fetch when none is passed (so vi.spyOn(globalThis, 'fetch') fakes it)", async () => {
     const spy = vi.spyOn(globalThis, "fetch").mockResolvedValue(json(queryAnswer));
     const client = new PlausibleClient({ baseUrl: parsePlausibleBaseUrl(undefined), apiKey: API_KEY });

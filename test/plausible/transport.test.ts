@@ -249,6 +249,34 @@ describe("response size cap", () => {
     expect(thrown.message).toMatch(/ran past 10000 bytes, over the 10000-byte limit/);
   });
 
+  it("reads a body of declared length whole", async () => {
+    const text = JSON.stringify(okAnswer);
+    const { client } = clientAnswering([
+      () => new Response(text, { headers: { "content-length": String(new TextEncoder().encode(text).byteLength) } }),
+    ]);
+
+    await expect(client.query(body)).resolves.toEqual(okAnswer);
+  });
+
+  it("still counts the bytes of a compressed body, whose declared length says nothing of what it inflates to", async () => {
+    const chunk = new TextEncoder().encode(`{"results":[${"0,".repeat(400)}`);
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // Forty chunks, four times the cap: read whole, they would be kept in memory.
+        if (sent++ < 40) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const headers = { "content-type": "application/json", "content-encoding": "gzip", "content-length": "100" };
+    const { client } = clientAnswering([() => new Response(stream, { headers })], { maxResponseBytes: 10_000 });
+
+    const thrown = await failure(client.query(body));
+
+    expect(thrown).toBeInstanceOf(PlausibleResponseError);
+    expect(thrown.message).toMatch(/ran past 10000 bytes, over the 10000-byte limit/);
+  });
+
   it("accepts a body of exactly the cap", async () => {
     const text = JSON.stringify(okAnswer);
     const { client } = clientAnswering([() => new Response(text)], { maxResponseBytes: new TextEncoder().encode(text).byteLength });
