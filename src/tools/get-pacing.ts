@@ -153,7 +153,7 @@ export const getPacingTool = defineTool({
     const over = daysLeft === 0;
     const value = over ? soFar : forecast ? soFar + forecast.total : null;
     const [low, high] = over ? [soFar, soFar] : forecast?.interval ? forecast.interval.map((bound) => soFar + bound) : [null, null];
-    const target = (await context.memory?.getTarget(site, metric, period))?.value ?? null;
+    const target = (await context.memory.getTarget(site, metric, period))?.value ?? null;
     const required = target === null || over ? null : Math.max(0, target - soFar) / daysLeft;
 
     if (over) notes.push(`${period} is over: so_far is its final total.`);
