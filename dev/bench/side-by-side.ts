@@ -20,7 +20,7 @@ import type { ToolCall } from "./workload.ts";
 export type Server = "reference" | "ours";
 
 /** Which calls a phase sends: short daily series (small answers) or ~1,000-day daily series (long answers). */
-type Workload = "small" | "large";
+export type Workload = "small" | "large";
 
 /** One measured workload: its calls are new to the server's cache (uncached) or the previous phase's again (cached). */
 interface PhaseSpec {
@@ -65,7 +65,7 @@ function datePair(workload: Workload, i: number): [string, string] {
 }
 
 /** `get_timeseries` per day, the same question in each server's spelling (the reference takes "from,to" and `granularity`). */
-function timeseriesCall(server: Server, workload: Workload, i: number): ToolCall {
+export function timeseriesCall(server: Server, workload: Workload, i: number): ToolCall {
   const site_id = SITES[i % SITES.length];
   const metrics = ["visitors", "visits", "pageviews"];
   const range = datePair(workload, i);
@@ -91,18 +91,20 @@ function referenceConfig(referenceDir: string, into: string): string {
   return path;
 }
 
-async function startServer(
+/** A fresh `wrangler dev` of one server (its state in `scratch`), pointed at `simulator`; `referenceDir` only for the reference. */
+export async function startServer(
   server: Server,
   referenceDir: string,
   simulator: SimulatorHandle,
   scratch: string,
-): Promise<WranglerDev & { port: number }> {
+): Promise<WranglerDev & { port: number; inspectorPort: number }> {
   const port = await freePort();
+  const inspectorPort = await freePort();
   const persistTo = mkdtempSync(join(scratch, `${server}-state-`));
   // Both answer a GET /mcp without a key with 401 once the worker runs (ours has no sign-in configured here).
   const common = {
     port,
-    inspectorPort: await freePort(),
+    inspectorPort,
     persistTo,
     ready: { path: "/mcp", status: 401 },
     onOutput: process.env.BENCH_VERBOSE ? (line: string) => process.stderr.write(`[${server}] ${line}\n`) : undefined,
@@ -127,7 +129,7 @@ async function startServer(
           // Its Plausible client allows plain http only to the host name "localhost".
           vars: { PLAUSIBLE_BASE_URL: `http://localhost:${simulator.port}`, PLAUSIBLE_DEFAULT_SITE_ID: DEMO_SITE_ID },
         });
-  return { ...wrangler, port };
+  return { ...wrangler, port, inspectorPort };
 }
 
 export interface SideBySideRound {
