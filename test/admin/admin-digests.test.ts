@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { createScheduledController } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { digestStoreName } from "../../src/agent/digest-store";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { sha256Hex } from "../../src/shared/hash";
 import worker from "../../src/worker";
-import { interceptOrigin } from "../support/fetch-boundary";
+import { useWebhookSink } from "../support/fetch-boundary";
 import { BASE, Browser, useSignInFakes } from "../support/harness";
 import { csrfOf, postForm, signInToAdmin } from "../support/admin-session";
 
@@ -14,21 +14,10 @@ import { csrfOf, postForm, signInToAdmin } from "../support/admin-session";
 const ADMIN = "keeper@example.com";
 const SETTINGS = { ADMIN_EMAILS: ADMIN } as Partial<Record<keyof Env, string>>;
 const SINK = "https://hooks.sink.example";
+const sink = useWebhookSink(SINK);
 
 const fakes = useSignInFakes();
-let received: { path: string; body: Record<string, unknown> }[];
-let sinkStatus: number;
-let removeSink: () => void;
-beforeEach(() => {
-  received = [];
-  sinkStatus = 200;
-  removeSink = interceptOrigin(SINK, async (request) => {
-    received.push({ path: new URL(request.url).pathname, body: (await request.json()) as Record<string, unknown> });
-    return new Response("ok", { status: sinkStatus });
-  });
-});
 afterEach(async () => {
-  removeSink();
   fakes.plausible.restore();
   for (const subscription of await team().list()) await team().unsubscribe(subscription.id);
 });
@@ -64,8 +53,8 @@ describe("/admin/digests", () => {
     expect(added.headers.get("Location")).toBe("/admin/digests?notice=subscription_added");
 
     await digestNow();
-    expect(received.map((delivery) => delivery.path)).toEqual(["/team/T1/secret"]);
-    expect(received[0]!.body.text).toContain("Weekly digest for example.com");
+    expect(sink.received.map((delivery) => delivery.path)).toEqual(["/team/T1/secret"]);
+    expect(sink.received[0]!.body.text).toContain("Weekly digest for example.com");
     // In the administrator's audit trail, next to the Plausible calls that built it.
     const agent = env.USAGE.getByName(usageAgentName("user", await sha256Hex(`sub-${ADMIN}`)));
     const trail = await agent.auditRecords(0, Date.now() + 1);
@@ -97,7 +86,7 @@ describe("/admin/digests", () => {
   });
 
   it("shows a destination that kept failing as paused", async () => {
-    sinkStatus = 500;
+    sink.status = 500;
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
     await postForm(admin, "/admin/digests/subscribe", subscription(csrf));

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDataset } from "../../dev/plausible-simulator/dataset.ts";
-import { inMemoryTeamMemory } from "../../dev/plausible-simulator/team-memory.ts";
-import { startSimulator, type SimulatorHandle } from "../../dev/plausible-simulator/server.ts";
 import { buildWeeklyDigest, FALSE_ALARM_STATEMENT, findChanges, sparkline } from "../../src/digest/content";
 import { alertBody, digestBody } from "../../src/digest/messages";
 import { localTime } from "../../src/digest/local-time";
-import { PlausibleClient, type PlausibleRequest } from "../../src/plausible";
-import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
-import type { ToolContext } from "../../src/tools";
+import { useSimulatedContext } from "../tools/simulated-context";
 
 // The digest and the alert against the simulator's planted spike: built by the chat's own tools, so
 // they report what explain_change reports.
@@ -16,29 +12,11 @@ const NOW = Date.parse("2025-06-15T12:00:00Z");
 const SEED = 1;
 const { spike } = createDataset({ seed: SEED, now: NOW }).sites.find((site) => site.domain === "example.com")!.injected;
 
-let sim: SimulatorHandle;
-let context: ToolContext;
-
-beforeAll(async () => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(NOW);
-  sim = await startSimulator({ now: NOW, seed: SEED, hourlyLimit: 1_000_000, log: () => {} });
-  const client = new PlausibleClient({ baseUrl: new URL(`${sim.url}/`), apiKey: "demo-key" });
-  context = {
-    maxResultChars: DEFAULT_MAX_RESULT_CHARS,
-    memory: inMemoryTeamMemory(),
-    plausible: (requests: PlausibleRequest[]) => Promise.all(requests.map((request) => client.execute(request))),
-  };
-});
-
-afterAll(async () => {
-  vi.useRealTimers();
-  await sim.close();
-});
+const simulated = useSimulatedContext(NOW, SEED);
 
 describe("weekly digest content", () => {
   it("states the week against its baseline, the spike with its source, and a sparkline, in all three shapes", async () => {
-    const digest = await buildWeeklyDigest(context, "example.com");
+    const digest = await buildWeeklyDigest(simulated.context, "example.com");
     expect(digest.to).toBe("2025-06-14");
     expect(digest.anomalies.map((anomaly) => anomaly.key)).toContain(`day ${spike.date}`);
     expect(digest.movers[0]).toMatchObject({ dimension: "source", value: spike.source });
@@ -52,17 +30,17 @@ describe("weekly digest content", () => {
   });
 
   it("lists the week's annotations and the pacing against a target; a pacing miss is an alert of its own", async () => {
-    await context.memory.addAnnotation({ siteId: "example.com", at: spike.date, text: "Launch post", kind: "campaign" });
-    await context.memory.setTarget({ siteId: "example.com", metric: "visitors", period: "2025-06", value: 10_000_000 });
-    const digest = await buildWeeklyDigest(context, "example.com");
+    await simulated.context.memory.addAnnotation({ siteId: "example.com", at: spike.date, text: "Launch post", kind: "campaign" });
+    await simulated.context.memory.setTarget({ siteId: "example.com", metric: "visitors", period: "2025-06", value: 10_000_000 });
+    const digest = await buildWeeklyDigest(simulated.context, "example.com");
     expect(digest.annotations).toEqual([`${spike.date} campaign: Launch post`]);
     expect(digest.pacing).toMatch(/^visitors 2025-06: .* against a target of 10000000 \(behind pace\)$/);
     expect(digestBody(digest, "slack").text).toContain("Noted this week:");
-    expect((await findChanges(context, "example.com", true)).map((anomaly) => anomaly.key)).toContain("pacing visitors 2025-06");
+    expect((await findChanges(simulated.context, "example.com", true)).map((anomaly) => anomaly.key)).toContain("pacing visitors 2025-06");
   });
 
   it("alerts on the flagged day with the method's false-alarm rate from the calibration report", async () => {
-    const anomalies = await findChanges(context, "example.com", false);
+    const anomalies = await findChanges(simulated.context, "example.com", false);
     expect(anomalies[0]).toMatchObject({ key: `day ${spike.date}`, date: spike.date });
     const body = alertBody({ siteId: "example.com", anomalies, falseAlarmRate: FALSE_ALARM_STATEMENT }, "slack");
     expect(body.text).toContain("Change alert for example.com");

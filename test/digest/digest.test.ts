@@ -5,29 +5,20 @@ import worker from "../../src/worker";
 import { digestStoreName } from "../../src/agent/digest-store";
 import { blockMember } from "../../src/auth";
 import { sha256Hex } from "../../src/shared/hash";
-import { interceptOrigin } from "../support/fetch-boundary";
+import { useWebhookSink } from "../support/fetch-boundary";
 import { installFakePlausible, plausibleError, TEXTS, type FakePlausible } from "../support/fake-plausible";
 import { connectBearer, textOf } from "../support/mcp-clients";
 
 const SINK = "https://hooks.sink.example";
+const sink = useWebhookSink(SINK);
 
 let plausible: FakePlausible;
-let received: { path: string; body: Record<string, unknown> }[];
-let sinkStatus: number;
-let removeSink: () => void;
 const KEY = "test-key-aaaaaaaa";
 const OTHER_KEY = "test-key-bbbbbbbb";
 beforeEach(() => {
   plausible = installFakePlausible();
-  received = [];
-  sinkStatus = 200;
-  removeSink = interceptOrigin(SINK, async (request) => {
-    received.push({ path: new URL(request.url).pathname, body: (await request.json()) as Record<string, unknown> });
-    return new Response("ok", { status: sinkStatus });
-  });
 });
 afterEach(async () => {
-  removeSink();
   plausible.restore();
   // Every test leaves the scopes empty, so a later run of the scheduled handler serves only its own test's.
   for (const store of [await keyStore(KEY), await keyStore(OTHER_KEY), teamStore()])
@@ -133,7 +124,7 @@ describe("weekly digest", () => {
     expect(textOf(result)).not.toContain("secret");
 
     await runScheduled("digest-now");
-    const digest = received.find((delivery) => delivery.path === "/slack/T1/B1/secret");
+    const digest = sink.received.find((delivery) => delivery.path === "/slack/T1/B1/secret");
     expect(digest).toBeDefined();
     expect(digest!.body.text).toContain("Weekly digest for example.com");
     expect(digest!.body.blocks).toBeInstanceOf(Array);
@@ -147,33 +138,33 @@ describe("weekly digest", () => {
     await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/hook`, kinds: ["weekly_digest"] });
     await runScheduled("0 * * * *", berlinMonday(7));
     await runScheduled("0 * * * *", Date.parse("2026-11-29T09:30:00Z")); // Sunday
-    expect(received).toEqual([]);
+    expect(sink.received).toEqual([]);
     await runScheduled("0 * * * *", berlinMonday(8));
     await runScheduled("0 * * * *", berlinMonday(9));
-    expect(received.map((delivery) => delivery.body.text)).toEqual([expect.stringContaining("Weekly digest for example.com")]);
+    expect(sink.received.map((delivery) => delivery.body.text)).toEqual([expect.stringContaining("Weekly digest for example.com")]);
     await runScheduled("0 * * * *", berlinMonday(8) + 7 * 86_400_000);
-    expect(received).toHaveLength(2);
+    expect(sink.received).toHaveLength(2);
   });
 
   it("is shaped for Google Chat and as plain JSON", async () => {
     await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/chat`, format: "google_chat" });
     await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/json`, format: "json" });
     await runScheduled("digest-now");
-    const chat = received.find((delivery) => delivery.path === "/chat")!.body;
+    const chat = sink.received.find((delivery) => delivery.path === "/chat")!.body;
     expect(Object.keys(chat)).toEqual(["text"]);
     expect(chat.text).toMatch(/^\*Weekly digest for example.com\*/);
-    const json = received.find((delivery) => delivery.path === "/json")!.body;
+    const json = sink.received.find((delivery) => delivery.path === "/json")!.body;
     expect(json).toMatchObject({ type: "weekly_digest", digest: { siteId: "example.com", sparkline: expect.any(String) } });
   });
 });
 
 describe("reliability", () => {
   it("retries a failing webhook, then pauses it after failed deliveries in a row, and shows it paused", async () => {
-    sinkStatus = 503;
+    sink.status = 503;
     await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/down`, kinds: ["weekly_digest"] });
     for (let run = 0; run < 4; run++) await runScheduled("digest-now");
     // Three tries per delivery (DIGEST_DELIVERY_ATTEMPTS), three deliveries (DIGEST_PAUSE_AFTER_FAILURES), then nothing.
-    expect(received).toHaveLength(9);
+    expect(sink.received).toHaveLength(9);
     const deliveries = await (await keyStore(KEY)).deliveries();
     expect(deliveries.map(({ status, attempts, detail }) => ({ status, attempts, detail }))).toEqual(
       Array(3).fill({ status: "failed", attempts: 3, detail: "HTTP 503" }),
@@ -184,10 +175,10 @@ describe("reliability", () => {
   });
 
   it("does not follow a redirect, and does not retry it", async () => {
-    sinkStatus = 302;
+    sink.status = 302;
     await callTool(KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/moved`, kinds: ["weekly_digest"] });
     await runScheduled("digest-now");
-    expect(received).toHaveLength(1);
+    expect(sink.received).toHaveLength(1);
     const [delivery] = await (await keyStore(KEY)).deliveries();
     expect(delivery).toMatchObject({ status: "failed", attempts: 1, detail: "HTTP 302 (redirects are not followed)" });
   });
@@ -196,7 +187,7 @@ describe("reliability", () => {
     await callTool(OTHER_KEY, "subscribe_digest", { site_id: "example.com", webhook_url: `${SINK}/revoked` });
     plausible.use((request) => (request.authorization === `Bearer ${OTHER_KEY}` ? plausibleError(401, TEXTS.invalidKey) : undefined));
     await runScheduled("digest-now");
-    expect(received).toEqual([]);
+    expect(sink.received).toEqual([]);
     const [subscription] = await (await keyStore(OTHER_KEY)).list();
     expect(subscription!.pausedAt).toBeDefined();
     const [delivery] = await (await keyStore(OTHER_KEY)).deliveries();
@@ -208,7 +199,7 @@ describe("reliability", () => {
     await callTool(KEY, "subscribe_digest", { site_id: "quota.example.com", webhook_url: `${SINK}/later`, kinds: ["weekly_digest"] });
     plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(429, TEXTS.rateLimited) : undefined));
     await runScheduled("digest-now");
-    expect(received).toEqual([]);
+    expect(sink.received).toEqual([]);
     expect(await (await keyStore(KEY)).deliveries()).toEqual([]);
     expect((await (await keyStore(KEY)).list())[0]).toMatchObject({ failuresInARow: 0 });
     expect((await (await keyStore(KEY)).list())[0]!.pausedAt).toBeUndefined();
@@ -216,7 +207,7 @@ describe("reliability", () => {
     plausible.restore();
     plausible = installFakePlausible();
     await runScheduled("digest-now");
-    expect(received.map((delivery) => delivery.body.text)).toEqual([expect.stringContaining("Weekly digest for quota.example.com")]);
+    expect(sink.received.map((delivery) => delivery.body.text)).toEqual([expect.stringContaining("Weekly digest for quota.example.com")]);
   });
 
   it("sends nothing for a team subscription whose member is blocked", async () => {
@@ -227,7 +218,7 @@ describe("reliability", () => {
     expect(made.ok).toBe(true);
     await blockMember(env.OAUTH_KV, "gone@example.com", ["sub-blocked-member"], "admin@example.com");
     await runScheduled("digest-now");
-    expect(received).toEqual([]);
+    expect(sink.received).toEqual([]);
     const [delivery] = await teamStore().deliveries();
     expect(delivery).toMatchObject({ status: "skipped", detail: expect.stringContaining("blocked") });
   });

@@ -1,4 +1,4 @@
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
@@ -22,4 +22,29 @@ export function interceptOrigin(origin: string, handler: Handler): () => void {
   return () => {
     if (handlers.get(origin) === handler) handlers.delete(origin);
   };
+}
+
+/** One webhook delivery a sink received: its path and JSON body. */
+export interface SinkDelivery {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A webhook receiver at `origin` for every test of the file: what it received in the current test,
+ * answering each delivery with `status` (200 unless the test sets another).
+ */
+export function useWebhookSink(origin: string): { received: SinkDelivery[]; status: number } {
+  const sink = { received: [] as SinkDelivery[], status: 200 };
+  let remove = () => {};
+  beforeEach(() => {
+    sink.received = [];
+    sink.status = 200;
+    remove = interceptOrigin(origin, async (request) => {
+      sink.received.push({ path: new URL(request.url).pathname, body: (await request.json()) as Record<string, unknown> });
+      return new Response("ok", { status: sink.status });
+    });
+  });
+  afterEach(() => remove());
+  return sink;
 }

@@ -99,8 +99,9 @@ export interface RegisteredClient {
   client_name?: string;
 }
 
-export async function register(browser: Browser, metadata: Record<string, unknown> = {}): Promise<RegisteredClient> {
-  const response = await browser.fetch(`${BASE}/register`, {
+/** Dynamic client registration at /register (or `base`/register), as a connector does it; `metadata` overrides the defaults. */
+export async function register(browser: Browser, metadata: Record<string, unknown> = {}, base = BASE): Promise<RegisteredClient> {
+  const response = await browser.fetch(`${base}/register`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({
@@ -278,20 +279,8 @@ export async function openInternalSession(browser: Browser, accessToken: string)
 
 /** The /connect flow (bring your own key): registration, the key page, its form and the token endpoint. */
 
-export async function registerConnectClient(browser: Browser): Promise<RegisteredClient> {
-  const response = await browser.fetch(`${CONNECT}/register`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      client_name: "Claude",
-      redirect_uris: [CLIENT_REDIRECT],
-      token_endpoint_auth_method: "none",
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-    }),
-  });
-  expect(response.status).toBe(201);
-  return response.json();
+export function registerConnectClient(browser: Browser): Promise<RegisteredClient> {
+  return register(browser, { client_name: "Claude" }, CONNECT);
 }
 
 export async function authorizePage(browser: Browser, client: RegisteredClient, challenge: string): Promise<Response> {

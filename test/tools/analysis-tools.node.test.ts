@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDataset } from "../../dev/plausible-simulator/dataset.ts";
-import { startSimulator, type SimulatorHandle } from "../../dev/plausible-simulator/server.ts";
-import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
-import { PlausibleClient, type PlausibleRequest } from "../../src/plausible";
-import type { ToolContext } from "../../src/tools";
 import { comparePeriodsTool } from "../../src/tools/compare-periods";
 import { explainChangeTool } from "../../src/tools/explain-change";
 import { getFunnelTool } from "../../src/tools/get-funnel";
 import { measureImpactTool } from "../../src/tools/measure-impact";
 import { callTool } from "./fake-context";
-import { inMemoryTeamMemory } from "../../dev/plausible-simulator/team-memory.ts";
+import { useSimulatedContext } from "./simulated-context";
 
 // The analysis tools against the simulator's planted events: each must find
 // what was injected, and stay quiet where nothing was.
@@ -18,32 +14,12 @@ const NOW = Date.parse("2025-06-15T12:00:00Z");
 const SEED = 1;
 const injected = (domain: string) => createDataset({ seed: SEED, now: NOW }).sites.find((site) => site.domain === domain)!.injected;
 
-let sim: SimulatorHandle;
-let context: ToolContext;
-
-beforeAll(async () => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(NOW);
-  sim = await startSimulator({ now: NOW, seed: SEED, hourlyLimit: 1_000_000, log: () => {} });
-  const client = new PlausibleClient({ baseUrl: new URL(`${sim.url}/`), apiKey: "demo-key" });
-  context = {
-    maxResultChars: DEFAULT_MAX_RESULT_CHARS,
-    memory: inMemoryTeamMemory(),
-    async plausible(requests: PlausibleRequest[]) {
-      return Promise.all(requests.map((request) => client.execute(request)));
-    },
-  };
-});
-
-afterAll(async () => {
-  vi.useRealTimers();
-  await sim.close();
-});
+const simulated = useSimulatedContext(NOW, SEED);
 
 describe("explain_change", () => {
   it.each(["example.com", "shop.example.com", "blog.example.com"])("finds the spike day on %s and ranks its source first", async (site) => {
     const { spike } = injected(site);
-    const { structured, text } = await callTool(explainChangeTool, { site_id: site }, context);
+    const { structured, text } = await callTool(explainChangeTool, { site_id: site }, simulated.context);
     expect(structured.days.filter((day) => day.flagged).map((day) => day.date)).toEqual([spike.date]);
     expect(structured.total.change).toBeGreaterThan(0);
     const sources = structured.drivers.find((driver) => driver.dimension === "visit:source")!;
@@ -64,7 +40,7 @@ describe("measure_impact", () => {
       const onPage = await callTool(
         measureImpactTool,
         { site_id: site, event: deploy.date, page: deploy.page, metrics: ["visitors", "pageviews"] },
-        context,
+        simulated.context,
       );
       expect(onPage.structured.window_days).toBe(14);
       for (const result of onPage.structured.results) {
@@ -81,7 +57,7 @@ describe("measure_impact", () => {
       }
       // The site's total carries the demo's growth trend and, at 5 %, one false alarm in twenty windows
       // (shop.example.com's is one): its rate is measured in measure-impact-calibration.node.test.ts.
-      const overall = await callTool(measureImpactTool, { site_id: site, event: deploy.date, metrics: ["visitors"] }, context);
+      const overall = await callTool(measureImpactTool, { site_id: site, event: deploy.date, metrics: ["visitors"] }, simulated.context);
       expect(overall.structured.results[0]!.change_percent!).toBeLessThan(onPage.structured.results[0]!.change_percent!);
     },
   );
@@ -97,7 +73,7 @@ describe("measure_impact", () => {
         goal: "Signup",
         metrics: ["visitors", "conversion_rate", "bounce_rate"],
       },
-      context,
+      simulated.context,
     );
     expect(structured.before[1]).toBe(`${deploy.date}T11:59:59Z`);
     expect(structured.after[0]).toBe(`${deploy.date}T12:00:00Z`);
@@ -117,7 +93,7 @@ describe("get_funnel", () => {
     ["shop.example.com", ["/products/*", "Add to Cart", "/checkout"]],
     ["blog.example.com", ["/", "/posts/**", "Newsletter Signup"]],
   ])("counts on %s never rise from one step to the next", async (site, steps) => {
-    const { structured, text } = await callTool(getFunnelTool, { site_id: site, steps, date_range: "91d" }, context);
+    const { structured, text } = await callTool(getFunnelTool, { site_id: site, steps, date_range: "91d" }, simulated.context);
     const counts = structured.steps.map((step) => step.visitors);
     expect(counts[0]).toBeGreaterThan(0);
     for (let index = 1; index < counts.length; index++) expect(counts[index]).toBeLessThanOrEqual(counts[index - 1]!);
@@ -130,7 +106,7 @@ describe("get_funnel", () => {
     const { structured } = await callTool(
       getFunnelTool,
       { site_id: "example.com", steps: ["/", "/pricing", "/signup", "Signup"] },
-      context,
+      simulated.context,
     );
     const losses = structured.steps.slice(1).map((step, index) => structured.steps[index]!.visitors - step.visitors);
     expect(structured.biggest_drop.lost_visitors).toBe(Math.max(...losses));
@@ -152,7 +128,7 @@ describe("compare_periods' significance", () => {
         page: deploy.page,
         metrics: ["visitors"],
       },
-      context,
+      simulated.context,
     );
     expect(structured.significance.visitors).toMatchObject({ significant: true });
     expect(structured.change.visitors!.absolute).toBeGreaterThan(0);
@@ -164,7 +140,7 @@ describe("explain_change on today", () => {
     const { structured } = await callTool(
       explainChangeTool,
       { site_id: "example.com", period: "day", dimensions: ["visit:device"] },
-      context,
+      simulated.context,
     );
     expect(structured.date_range_resolved).toEqual(["2025-06-15", "2025-06-15"]);
     expect(structured.notes.join(" ")).toMatch(/still in progress/);
