@@ -1,13 +1,7 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
-import { BASE, Browser, CLIENT_REDIRECT, authorizeUrl, createIssuer, pkce, register, type RegisteredClient } from "../support/harness";
+import { beforeEach, describe, expect, it } from "vitest";
+import { BASE, Browser, CLIENT_REDIRECT, authorizeUrl, pkce, register, type RegisteredClient, useFakeIssuer } from "../support/harness";
 
-let issuer: FakeOidcIssuer;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => issuer.install());
-afterEach(() => vi.restoreAllMocks());
+useFakeIssuer();
 
 const WEB_REDIRECT = "https://claude.ai/api/mcp/auth_callback";
 

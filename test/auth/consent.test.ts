@@ -1,27 +1,21 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hex } from "../../src/shared/hash";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
 import {
   BASE,
   Browser,
   CLIENT_REDIRECT,
   authorizeUrl,
   consentHandle,
-  createIssuer,
   oauthHelpers,
   pkce,
   postConsent,
   register,
   signIn,
+  useFakeIssuer,
 } from "../support/harness";
 
-let issuer: FakeOidcIssuer;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => issuer.install());
-afterEach(() => vi.restoreAllMocks());
+const fakes = useFakeIssuer();
 
 async function openConsent(browser: Browser, client = undefined as Awaited<ReturnType<typeof register>> | undefined) {
   const registered = client ?? (await register(browser));
@@ -60,7 +54,7 @@ describe("the consent page", () => {
     expect(html).toContain("&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;");
   });
 
-  it("refuses a POST without the browser's binding cookie: 400 page, no redirect to the issuer", async () => {
+  it("refuses a POST without the browser's binding cookie: 400 page, no redirect to the fakes.issuer", async () => {
     const browser = new Browser();
     const { html } = await openConsent(browser);
     const stranger = new Browser(); // the attacker's page posts the handle from another browser
@@ -70,7 +64,7 @@ describe("the consent page", () => {
     expect(await response.text()).toContain("not started in this browser");
   });
 
-  it("refuses a reused consent handle: 400 page, no second redirect to the issuer", async () => {
+  it("refuses a reused consent handle: 400 page, no second redirect to the fakes.issuer", async () => {
     const browser = new Browser();
     const { html } = await openConsent(browser);
     const handle = consentHandle(html);
@@ -100,7 +94,7 @@ describe("the consent page", () => {
     expect(await response.text()).toContain("expired or was already used");
   });
 
-  it("sends Deny back to the client as access_denied with its state and our issuer", async () => {
+  it("sends Deny back to the client as access_denied with its state and our fakes.issuer", async () => {
     const browser = new Browser();
     const { html } = await openConsent(browser);
     const response = await postConsent(browser, consentHandle(html), "deny");
@@ -115,12 +109,12 @@ describe("the consent page", () => {
   it("remembers an approval for that client only: a new client always sees the consent page", async () => {
     const browser = new Browser();
     const approvedClient = await register(browser, { client_name: "Approved" });
-    const { code } = await signIn(browser, issuer, approvedClient, await pkce().challenge);
+    const { code } = await signIn(browser, fakes.issuer, approvedClient, await pkce().challenge);
     expect(code).toBeTruthy();
 
     const again = await browser.fetch(await authorizeUrl(approvedClient, await pkce().challenge));
     expect(again.status).toBe(302);
-    expect(again.headers.get("Location")).toMatch(new RegExp(`^${issuer.authorizationEndpoint}\\?`));
+    expect(again.headers.get("Location")).toMatch(new RegExp(`^${fakes.issuer.authorizationEndpoint}\\?`));
 
     const newClient = await register(browser, { client_name: "Newcomer" });
     const page = await browser.fetch(await authorizeUrl(newClient, await pkce().challenge));
@@ -173,35 +167,35 @@ describe("remembered consent", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Allow Forged Approval");
 
-    // Control: the same cookies made with the server's own COOKIE_SECRET are honoured (straight to the issuer).
+    // Control: the same cookies made with the server's own COOKIE_SECRET are honoured (straight to the fakes.issuer).
     const genuine = new Browser();
     await plantRememberedApproval(genuine, url, cookieSecret, "forged-consent-victim");
     const skipped = await genuine.fetch(url);
     expect(skipped.status).toBe(302);
-    expect(skipped.headers.get("Location")).toMatch(new RegExp(`^${issuer.authorizationEndpoint}\\?`));
+    expect(skipped.headers.get("Location")).toMatch(new RegExp(`^${fakes.issuer.authorizationEndpoint}\\?`));
   });
 
   it("belongs to the person who gave it: another person signing in on the same browser sees the consent page", async () => {
     const browser = new Browser();
     const client = await register(browser, { client_name: "Shared Laptop" });
-    issuer.user = { sub: "consent-owner", email: "owner@example.com", email_verified: true, name: "Owner" };
-    expect((await signIn(browser, issuer, client, await pkce().challenge)).code).toBeTruthy();
+    fakes.issuer.user = { sub: "consent-owner", email: "owner@example.com", email_verified: true, name: "Owner" };
+    expect((await signIn(browser, fakes.issuer, client, await pkce().challenge)).code).toBeTruthy();
 
-    // Someone else at the same browser: the approval is remembered, so the issuer is next...
-    issuer.user = { sub: "consent-other", email: "other@example.com", email_verified: true, name: "Other" };
+    // Someone else at the same browser: the approval is remembered, so the fakes.issuer is next...
+    fakes.issuer.user = { sub: "consent-other", email: "other@example.com", email_verified: true, name: "Other" };
     const skipped = await browser.fetch(await authorizeUrl(client, await pkce().challenge));
     expect(skipped.status).toBe(302);
     // ...but once they are known to be another person, they are asked themselves, and no code is issued.
-    const callback = await browser.fetch(issuer.signIn(skipped.headers.get("Location")!));
+    const callback = await browser.fetch(fakes.issuer.signIn(skipped.headers.get("Location")!));
     expect(callback.status).toBe(200);
     expect(callback.headers.get("Location")).toBeNull();
     expect(await callback.text()).toContain("Allow Shared Laptop");
 
     // Their own approval is remembered for them in turn.
-    expect((await signIn(browser, issuer, client, await pkce().challenge)).code).toBeTruthy();
+    expect((await signIn(browser, fakes.issuer, client, await pkce().challenge)).code).toBeTruthy();
     const again = await browser.fetch(await authorizeUrl(client, await pkce().challenge));
     expect(again.status).toBe(302);
-    expect((await browser.fetch(issuer.signIn(again.headers.get("Location")!))).status).toBe(302);
+    expect((await browser.fetch(fakes.issuer.signIn(again.headers.get("Location")!))).status).toBe(302);
   });
 });
 
@@ -210,7 +204,7 @@ describe("the identity provider's callback", () => {
     const { html } = await openConsent(browser);
     const toIssuer = await postConsent(browser, consentHandle(html), "approve");
     expect(toIssuer.status).toBe(302);
-    return issuer.signIn(toIssuer.headers.get("Location")!);
+    return fakes.issuer.signIn(toIssuer.headers.get("Location")!);
   }
 
   it("refuses a reused state: 400, no code issued", async () => {

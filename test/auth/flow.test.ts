@@ -1,9 +1,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
-import { oauthHelpers } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { oauthHelpers, useFakeIssuer } from "../support/harness";
 import {
   BASE,
   Browser,
@@ -11,7 +10,6 @@ import {
   RESOURCE,
   callInternal,
   connectedClient,
-  createIssuer,
   exchangeCode,
   pkce,
   refresh,
@@ -21,12 +19,7 @@ import {
   withToken,
 } from "../support/harness";
 
-let issuer: FakeOidcIssuer;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => issuer.install());
-afterEach(() => vi.restoreAllMocks());
+const fakes = useFakeIssuer();
 
 describe("the /internal connector, end to end", () => {
   it("signs a member in and serves MCP over Streamable HTTP and SSE, then refreshes, revokes and refuses", async () => {
@@ -41,12 +34,12 @@ describe("the /internal connector, end to end", () => {
 
     const client = await register(browser);
     const { verifier, challenge } = pkce();
-    const { code, redirect } = await signIn(browser, issuer, client, await challenge);
+    const { code, redirect } = await signIn(browser, fakes.issuer, client, await challenge);
     expect(redirect?.origin + redirect!.pathname).toBe(CLIENT_REDIRECT);
     expect(redirect?.searchParams.get("state")).toBe("client-state-123");
     expect(redirect?.searchParams.get("iss")).toBe(BASE);
-    // The worker used PKCE with the issuer too, and authenticated with its client secret.
-    expect(issuer.tokenRequests.at(-1)?.get("code_verifier")).toBeTruthy();
+    // The worker used PKCE with the fakes.issuer too, and authenticated with its client secret.
+    expect(fakes.issuer.tokenRequests.at(-1)?.get("code_verifier")).toBeTruthy();
 
     const tokenResponse = await exchangeCode(browser, client, code!, verifier);
     expect(tokenResponse.status).toBe(200);
@@ -87,7 +80,7 @@ describe("the /internal connector, end to end", () => {
 
   it("serves a browser client from an allowlisted origin, with CORS for that origin on every answer", async () => {
     const browser = new Browser();
-    const { tokens } = await connectedClient(browser, issuer);
+    const { tokens } = await connectedClient(browser, fakes.issuer);
     const fromClaude = (input: RequestInfo | URL, init?: RequestInit) => {
       const request = new Request(input, init);
       request.headers.set("Origin", "https://claude.ai");
@@ -112,10 +105,10 @@ describe("the /internal connector, end to end", () => {
     expect(new Set(corsOrigins)).toEqual(new Set(["https://claude.ai"]));
   });
 
-  it("stores the issuer's sub as the grant's user and { sub, email, name } as its props", async () => {
-    issuer.user = { sub: "tenant:42", email: "Grace@Example.org", email_verified: true, name: "Grace Hopper" };
+  it("stores the fakes.issuer's sub as the grant's user and { sub, email, name } as its props", async () => {
+    fakes.issuer.user = { sub: "tenant:42", email: "Grace@Example.org", email_verified: true, name: "Grace Hopper" };
     const browser = new Browser();
-    const { tokens } = await connectedClient(browser, issuer);
+    const { tokens } = await connectedClient(browser, fakes.issuer);
     const summary = await oauthHelpers().unwrapToken(tokens.access_token);
     // A ":" would break the provider's token format, so the sub is encoded in the user ID only.
     expect(summary?.userId).toBe("tenant%3A42");

@@ -1,21 +1,15 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import revokeWorker from "../../scripts/revoke-worker";
 import { revokeUserByEmail } from "../../src/auth/user-index";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
-import { Browser, callInternal, connectedClient, createIssuer, oauthHelpers, refresh } from "../support/harness";
+import { Browser, callInternal, connectedClient, oauthHelpers, refresh, useFakeIssuer } from "../support/harness";
 
-let issuer: FakeOidcIssuer;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => issuer.install());
-afterEach(() => vi.restoreAllMocks());
+const fakes = useFakeIssuer();
 
 async function signedIn(sub: string, email: string) {
-  issuer.user = { sub, email, email_verified: true, name: sub };
+  fakes.issuer.user = { sub, email, email_verified: true, name: sub };
   const browser = new Browser();
-  return { browser, ...(await connectedClient(browser, issuer)) };
+  return { browser, ...(await connectedClient(browser, fakes.issuer)) };
 }
 
 describe("offboarding by email", () => {

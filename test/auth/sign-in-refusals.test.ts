@@ -1,25 +1,20 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { FakeOidcIssuer, FakeUser, IdTokenTampering } from "../support/oidc-issuer";
+import { describe, expect, it, vi } from "vitest";
+import type { FakeUser, IdTokenTampering } from "../support/oidc-issuer";
 import { addressHash } from "../../src/shared/hash";
-import { Browser, createIssuer, oauthHelpers, pkce, register, signIn } from "../support/harness";
+import { Browser, oauthHelpers, pkce, register, signIn, useFakeIssuer } from "../support/harness";
 
-let issuer: FakeOidcIssuer;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => issuer.install());
-afterEach(() => vi.restoreAllMocks());
+const fakes = useFakeIssuer();
 
 let userCounter = 0;
 
 /** Signs a fresh user in through the whole flow; the callback's answer and the user's grants. */
 async function attemptSignIn(user: Omit<FakeUser, "sub">, tampering?: IdTokenTampering) {
   const sub = `refused-${++userCounter}`;
-  issuer.user = { sub, ...user };
-  issuer.nextIdToken = tampering;
+  fakes.issuer.user = { sub, ...user };
+  fakes.issuer.nextIdToken = tampering;
   const browser = new Browser();
   const client = await register(browser);
-  const { callback, code } = await signIn(browser, issuer, client, await pkce().challenge);
+  const { callback, code } = await signIn(browser, fakes.issuer, client, await pkce().challenge);
   const { items } = await oauthHelpers().listUserGrants(sub);
   return { callback, code, grants: items, page: await callback.text() };
 }
@@ -49,7 +44,7 @@ describe("ID token verification", () => {
     await expectDenied(await attemptSignIn(member, { claims: { aud: "someone-elses-client" } }), /claim &#34;aud&#34;/);
   });
 
-  it("denies a token from another issuer", async () => {
+  it("denies a token from another fakes.issuer", async () => {
     await expectDenied(await attemptSignIn(member, { claims: { iss: "https://evil.example" } }), /claim &#34;iss&#34;/);
   });
 

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
 import { OAuthProvider, getOAuthApi, type OAuthProviderOptions } from "@cloudflare/workers-oauth-provider";
 import { createExecutionContext } from "cloudflare:test";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { FakeOidcIssuer } from "../support/oidc-issuer";
+import { describe, expect, it, vi } from "vitest";
 import { addressHash } from "../../src/shared/hash";
 import {
   BASE,
@@ -10,7 +9,6 @@ import {
   CLIENT_REDIRECT,
   callInternal,
   connectedClient,
-  createIssuer,
   exchangeCode,
   oauthHelpers,
   pkce,
@@ -19,14 +17,10 @@ import {
   signIn,
   tokenRequest,
   type TokenResponse,
+  useFakeIssuer,
 } from "../support/harness";
 
-let issuer: FakeOidcIssuer;
-beforeAll(async () => {
-  issuer = await createIssuer();
-});
-beforeEach(() => issuer.install());
-afterEach(() => vi.restoreAllMocks());
+const fakes = useFakeIssuer();
 
 async function errorOf(response: Response): Promise<string> {
   return ((await response.json()) as { error: string }).error;
@@ -35,7 +29,7 @@ async function errorOf(response: Response): Promise<string> {
 async function codeFor(browser: Browser, redirectUris = [CLIENT_REDIRECT]) {
   const client = await register(browser, { redirect_uris: redirectUris });
   const { verifier, challenge } = pkce();
-  const { code } = await signIn(browser, issuer, client, await challenge);
+  const { code } = await signIn(browser, fakes.issuer, client, await challenge);
   if (!code) throw new Error("no code");
   return { client, verifier, code };
 }
@@ -75,7 +69,7 @@ describe("the token endpoint", () => {
 
   it("refuses a rotated-out refresh token once its successor was used", async () => {
     const browser = new Browser();
-    const { client, tokens } = await connectedClient(browser, issuer);
+    const { client, tokens } = await connectedClient(browser, fakes.issuer);
     const second = (await (await refresh(browser, client, tokens.refresh_token!)).json()) as TokenResponse;
     const third = await refresh(browser, client, second.refresh_token!); // the successor is used
     expect(third.status).toBe(200);
@@ -86,7 +80,7 @@ describe("the token endpoint", () => {
 
   it("refuses another client's refresh token with invalid_grant", async () => {
     const browser = new Browser();
-    const { tokens } = await connectedClient(browser, issuer);
+    const { tokens } = await connectedClient(browser, fakes.issuer);
     const otherClient = await register(browser, { client_name: "Other" });
     const response = await refresh(browser, otherClient, tokens.refresh_token!);
     expect(response.status).toBe(400);
@@ -95,7 +89,7 @@ describe("the token endpoint", () => {
 
   it("revokes an access token (RFC 7009): the next call is 401", async () => {
     const browser = new Browser();
-    const { client, tokens } = await connectedClient(browser, issuer);
+    const { client, tokens } = await connectedClient(browser, fakes.issuer);
     const revoked = await tokenRequest(browser, {
       token: tokens.access_token,
       token_type_hint: "access_token",
@@ -107,7 +101,7 @@ describe("the token endpoint", () => {
 
   it("after revocation of the grant: refresh 400 and access 401", async () => {
     const browser = new Browser();
-    const { client, tokens } = await connectedClient(browser, issuer);
+    const { client, tokens } = await connectedClient(browser, fakes.issuer);
     const revoked = await tokenRequest(browser, { token: tokens.refresh_token!, client_id: client.client_id });
     expect(revoked.status).toBe(200);
     expect((await refresh(browser, client, tokens.refresh_token!)).status).toBe(400);
@@ -116,7 +110,7 @@ describe("the token endpoint", () => {
 
   it("issues access tokens for ACCESS_TOKEN_TTL_SECONDS and grants for REFRESH_TOKEN_TTL_SECONDS", async () => {
     const browser = new Browser();
-    const { tokens } = await connectedClient(browser, issuer);
+    const { tokens } = await connectedClient(browser, fakes.issuer);
     expect(tokens.expires_in).toBe(Number(env.ACCESS_TOKEN_TTL_SECONDS));
     const summary = await oauthHelpers().unwrapToken(tokens.access_token);
     const { items } = await oauthHelpers().listUserGrants(summary!.userId);
@@ -129,7 +123,7 @@ describe("the token endpoint", () => {
 describe("a refresh after the domain policy changed", () => {
   it("is refused with invalid_grant once the member's domain left ALLOWED_EMAIL_DOMAINS, and ends the grant", async () => {
     const browser = new Browser();
-    const { client, tokens } = await connectedClient(browser, issuer);
+    const { client, tokens } = await connectedClient(browser, fakes.issuer);
     const log = vi.spyOn(console, "log");
     const afterRemoval = new Browser({ ALLOWED_EMAIL_DOMAINS: "example.org" });
     const refused = await refresh(afterRemoval, client, tokens.refresh_token!);
@@ -149,9 +143,9 @@ describe("a refresh after the domain policy changed", () => {
 
   it("re-checks Google's hosted domain too: a Workspace taken off the list ends access at the next refresh", async () => {
     const google = { OIDC_ISSUER: "https://accounts.google.com" };
-    const member = issuer.user;
-    issuer.user = { ...member, hd: "example.org" };
-    const { client, tokens } = await connectedClient(new Browser(), issuer).finally(() => (issuer.user = member));
+    const member = fakes.issuer.user;
+    fakes.issuer.user = { ...member, hd: "example.org" };
+    const { client, tokens } = await connectedClient(new Browser(), fakes.issuer).finally(() => (fakes.issuer.user = member));
     const kept = await refresh(
       new Browser({ ...google, ALLOWED_EMAIL_DOMAINS: "example.com, example.org" }),
       client,
@@ -168,7 +162,7 @@ describe("a refresh after the domain policy changed", () => {
 
   it("goes through while the member's domain is still allowed, whatever else changed on the list", async () => {
     const browser = new Browser();
-    const { client, tokens } = await connectedClient(browser, issuer);
+    const { client, tokens } = await connectedClient(browser, fakes.issuer);
     const response = await refresh(new Browser({ ALLOWED_EMAIL_DOMAINS: "example.com" }), client, tokens.refresh_token!);
     expect(response.status).toBe(200);
   });

@@ -3,7 +3,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { base64url } from "jose";
-import { beforeAll, beforeEach, expect } from "vitest";
+import { afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
 import { readAuthConfig } from "../../src/config";
 import { oauthHelpers as helpersFor } from "../../src/auth/internal";
 import worker from "../../src/worker";
@@ -45,6 +45,17 @@ export function useSignInFakes(): SignInFakes {
     fakes.issuer.install();
     fakes.plausible = installFakePlausible();
   });
+  return fakes;
+}
+
+/** The fake OpenID Connect issuer for every test of the file, installed at the fetch boundary before each; mocks restored after each. */
+export function useFakeIssuer(): { issuer: FakeOidcIssuer } {
+  const fakes = {} as { issuer: FakeOidcIssuer };
+  beforeAll(async () => {
+    fakes.issuer = await createIssuer();
+  });
+  beforeEach(() => fakes.issuer.install());
+  afterEach(() => vi.restoreAllMocks());
   return fakes;
 }
 
