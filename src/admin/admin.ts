@@ -38,7 +38,7 @@ import {
 } from "../auth";
 import { oauthHelpers } from "../auth/internal";
 import { htmlDocument, htmlResponse, refusalPage } from "../pages/html";
-import { logAuthorization, logRefusal } from "../observability/structured-log";
+import { logAdminAction, logAuthorization, logRefusal } from "../observability/structured-log";
 import {
   auditCsv,
   auditJsonLines,
@@ -305,27 +305,38 @@ async function changeMemory(env: Env, session: AdminSession, pathname: string, f
       `${"refused" in problem ? problem.refused : `${problem.argument}: ${problem.reason}`}. Go back to /admin/memory and correct it.`,
     );
   const siteId = field("site_id");
+  const logged = (action: string, site: string | undefined = siteId) => logAdminAction(session.email, `memory:${action}`, site);
   if (pathname === "/admin/memory/annotation") {
     const kind = (field("kind") || "other") as AnnotationKind;
     const stored = await store.addAnnotation({ siteId, at: field("date"), text: field("text"), kind }, actor);
-    return stored.ok ? done("annotation_added") : notSaved(stored.problem);
+    if (!stored.ok) return notSaved(stored.problem);
+    logged("annotation-add");
+    return done("annotation_added");
   }
   if (pathname === "/admin/memory/annotation/delete") {
+    const annotation = await store.getAnnotation(field("id"));
     const outcome = await store.deleteAnnotation(field("id"), actor);
-    return outcome.deleted ? done("annotation_deleted") : refusalPage(400, "Not deleted", "That annotation is gone. Reload /admin/memory.");
+    if (!outcome.deleted) return refusalPage(400, "Not deleted", "That annotation is gone. Reload /admin/memory.");
+    logged("annotation-delete", annotation?.siteId);
+    return done("annotation_deleted");
   }
   if (pathname === "/admin/memory/target") {
     const value = Number(field("value").replaceAll(/[\s,_]/g, ""));
     const stored = await store.setTarget({ siteId, metric: field("metric"), period: field("period"), value }, actor);
-    return stored.ok ? done("target_set") : notSaved(stored.problem);
+    if (!stored.ok) return notSaved(stored.problem);
+    logged("target-set");
+    return done("target_set");
   }
   if (pathname === "/admin/memory/target/delete") {
     await store.deleteTarget(siteId, field("metric"), field("period"), actor);
+    logged("target-delete");
     return done("target_deleted");
   }
   if (pathname === "/admin/memory/context") {
     const stored = await store.setSiteContext(siteId, String(form.get("text") ?? ""), actor);
-    return stored.ok ? done("context_saved") : notSaved(stored.problem);
+    if (!stored.ok) return notSaved(stored.problem);
+    logged("context-set");
+    return done("context_saved");
   }
   return new Response("Not found", { status: 404 });
 }
@@ -356,13 +367,15 @@ async function changeDigests(env: Env, session: AdminSession, pathname: string, 
       { kind: "member", sub: session.sub, email: session.email },
     );
     if (!outcome.ok) return refusalPage(400, "Not saved", `${outcome.reason}. Go back to /admin/digests and correct it.`);
+    logAdminAction(session.email, "digests:subscribe", siteId);
     return afterAction("subscription_added", "/admin/digests");
   }
   if (pathname === "/admin/digests/delete") {
-    const deleted = await store.unsubscribe(String(form.get("id") ?? ""));
-    return deleted
-      ? afterAction("subscription_deleted", "/admin/digests")
-      : refusalPage(400, "Not deleted", "That subscription is gone. Reload /admin/digests.");
+    const id = String(form.get("id") ?? "");
+    const subscription = (await store.list()).find((candidate) => candidate.id === id);
+    if (!(await store.unsubscribe(id))) return refusalPage(400, "Not deleted", "That subscription is gone. Reload /admin/digests.");
+    logAdminAction(session.email, "digests:delete", subscription?.siteId);
+    return afterAction("subscription_deleted", "/admin/digests");
   }
   return new Response("Not found", { status: 404 });
 }

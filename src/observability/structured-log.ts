@@ -27,11 +27,21 @@ export interface AuthorizationLine {
   user_hash?: string;
 }
 
+/** One change an administrator made on /admin to what the team shares (its memory, its digest subscriptions). */
+export interface AdminActionLine {
+  event: "admin_action";
+  /** The administrator's email. */
+  user: string;
+  /** What changed, e.g. "memory:annotation-delete" or "digests:subscribe". */
+  action: string;
+  site_id?: string;
+}
+
 /**
  * Writes one JSON object per line: Workers Logs indexes its fields, and
  * `wrangler dev` prints it as is. Free text is redacted like Sentry data.
  */
-export function logLine(line: ToolCallLine | AuthorizationLine): void {
+export function logLine(line: ToolCallLine | AuthorizationLine | AdminActionLine): void {
   const text = JSON.stringify(line, (key, value: unknown) => (typeof value === "string" && key !== "user" ? redactString(value) : value));
   if (line.event === "tool_call" && line.outcome === "failed") console.error(text);
   else console.log(text);
@@ -41,6 +51,11 @@ export function logAuthorization(decision: "granted", reason: string, user?: str
 export function logAuthorization(decision: "refused", reason: string): void;
 export function logAuthorization(decision: AuthorizationLine["decision"], reason: string, user?: string): void {
   logLine({ event: "authorization", decision, reason, ...(user ? { user } : {}) });
+}
+
+/** An administrator's change on /admin, so the team's memory and subscriptions say who changed them, deletions too. */
+export function logAdminAction(admin: string, action: string, siteId?: string): void {
+  logLine({ event: "admin_action", user: admin, action, ...(siteId ? { site_id: siteId } : {}) });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { createScheduledController } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { digestStoreName } from "../../src/agent/digest-store";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { sha256Hex } from "../../src/shared/hash";
@@ -83,6 +83,26 @@ describe("/admin/digests", () => {
       ).status,
     ).toBe(303);
     expect(await team().list()).toEqual([]);
+  });
+
+  it("logs a subscription added and deleted on /admin, with the administrator and the site", async () => {
+    const admin = await signedInAdmin();
+    const csrf = csrfOf(await page(admin));
+    const lines: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    await postForm(admin, "/admin/digests/subscribe", subscription(csrf));
+    const [stored] = await team().list();
+    await postForm(admin, "/admin/digests/delete", [
+      ["csrf", csrf],
+      ["id", stored!.id],
+    ]);
+    log.mockRestore();
+
+    const actions = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === "admin_action");
+    expect(actions).toEqual([
+      { event: "admin_action", user: ADMIN, action: "digests:subscribe", site_id: "example.com" },
+      { event: "admin_action", user: ADMIN, action: "digests:delete", site_id: "example.com" },
+    ]);
   });
 
   it("shows a destination that kept failing as paused", async () => {

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { memoryStoreName } from "../../src/agent/memory-store";
 import { BASE, Browser, useSignInFakes } from "../support/harness";
 import { csrfOf, postForm, signInToAdmin } from "../support/admin-session";
@@ -61,6 +61,32 @@ describe("/admin/memory", () => {
       (await postForm(admin, "/admin/memory/target/delete", { csrf, site_id: SITE, metric: "visitors", period: "2026-05" })).status,
     ).toBe(303);
     expect(await team.getTarget(SITE, "visitors", "2026-05")).toBeNull();
+  });
+
+  it("logs every change with the administrator and the site, deletions too", async () => {
+    const admin = await signedInAdmin();
+    const csrf = csrfOf(await page(admin));
+    const lines: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+
+    await postForm(admin, "/admin/memory/annotation", { csrf, site_id: SITE, date: "2026-06-02", kind: "other", text: "Logged" });
+    const team = env.MEMORY.getByName(memoryStoreName({ kind: "team" }));
+    const [annotation] = await team.listAnnotations(SITE, "2026-06-01", "2026-06-30");
+    await postForm(admin, "/admin/memory/annotation/delete", { csrf, id: annotation!.id });
+    await postForm(admin, "/admin/memory/target", { csrf, site_id: SITE, metric: "visitors", period: "2026-06", value: "5" });
+    await postForm(admin, "/admin/memory/target/delete", { csrf, site_id: SITE, metric: "visitors", period: "2026-06" });
+    await postForm(admin, "/admin/memory/context", { csrf, site_id: SITE, text: "Logged context." });
+    log.mockRestore();
+
+    const actions = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === "admin_action");
+    expect(actions).toEqual(
+      ["annotation-add", "annotation-delete", "target-set", "target-delete", "context-set"].map((action) => ({
+        event: "admin_action",
+        user: ADMIN,
+        action: `memory:${action}`,
+        site_id: SITE,
+      })),
+    );
   });
 
   it("says what to correct when the store refuses a value", async () => {
