@@ -26,11 +26,6 @@ export class ResultCache {
     private readonly limits: CacheLimits,
   ) {}
 
-  get(key: string, now = Date.now()): unknown {
-    const body = this.getJson(key, now);
-    return body === undefined ? undefined : JSON.parse(body);
-  }
-
   /** The answer as the JSON text it is kept as, or undefined when there is none or it expired. */
   getJson(key: string, now = Date.now()): string | undefined {
     const row = this.sql
@@ -42,10 +37,6 @@ export class ResultCache {
       return undefined;
     }
     return row.body;
-  }
-
-  set(key: string, value: unknown, ttlSeconds: number, now = Date.now()): void {
-    this.setJson(key, JSON.stringify(value), ttlSeconds, now);
   }
 
   /** Keeps an answer given as its JSON text. */

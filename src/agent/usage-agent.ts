@@ -57,18 +57,10 @@ export class UsageAgent extends Agent<Env> {
   }
 
   /**
-   * Answers Plausible requests: from the cache when fresh, otherwise from
-   * Plausible once the policy has admitted every request it has to send (all or none).
-   * `apiKey` is the caller's own key on a key agent; a user agent uses the shared key.
-   * A refusal (bucket, member share, circuit, shared quota) costs no Plausible call.
-   */
-  async run(requests: PlausibleRequest[], apiKey?: string, call?: CallAttribution): Promise<UsageOutcome> {
-    const outcome = await this.runAsJson(requests, apiKey, call);
-    return outcome.ok ? { ...outcome, answers: outcome.answers.map((answer) => JSON.parse(answer) as unknown) } : outcome;
-  }
-
-  /**
-   * `run`, with each answer as the JSON text the cache keeps: what the worker asks for, as a string
+   * Answers Plausible requests: from the cache when fresh, otherwise from Plausible once the policy has
+   * admitted every request it has to send (all or none). `apiKey` is the caller's own key on a key agent;
+   * a user agent uses the shared key. A refusal (bucket, member share, circuit, shared quota) costs no
+   * Plausible call. Each answer comes as the JSON text the cache keeps (`parseAnswers` reads them): a string
    * crosses the RPC for a fraction of what cloning a parsed answer costs (a long series is thousands of objects).
    */
   async runAsJson(requests: PlausibleRequest[], apiKey?: string, call?: CallAttribution): Promise<UsageOutcome<string>> {

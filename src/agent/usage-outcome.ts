@@ -83,6 +83,11 @@ export type UsageFailure =
 export type UsageOutcome<Answer = unknown> =
   { ok: true; answers: Answer[]; cacheHits: number; upstreamMs: number } | { ok: false; failure: UsageFailure; upstreamMs?: number };
 
+/** An outcome with its answers parsed from the JSON text the agent sends. */
+export function parseAnswers(outcome: UsageOutcome<string>): UsageOutcome {
+  return outcome.ok ? { ...outcome, answers: outcome.answers.map((answer) => JSON.parse(answer) as unknown) } : outcome;
+}
+
 export function toFailure(error: unknown): UsageFailure {
   if (error instanceof RateLimitedError) return { kind: "rate_limited", retryAfterSeconds: error.retryAfterSeconds, scope: error.scope };
   if (error instanceof PlausibleApiError) {

@@ -6,7 +6,7 @@ import { storedTeamMemory } from "./team-memory-store";
 import { readAdminSettings, readAgentPlacement, readMaxResultChars, readPlausibleSettings } from "../config";
 import { sha256Hex } from "../shared/hash";
 import { usageAgentName } from "../agent/usage-agent";
-import { fromFailure, type UsageOutcome } from "../agent/usage-outcome";
+import { fromFailure, parseAnswers } from "../agent/usage-outcome";
 import { storedDigestSubscriptions } from "./digest-subscriptions-store";
 
 /** Who is calling: a bearer API key (/mcp, /sse, /connect) or a signed-in member on the shared key (/internal). */
@@ -46,13 +46,11 @@ export async function toolContextFor(env: Env, caller: Caller): Promise<ToolCont
     async plausible(requests) {
       // One Durable Object round trip per call: the agent reads its name from ctx.id.name and starts
       // itself on its first RPC, so agents' getAgentByName (a start-up RPC before every call) is not needed.
-      const outcome = (await env.USAGE.getByName(name, readAgentPlacement(env)).runAsJson(
-        requests,
-        apiKey,
-        currentCallAttribution(),
-      )) as UsageOutcome<string>;
+      const outcome = parseAnswers(
+        await env.USAGE.getByName(name, readAgentPlacement(env)).runAsJson(requests, apiKey, currentCallAttribution()),
+      );
       recordPlausibleUsage(requests.length, outcome);
-      if (outcome.ok) return outcome.answers.map((answer) => JSON.parse(answer) as unknown);
+      if (outcome.ok) return outcome.answers;
       throw fromFailure(outcome.failure);
     },
   };

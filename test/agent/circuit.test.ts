@@ -8,6 +8,7 @@ import { fromFailure, type UsageOutcome } from "../../src/agent/usage-outcome";
 import type { PlausibleRequest } from "../../src/plausible";
 import { defaultQueryAnswer, installFakePlausible, type FakePlausible } from "../support/fake-plausible";
 import { connectBearer, textOf } from "../support/mcp-clients";
+import { runParsed } from "../support/durable-objects";
 
 // The circuit of a key's usage agent, with the defaults from wrangler.toml:
 // 5 unavailable answers within 60 s open it for 30 s. The clock is moved with
@@ -36,7 +37,7 @@ async function freshKey() {
       : undefined,
   );
   const stub = await getAgentByName(env.USAGE, usageAgentName("key", await sha256Hex(apiKey)));
-  const run = (requests: PlausibleRequest[]) => stub.run(requests, apiKey) as Promise<UsageOutcome>;
+  const run = (requests: PlausibleRequest[]) => runParsed(stub, requests, apiKey);
   return { apiKey, run };
 }
 

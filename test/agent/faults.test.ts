@@ -8,6 +8,7 @@ import { fromFailure, type UsageOutcome } from "../../src/agent/usage-outcome";
 import type { PlausibleRequest } from "../../src/plausible";
 import { defaultQueryAnswer, installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
 import { connectBearer, textOf } from "../support/mcp-clients";
+import { runParsed } from "../support/durable-objects";
 
 // Plausible failing in every way it can, seen through a key's usage agent and
 // through a real MCP client: each failure is a clear tool error and nothing of
@@ -27,7 +28,7 @@ async function freshKey() {
       : undefined,
   );
   const stub = await getAgentByName(env.USAGE, usageAgentName("key", await sha256Hex(apiKey)));
-  const run = (requests: PlausibleRequest[]) => stub.run(requests, apiKey) as Promise<UsageOutcome>;
+  const run = (requests: PlausibleRequest[]) => runParsed(stub, requests, apiKey);
   return { apiKey, run };
 }
 

@@ -4,13 +4,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AGENT_LOCATION_HINTS, invalidSetting, readAgentPlacement } from "../../src/config";
 import { sha256Hex } from "../../src/shared/hash";
 import { usageAgentName, type UsageAgent } from "../../src/agent/usage-agent";
-import type { UsageOutcome } from "../../src/agent/usage-outcome";
 import { toolContextFor } from "../../src/mcp/tool-context";
 import type { PlausibleRequest } from "../../src/plausible";
 import worker from "../../src/worker";
 import { BASE } from "../support/harness";
 import { installFakePlausible, type FakePlausible } from "../support/fake-plausible";
 import { onlySettings } from "../support/settings";
+import { runParsed } from "../support/durable-objects";
 
 // A Durable Object lives where it is first created. Usage agents and the shared-key guard sit on the
 // path of every call to Plausible, so they are created next to Plausible, not next to the first caller.
@@ -89,7 +89,7 @@ describe("where usage agents and the shared-key guard are created", () => {
     const guard = recording(env.SHARED_KEY_GUARD);
     const outcome = await runInDurableObject(stub, async (agent: UsageAgent) => {
       Object.assign(agent, { env: { ...agent["env"], AGENT_LOCATION_HINT: "enam", SHARED_KEY_GUARD: guard.namespace } });
-      return (await agent.run([query])) as UsageOutcome;
+      return runParsed(agent, [query]);
     });
     expect(outcome.ok).toBe(true);
     expect(guard.options[0]).toEqual({ locationHint: "enam" });

@@ -10,6 +10,7 @@ import { usageAgentName } from "../../src/agent/usage-agent";
 import { fromFailure, type UsageOutcome } from "../../src/agent/usage-outcome";
 import type { PlausibleRequest } from "../../src/plausible";
 import { defaultQueryAnswer, installFakePlausible, plausibleError, TEXTS, type FakePlausible } from "../support/fake-plausible";
+import { runParsed } from "../support/durable-objects";
 
 // The shared key behind /internal: one guard counts its calls per UTC hour for
 // every user, after each user's own bucket. The clock is moved with fake Date.
@@ -60,7 +61,7 @@ async function freshUserAgent() {
 }
 async function freshUser() {
   const stub = await freshUserAgent();
-  return (requests: PlausibleRequest[]) => stub.run(requests) as Promise<UsageOutcome>;
+  return (requests: PlausibleRequest[]) => runParsed(stub, requests);
 }
 
 /** Puts this hour's count of one member's requests on the shared key at `used`. */
@@ -141,8 +142,7 @@ describe("shared-key quota guard", () => {
     await setUsed(LIMIT);
     const stub = await getAgentByName(env.USAGE, usageAgentName("user", await sha256Hex(`refund-user-${crypto.randomUUID()}`)));
     const outcomes: UsageOutcome[] = [];
-    for (let index = 0; index < BURST + 5; index += 1)
-      outcomes.push((await stub.run([query(`refused-${index}.example.com`)])) as UsageOutcome);
+    for (let index = 0; index < BURST + 5; index += 1) outcomes.push(await runParsed(stub, [query(`refused-${index}.example.com`)]));
     // One after another, every call reached the guard: none was refused by the user's own bucket.
     expect(outcomes.every((outcome) => !outcome.ok && outcome.failure.kind === "shared_quota")).toBe(true);
     const tokens = await runInDurableObject(
@@ -203,7 +203,7 @@ describe("each member's share of the shared key", () => {
     const heavy = await freshUserAgent();
     await setMemberUsed(heavy, MEMBER_LIMIT - 2);
     const outcomes = (await Promise.all(
-      Array.from({ length: 6 }, (_, index) => heavy.run([query(`share-${index}.example.com`)])),
+      Array.from({ length: 6 }, (_, index) => runParsed(heavy, [query(`share-${index}.example.com`)])),
     )) as UsageOutcome[];
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(2);
     const refused = outcomes.filter((outcome) => !outcome.ok);
@@ -222,14 +222,14 @@ describe("each member's share of the shared key", () => {
     const colleague = await freshUser();
     expect(await colleague([query("share-0.example.com")])).toMatchObject({ ok: true });
     toNextHour();
-    expect(await heavy.run([query("share-next-hour.example.com")])).toMatchObject({ ok: true });
+    expect(await runParsed(heavy, [query("share-next-hour.example.com")])).toMatchObject({ ok: true });
   });
 
   it("counts a retried request twice, for the team and for the member", async () => {
     let answered = 0;
     sharedKeyAnswer = (request) => (answered++ === 0 ? new Response("busy", { status: 502 }) : defaultQueryAnswer(request.body as never));
     const member = await freshUserAgent();
-    expect(await member.run([query("retried.example.com")])).toMatchObject({ ok: true });
+    expect(await runParsed(member, [query("retried.example.com")])).toMatchObject({ ok: true });
     expect(plausible.requests).toHaveLength(2);
     expect((await (await guard()).usage()).used).toBe(2);
     const memberUsed = await runInDurableObject(
@@ -250,7 +250,7 @@ describe("each member's share of the shared key", () => {
         : undefined,
     );
     const member = await freshUserAgent();
-    expect(await member.run([{ kind: "sites" }])).toMatchObject({
+    expect(await runParsed(member, [{ kind: "sites" }])).toMatchObject({
       ok: true,
       answers: [[{ domain: "first.example.com" }, { domain: "second.example.com" }]],
     });

@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/shared/hash";
 import { applyMigrations, MIGRATIONS } from "../../src/agent/migrations";
 import { usageAgentName, type UsageAgent } from "../../src/agent/usage-agent";
-import type { UsageOutcome } from "../../src/agent/usage-outcome";
 import type { PlausibleRequest } from "../../src/plausible";
-import { retryWhileDestroying } from "../support/durable-objects";
+import { retryWhileDestroying, runParsed } from "../support/durable-objects";
 import { installFakePlausible, plausibleError, type FakePlausible } from "../support/fake-plausible";
+import type { ResultCache } from "../../src/agent/result-cache";
 
 // Storage is shared by the tests of this file, so each test uses its own key
 // (and so its own agent), from the fake's set of valid keys or a fresh one.
@@ -25,7 +25,7 @@ async function freshAgent() {
   plausible.use((request) => (request.authorization === `Bearer ${apiKey}` ? validAnswer(request) : undefined));
   const name = usageAgentName("key", await sha256Hex(apiKey));
   const stub = await getAgentByName(env.USAGE, name);
-  return { apiKey, name, stub, run: (requests: PlausibleRequest[]) => stub.run(requests, apiKey) as Promise<UsageOutcome> };
+  return { apiKey, name, stub, run: (requests: PlausibleRequest[]) => runParsed(stub, requests, apiKey) };
 }
 
 function validAnswer(request: { path: string; body: unknown }): Response | undefined {
@@ -33,6 +33,14 @@ function validAnswer(request: { path: string; body: unknown }): Response | undef
   if (request.path !== "/api/v2/query") return undefined;
   return Response.json({ results: [{ metrics: [42], dimensions: [] }], meta: {}, query: request.body });
 }
+
+/** The cache keeps JSON text; these tests put values in and read them back. */
+const put = (cache: ResultCache, key: string, value: unknown, ttlSeconds: number, now: number) =>
+  cache.setJson(key, JSON.stringify(value), ttlSeconds, now);
+const read = (cache: ResultCache, key: string, now: number): unknown => {
+  const body = cache.getJson(key, now);
+  return body === undefined ? undefined : JSON.parse(body);
+};
 
 const query = (site: string, date_range: string | [string, string] = "7d"): PlausibleRequest => ({
   kind: "query",
@@ -162,8 +170,8 @@ describe("result cache", () => {
     const size = await runInDurableObject(stub, async (agent: UsageAgent, state) => {
       const { ResultCache } = await import("../../src/agent/result-cache");
       const cache = new ResultCache(state.storage.sql, { maxEntries: 3, maxBytes: 1_000_000 });
-      for (let index = 0; index < 5; index += 1) cache.set(`k${index}`, { index }, 60, 1_000 + index);
-      return { size: cache.size(), newest: cache.get("k4", 1_000), oldest: cache.get("k0", 1_000) };
+      for (let index = 0; index < 5; index += 1) put(cache, `k${index}`, { index }, 60, 1_000 + index);
+      return { size: cache.size(), newest: read(cache, "k4", 1_000), oldest: read(cache, "k0", 1_000) };
     });
     expect(size.size.entries).toBe(3);
     expect(size.newest).toEqual({ index: 4 });
@@ -175,15 +183,15 @@ describe("result cache", () => {
     const result = await runInDurableObject(stub, async (_agent: UsageAgent, state) => {
       const { ResultCache } = await import("../../src/agent/result-cache");
       const cache = new ResultCache(state.storage.sql, { maxEntries: 2, maxBytes: 1_000_000 });
-      cache.set("short", "s", 1, 1_000);
-      cache.set("long", "l", 60, 1_001);
-      cache.set("long", "longer", 60, 1_002);
+      put(cache, "short", "s", 1, 1_000);
+      put(cache, "long", "l", 60, 1_001);
+      put(cache, "long", "longer", 60, 1_002);
       const afterReplace = { ...cache.size() };
-      cache.set("new", "n", 60, 5_000);
+      put(cache, "new", "n", 60, 5_000);
       const counted = state.storage.sql
         .exec<{ entries: number; bytes: number }>("SELECT COUNT(*) AS entries, SUM(bytes) AS bytes FROM result_cache")
         .one();
-      return { afterReplace, size: { ...cache.size() }, counted, long: cache.get("long", 5_000), short: cache.get("short", 5_000) };
+      return { afterReplace, size: { ...cache.size() }, counted, long: read(cache, "long", 5_000), short: read(cache, "short", 5_000) };
     });
     expect(result.afterReplace).toEqual({ entries: 2, bytes: 3 + 8 });
     expect(result.size).toEqual(result.counted);
@@ -197,11 +205,11 @@ describe("result cache", () => {
     const result = await runInDurableObject(stub, async (_agent: UsageAgent, state) => {
       const { ResultCache } = await import("../../src/agent/result-cache");
       const cache = new ResultCache(state.storage.sql, { maxEntries: 100, maxBytes: 250 });
-      cache.set("big", "x".repeat(300), 60, 1_000);
-      cache.set("a", "y".repeat(100), 60, 1_001);
-      cache.set("b", "z".repeat(100), 60, 1_002);
-      cache.set("c", "w".repeat(100), 60, 1_003);
-      return { big: cache.get("big", 1_000), a: cache.get("a", 1_000), c: cache.get("c", 1_000), size: cache.size() };
+      put(cache, "big", "x".repeat(300), 60, 1_000);
+      put(cache, "a", "y".repeat(100), 60, 1_001);
+      put(cache, "b", "z".repeat(100), 60, 1_002);
+      put(cache, "c", "w".repeat(100), 60, 1_003);
+      return { big: read(cache, "big", 1_000), a: read(cache, "a", 1_000), c: read(cache, "c", 1_000), size: cache.size() };
     });
     expect(result.big).toBeUndefined();
     expect(result.a).toBeUndefined();
@@ -255,7 +263,7 @@ describe("a member agent's cache", () => {
 
   it("schedules a prune when it caches an answer, and the prune removes expired answers and keeps fresh ones", async () => {
     const stub = await memberAgent();
-    expect(await stub.run([query("expires.example.com"), query("stays.example.com", ["2024-01-01", "2024-01-31"])])).toMatchObject({
+    expect(await runParsed(stub, [query("expires.example.com"), query("stays.example.com", ["2024-01-01", "2024-01-31"])])).toMatchObject({
       ok: true,
     });
     const scheduled = await runInDurableObject(stub, (agent: UsageAgent) => agent.getSchedules().map((schedule) => schedule.callback));
@@ -277,9 +285,9 @@ describe("a member agent's cache", () => {
 
   it("empties the cache when Plausible refuses the shared key with 401", async () => {
     const stub = await memberAgent();
-    await stub.run([query("shared-before.example.com")]);
+    await runParsed(stub, [query("shared-before.example.com")]);
     plausible.use((request) => (request.path === "/api/v2/query" ? plausibleError(401, "Invalid API key") : undefined));
-    expect(await stub.run([query("shared-after.example.com")])).toMatchObject({ ok: false, failure: { status: 401 } });
+    expect(await runParsed(stub, [query("shared-after.example.com")])).toMatchObject({ ok: false, failure: { status: 401 } });
     expect(await cachedKeys(stub)).toEqual([]);
   });
 });
@@ -287,7 +295,7 @@ describe("a member agent's cache", () => {
 describe("key binding and lifetime", () => {
   it("refuses a key that is not the one the agent is named after", async () => {
     const { stub } = await freshAgent();
-    const outcome = (await stub.run([query("x.example.com")], "someone-elses-key")) as UsageOutcome;
+    const outcome = await runParsed(stub, [query("x.example.com")], "someone-elses-key");
     expect(outcome).toMatchObject({ ok: false, failure: { kind: "config" } });
     expect(plausible.requests).toHaveLength(0);
   });
@@ -295,7 +303,7 @@ describe("key binding and lifetime", () => {
   it("still refuses another key after its own key has been used (the agent remembers only a key whose digest matched)", async () => {
     const { stub, run } = await freshAgent();
     expect(await run([query("own.example.com")])).toMatchObject({ ok: true });
-    const outcome = (await stub.run([query("own.example.com")], "someone-elses-key")) as UsageOutcome;
+    const outcome = await runParsed(stub, [query("own.example.com")], "someone-elses-key");
     expect(outcome).toMatchObject({ ok: false, failure: { kind: "config" } });
     expect(plausible.requests).toHaveLength(1);
   });
@@ -308,8 +316,8 @@ describe("key binding and lifetime", () => {
     await runInDurableObject(stub, (_agent: UsageAgent, state) => state.storage.sql.exec("UPDATE agent_activity SET last_call_ms = 0"));
     await runInDurableObject(stub, (agent: UsageAgent) => agent.expireIfIdle()).catch(() => undefined);
     // A destroyed agent starts empty: the cached answer is gone, so Plausible is asked again.
-    const again = await retryWhileDestroying(
-      async () => (await getAgentByName(env.USAGE, name)).run([query("idle.example.com")], apiKey) as Promise<UsageOutcome>,
+    const again = await retryWhileDestroying(async () =>
+      runParsed(await getAgentByName(env.USAGE, name), [query("idle.example.com")], apiKey),
     );
     expect(again).toMatchObject({ ok: true, cacheHits: 0 });
     expect(plausible.requests).toHaveLength(2);
