@@ -314,6 +314,7 @@ async function changeMemory(env: Env, session: AdminSession, pathname: string, f
     return done("annotation_added");
   }
   if (pathname === "/admin/memory/annotation/delete") {
+    // Read first: the store's answer to a deletion (which the tools share) does not say the site.
     const annotation = await store.getAnnotation(field("id"));
     const outcome = await store.deleteAnnotation(field("id"), actor);
     if (!outcome.deleted) return refusalPage(400, "Not deleted", "That annotation is gone. Reload /admin/memory.");
@@ -371,10 +372,9 @@ async function changeDigests(env: Env, session: AdminSession, pathname: string, 
     return afterAction("subscription_added", "/admin/digests");
   }
   if (pathname === "/admin/digests/delete") {
-    const id = String(form.get("id") ?? "");
-    const subscription = (await store.list()).find((candidate) => candidate.id === id);
-    if (!(await store.unsubscribe(id))) return refusalPage(400, "Not deleted", "That subscription is gone. Reload /admin/digests.");
-    logAdminAction(session.email, "digests:delete", subscription?.siteId);
+    const removed = await store.unsubscribe(String(form.get("id") ?? ""));
+    if (!removed) return refusalPage(400, "Not deleted", "That subscription is gone. Reload /admin/digests.");
+    logAdminAction(session.email, "digests:delete", removed.siteId);
     return afterAction("subscription_deleted", "/admin/digests");
   }
   return new Response("Not found", { status: 404 });

@@ -139,16 +139,17 @@ export class DigestStore extends DurableObject<Env> {
     return this.#rows().map(toSubscription);
   }
 
-  async unsubscribe(id: string): Promise<boolean> {
+  /** Removes a subscription with what it sent; returns what was removed, or undefined when there was none. */
+  async unsubscribe(id: string): Promise<Subscription | undefined> {
     const { sql } = this.ctx.storage;
-    const deleted = sql.exec("DELETE FROM subscriptions WHERE id = ?", id).rowsWritten > 0;
+    const removed = sql.exec<SubscriptionRow>("DELETE FROM subscriptions WHERE id = ? RETURNING *", id).toArray()[0];
     sql.exec("DELETE FROM sent_alerts WHERE subscription_id = ?", id);
     sql.exec("DELETE FROM deliveries WHERE subscription_id = ?", id);
     if (sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM subscriptions").one().n === 0) {
       sql.exec("DELETE FROM scope_key");
       await this.env.DIGESTS.getByName(DIGEST_INDEX_NAME).removeScope(this.#name);
     }
-    return deleted;
+    return removed && toSubscription(removed);
   }
 
   /** The active subscriptions with their webhooks opened and whose access they run with: for the scheduled run only. */

@@ -11,6 +11,6 @@ export function storedDigestSubscriptions(env: Env, subscriber: Subscriber, keyD
   return {
     subscribe: (subscription) => store.subscribe(subscription, subscriber),
     list: () => store.list(),
-    unsubscribe: (id) => store.unsubscribe(id),
+    unsubscribe: async (id) => (await store.unsubscribe(id)) !== undefined,
   };
 }
