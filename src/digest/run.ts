@@ -3,6 +3,7 @@ import { RateLimitedError, SharedQuotaError, CircuitOpenError } from "../agent/u
 import { grantUserId, isBlocked } from "../auth";
 import { checkPlausibleKey } from "../mcp/key-check";
 import { toolContextFor, type Caller } from "../mcp/tool-context";
+import { logLine } from "../observability/structured-log";
 import { observeToolCall } from "../observability/tool-call";
 import { PlausibleApiError } from "../plausible";
 import { readAgentPlacement, readDigestConfig } from "../config";
@@ -166,13 +167,5 @@ async function send(
     const agent = env.USAGE.getByName(usageAgentName("user", await sha256Hex(runAs.sub)), readAgentPlacement(env));
     await agent.recordDelivery(runAs.email, kind, subscription.siteId, status, outcome.attempts);
   }
-  console.log(
-    JSON.stringify({
-      event: "digest_delivery",
-      subscription: subscription.id,
-      kind,
-      delivered: outcome.delivered,
-      attempts: outcome.attempts,
-    }),
-  );
+  logLine({ event: "digest_delivery", subscription: subscription.id, kind, delivered: outcome.delivered, attempts: outcome.attempts });
 }

@@ -37,11 +37,20 @@ export interface AdminActionLine {
   site_id?: string;
 }
 
+/** One webhook delivery of a digest or alert: the subscription by its id only (never its URL), and how it ended. */
+export interface DigestDeliveryLine {
+  event: "digest_delivery";
+  subscription: string;
+  kind: string;
+  delivered: boolean;
+  attempts: number;
+}
+
 /**
  * Writes one JSON object per line: Workers Logs indexes its fields, and
  * `wrangler dev` prints it as is. Free text is redacted like Sentry data.
  */
-export function logLine(line: ToolCallLine | AuthorizationLine | AdminActionLine): void {
+export function logLine(line: ToolCallLine | AuthorizationLine | AdminActionLine | DigestDeliveryLine): void {
   const text = JSON.stringify(line, (key, value: unknown) => (typeof value === "string" && key !== "user" ? redactString(value) : value));
   if (line.event === "tool_call" && line.outcome === "failed") console.error(text);
   else console.log(text);
