@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { createScheduledController } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { digestStoreName } from "../../src/agent/digest-store";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { sha256Hex } from "../../src/shared/hash";
@@ -8,6 +8,7 @@ import worker from "../../src/worker";
 import { useWebhookSink } from "../support/fetch-boundary";
 import { BASE, Browser, useSignInFakes } from "../support/harness";
 import { csrfOf, postForm, signInToAdmin } from "../support/admin-session";
+import { captureLogLines } from "../support/log-lines";
 
 /** /admin/digests: administrators see, add and delete the team's digest subscriptions, paused ones marked. */
 
@@ -88,18 +89,16 @@ describe("/admin/digests", () => {
   it("logs a subscription added and deleted on /admin, with the administrator and the site", async () => {
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
-    const lines: string[] = [];
-    const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    const log = captureLogLines();
     await postForm(admin, "/admin/digests/subscribe", subscription(csrf));
     const [stored] = await team().list();
     await postForm(admin, "/admin/digests/delete", [
       ["csrf", csrf],
       ["id", stored!.id],
     ]);
-    log.mockRestore();
+    log.stop();
 
-    const actions = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === "admin_action");
-    expect(actions).toEqual([
+    expect(log.events("admin_action")).toEqual([
       { event: "admin_action", user: ADMIN, action: "digests:subscribe", site_id: "example.com" },
       { event: "admin_action", user: ADMIN, action: "digests:delete", site_id: "example.com" },
     ]);

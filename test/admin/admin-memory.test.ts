@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { memoryStoreName } from "../../src/agent/memory-store";
 import { BASE, Browser, useSignInFakes } from "../support/harness";
 import { csrfOf, postForm, signInToAdmin } from "../support/admin-session";
+import { captureLogLines } from "../support/log-lines";
 
 /** /admin/memory: administrators see and change the team's annotations, targets and site context. */
 
@@ -66,8 +67,7 @@ describe("/admin/memory", () => {
   it("logs every change with the administrator and the site, deletions too", async () => {
     const admin = await signedInAdmin();
     const csrf = csrfOf(await page(admin));
-    const lines: string[] = [];
-    const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    const log = captureLogLines();
 
     await postForm(admin, "/admin/memory/annotation", { csrf, site_id: SITE, date: "2026-06-02", kind: "other", text: "Logged" });
     const team = env.MEMORY.getByName(memoryStoreName({ kind: "team" }));
@@ -76,10 +76,9 @@ describe("/admin/memory", () => {
     await postForm(admin, "/admin/memory/target", { csrf, site_id: SITE, metric: "visitors", period: "2026-06", value: "5" });
     await postForm(admin, "/admin/memory/target/delete", { csrf, site_id: SITE, metric: "visitors", period: "2026-06" });
     await postForm(admin, "/admin/memory/context", { csrf, site_id: SITE, text: "Logged context." });
-    log.mockRestore();
+    log.stop();
 
-    const actions = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === "admin_action");
-    expect(actions).toEqual(
+    expect(log.events("admin_action")).toEqual(
       ["annotation-add", "annotation-delete", "target-set", "target-delete", "context-set"].map((action) => ({
         event: "admin_action",
         user: ADMIN,
