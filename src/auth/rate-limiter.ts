@@ -21,7 +21,18 @@ interface Count {
   count: number;
 }
 
-type Decision = { allowed: true } | { allowed: false; bucket: string; retryAfterSeconds: number };
+/**
+ * Requests counted in advance, for the worker's isolate to admit without asking again: `requests` more
+ * until `until` (the first of the charged windows to end); and, when the request brought a key, until
+ * when that key stays known from this address.
+ */
+export interface Lease {
+  requests: number;
+  until: number;
+  keyKnownUntil?: number;
+}
+
+type Decision = { allowed: true; lease?: Lease } | { allowed: false; bucket: string; retryAfterSeconds: number };
 
 /**
  * One instance per purpose and client address group (named by their hash), counting each bucket a
@@ -33,8 +44,11 @@ export class AuthRateLimiter extends DurableObject<Env> {
   /**
    * Counts the request against `charges` and, when `firstUse.seen` has no live window here (a key
    * not used from this address within the hour), also against `firstUse.cost`, opening that window.
+   * With `reserve`, an admitted request also counts up to that many more against `charges`, as far as
+   * every one of them has room, and answers them as a lease: what is leased is already counted, so
+   * leases never let more through than the limits.
    */
-  async take(charges: Charge[], firstUse?: { seen: Charge; cost: Charge }): Promise<Decision> {
+  async take(charges: Charge[], firstUse?: { seen: Charge; cost: Charge }, reserve = 0): Promise<Decision> {
     const now = Date.now();
     const counts = this.liveCounts(now);
     const charged = firstUse && !counts[firstUse.seen.bucket] ? [...charges, firstUse.cost, firstUse.seen] : charges;
@@ -48,10 +62,11 @@ export class AuthRateLimiter extends DurableObject<Env> {
       const current = (counts[bucket] ??= { startedAt: now, endsAt: now + windowSeconds * 1000, count: 0 });
       current.count += 1;
     }
+    const lease = reserve > 0 ? this.lease(counts, charges, reserve, firstUse?.seen) : undefined;
     this.ctx.storage.kv.put("counts", counts);
     const lastEnd = Math.max(...Object.values(counts).map((count) => count.endsAt));
     if ((await this.ctx.storage.getAlarm()) !== lastEnd) await this.ctx.storage.setAlarm(lastEnd);
-    return { allowed: true };
+    return { allowed: true, lease };
   }
 
   /** When the last window has passed, nothing of this address is kept; otherwise it runs again then. */
@@ -62,17 +77,28 @@ export class AuthRateLimiter extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(Math.max(...ends));
   }
 
+  private lease(counts: Record<string, Count>, charges: Charge[], reserve: number, seen?: Charge): Lease {
+    const charged = charges.map(({ bucket, limit }) => ({ count: counts[bucket]!, limit }));
+    const requests = Math.max(0, Math.min(reserve, ...charged.map(({ count, limit }) => limit - count.count)));
+    for (const { count } of charged) count.count += requests;
+    const until = Math.min(...charged.map(({ count }) => count.endsAt));
+    return { requests, until, ...(seen ? { keyKnownUntil: counts[seen.bucket]!.endsAt } : {}) };
+  }
+
   private liveCounts(now: number): Record<string, Count> {
     const stored = this.ctx.storage.kv.get<Record<string, Count>>("counts") ?? {};
     return Object.fromEntries(Object.entries(stored).filter(([, count]) => count.endsAt > now));
   }
 }
 
-/** The limiter object of one purpose (a connector's sign-in, MCP traffic) for the address group of `request`. */
-async function limiterFor(request: Request, env: Env, purpose: string): Promise<DurableObjectStub<AuthRateLimiter>> {
-  const namespace = env.AUTH_RATE_LIMITER;
+/** The name of the limiter object of one purpose (a connector's sign-in, MCP traffic) for the address group of `request`. */
+async function limiterName(request: Request, purpose: string): Promise<string> {
   // The address is personal data: the object is named by a hash.
-  return namespace.get(namespace.idFromName(await sha256Hex(`rate-limit:${purpose}:${clientAddressGroup(request)}`)));
+  return sha256Hex(`rate-limit:${purpose}:${clientAddressGroup(request)}`);
+}
+
+function limiterNamed(env: Env, name: string): DurableObjectStub<AuthRateLimiter> {
+  return env.AUTH_RATE_LIMITER.get(env.AUTH_RATE_LIMITER.idFromName(name));
 }
 
 /**
@@ -97,7 +123,7 @@ export async function rateLimitSignIn(
         { bucket: `token-client:${await sha256Hex(await clientIdOf(request))}`, limit: limits.tokenPerClient, windowSeconds: 60 },
       ]
     : [{ bucket: "sign-in", limit: limits.signInPerAddress, windowSeconds: 60 }];
-  const decision = await (await limiterFor(request, env, `sign-in:${connector}`)).take(charges);
+  const decision = await limiterNamed(env, await limiterName(request, `sign-in:${connector}`)).take(charges);
   if (decision.allowed) return undefined;
   const what = decision.bucket.startsWith("token-client:")
     ? "Too many token requests from this client"
@@ -111,10 +137,62 @@ export async function rateLimitSignIn(
 }
 
 /**
+ * What this isolate may admit for one address group without asking its limiter object: requests the
+ * object counted in advance (under the `limit` they were leased for), and the keys the object saw
+ * from the group, each with the end of its hour.
+ */
+interface AddressLease {
+  limit: number;
+  requests: number;
+  until: number;
+  keys: Map<string, number>;
+}
+
+// Per isolate, by limiter name; the oldest is dropped past the bound, which only costs a call to the object.
+const addressLeases = new Map<string, AddressLease>();
+const MAX_ADDRESS_LEASES = 10_000;
+
+/**
+ * How many requests one call to the limiter object counts in advance. A lease's unused part is lost
+ * when its minute ends, and each isolate that serves the address holds one, so it is a small share of
+ * the limit: a limit under 40 a minute is counted request by request, as before leases.
+ */
+function leaseSize(requestsPerMinute: number): number {
+  return Math.min(15, Math.floor(requestsPerMinute / 40));
+}
+
+/** The requests this isolate holds for the address under this limit, in a minute that has not ended. */
+function heldRequests(lease: AddressLease | undefined, limits: AddressLimits, now: number): number {
+  return lease && lease.limit === limits.requestsPerMinute && lease.until > now ? lease.requests : 0;
+}
+
+/** Admits the request from the isolate's lease, when it holds a request and knows the key; false when the object must be asked. */
+function admitFromLease(lease: AddressLease | undefined, limits: AddressLimits, keyHash: string | undefined, now: number): boolean {
+  if (!lease || heldRequests(lease, limits, now) < 1) return false;
+  if (keyHash && !((lease.keys.get(keyHash) ?? 0) > now)) return false;
+  lease.requests -= 1;
+  return true;
+}
+
+/** Adds what the object granted to what the isolate still holds (a key new to the address asks the object while requests are held). */
+function keepLease(name: string, limits: AddressLimits, granted: Lease, keyHash: string | undefined, now: number): void {
+  const previous = addressLeases.get(name);
+  const keys = new Map([...(previous?.keys ?? [])].filter(([, knownUntil]) => knownUntil > now));
+  if (keyHash && granted.keyKnownUntil) keys.set(keyHash, granted.keyKnownUntil);
+  const requests = heldRequests(previous, limits, now) + granted.requests;
+  addressLeases.delete(name);
+  addressLeases.set(name, { limit: limits.requestsPerMinute, requests, until: granted.until, keys });
+  if (addressLeases.size > MAX_ADDRESS_LEASES) addressLeases.delete(addressLeases.keys().next().value!);
+}
+
+/**
  * The ceiling on MCP traffic from one address group on the endpoints anyone with a key can call:
  * every request counts against `requestsPerMinute`, and a key this address has not used within the
  * hour (`keyHash`, when the request brings one) also against `newKeysPerHour`, since each new key
  * costs the server a usage agent and a request to Plausible. A 429 with Retry-After when over either.
+ * The object counts a few requests in advance (`leaseSize`) so that a busy address costs one call to
+ * it per lease rather than per request; leased requests are counted, so the limits hold exactly in one
+ * isolate and are never exceeded across many (docs/security.md).
  */
 export async function limitAddress(request: Request, env: Env, limits: AddressLimits, keyHash?: string): Promise<Response | undefined> {
   if (!env.AUTH_RATE_LIMITER) {
@@ -123,13 +201,20 @@ export async function limitAddress(request: Request, env: Env, limits: AddressLi
     );
     return configurationErrorResponse("AUTH_RATE_LIMITER");
   }
+  const name = await limiterName(request, "mcp");
+  const lease = addressLeases.get(name);
+  if (admitFromLease(lease, limits, keyHash, Date.now())) return undefined;
   const requests: Charge = { bucket: "requests", limit: limits.requestsPerMinute, windowSeconds: 60 };
   const firstUse = keyHash && {
     seen: { bucket: `key:${keyHash}`, limit: 1, windowSeconds: 3600 },
     cost: { bucket: "new-keys", limit: limits.newKeysPerHour, windowSeconds: 3600 },
   };
-  const decision = await (await limiterFor(request, env, "mcp")).take([requests], firstUse || undefined);
-  if (decision.allowed) return undefined;
+  const reserve = Math.max(0, leaseSize(limits.requestsPerMinute) - heldRequests(lease, limits, Date.now()));
+  const decision = await limiterNamed(env, name).take([requests], firstUse || undefined, reserve);
+  if (decision.allowed) {
+    if (decision.lease) keepLease(name, limits, decision.lease, keyHash, Date.now());
+    return undefined;
+  }
   const retry = decision.retryAfterSeconds;
   const message =
     decision.bucket === "requests"

@@ -33,6 +33,33 @@ describe("a limiter object's storage", () => {
   });
 });
 
+describe("a limiter object's leases", () => {
+  it("count the leased requests at once and never lease past a limit", async () => {
+    const namespace = env.AUTH_RATE_LIMITER as DurableObjectNamespace<AuthRateLimiter>;
+    const stub = namespace.get(namespace.idFromName(`test-${crypto.randomUUID()}`));
+    const minute = { bucket: "minute", limit: 10, windowSeconds: 60 };
+    const first = await stub.take([minute], undefined, 4);
+    expect(first).toMatchObject({ allowed: true, lease: { requests: 4 } });
+    const second = await stub.take([minute], undefined, 15);
+    // 5 counted so far, so 1 for this request and 4 of the 15 asked for.
+    expect(second).toMatchObject({ allowed: true, lease: { requests: 4 } });
+    expect(await stub.take([minute], undefined, 15)).toMatchObject({ allowed: false, bucket: "minute" });
+  });
+
+  it("say until when a key stays known from the address", async () => {
+    const namespace = env.AUTH_RATE_LIMITER as DurableObjectNamespace<AuthRateLimiter>;
+    const stub = namespace.get(namespace.idFromName(`test-${crypto.randomUUID()}`));
+    const before = Date.now();
+    const decision = await stub.take(
+      [{ bucket: "minute", limit: 100, windowSeconds: 60 }],
+      { seen: { bucket: "key:k", limit: 1, windowSeconds: 3600 }, cost: { bucket: "new-keys", limit: 5, windowSeconds: 3600 } },
+      2,
+    );
+    expect(decision.allowed && decision.lease?.until).toBeGreaterThanOrEqual(before + 60_000);
+    expect(decision.allowed && decision.lease?.keyKnownUntil).toBeGreaterThanOrEqual(before + 3600_000);
+  });
+});
+
 describe("each connector's sign-in limits", () => {
   const register = (browser: Browser, path: string) =>
     browser.fetch(`${BASE}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });

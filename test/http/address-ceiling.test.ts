@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { AuthRateLimiter } from "../../src/auth/rate-limiter";
 import { addressGroup } from "../../src/shared/client-address";
+import { sha256Hex } from "../../src/shared/hash";
 import { readAddressLimits } from "../../src/config";
 import worker from "../../src/worker";
 import { onlySettings } from "../support/settings";
@@ -84,6 +86,44 @@ describe("the per-address ceiling on MCP traffic", () => {
       expect((await send("/mcp", `${fresh64()}::1`, { key: `${prefix}-new` })).status).not.toBe(429);
     },
   );
+});
+
+describe("the per-address ceiling's leases", () => {
+  /** The requests the address's limiter object has counted in the current minute, leased ones included. */
+  async function counted(address: string): Promise<number> {
+    const namespace = env.AUTH_RATE_LIMITER as DurableObjectNamespace<AuthRateLimiter>;
+    const stub = namespace.get(namespace.idFromName(await sha256Hex(`rate-limit:mcp:${addressGroup(address)}`)));
+    return runInDurableObject(
+      stub,
+      (_instance, state) => state.storage.kv.get<Record<string, { count: number }>>("counts")!.requests!.count,
+    );
+  }
+
+  it("ask the limiter object once per 16 requests from a busy address, counting the 15 after the first in advance", async () => {
+    const address = `${fresh64()}::1`;
+    expect((await send("/mcp", address)).status).not.toBe(429);
+    expect(await counted(address)).toBe(16);
+    for (let i = 1; i < 16; i++) expect((await send("/mcp", address)).status).not.toBe(429);
+    expect(await counted(address)).toBe(16);
+    expect((await send("/mcp", address)).status).not.toBe(429);
+    expect(await counted(address)).toBe(32);
+  });
+
+  it("still send a key new to the address to the limiter object, which counts it against the new keys", async () => {
+    const address = `${fresh64()}::1`;
+    const settings = { NEW_KEYS_PER_ADDRESS_PER_HOUR: "1" };
+    expect((await send("/mcp", address, { key: crypto.randomUUID(), settings })).status).not.toBe(429);
+    expect((await send("/mcp", address, { key: crypto.randomUUID(), settings })).status).toBe(429);
+  });
+
+  it("count request by request under a limit of 40 a minute", async () => {
+    const address = `${fresh64()}::1`;
+    const settings = { ADDRESS_RATE_LIMIT_PER_MINUTE: "39" };
+    for (let i = 1; i <= 3; i++) {
+      expect((await send("/mcp", address, { settings })).status).not.toBe(429);
+      expect(await counted(address)).toBe(i);
+    }
+  });
 });
 
 describe("IPv6 addresses are grouped by /64 in every per-address bucket", () => {
