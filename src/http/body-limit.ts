@@ -13,9 +13,10 @@ export const MAX_REQUEST_BYTES = 1024 * 1024;
 export const MAX_FORM_BYTES = 64 * 1024;
 
 /**
- * The request to pass on, its body read into memory, or the answer when the body is too large
- * (413) or, on a legacy message endpoint, not JSON (400). A body without Content-Length (chunked)
- * is counted while it streams and never read past the limit.
+ * The request to pass on, or the answer when the body is too large (413) or, on a legacy message
+ * endpoint, not JSON (400). A declared Content-Length over the limit is refused unread; one within it
+ * is where HTTP framing ends the body, so the request goes on as it came, its body unread. A body
+ * without Content-Length (chunked) is read here, counted while it streams and never past the limit.
  */
 export async function limitRequestBody(request: Request, endpoint: Endpoint): Promise<Request | Response> {
   if (request.body === null) return request;
@@ -28,11 +29,13 @@ export async function limitRequestBody(request: Request, endpoint: Endpoint): Pr
     await request.body.cancel();
     return tooLarge();
   }
+  const { pathname } = new URL(request.url);
+  const checkJsonRpc = pathname === endpoint.legacyMessagePath && (request.headers.get("content-type") ?? "").includes("application/json");
+  if (Number.isFinite(declared) && !request.headers.has("transfer-encoding") && !checkJsonRpc) return request;
+
   const body = await readBounded(request.body as ReadableStream<Uint8Array>, limit);
   if (body === undefined) return tooLarge();
-
-  const { pathname } = new URL(request.url);
-  if (pathname === endpoint.legacyMessagePath && (request.headers.get("content-type") ?? "").includes("application/json")) {
+  if (checkJsonRpc) {
     const refused = refuseNonJsonRpc(body);
     if (refused) return refused;
   }

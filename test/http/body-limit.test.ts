@@ -1,5 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it, vi, afterEach } from "vitest";
-import { MAX_REQUEST_BYTES } from "../../src/http/body-limit";
+import { limitRequestBody, MAX_REQUEST_BYTES } from "../../src/http/body-limit";
+import { endpointFor } from "../../src/shared/endpoints";
 import { Browser, connectedClient, createIssuer } from "../support/harness";
 import { installFakePlausible } from "../support/fake-plausible";
 import { ORIGIN, workerFetch } from "../support/mcp-clients";
@@ -144,6 +145,26 @@ describe("the Streamable HTTP transports (/mcp and /internal)", () => {
       });
       expect(response.status, method).toBe(405);
     }
+  });
+});
+
+describe("a body whose length is declared within the limit", () => {
+  const post = (path: string, headers: Record<string, string>) =>
+    new Request(`${ORIGIN}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: TOOLS_LIST });
+
+  it("goes on unread: HTTP framing ends it at the declared length", async () => {
+    const request = post("/mcp", { "content-length": String(TOOLS_LIST.length) });
+    expect(await limitRequestBody(request, endpointFor("/mcp")!)).toBe(request);
+    expect(request.bodyUsed).toBe(false);
+  });
+
+  it("is read and checked on a legacy message endpoint, and when Transfer-Encoding is also sent", async () => {
+    const legacy = post("/sse/message", { "content-length": String(TOOLS_LIST.length) });
+    const passed = await limitRequestBody(legacy, endpointFor("/sse/message")!);
+    expect(passed).not.toBe(legacy);
+    expect(await (passed as Request).text()).toBe(TOOLS_LIST);
+    const both = post("/mcp", { "content-length": "1", "transfer-encoding": "chunked" });
+    expect(await limitRequestBody(both, endpointFor("/mcp")!)).not.toBe(both);
   });
 });
 
