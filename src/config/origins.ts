@@ -9,8 +9,15 @@ export const PUBLIC_URL_RULE = "must be the deployment's origin, https (http onl
  * nothing after the host. Undefined when unset or unusable; then there is no host to guard, no https
  * to insist on, and the connectors and /admin answer 503 naming it.
  */
-export function readPublicUrl(env: Env): URL | undefined {
-  const raw = settingText(env, "PUBLIC_URL");
+export function readPublicUrl(env: Env): Readonly<URL> | undefined {
+  // Every request's guards read it; the environment of a deployment does not change.
+  if (!publicUrls.has(env)) publicUrls.set(env, parsePublicUrl(settingText(env, "PUBLIC_URL")));
+  return publicUrls.get(env);
+}
+
+const publicUrls = new WeakMap<Env, Readonly<URL> | undefined>();
+
+function parsePublicUrl(raw: string | undefined): Readonly<URL> | undefined {
   if (raw === undefined || !URL.canParse(raw)) return undefined;
   const url = new URL(raw);
   return isSecureOrLoopbackUrl(url) && url.pathname === "/" && !url.search && !url.hash ? url : undefined;

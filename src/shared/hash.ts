@@ -1,6 +1,10 @@
+const HEX_OF_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 /** Lower-case hex of `bytes`: the one spelling of digests, MACs and random ids. */
 export function hex(bytes: ArrayBuffer | Uint8Array): string {
-  return [...new Uint8Array(bytes)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  let text = "";
+  for (const byte of new Uint8Array(bytes)) text += HEX_OF_BYTE[byte];
+  return text;
 }
 
 /** `byteCount` random bytes as hex (twice as many characters). */
