@@ -46,7 +46,7 @@ export class AuthRateLimiter extends DurableObject<Env> {
    * not used from this address within the hour), also against `firstUse.cost`, opening that window.
    * With `reserve`, an admitted request also counts up to that many more against `charges`, as far as
    * every one of them has room, and answers them as a lease: what is leased is already counted, so
-   * leases never let more through than the limits.
+   * leases never let more through than the limits. A lease also says how long a key of `firstUse` stays known.
    */
   async take(charges: Charge[], firstUse?: { seen: Charge; cost: Charge }, reserve = 0): Promise<Decision> {
     const now = Date.now();
@@ -62,7 +62,7 @@ export class AuthRateLimiter extends DurableObject<Env> {
       const current = (counts[bucket] ??= { startedAt: now, endsAt: now + windowSeconds * 1000, count: 0 });
       current.count += 1;
     }
-    const lease = reserve > 0 ? this.lease(counts, charges, reserve, firstUse?.seen) : undefined;
+    const lease = reserve > 0 || firstUse ? this.lease(counts, charges, reserve, firstUse?.seen) : undefined;
     this.ctx.storage.kv.put("counts", counts);
     const lastEnd = Math.max(...Object.values(counts).map((count) => count.endsAt));
     if ((await this.ctx.storage.getAlarm()) !== lastEnd) await this.ctx.storage.setAlarm(lastEnd);
@@ -148,14 +148,16 @@ interface AddressLease {
   keys: Map<string, number>;
 }
 
-// Per isolate, by limiter name; the oldest is dropped past the bound, which only costs a call to the object.
+// Per isolate, by limiter name, and within a lease the keys: the oldest is dropped past its bound, which only
+// costs a call to the object. The bounds keep an attacker with many addresses and keys to a few MiB of the isolate.
 const addressLeases = new Map<string, AddressLease>();
-const MAX_ADDRESS_LEASES = 10_000;
+const MAX_ADDRESS_LEASES = 5_000;
+const MAX_KEYS_PER_LEASE = 16;
 
 /**
  * How many requests one call to the limiter object counts in advance. A lease's unused part is lost
  * when its minute ends, and each isolate that serves the address holds one, so it is a small share of
- * the limit: a limit under 40 a minute is counted request by request, as before leases.
+ * the limit: a limit under 40 a minute is counted request by request.
  */
 function leaseSize(requestsPerMinute: number): number {
   return Math.min(15, Math.floor(requestsPerMinute / 40));
@@ -178,7 +180,11 @@ function admitFromLease(lease: AddressLease | undefined, limits: AddressLimits, 
 function keepLease(name: string, limits: AddressLimits, granted: Lease, keyHash: string | undefined, now: number): void {
   const previous = addressLeases.get(name);
   const keys = new Map([...(previous?.keys ?? [])].filter(([, knownUntil]) => knownUntil > now));
-  if (keyHash && granted.keyKnownUntil) keys.set(keyHash, granted.keyKnownUntil);
+  if (keyHash && granted.keyKnownUntil) {
+    keys.delete(keyHash);
+    keys.set(keyHash, granted.keyKnownUntil);
+    if (keys.size > MAX_KEYS_PER_LEASE) keys.delete(keys.keys().next().value!);
+  }
   const requests = heldRequests(previous, limits, now) + granted.requests;
   addressLeases.delete(name);
   addressLeases.set(name, { limit: limits.requestsPerMinute, requests, until: granted.until, keys });

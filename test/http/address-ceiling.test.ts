@@ -116,6 +116,17 @@ describe("the per-address ceiling's leases", () => {
     expect((await send("/mcp", address, { key: crypto.randomUUID(), settings })).status).toBe(429);
   });
 
+  it("remember at most 16 keys per address, the latest, and send an older key to the limiter object again", async () => {
+    const address = `${fresh64()}::1`;
+    const keys = Array.from({ length: 17 }, () => crypto.randomUUID());
+    for (const key of keys) expect((await send("/mcp", address, { key })).status).not.toBe(429);
+    const before = await counted(address);
+    expect((await send("/mcp", address, { key: keys[1] })).status).not.toBe(429);
+    expect(await counted(address)).toBe(before);
+    expect((await send("/mcp", address, { key: keys[0] })).status).not.toBe(429);
+    expect(await counted(address)).toBeGreaterThan(before);
+  });
+
   it("count request by request under a limit of 40 a minute", async () => {
     const address = `${fresh64()}::1`;
     const settings = { ADDRESS_RATE_LIMIT_PER_MINUTE: "39" };
