@@ -2,6 +2,7 @@ import init from "../../migrations/0001_init.sql";
 import audit from "../../migrations/0002_audit.sql";
 import memberHour from "../../migrations/0003_member_hour.sql";
 import deliveryAudit from "../../migrations/0004_delivery_audit.sql";
+import cacheExpiry from "../../migrations/0005_cache_expiry.sql";
 import guardHour from "../../migrations/shared-key-guard/0001_hour.sql";
 import memoryInit from "../../migrations/memory-store/0001_init.sql";
 import digestInit from "../../migrations/digest-store/0001_init.sql";
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "0002_audit", sql: audit },
   { version: 3, name: "0003_member_hour", sql: memberHour },
   { version: 4, name: "0004_delivery_audit", sql: deliveryAudit },
+  { version: 5, name: "0005_cache_expiry", sql: cacheExpiry },
 ];
 
 /** The same for the shared-key guard, whose storage is its own. */

@@ -221,6 +221,29 @@ describe("result cache", () => {
     expect(result.c).toBe("w".repeat(100));
     expect(result.size.bytes).toBeLessThanOrEqual(250);
   });
+
+  it("keeps an answer in a full cache by reading a few rows, not every answer it holds", async () => {
+    const { stub } = await freshAgent();
+    const rowsRead = await runInDurableObject(stub, async (_agent: UsageAgent, state) => {
+      const { ResultCache } = await import("../../src/agent/result-cache");
+      // Counts the rows every statement of the cache reads.
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+      const counted = {
+        exec: (query: string, ...bindings: unknown[]) => {
+          const cursor = state.storage.sql.exec(query, ...bindings);
+          cursors.push(cursor);
+          return cursor;
+        },
+      } as SqlStorage;
+      const cache = new ResultCache(counted, { maxEntries: 300, maxBytes: 100_000_000 });
+      const answer = "x".repeat(20_000);
+      for (let index = 0; index < 300; index += 1) cache.setJson(`k${index}`, answer, 60, 1_000 + index);
+      cursors.length = 0;
+      cache.setJson("one more", answer, 60, 2_000);
+      return cursors.reduce((sum, cursor) => sum + cursor.rowsRead, 0);
+    });
+    expect(rowsRead).toBeLessThan(20);
+  });
 });
 
 describe("a revoked key", () => {
@@ -354,6 +377,7 @@ describe("migrations", () => {
       // Put the agent back at version 1, holding data, as an agent created before 0002 would be.
       sql.exec("DROP TABLE audit_log");
       sql.exec("DROP TABLE member_hour");
+      sql.exec("DROP INDEX result_cache_by_expiry");
       sql.exec("DELETE FROM schema_version WHERE version > 1");
       sql.exec("INSERT INTO result_cache (cache_key, body, bytes, stored_ms, expires_ms) VALUES ('kept', '1', 1, 0, 9999999999999)");
       const reached = applyMigrations(state.storage);
@@ -366,6 +390,7 @@ describe("migrations", () => {
         kept: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM result_cache WHERE cache_key = 'kept'").one().n,
         auditTable: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'audit_log'").one().n,
         memberTable: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'member_hour'").one().n,
+        expiryIndex: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'result_cache_by_expiry'").one().n,
       };
     });
     expect(after).toEqual({
@@ -374,6 +399,7 @@ describe("migrations", () => {
       kept: 1,
       auditTable: 1,
       memberTable: 1,
+      expiryIndex: 1,
     });
   });
 
