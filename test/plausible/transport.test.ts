@@ -309,6 +309,9 @@ describe("the API key never reaches an error message", () => {
     ["a JSON 4xx that echoes it", [() => json({ error: echoKey }, 401)]],
     ["a non-JSON 4xx that echoes it", [() => new Response(`Authorization: Bearer ${API_KEY}`, { status: 400 })]],
     ["a non-JSON 200 that echoes it", [() => new Response(`<p>Bearer ${API_KEY}</p>`)]],
+    // The quoted start of the body (200 characters) ends inside the key: the key is struck before the body is cut.
+    ["a non-JSON 200 whose quoted start ends inside it", [() => new Response(`${"x".repeat(184)} ${API_KEY}`)]],
+    ["a 200 of the wrong shape that carries it", [() => json({ results: `Bearer ${API_KEY}`, meta: {}, query: {} })]],
     [
       "a redirect whose Location carries it",
       [() => new Response(null, { status: 302, headers: { location: `https://evil.example/?k=${API_KEY}` } })],
@@ -323,6 +326,7 @@ describe("the API key never reaches an error message", () => {
     const thrown = await failure(client.query(body));
 
     expect(thrown.message).not.toContain(API_KEY);
+    expect(thrown.message).not.toContain(API_KEY.slice(0, 12));
     expect(String(thrown)).not.toContain(API_KEY);
     expect(JSON.stringify({ ...thrown })).not.toContain(API_KEY);
     expect(thrown.cause).toBeUndefined();
