@@ -7,7 +7,7 @@ import type { ResolvedRange } from "./date-range.ts";
 import { compileFilters, dimensionReader } from "./filters.ts";
 import type { Predicate } from "./filters.ts";
 import { inspectElixir } from "./schema.ts";
-import { addDays, addMonths, offsetMinutes, startOfMonth, startOfWeek, toIsoInZone } from "./time.ts";
+import { addMonths, datesFrom, offsetMinutes, startOfMonth, startOfWeek, toIsoInZone } from "./time.ts";
 import { isTimeDimension, leaves } from "./validate.ts";
 import type { Metric, QueryRequest } from "./validate.ts";
 
@@ -168,7 +168,7 @@ function timeLabels(interval: Interval, range: ResolvedRange, timezone: string):
   const hourOf = (instant: number) => new Date(instant + offsetMinutes(timezone, instant) * 60_000).getUTCHours();
   const firstHour = `${range.firstDate} ${pad(hourOf(range.first))}:00:00`;
   const lastHour = `${range.lastDate} ${pad(hourOf(range.last))}:00:00`;
-  for (let date = range.firstDate; date <= range.lastDate; date = addDays(date, 1)) {
+  for (const date of datesFrom(range.firstDate, range.lastDate)) {
     if (interval !== "hour") {
       labels.add(bucketOf(interval, date, 0, range));
       continue;

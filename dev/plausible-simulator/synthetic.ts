@@ -20,7 +20,7 @@ import { compileFilters } from "./filters.ts";
 import type { Predicate } from "./filters.ts";
 import { defaultOrderBy, percentOf, queryAnswer, sortRows } from "./query.ts";
 import { inspectElixir } from "./schema.ts";
-import { addDays, daysBetween, isCalendarDate, localDate, localMidnight, startOfMonth, startOfWeek } from "./time.ts";
+import { addDays, datesFrom, daysBetween, isCalendarDate, localDate, localMidnight, startOfMonth, startOfWeek } from "./time.ts";
 import { isTimeDimension, leaves, ruleViolation, structuralErrors, toQueryRequest } from "./validate.ts";
 import type { Filter, Metric, QueryRequest } from "./validate.ts";
 
@@ -505,8 +505,7 @@ export class SyntheticSite {
     const otherDimensions = query.dimensions.filter((dimension) => !isTimeDimension(dimension));
     const timePosition = timeDimension === undefined ? -1 : query.dimensions.indexOf(timeDimension);
 
-    const dates: string[] = [];
-    for (let date = range.firstDate; date <= range.lastDate; date = addDays(date, 1)) dates.push(date);
+    const dates = datesFrom(range.firstDate, range.lastDate);
 
     const main = this.#aggregate(query.filters, otherDimensions, dates, bucket);
     const needsBaseline = query.metrics.includes("conversion_rate") || query.metrics.includes("group_conversion_rate");
