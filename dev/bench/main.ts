@@ -22,6 +22,9 @@ const USAGE = `Usage: npm run bench -- [options]
                  bench/results/<date>-side-by-side[-NAME].json and prints the ratios
   --rounds N     rounds of the side-by-side (default 3; each round starts both servers once)
                  with --reference, --runs takes its phases: ${PHASES.map((phase) => phase.slug).join(", ")}
+  --inspector    with --reference: both servers as plain wrangler dev runs them, with its inspector and its debug
+                 log file. By default both are off: through them each console line of a worker costs ~2 ms of CPU
+                 in wrangler's processes, which no deployment pays
   --help
 Set BENCH_VERBOSE=1 to see wrangler's and the worker's output.`;
 
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     report: { type: "string" },
     reference: { type: "string" },
     rounds: { type: "string", default: "3" },
+    inspector: { type: "boolean" },
     help: { type: "boolean" },
   },
 });
@@ -65,6 +69,7 @@ if (values.reference) {
     rounds,
     ...(values.runs ? { phases: values.runs.split(",").map((slug) => slug.trim()) } : {}),
     label: values.label ?? null,
+    inspector: values.inspector ?? false,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   mkdirSync(join(benchDir, "results"), { recursive: true });

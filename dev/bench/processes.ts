@@ -72,7 +72,7 @@ export function findStackProcesses(workerPort: number): WatchedProcess[] {
   return descendants(process.pid).flatMap((entry): WatchedProcess[] => {
     const args = commandLine(entry.pid);
     if (entry.comm === "workerd") return [{ pid: entry.pid, role: args.includes(`entry=127.0.0.1:${workerPort} `) ? "proxy" : "worker" }];
-    if (/wrangler\.js|wrangler-dist\/cli\.js/.test(args)) return [{ pid: entry.pid, role: "wrangler" }];
+    if (/wrangler\.js|wrangler-dist\/cli\.js|start-worker\.ts/.test(args)) return [{ pid: entry.pid, role: "wrangler" }];
     return [];
   });
 }

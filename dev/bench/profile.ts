@@ -61,7 +61,7 @@ if ((workload !== "small" && workload !== "large") || !Number.isInteger(calls) |
 
 const scratch = mkdtempSync(join(tmpdir(), "plausible-mcp-profile-"));
 const simulator = await startSimulator({ port: 0, hourlyLimit: 1_000_000_000 });
-const server = await startServer("ours", "", simulator, scratch);
+const server = await startServer("ours", "", simulator, scratch, { inspector: true });
 try {
   const client = await connectWithKey("SDK v1, Streamable HTTP", `${server.url}/mcp`, DEMO_API_KEY);
   let next = 0;
@@ -77,7 +77,7 @@ try {
       `of worker CPU per call, ${measured.errors} errors (no profiler attached)`,
   );
 
-  const inspector = await connectInspector(server.inspectorPort);
+  const inspector = await connectInspector(server.inspectorPort!);
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
   await inspector.send("Profiler.start");

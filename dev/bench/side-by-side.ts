@@ -91,15 +91,19 @@ function referenceConfig(referenceDir: string, into: string): string {
   return path;
 }
 
-/** A fresh `wrangler dev` of one server (its state in `scratch`), pointed at `simulator`; `referenceDir` only for the reference. */
+/**
+ * A fresh `wrangler dev` of one server (its state in `scratch`), pointed at `simulator`; `referenceDir` only for the
+ * reference. With `inspector` off, as for the side by side, the worker's log lines cost what a deployment's do.
+ */
 export async function startServer(
   server: Server,
   referenceDir: string,
   simulator: SimulatorHandle,
   scratch: string,
-): Promise<WranglerDev & { port: number; inspectorPort: number }> {
+  { inspector }: { inspector: boolean },
+): Promise<WranglerDev & { port: number; inspectorPort?: number }> {
   const port = await freePort();
-  const inspectorPort = await freePort();
+  const inspectorPort = inspector ? await freePort() : undefined;
   const persistTo = mkdtempSync(join(scratch, `${server}-state-`));
   // Both answer a GET /mcp without a key with 401 once the worker runs (ours has no sign-in configured here).
   const common = {
@@ -191,9 +195,10 @@ async function measureServer(
   scratch: string,
   roundNumber: number,
   phaseSpecs: readonly PhaseSpec[],
+  inspector: boolean,
 ): Promise<SideBySideRound> {
   const loadAverageBefore = loadavg()[0]!;
-  const wrangler = await startServer(server, referenceDir, simulator, scratch);
+  const wrangler = await startServer(server, referenceDir, simulator, scratch, { inspector });
   const clients: E2eClient[] = [];
   try {
     const processes = findStackProcesses(wrangler.port);
@@ -271,6 +276,8 @@ export async function runSideBySide(options: {
   /** Phase slugs to measure (default: all); a cached phase brings the uncached one before it. */
   phases?: readonly string[];
   label: string | null;
+  /** wrangler's inspector on for both servers, as `wrangler dev` has it (it makes each log line dearer). */
+  inspector: boolean;
   log: (line: string) => void;
 }): Promise<SideBySideResults> {
   const wanted = options.phases;
@@ -294,7 +301,7 @@ export async function runSideBySide(options: {
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const server of ["reference", "ours"] as const) {
         options.log(`round ${round}/${options.rounds}: ${server} (load average ${loadavg()[0]!.toFixed(2)})`);
-        const result = await measureServer(server, referenceDir, simulator, scratch, round, phaseSpecs);
+        const result = await measureServer(server, referenceDir, simulator, scratch, round, phaseSpecs, options.inspector);
         for (const phase of result.phases) {
           options.log(
             `  ${phase.phase.padEnd(24)} p50 ${phase.latencyMs.p50} ms, p95 ${phase.latencyMs.p95} ms, ` +
@@ -322,7 +329,7 @@ export async function runSideBySide(options: {
     workload:
       "get_timeseries per day over a date pair no other call uses (small: 7–30 days; large: 990–1,013 days; 3 sites), " +
       `metrics visitors, visits, pageviews; SDK v1 Streamable HTTP clients on /mcp; ${WARM_UP_CALLS} warm-up ` +
-      "calls per server start",
+      `calls per server start; wrangler's inspector ${options.inspector ? "on" : "off"}`,
     loadAverage: { start: loadStart, end: loadavg().map(round2) },
     ratios: ratios(raw, phaseSpecs),
     raw,

@@ -1,10 +1,11 @@
 // Runs the worker under `wrangler dev` (local workerd, persisted storage) as a child process
-// and waits until it answers HTTP.
+// and waits until it answers HTTP; without an inspector port, through wrangler's API instead of its CLI.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { LOOPBACK } from "./ports.ts";
 
 export interface WranglerDevOptions {
@@ -15,7 +16,11 @@ export interface WranglerDevOptions {
   /** A GET that answers `status` once the worker runs; default the protected-resource metadata of /internal, 200. */
   ready?: { path: string; status: number };
   port: number;
-  inspectorPort: number;
+  /**
+   * Where devtools connect. Without it the worker's console lines cost what a deployment's do, as far as wrangler
+   * allows: no inspector relays them (dev/demo/start-worker.ts runs the worker) and no debug log file keeps a copy.
+   */
+  inspectorPort?: number;
   persistTo: string;
   /** Passed as --var NAME:value; they override wrangler.toml and any .dev.vars. */
   vars: Record<string, string>;
@@ -38,40 +43,29 @@ const OUTPUT_TAIL_LINES = 40;
 
 export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
   const url = `http://${LOOPBACK}:${options.port}`;
-  const args = [
-    wranglerBin(options.cwd),
-    "dev",
-    "--local",
-    "--ip",
-    LOOPBACK,
-    "--port",
-    String(options.port),
-    "--inspector-port",
-    String(options.inspectorPort),
-    "--persist-to",
-    options.persistTo,
-    "--show-interactive-dev-session=false",
-    ...(options.testScheduled ? ["--test-scheduled"] : []),
-    ...(options.config ? ["--config", options.config] : []),
-    ...Object.entries(options.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: options.cwd,
-    // Its own process group, so stop() also ends workerd, which wrangler starts as a grandchild.
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      // No account, no network: no telemetry, no banner's update check, and the placeholder
-      // `request.cf` instead of downloading Cloudflare's.
-      WRANGLER_SEND_METRICS: "false",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_HIDE_BANNER: "true",
-      CLOUDFLARE_API_TOKEN: "",
-      NO_COLOR: "1",
-      FORCE_COLOR: "0",
+  const child = spawn(
+    process.execPath,
+    options.inspectorPort === undefined ? quietArguments(options) : cliArguments(options, options.inspectorPort),
+    {
+      cwd: options.cwd,
+      // Its own process group, so stop() also ends workerd, which wrangler starts as a grandchild.
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        // No account, no network: no telemetry, no banner's update check, and the placeholder
+        // `request.cf` instead of downloading Cloudflare's.
+        WRANGLER_SEND_METRICS: "false",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        WRANGLER_HIDE_BANNER: "true",
+        CLOUDFLARE_API_TOKEN: "",
+        NO_COLOR: "1",
+        FORCE_COLOR: "0",
+        // wrangler appends each line it prints to a file in ~/.config/.wrangler/logs: a file write per log line.
+        ...(options.inspectorPort === undefined ? { WRANGLER_WRITE_LOGS: "false" } : {}),
+      },
     },
-  });
+  );
 
   const tail: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
@@ -92,6 +86,33 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     throw new Error(`wrangler dev did not start: ${(error as Error).message}\n--- last output ---\n${tail.join("\n")}`, { cause: error });
   }
   return { url, stop };
+}
+
+function cliArguments(options: WranglerDevOptions, inspectorPort: number): string[] {
+  return [
+    wranglerBin(options.cwd),
+    "dev",
+    "--local",
+    "--ip",
+    LOOPBACK,
+    "--port",
+    String(options.port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    options.persistTo,
+    "--show-interactive-dev-session=false",
+    ...(options.testScheduled ? ["--test-scheduled"] : []),
+    ...(options.config ? ["--config", options.config] : []),
+    ...Object.entries(options.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+  ];
+}
+
+function quietArguments(options: WranglerDevOptions): string[] {
+  if (options.testScheduled) throw new Error("--test-scheduled needs the wrangler CLI: give an inspectorPort.");
+  const { cwd, port, persistTo, vars } = options;
+  const config = options.config ?? join(cwd, "wrangler.toml");
+  return [join(dirname(fileURLToPath(import.meta.url)), "start-worker.ts"), JSON.stringify({ cwd, config, port, persistTo, vars })];
 }
 
 /** The project's own wrangler, run with this Node (no npx, no download). */
