@@ -66,7 +66,7 @@ function descendants(root: number): ProcEntry[] {
 
 /**
  * The stack's processes under this Node process. wrangler starts two workerd: the one bound to the
- * worker's public port only proxies; the other (with an inspector) runs the worker.
+ * worker's public port only proxies; the other runs the worker.
  */
 export function findStackProcesses(workerPort: number): WatchedProcess[] {
   return descendants(process.pid).flatMap((entry): WatchedProcess[] => {
