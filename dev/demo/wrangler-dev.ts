@@ -43,29 +43,27 @@ const OUTPUT_TAIL_LINES = 40;
 
 export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
   const url = `http://${LOOPBACK}:${options.port}`;
-  const child = spawn(
-    process.execPath,
-    options.inspectorPort === undefined ? quietArguments(options) : cliArguments(options, options.inspectorPort),
-    {
-      cwd: options.cwd,
-      // Its own process group, so stop() also ends workerd, which wrangler starts as a grandchild.
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        // No account, no network: no telemetry, no banner's update check, and the placeholder
-        // `request.cf` instead of downloading Cloudflare's.
-        WRANGLER_SEND_METRICS: "false",
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
-        WRANGLER_HIDE_BANNER: "true",
-        CLOUDFLARE_API_TOKEN: "",
-        NO_COLOR: "1",
-        FORCE_COLOR: "0",
-        // wrangler appends each line it prints to a file in ~/.config/.wrangler/logs: a file write per log line.
-        ...(options.inspectorPort === undefined ? { WRANGLER_WRITE_LOGS: "false" } : {}),
-      },
+  const { inspectorPort } = options;
+  const quiet = inspectorPort === undefined;
+  const child = spawn(process.execPath, quiet ? quietArguments(options) : cliArguments(options, inspectorPort), {
+    cwd: options.cwd,
+    // Its own process group, so stop() also ends workerd, which wrangler starts as a grandchild.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      // No account, no network: no telemetry, no banner's update check, and the placeholder
+      // `request.cf` instead of downloading Cloudflare's.
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_HIDE_BANNER: "true",
+      CLOUDFLARE_API_TOKEN: "",
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+      // wrangler appends each line it prints to a file in ~/.config/.wrangler/logs: a file write per log line.
+      ...(quiet ? { WRANGLER_WRITE_LOGS: "false" } : {}),
     },
-  );
+  });
 
   const tail: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
