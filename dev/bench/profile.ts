@@ -1,5 +1,6 @@
-// npm run bench:profile -- [--workload small|large] [--calls N]: where this server's CPU goes on
-// uncached /mcp calls. Starts the simulator (0 ms) and the worker under `wrangler dev`, measures the
+// npm run bench:profile -- [--endpoint /mcp|/internal] [--workload small|large] [--calls N]: where this
+// server's CPU goes on uncached calls. Starts the demo stack (simulator at 0 ms, the local issuer) with the
+// worker under `wrangler dev`, signs in first for /internal, measures the
 // worker's CPU per call from /proc, then takes a V8 CPU profile of the same number of new calls
 // through wrangler's inspector and prints the functions that took the most, per call. The profile
 // is written for Chrome DevTools (Performance > Load profile).
@@ -12,12 +13,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { startSimulator } from "../plausible-simulator/server.ts";
-import { connectWithKey } from "../clients/mcp-clients.ts";
-import { DEMO_API_KEY } from "../demo/stack.ts";
+import { connectWithKey, connectWithOAuth, type E2eClient } from "../clients/mcp-clients.ts";
+import { startDemoStack, type DemoStack } from "../demo/stack.ts";
+import { chromiumAvailable, MISSING_CHROMIUM, signInToInternal } from "./internal-sign-in.ts";
 import { runCalls } from "./load.ts";
 import { cpuSnapshot, findStackProcesses } from "./processes.ts";
-import { startServer, timeseriesCall, type Workload } from "./side-by-side.ts";
+import { BENCH_VARS } from "./runs.ts";
+import { timeseriesCall, type Workload } from "./side-by-side.ts";
 
 // A sample stands for the time since the one before, but no more than this: the sampler only ticks while the
 // isolate runs JavaScript, so a longer gap is the runtime's own work or waiting, and charging it to the first
@@ -25,6 +27,7 @@ import { startServer, timeseriesCall, type Workload } from "./side-by-side.ts";
 const MAX_SAMPLE_MICROS = 1_000;
 
 const USAGE = `Usage: npm run bench:profile -- [options]
+  --endpoint /mcp|/internal  a key's endpoint, or the team connector signed in as the demo member (default /mcp)
   --workload small|large  7-30-day or ~1,000-day daily series (default large)
   --calls N               calls measured, then profiled (default 60)
   --out FILE              where the .cpuprofile goes (default: a temporary directory)`;
@@ -42,6 +45,7 @@ interface CpuProfile {
 
 const { values } = parseArgs({
   options: {
+    endpoint: { type: "string", default: "/mcp" },
     workload: { type: "string", default: "large" },
     calls: { type: "string", default: "60" },
     out: { type: "string" },
@@ -52,32 +56,41 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
+const endpoint = values.endpoint;
 const workload = values.workload as Workload;
 const calls = Number(values.calls);
-if ((workload !== "small" && workload !== "large") || !Number.isInteger(calls) || calls < 1) {
+if (
+  (endpoint !== "/mcp" && endpoint !== "/internal") ||
+  (workload !== "small" && workload !== "large") ||
+  !Number.isInteger(calls) ||
+  calls < 1
+) {
   console.error(USAGE);
+  process.exit(2);
+}
+if (endpoint === "/internal" && !chromiumAvailable) {
+  console.error(`/internal needs a browser to sign in. ${MISSING_CHROMIUM}`);
   process.exit(2);
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "plausible-mcp-profile-"));
-const simulator = await startSimulator({ port: 0, hourlyLimit: 1_000_000_000 });
-const server = await startServer("ours", "", simulator, scratch, { inspector: true });
+const stack = await startDemoStack({ persistTo: join(scratch, "state"), vars: BENCH_VARS, simulator: { hourlyLimit: 1_000_000_000 } });
 try {
-  const client = await connectWithKey("SDK v1, Streamable HTTP", `${server.url}/mcp`, DEMO_API_KEY);
+  const client = await connectClient(stack);
   let next = 0;
   const fresh = (count: number) => Array.from({ length: count }, () => timeseriesCall("ours", workload, next++));
   await runCalls([client], fresh(20));
 
-  const processes = findStackProcesses(server.port);
+  const processes = findStackProcesses(Number(new URL(stack.urls.worker).port));
   const before = cpuSnapshot(processes);
   const measured = await runCalls([client], fresh(calls));
   const workerCpuMs = (cpuSnapshot(processes).byRole.worker - before.byRole.worker) / calls;
   console.log(
-    `${calls} uncached ${workload} calls: ${(measured.durationMs / calls).toFixed(1)} ms and ${workerCpuMs.toFixed(1)} ms ` +
+    `${calls} uncached ${workload} calls on ${endpoint}: ${(measured.durationMs / calls).toFixed(1)} ms and ${workerCpuMs.toFixed(1)} ms ` +
       `of worker CPU per call, ${measured.errors} errors (no profiler attached)`,
   );
 
-  const inspector = await connectInspector(server.inspectorPort!);
+  const inspector = await connectInspector(stack.inspectorPort());
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
   await inspector.send("Profiler.start");
@@ -97,9 +110,13 @@ try {
   printTop("Inclusive time, ms per call", inclusive, calls);
   if (values.out === undefined) console.log(`\n(${scratch} is removed when this exits; pass --out to keep the profile.)`);
 } finally {
-  await server.stop();
-  await simulator.close();
+  await stack.stop();
   if (values.out === undefined) rmSync(scratch, { recursive: true, force: true });
+}
+
+async function connectClient(stack: DemoStack): Promise<E2eClient> {
+  if (endpoint === "/mcp") return connectWithKey("SDK v1, Streamable HTTP", stack.urls.mcp, stack.apiKey);
+  return connectWithOAuth("SDK v1, Streamable HTTP", stack.urls.internal, await signInToInternal(stack.urls.internal));
 }
 
 /** wrangler's inspector proxy, which forwards to the workerd running the worker (it takes one client). */

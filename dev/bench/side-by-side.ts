@@ -95,7 +95,7 @@ function referenceConfig(referenceDir: string, into: string): string {
  * A fresh `wrangler dev` of one server (its state in `scratch`), pointed at `simulator`; `referenceDir` only for the
  * reference. With `inspector` off, as for the side by side, the worker's log lines cost what a deployment's do.
  */
-export async function startServer(
+async function startServer(
   server: Server,
   referenceDir: string,
   simulator: SimulatorHandle,

@@ -59,6 +59,8 @@ export interface DemoStack {
   simulator: SimulatorHandle;
   issuer: LocalIssuer;
   sink: WebhookSink;
+  /** wrangler's inspector for the worker that runs now (a restart gets a new one). */
+  inspectorPort(): number;
   /** Runs the Cron Trigger now (wrangler dev's /__scheduled) with this cron; resolves when it is done. */
   runScheduled(cron: string): Promise<void>;
   /** Stops wrangler dev and starts it again on the same port and persisted state. */
@@ -106,16 +108,19 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       DIGEST_ALLOW_INSECURE_WEBHOOKS: "true",
       ...options.vars,
     };
-    const startWorker = async (port: number) =>
-      startWranglerDev({
+    let inspectorPort = 0;
+    const startWorker = async (port: number) => {
+      inspectorPort = await freePort();
+      return startWranglerDev({
         cwd: REPO_ROOT,
         port,
-        inspectorPort: await freePort(),
+        inspectorPort,
         persistTo,
         testScheduled: true,
         vars: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...vars },
         onOutput: options.onWorkerOutput,
       });
+    };
     // wrangler dev is a child process, so its port is chosen here; a free port can be taken by
     // something else before wrangler binds it, and then another one is tried.
     const startOnSomePort = async (): Promise<{ wrangler: WranglerDev; port: number }> => {
@@ -151,6 +156,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       simulator,
       issuer,
       sink,
+      inspectorPort: () => inspectorPort,
       async runScheduled(cron) {
         const response = await fetch(`${worker}/__scheduled?${new URLSearchParams({ cron })}`);
         await response.body?.cancel();
