@@ -47,6 +47,14 @@ export class CircuitBreaker {
     return admission;
   }
 
+  /**
+   * Nothing on record for a success to clear: no unavailable answer kept (one past the window counts until
+   * a success or the next failure drops it), not open, no probe under way.
+   */
+  get clean(): boolean {
+    return this.#failuresMs.length === 0 && this.#openUntilMs === 0 && this.#probeStartedMs === undefined;
+  }
+
   /** Plausible answered (any status it chose to send): it is up. */
   recordSuccess(): void {
     this.#failuresMs = [];

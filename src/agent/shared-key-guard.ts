@@ -9,8 +9,13 @@ import type { UsageFailure } from "./usage-outcome";
 /** What became of one Plausible call made with the shared key. */
 export type UpstreamReport = "answered" | "unavailable" | "rate_limited";
 
+/**
+ * `circuitClean`: the circuit had nothing on record when the call was admitted, so the call's success
+ * need not be reported (a report costs every uncached call on the shared key a second round trip here).
+ */
 export type GuardAdmission =
-  { admitted: true } | { admitted: false; failure: Extract<UsageFailure, { kind: "circuit_open" | "shared_quota" }> };
+  | { admitted: true; circuitClean: boolean }
+  | { admitted: false; failure: Extract<UsageFailure, { kind: "circuit_open" | "shared_quota" }> };
 
 /** The guard of a shared key is named after the key's digest: Plausible's limit is per key, and the key itself never names anything. */
 export async function sharedKeyGuardName(sharedKey: string): Promise<string> {
@@ -77,12 +82,13 @@ export class SharedKeyGuard extends DurableObject<Env> {
         failure: { kind: "shared_quota", reason: "hourly_limit", retryAfterSeconds: untilNextHour, hourlyLimit: limit },
       };
     this.#hours.store({ ...hour, used: hour.used + count });
-    return { admitted: true };
+    return { admitted: true, circuitClean: this.#circuit.clean };
   }
 
   /**
-   * Feeds an admitted call's outcome back. Returns the seconds until calls go through again after an unavailable
-   * answer (0 if they still do).
+   * Feeds an admitted call's outcome back: every failure, and a success when the call's admission said the
+   * circuit was not clean (a success admitted before a failure says nothing of Plausible after it). Returns
+   * the seconds until calls go through again after an unavailable answer (0 if they still do).
    */
   report(outcome: UpstreamReport): number {
     const now = Date.now();

@@ -29,6 +29,8 @@ export class SharedKeyPolicy implements AdmissionPolicy {
   #auditPruneScheduled = false;
   #cachePruneScheduled = false;
   #guard?: Promise<DurableObjectStub<SharedKeyGuard>>;
+  /** What the guard said of its circuit when it last admitted a call of this agent's; see `GuardAdmission`. */
+  #guardCircuitClean = false;
 
   constructor(
     private readonly agent: Agent<Env>,
@@ -90,8 +92,12 @@ export class SharedKeyPolicy implements AdmissionPolicy {
     return { ...options, beforeSend };
   }
 
-  /** The shared key's circuit is the guard's, so when Plausible is down every member fails fast together. */
+  /**
+   * The shared key's circuit is the guard's, so when Plausible is down every member fails fast together.
+   * A success is not sent while the guard's last admission here found nothing for it to clear.
+   */
   async report(outcome: UpstreamReport): Promise<number> {
+    if (outcome === "answered" && this.#guardCircuitClean) return 0;
     return (await this.#sharedKeyGuard()).report(outcome);
   }
 
@@ -155,7 +161,10 @@ export class SharedKeyPolicy implements AdmissionPolicy {
 
   async #admitByGuard(count: number): Promise<void> {
     const admission = await (await this.#sharedKeyGuard()).admit(count);
-    if (admission.admitted) return;
+    if (admission.admitted) {
+      this.#guardCircuitClean = admission.circuitClean;
+      return;
+    }
     // Nothing was sent, so the member's bucket and share get back what the call took.
     this.bucket.refund(count);
     this.#returnMemberShare(count);

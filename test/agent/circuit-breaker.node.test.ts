@@ -45,6 +45,21 @@ describe("circuit breaker", () => {
     expect(circuit.recordFailure(T0 + 2_000)).toBe(0);
   });
 
+  it("is clean, with nothing for a success to clear, only before any failure and after a success", () => {
+    const circuit = new CircuitBreaker(settings);
+    expect(circuit.clean).toBe(true);
+    circuit.recordFailure(T0);
+    expect(circuit.clean).toBe(false);
+    circuit.recordSuccess();
+    expect(circuit.clean).toBe(true);
+    const open = opened();
+    expect(open.clean).toBe(false);
+    open.admit(T0 + 2_000 + 30_000);
+    expect(open.clean).toBe(false);
+    open.recordSuccess();
+    expect(open.clean).toBe(true);
+  });
+
   it("after cooling off lets exactly one probe through; its success closes the circuit", () => {
     const circuit = opened();
     const afterCooling = T0 + 2_000 + 30_000;

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { getAgentByName } from "agents";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { sha256Hex } from "../../src/shared/hash";
 import { SHARED_KEY_GUARD_MIGRATIONS } from "../../src/agent/migrations";
-import { sharedKeyGuardName, type SharedKeyGuard } from "../../src/agent/shared-key-guard";
+import { SharedKeyGuard, sharedKeyGuardName } from "../../src/agent/shared-key-guard";
 import { describeToolError } from "../../src/mcp/tool-errors";
 import { usageAgentName } from "../../src/agent/usage-agent";
 import { fromFailure, type UsageOutcome } from "../../src/agent/usage-outcome";
@@ -269,6 +269,42 @@ describe("each member's share of the shared key", () => {
 });
 
 describe("shared-key circuit", () => {
+  /** Counts the reports the guard receives from here on (the guard runs in this isolate, so its class can be watched). */
+  function countReports() {
+    const report = vi.spyOn(SharedKeyGuard.prototype, "report");
+    onTestFinished(() => report.mockRestore());
+    return () => report.mock.calls.map(([outcome]) => outcome);
+  }
+
+  it("takes a success on a clean circuit without a second round trip to the guard", async () => {
+    const run = await freshUser();
+    // The first success of an agent is reported, which leaves the circuit clean whatever earlier tests left.
+    expect(await run([query("clean-1.example.com")])).toMatchObject({ ok: true });
+    const reports = countReports();
+    expect(await run([query("clean-2.example.com")])).toMatchObject({ ok: true });
+    expect(await run([query("clean-3.example.com")])).toMatchObject({ ok: true });
+    expect(reports()).toEqual([]);
+  });
+
+  it("still reports a success admitted after a failure, which clears the failures before it", async () => {
+    const run = await freshUser();
+    expect(await run([query("clear-0.example.com")])).toMatchObject({ ok: true });
+    const reports = countReports();
+    const outage = async (from: number) => {
+      sharedKeyAnswer = () => new Response("down", { status: 503 });
+      const users = await Promise.all(Array.from({ length: THRESHOLD - 1 }, () => freshUser()));
+      await Promise.all(users.map((user, index) => user([query(`clear-${from + index}.example.com`)])));
+      sharedKeyAnswer = (request) => defaultQueryAnswer(request.body as never);
+    };
+    await outage(1);
+    expect(await run([query("clear-after.example.com")])).toMatchObject({ ok: true });
+    expect(reports().at(-1)).toBe("answered");
+    // Had the success not been reported, these would be the THRESHOLD-th failure and more, and open the circuit.
+    await outage(100);
+    expect(await run([query("clear-still-closed.example.com")])).toMatchObject({ ok: true });
+    expect((await (await guard()).usage()).circuit.open).toBe(false);
+  });
+
   it("opens for every user after repeated unavailable answers, and one probe closes it", async () => {
     sharedKeyAnswer = () => new Response("down", { status: 503 });
     const users = await Promise.all(Array.from({ length: THRESHOLD }, () => freshUser()));
