@@ -74,7 +74,12 @@ if (endpoint === "/internal" && !chromiumAvailable) {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "plausible-mcp-profile-"));
-const stack = await startDemoStack({ persistTo: join(scratch, "state"), vars: BENCH_VARS, simulator: { hourlyLimit: 1_000_000_000 } });
+const stack = await startDemoStack({
+  persistTo: join(scratch, "state"),
+  vars: BENCH_VARS,
+  simulator: { hourlyLimit: 1_000_000_000 },
+  localTraces: false,
+});
 try {
   const client = await connectClient(stack);
   let next = 0;

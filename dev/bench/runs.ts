@@ -128,6 +128,8 @@ async function startBenchStack(latencyMs: number, log: (line: string) => void): 
     persistTo,
     vars: BENCH_VARS,
     simulator: { latencyMs, hourlyLimit: SIMULATOR_HOURLY_LIMIT },
+    // Measured as deployed: wrangler's local traces cost the worker's process CPU per invocation (bench/README.md).
+    localTraces: false,
     onWorkerOutput: process.env.BENCH_VERBOSE ? (line) => log(`[worker] ${line}`) : undefined,
   });
   const startMs = Math.round(performance.now() - started);

@@ -27,6 +27,8 @@ export interface DemoStackOptions {
   simulator?: Omit<SimulatorOptions, "port" | "host">;
   /** Extra or overriding worker variables (e.g. RATE_LIMIT_BURST). */
   vars?: Record<string, string>;
+  /** wrangler's local traces of the worker (default on, as `wrangler dev` has them); the bench turns them off. */
+  localTraces?: boolean;
   /** wrangler's and the worker's output, line by line. */
   onWorkerOutput?: (line: string) => void;
   /** Every webhook delivery the local sink receives (digests and alerts). */
@@ -117,6 +119,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
         inspectorPort,
         persistTo,
         testScheduled: true,
+        localTraces: options.localTraces,
         vars: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...vars },
         onOutput: options.onWorkerOutput,
       });

@@ -21,6 +21,12 @@ export interface WranglerDevOptions {
    * allows: no inspector relays them (dev/demo/start-worker.ts runs the worker) and no debug log file keeps a copy.
    */
   inspectorPort?: number;
+  /**
+   * wrangler's local traces (X_LOCAL_OBSERVABILITY): a collector inside the worker's workerd writes every
+   * invocation's trace, each Durable Object call's included, to SQLite with an fsync. A deployment pays none of
+   * that in the worker. Default: on with an inspector (as plain `wrangler dev`), off without one.
+   */
+  localTraces?: boolean;
   persistTo: string;
   /** Passed as --var NAME:value; they override wrangler.toml and any .dev.vars. */
   vars: Record<string, string>;
@@ -45,6 +51,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   const url = `http://${LOOPBACK}:${options.port}`;
   const { inspectorPort } = options;
   const quiet = inspectorPort === undefined;
+  const localTraces = options.localTraces ?? !quiet;
   const child = spawn(process.execPath, quiet ? quietArguments(options) : cliArguments(options, inspectorPort), {
     cwd: options.cwd,
     // Its own process group, so stop() also ends workerd, which wrangler starts as a grandchild.
@@ -62,6 +69,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
       FORCE_COLOR: "0",
       // wrangler appends each line it prints to a file in ~/.config/.wrangler/logs: a file write per log line.
       ...(quiet ? { WRANGLER_WRITE_LOGS: "false" } : {}),
+      ...(localTraces ? {} : { X_LOCAL_OBSERVABILITY: "false" }),
     },
   });
 
