@@ -36,6 +36,8 @@ export class UsageAgent extends Agent<Env> {
   readonly #cache: ResultCache;
   /** Identical requests in flight share one Plausible call; its answer as JSON text. */
   readonly #inflight = new Map<string, Promise<string>>();
+  /** Answers already sent and about to be cached (see `#fetchOnce`): served as cache hits until they are. */
+  readonly #unwritten = new Map<string, string>();
   #chosenPolicy?: OwnKeyPolicy | SharedKeyPolicy;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -81,7 +83,7 @@ export class UsageAgent extends Agent<Env> {
     const toFetch: number[] = [];
     let cacheHits = 0;
     keys.forEach((key, index) => {
-      const cached = this.#cache.getJson(key, now);
+      const cached = this.#cache.getJson(key, now) ?? this.#unwritten.get(key);
       const inflight = this.#inflight.get(key);
       if (cached !== undefined) {
         cacheHits += 1;
@@ -167,24 +169,41 @@ export class UsageAgent extends Agent<Env> {
     call?: CallAttribution,
   ): Promise<string> {
     const policy = this.#policy;
-    const answer = admission
-      .then(async () => {
-        await policy.beforeSend(request, call);
-        const client = new PlausibleClient(policy.clientOptions(options));
-        let answer: string;
-        try {
-          answer = JSON.stringify(await client.execute(request));
-        } catch (error) {
-          throw await this.#afterFailure(error);
-        }
-        await policy.report("answered");
-        // Only a successful answer is cached: a refusal or failure is asked again next time.
-        this.#cache.setJson(key, answer, cacheTtlSeconds(request, this.#config.cacheTtlSeconds));
-        await policy.cached();
-        return answer;
-      })
-      .finally(() => this.#inflight.delete(key));
+    const answer = admission.then(async () => {
+      await policy.beforeSend(request, call);
+      const client = new PlausibleClient(policy.clientOptions(options));
+      let answer: string;
+      try {
+        answer = JSON.stringify(await client.execute(request));
+      } catch (error) {
+        throw await this.#afterFailure(error);
+      }
+      await policy.report("answered");
+      return answer;
+    });
     this.#inflight.set(key, answer);
+    // Only a successful answer is cached: a refusal or failure is asked again next time. The write comes after the
+    // answer has gone, since a Durable Object holds back what it sends until its writes are confirmed; meanwhile
+    // the answer is served from `#unwritten`.
+    answer.then(
+      (text) => {
+        this.#inflight.delete(key);
+        const ttlSeconds = cacheTtlSeconds(request, this.#config.cacheTtlSeconds);
+        if (ttlSeconds <= 0) return;
+        this.#unwritten.set(key, text);
+        setTimeout(() => {
+          // Gone when a revoked key emptied the cache in between: nothing it was shown may be kept.
+          if (this.#unwritten.get(key) !== text) return;
+          try {
+            this.#cache.setJson(key, text, ttlSeconds);
+          } finally {
+            this.#unwritten.delete(key);
+          }
+          void policy.cached();
+        }, 0);
+      },
+      () => this.#inflight.delete(key),
+    );
     return answer;
   }
 
@@ -203,7 +222,10 @@ export class UsageAgent extends Agent<Env> {
       });
     }
     // The key was revoked: what it was shown before must not be served from here any more.
-    if (error instanceof PlausibleApiError && error.status === 401) this.#cache.clear();
+    if (error instanceof PlausibleApiError && error.status === 401) {
+      this.#cache.clear();
+      this.#unwritten.clear();
+    }
     // Any other answer means Plausible is up; a 429 also closes the shared key for the hour.
     await this.#policy.report(error instanceof PlausibleApiError && error.status === 429 ? "rate_limited" : "answered");
     return error;

@@ -35,6 +35,18 @@ function validAnswer(request: { path: string; body: unknown }): Response | undef
 }
 
 /** The cache keeps JSON text; these tests put values in and read them back. */
+/** The cache's rows once `count` are written: an answer is cached just after it has been sent. */
+async function writtenRows(stub: DurableObjectStub<UsageAgent>, count: number) {
+  const rows = () =>
+    runInDurableObject(stub, (_agent: UsageAgent, state) =>
+      state.storage.sql
+        .exec<{ cache_key: string; ttl: number }>("SELECT cache_key, expires_ms - stored_ms AS ttl FROM result_cache")
+        .toArray(),
+    );
+  await vi.waitFor(async () => expect(await rows()).toHaveLength(count));
+  return rows();
+}
+
 const put = (cache: ResultCache, key: string, value: unknown, ttlSeconds: number, now: number) =>
   cache.setJson(key, JSON.stringify(value), ttlSeconds, now);
 const read = (cache: ResultCache, key: string, now: number): unknown => {
@@ -107,11 +119,7 @@ describe("result cache", () => {
   it("keeps historical ranges for CACHE_TTL_SECONDS and recent ones for 60 s", async () => {
     const { run, stub } = await freshAgent();
     await run([query("old.example.com", ["2024-01-01", "2024-01-31"]), query("recent.example.com", "7d")]);
-    const ttls = await runInDurableObject(stub, (_agent: UsageAgent, state) =>
-      state.storage.sql
-        .exec<{ cache_key: string; ttl: number }>("SELECT cache_key, expires_ms - stored_ms AS ttl FROM result_cache")
-        .toArray(),
-    );
+    const ttls = await writtenRows(stub, 2);
     expect(ttls.find((row) => row.cache_key.includes("old.example.com"))?.ttl).toBe(3_600_000);
     expect(ttls.find((row) => row.cache_key.includes("recent.example.com"))?.ttl).toBe(60_000);
   });
@@ -119,6 +127,7 @@ describe("result cache", () => {
   it("asks Plausible again once an entry has expired", async () => {
     const { run, stub } = await freshAgent();
     await run([query("expiring.example.com")]);
+    await writtenRows(stub, 1);
     await runInDurableObject(stub, (_agent: UsageAgent, state) => state.storage.sql.exec("UPDATE result_cache SET expires_ms = 0"));
     const again = await run([query("expiring.example.com")]);
     expect(again).toMatchObject({ ok: true, cacheHits: 0 });
@@ -294,8 +303,12 @@ describe("a member agent's cache", () => {
     expect(await runParsed(stub, [query("expires.example.com"), query("stays.example.com", ["2024-01-01", "2024-01-31"])])).toMatchObject({
       ok: true,
     });
-    const scheduled = await runInDurableObject(stub, (agent: UsageAgent) => agent.getSchedules().map((schedule) => schedule.callback));
-    expect(scheduled).toContain("pruneCache");
+    await writtenRows(stub, 2);
+    await vi.waitFor(async () =>
+      expect(await runInDurableObject(stub, (agent: UsageAgent) => agent.getSchedules().map((schedule) => schedule.callback))).toContain(
+        "pruneCache",
+      ),
+    );
 
     await runInDurableObject(stub, (_agent: UsageAgent, state) =>
       state.storage.sql.exec("UPDATE result_cache SET expires_ms = 0 WHERE cache_key LIKE '%expires.example.com%'"),
