@@ -34,7 +34,6 @@ function validAnswer(request: { path: string; body: unknown }): Response | undef
   return Response.json({ results: [{ metrics: [42], dimensions: [] }], meta: {}, query: request.body });
 }
 
-/** The cache keeps JSON text; these tests put values in and read them back. */
 /** The cache's rows once `count` are written: an answer is cached just after it has been sent. */
 async function writtenRows(stub: DurableObjectStub<UsageAgent>, count: number) {
   const rows = () =>
@@ -47,6 +46,7 @@ async function writtenRows(stub: DurableObjectStub<UsageAgent>, count: number) {
   return rows();
 }
 
+/** The cache keeps JSON text; these tests put values in and read them back. */
 const put = (cache: ResultCache, key: string, value: unknown, ttlSeconds: number, now: number) =>
   cache.setJson(key, JSON.stringify(value), ttlSeconds, now);
 const read = (cache: ResultCache, key: string, now: number): unknown => {
