@@ -8,14 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { connectWithKey } from "../clients/mcp-clients.ts";
-import { DEMO_API_KEY, DEMO_SITE_ID } from "../demo/stack.ts";
-import { freePort } from "../demo/ports.ts";
-import { startWranglerDev } from "../demo/wrangler-dev.ts";
+import { connectWithKey, type E2eClient } from "../clients/mcp-clients.ts";
+import { DEMO_API_KEY } from "../demo/stack.ts";
 import { startSimulator } from "../plausible-simulator/server.ts";
 import { percentile, runCalls } from "./load.ts";
-import { BENCH_VARS } from "./runs.ts";
-import { timeseriesCall, type Workload } from "./side-by-side.ts";
+import { startServer, timeseriesCall, type Workload } from "./side-by-side.ts";
 
 const USAGE = `Usage: npm run bench:ab -- <dir A> <dir B> [options]
   --workload small|large  7-30-day or ~1,000-day daily series (default large)
@@ -42,22 +39,10 @@ const dirs = positionals.map((dir) => resolve(dir));
 
 const scratch = mkdtempSync(join(tmpdir(), "plausible-mcp-ab-"));
 const simulator = await startSimulator({ port: 0, hourlyLimit: 1_000_000_000 });
-const builds: Array<{ stop(): Promise<void>; client: Awaited<ReturnType<typeof connectWithKey>>; latenciesMs: number[] }> = [];
+const builds: Array<{ stop(): Promise<void>; client: E2eClient; latenciesMs: number[] }> = [];
 try {
-  for (const cwd of dirs) {
-    const port = await freePort();
-    const worker = await startWranglerDev({
-      cwd,
-      port,
-      persistTo: mkdtempSync(join(scratch, "state-")),
-      ready: { path: "/mcp", status: 401 },
-      vars: {
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        PLAUSIBLE_BASE_URL: simulator.url,
-        PLAUSIBLE_DEFAULT_SITE_ID: DEMO_SITE_ID,
-        ...BENCH_VARS,
-      },
-    });
+  for (const checkout of dirs) {
+    const worker = await startServer("ours", "", simulator, scratch, { inspector: false, checkout });
     builds.push({
       stop: worker.stop,
       client: await connectWithKey("SDK v1, Streamable HTTP", `${worker.url}/mcp`, DEMO_API_KEY),

@@ -93,14 +93,15 @@ function referenceConfig(referenceDir: string, into: string): string {
 
 /**
  * A fresh `wrangler dev` of one server (its state in `scratch`), pointed at `simulator`; `referenceDir` only for the
- * reference. With `inspector` off, as for the side by side, the worker's log lines cost what a deployment's do.
+ * reference, `checkout` (default this repository) only for ours. With `inspector` off, as for the side by side, the
+ * worker's log lines cost what a deployment's do.
  */
-async function startServer(
+export async function startServer(
   server: Server,
   referenceDir: string,
   simulator: SimulatorHandle,
   scratch: string,
-  { inspector }: { inspector: boolean },
+  { inspector, checkout = REPO_ROOT }: { inspector: boolean; checkout?: string },
 ): Promise<WranglerDev & { port: number; inspectorPort?: number }> {
   const port = await freePort();
   const inspectorPort = inspector ? await freePort() : undefined;
@@ -117,7 +118,7 @@ async function startServer(
     server === "ours"
       ? await startWranglerDev({
           ...common,
-          cwd: REPO_ROOT,
+          cwd: checkout,
           vars: {
             PUBLIC_URL: `http://127.0.0.1:${port}`,
             PLAUSIBLE_BASE_URL: simulator.url,
